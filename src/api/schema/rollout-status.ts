@@ -1,0 +1,71 @@
+/** `Rollout.status`: written by Sluice only, through the status subresource. */
+import { Obj, Str, Int, Num, Bool, List, Enum, DateTime, Optional, type Static } from './kit.js';
+import { Condition } from './meta.js';
+import { ROLLOUT_PHASE_NAMES, MEASUREMENT_PHASE_NAMES, COMMAND_ACTION_NAMES } from '../phases.js';
+
+export const Measurement = Obj(
+  {
+    phase: Enum(MEASUREMENT_PHASE_NAMES, { description: 'Verdict of this measurement.' }),
+    value: Optional(Num({ description: 'Measured value of the canary.' })),
+    primaryValue: Optional(Num({ description: 'Measured value of the primary, for comparative thresholds.' })),
+    sample: Optional(Num({ description: 'Requests in the window, for the minimum-sample guard.' })),
+    message: Optional(Str({ description: 'What was decided and why, e.g. "412 ms > 300 ms".', maxLength: 1024 })),
+    startedAt: DateTime({ description: 'When the measurement was taken.' }),
+  },
+  { description: 'One measurement of a metric.' },
+);
+
+export const MetricStatus = Obj(
+  {
+    name: Str({ description: 'Template and metric, as <template>/<metric>.', maxLength: 253 }),
+    phase: Enum(MEASUREMENT_PHASE_NAMES, { description: 'Overall verdict of the metric in this run so far.' }),
+    successful: Int({ description: 'Successful measurements in this run.', minimum: 0 }),
+    failed: Int({ description: 'Failed measurements in this run.', minimum: 0 }),
+    inconclusive: Int({ description: 'Inconclusive measurements in this run.', minimum: 0 }),
+    errors: Int({ description: 'Measurements that errored in this run.', minimum: 0 }),
+    consecutiveErrors: Int({ description: 'Errors since the last measurement that did not error.', minimum: 0 }),
+    measurements: List(Measurement, { description: 'The latest measurements, newest last (bounded).', maxItems: 10 }),
+  },
+  { description: 'Analysis state of one metric in the current run.' },
+);
+
+export const Command = Obj(
+  {
+    id: Str({ description: 'Unique id of the command.', maxLength: 64 }),
+    action: Enum(COMMAND_ACTION_NAMES, { description: 'What was asked.' }),
+    user: Str({ description: 'Who asked (Kubernetes user or GitHub login).', maxLength: 256 }),
+    source: Enum(['cli', 'github', 'api'] as const, { description: 'Where the command came from.' }),
+    at: DateTime({ description: 'When the command was given.' }),
+    reason: Optional(Str({ description: 'Reason given with the command.', maxLength: 1024 })),
+    force: Optional(Bool({ description: 'Override a closed promotion window.' })),
+    revision: Optional(Str({ description: 'Revision the command applies to.', maxLength: 64 })),
+    handledAt: Optional(DateTime({ description: 'When the controller acted on the command.' })),
+    outcome: Optional(Str({ description: 'What the controller did with it.', maxLength: 1024 })),
+  },
+  { description: 'A manual command, recorded on status so that GitOps tools never revert it.' },
+);
+
+export const RolloutStatus = Obj(
+  {
+    observedGeneration: Optional(Int({ description: 'The .metadata.generation this status was computed for.', minimum: 0 })),
+    phase: Optional(Enum(ROLLOUT_PHASE_NAMES, { description: 'Where the Rollout is in its lifecycle (see docs/api.md).' })),
+    reason: Optional(Str({ description: 'Machine-readable reason for the phase (see docs/reasons.md).', maxLength: 128 })),
+    message: Optional(Str({ description: 'One human sentence about now.', maxLength: 4096 })),
+    canaryWeight: Optional(Int({ description: 'Percentage of traffic currently sent to the canary.', minimum: 0, maximum: 100 })),
+    currentStepIndex: Optional(Int({ description: 'Index of the step being run (equal to the number of steps once all are done).', minimum: 0 })),
+    stableRevision: Optional(Str({ description: 'Hash of the pod template served by the primary.', maxLength: 64 })),
+    canaryRevision: Optional(Str({ description: 'Hash of the pod template of the target (the canary).', maxLength: 64 })),
+    rolledBackRevision: Optional(Str({ description: 'Revision last rolled back; it is not run again unless retried.', maxLength: 64 })),
+    runStartedAt: Optional(DateTime({ description: 'When the current run started.' })),
+    stepStartedAt: Optional(DateTime({ description: 'When the current step started.' })),
+    conditions: Optional(List(Condition, { description: 'Conditions per the Kubernetes API conventions.', listType: 'map', mapKeys: ['type'], maxItems: 32 })),
+    metrics: Optional(List(MetricStatus, { description: 'Analysis state of each metric in the current run.', listType: 'map', mapKeys: ['name'], maxItems: 64 })),
+    commands: Optional(List(Command, { description: 'Recent manual commands, oldest first (bounded).', maxItems: 20 })),
+  },
+  { description: 'Observed state of the Rollout, written by Sluice.' },
+);
+
+export type RolloutStatus = Static<typeof RolloutStatus>;
+export type MetricStatus = Static<typeof MetricStatus>;
+export type Measurement = Static<typeof Measurement>;
+export type Command = Static<typeof Command>;
