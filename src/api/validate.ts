@@ -43,7 +43,8 @@ function createAjv(): Ajv {
     type: 'string',
     validate: (s: string) => {
       try {
-        return new URL(s).protocol.length > 1;
+        const url = new URL(s);
+        return (url.protocol === 'http:' || url.protocol === 'https:') && url.host !== '';
       } catch {
         return false;
       }
@@ -167,7 +168,7 @@ function formatHint(format: string, data: unknown): string {
     case 'date-time':
       return `must be an RFC 3339 time such as 2026-12-24T18:00:00Z, not ${describe(data)}`;
     case 'uri':
-      return `must be an absolute URL such as http://prometheus:9090, not ${describe(data)}`;
+      return `must be an absolute http(s) URL such as http://prometheus:9090, not ${describe(data)}`;
     case 'int32':
       return `must be a 32-bit integer, not ${describe(data)}`;
     default:

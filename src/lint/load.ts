@@ -130,7 +130,7 @@ export function parseText(file: string, text: string): { objects: LoadedObject[]
       problems.push({ file, line, message: `not valid YAML: ${why}` });
       continue;
     }
-    if (doc.contents === null) continue; // an empty document between two `---`
+    if (doc.contents === null) continue;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -139,6 +139,7 @@ export function parseText(file: string, text: string): { objects: LoadedObject[]
       problems.push({ file, line, message: `YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} uses); refusing a possible alias bomb: ${(e as Error).message}` });
       continue;
     }
+    if (value === null || value === undefined) continue; // an empty document, as kubectl skips it
     const record = value as Record<string, unknown> | null;
     if (record !== null && typeof record === 'object' && record['kind'] === 'List' && Array.isArray(record['items'])) {
       (record['items'] as unknown[]).forEach((item, i) => objects.push(objectFor(file, doc, lc, item, ['items', i])));
