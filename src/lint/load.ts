@@ -106,7 +106,30 @@ function objectFor(file: string, doc: Document, lc: LineCounter, value: unknown,
   return { file, value, line: lineOf([]), lineOf };
 }
 
-/** Parses one file's text into objects (a `kind: List` is expanded) or file problems. */
+/** One YAML document: its objects (a `kind: List` is expanded), nothing (empty), or a problem. */
+function documentObjects(file: string, doc: Document.Parsed, lc: LineCounter): LoadedObject[] | FileProblem {
+  const firstError = doc.errors[0];
+  if (firstError !== undefined) {
+    const why = firstError.message.includes('call stack') ? 'it nests too deeply' : (firstError.message.split('\n')[0] ?? '');
+    return { file, line: lc.linePos(firstError.pos[0]).line, message: `not valid YAML: ${why}` };
+  }
+  if (doc.contents === null) return [];
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    const line = lc.linePos(doc.contents.range[0]).line;
+    return { file, line, message: `YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} uses); refusing a possible alias bomb: ${(e as Error).message}` };
+  }
+  if (value === null || value === undefined) return []; // an empty document, as kubectl skips it
+  const record = value as Record<string, unknown>;
+  if (typeof record === 'object' && record['kind'] === 'List' && Array.isArray(record['items'])) {
+    return (record['items'] as unknown[]).map((item, i) => objectFor(file, doc, lc, item, ['items', i]));
+  }
+  return [objectFor(file, doc, lc, value, [])];
+}
+
+/** Parses one file's text into objects or file problems. */
 export function parseText(file: string, text: string): { objects: LoadedObject[]; problems: FileProblem[] } {
   const objects: LoadedObject[] = [];
   const problems: FileProblem[] = [];
@@ -123,29 +146,9 @@ export function parseText(file: string, text: string): { objects: LoadedObject[]
   });
   if (!Array.isArray(docs)) return { objects, problems: [{ file, line: 1, message: 'file has no YAML documents' }] };
   for (const doc of docs) {
-    const firstError = doc.errors[0];
-    if (firstError !== undefined) {
-      const line = lc.linePos(firstError.pos[0]).line;
-      const why = firstError.message.includes('call stack') ? 'it nests too deeply' : (firstError.message.split('\n')[0] ?? '');
-      problems.push({ file, line, message: `not valid YAML: ${why}` });
-      continue;
-    }
-    if (doc.contents === null) continue;
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (e) {
-      const line = lc.linePos(doc.contents.range[0]).line;
-      problems.push({ file, line, message: `YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} uses); refusing a possible alias bomb: ${(e as Error).message}` });
-      continue;
-    }
-    if (value === null || value === undefined) continue; // an empty document, as kubectl skips it
-    const record = value as Record<string, unknown> | null;
-    if (record !== null && typeof record === 'object' && record['kind'] === 'List' && Array.isArray(record['items'])) {
-      (record['items'] as unknown[]).forEach((item, i) => objects.push(objectFor(file, doc, lc, item, ['items', i])));
-    } else {
-      objects.push(objectFor(file, doc, lc, value, []));
-    }
+    const result = documentObjects(file, doc, lc);
+    if (Array.isArray(result)) objects.push(...result);
+    else problems.push(result);
   }
   if (objects.length === 0 && problems.length === 0) problems.push({ file, line: 1, message: 'file holds only empty documents' });
   return { objects, problems };
