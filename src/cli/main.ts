@@ -1,6 +1,7 @@
 /** The `sluice` executable: one program, one subcommand per capability. */
 import { Command } from 'commander';
 import { lintCommand, type Io } from './lint-command.js';
+import { sandboxCommand } from './sandbox-command.js';
 import { VERSION } from '../version.js';
 
 export function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
@@ -9,6 +10,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .version(VERSION)
     .showHelpAfterError();
   program.addCommand(lintCommand(io, setExitCode));
+  program.addCommand(sandboxCommand(io));
   return program;
 }
 
