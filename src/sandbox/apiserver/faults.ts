@@ -18,6 +18,24 @@ export const NO_FAULTS: FaultConfig = { latencyMs: 0, conflictRate: 0, errorRate
 
 export class Faults {
   config: FaultConfig = { ...NO_FAULTS };
+  private readonly openWatches = new Set<(abrupt: boolean) => void>();
+
+  /** Registers an open watch stream; returns the function that forgets it. */
+  watchOpened(cut: (abrupt: boolean) => void): () => void {
+    this.openWatches.add(cut);
+    return () => this.openWatches.delete(cut);
+  }
+
+  /**
+   * Ends every open watch stream now: cleanly (as the API server ends a watch at its timeout) or,
+   * when `abrupt`, by resetting the connection (a crashed server or a broken proxy).
+   */
+  cutWatches(abrupt = false): number {
+    const cuts = [...this.openWatches];
+    this.openWatches.clear();
+    for (const cut of cuts) cut(abrupt);
+    return cuts.length;
+  }
 
   constructor(private readonly random: () => number = Math.random) {}
 

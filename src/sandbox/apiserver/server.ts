@@ -172,6 +172,7 @@ export class ApiServerHandler {
       '/openapi/v3': () => openApiIndex(this.api.registry),
       '/sandbox/v1/audit': () => ({ items: this.audit.since(Number(ctx.url.searchParams.get('after') ?? 0)), last: this.audit.last }),
       '/sandbox/v1/faults': () => (ctx.req.method === 'PUT' ? this.faults.set(parseBody(ctx) as Partial<FaultConfig>) : this.faults.config),
+      '/sandbox/v1/faults/cut-watches': () => ({ cut: ctx.req.method === 'POST' ? this.faults.cutWatches(ctx.url.searchParams.get('abrupt') === 'true') : 0 }),
     };
     const doc = docs[path];
     if (doc !== undefined) send(ctx, 200, doc());
@@ -282,7 +283,12 @@ export class ApiServerHandler {
       ...(timeout === null ? {} : { timeoutSeconds: Number(timeout) }),
       render: this.render(ctx, t),
     };
-    serveWatch(this.api, request, ctx.res, { bookmarkIntervalMs: this.opts.bookmarkIntervalMs ?? 10_000, ...(drop > 0 ? { dropAfterMs: drop } : {}), onClose: () => this.record(ctx) });
+    serveWatch(this.api, request, ctx.res, {
+      bookmarkIntervalMs: this.opts.bookmarkIntervalMs ?? 10_000,
+      ...(drop > 0 ? { dropAfterMs: drop } : {}),
+      register: (cut) => this.faults.watchOpened(cut),
+      onClose: () => this.record(ctx),
+    });
   }
 
   private scale(ctx: Ctx, ref: ObjectRef, method: string): void {

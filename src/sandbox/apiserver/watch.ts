@@ -27,6 +27,8 @@ export interface WatchOptions {
   bookmarkIntervalMs: number;
   /** Set by fault injection: the stream is cut after this many ms. */
   dropAfterMs?: number;
+  /** Registers the stream with fault injection so that it can be cut at will; returns the unregister. */
+  register?: (cut: (abrupt: boolean) => void) => () => void;
   onClose: () => void;
 }
 
@@ -41,6 +43,7 @@ export function serveWatch(api: Api, req: WatchRequest, res: ServerResponse, opt
   const startRv = req.resourceVersion === undefined || req.resourceVersion === '' || req.resourceVersion === '0' ? undefined : Number(req.resourceVersion);
   if (startRv !== undefined && !Number.isInteger(startRv)) throw errors.badRequest(`invalid resource version: ${req.resourceVersion ?? ''}`);
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+  res.flushHeaders(); // clients wait for the headers before they count the watch as established
 
   let lastRv = startRv ?? api.store.revision;
   const pending: StoreEvent[] = [];
@@ -54,10 +57,12 @@ export function serveWatch(api: Api, req: WatchRequest, res: ServerResponse, opt
   const unsubscribe = api.store.subscribe(t.storageKey, (e) => (replaying ? pending.push(e) : deliver(e)));
   const timers: NodeJS.Timeout[] = [];
   let closed = false;
+  const unregister = opts.register?.((abrupt) => (abrupt ? res.destroy() : close()));
   const close = (): void => {
     if (closed) return;
     closed = true;
     unsubscribe();
+    unregister?.();
     for (const timer of timers) clearTimeout(timer);
     res.end();
     opts.onClose();
