@@ -16,6 +16,10 @@ export interface Admitted {
   warnings: string[];
 }
 
+interface Checked extends Admitted {
+  causes: StatusCause[];
+}
+
 export function now(): string {
   return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 }
@@ -54,7 +58,7 @@ function checkNames(meta: Partial<KubeObject['metadata']>, namespace: string | u
 }
 
 /** Schema/defaults/validation of the body (not of metadata), returning warnings for unknown fields. */
-function validateBody(t: ResourceType, obj: KubeObject, fieldValidation: FieldValidation): Admitted {
+function validateBody(t: ResourceType, obj: KubeObject, fieldValidation: FieldValidation): Checked {
   const causes: StatusCause[] = [...validateName(t.kind, obj.metadata.name)];
   let object = obj;
   const warnings: string[] = [];
@@ -73,8 +77,7 @@ function validateBody(t: ResourceType, obj: KubeObject, fieldValidation: FieldVa
     applyBuiltinDefaults(object);
     causes.push(...validateBuiltin(object));
   }
-  if (causes.length > 0) throw errors.invalid(t, obj.metadata.name, causes);
-  return { object, warnings };
+  return { object, warnings, causes };
 }
 
 export function admitCreate(t: ResourceType, obj: KubeObject, fieldValidation: FieldValidation): Admitted {
@@ -83,6 +86,7 @@ export function admitCreate(t: ResourceType, obj: KubeObject, fieldValidation: F
     obj = { ...obj, metadata: { ...meta, name: `${meta.generateName}${randomUUID().replaceAll('-', '').slice(0, 5)}` } };
   }
   const admitted = validateBody(t, obj, fieldValidation);
+  if (admitted.causes.length > 0) throw errors.invalid(t, obj.metadata.name, admitted.causes);
   const { resourceVersion: _rv, deletionTimestamp: _d, ...rest } = admitted.object.metadata;
   const metadata = { ...rest, uid: randomUUID(), creationTimestamp: now(), ...(t.generation ? { generation: 1 } : {}) };
   return { object: { ...admitted.object, metadata }, warnings: admitted.warnings };
@@ -94,7 +98,7 @@ export function admitCreate(t: ResourceType, obj: KubeObject, fieldValidation: F
  */
 export function admitUpdate(t: ResourceType, obj: KubeObject, old: KubeObject, subresource: 'status' | undefined, fieldValidation: FieldValidation): Admitted {
   const admitted = validateBody(t, splitStatus(t, obj, old, subresource), fieldValidation);
-  const causes = [...(t.schema === undefined ? validateBuiltinUpdate(admitted.object, old) : []), ...finalizerCauses(admitted.object, old)];
+  const causes = [...admitted.causes, ...(t.schema === undefined ? validateBuiltinUpdate(admitted.object, old) : []), ...finalizerCauses(admitted.object, old)];
   if (causes.length > 0) throw errors.invalid(t, old.metadata.name, causes);
   const keep = { uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp, deletionTimestamp: old.metadata.deletionTimestamp, deletionGracePeriodSeconds: old.metadata.deletionGracePeriodSeconds };
   const metadata = subresource === 'status' ? { ...old.metadata } : { ...admitted.object.metadata, ...keep };

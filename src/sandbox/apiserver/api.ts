@@ -260,20 +260,31 @@ export class Api {
   private terminateNamespace(ns: KubeObject): KubeObject {
     const name = ns.metadata.name;
     const terminating = this.store.put('/namespaces', { ...ns, metadata: { ...ns.metadata, deletionTimestamp: ns.metadata.deletionTimestamp ?? now() }, status: { phase: 'Terminating' } });
-    setImmediate(() => {
-      for (const t of this.registry.all()) {
-        if (!t.namespaced) continue;
-        for (const obj of this.store.list(t.storageKey, name)) {
-          try {
-            this.delete({ type: t, namespace: name, name: obj.metadata.name });
-          } catch {
-            // already gone
-          }
+    setImmediate(() => this.emptyNamespace(name));
+    const finish = (): void => {
+      if (this.namespaceEmpty(name)) this.store.remove('/namespaces', undefined, name);
+      else setTimeout(finish, 200);
+    };
+    // Like the namespace controller, take a moment: content may still have finalizers to run.
+    setTimeout(finish, 1000);
+    return terminating;
+  }
+
+  private emptyNamespace(name: string): void {
+    for (const t of this.registry.all()) {
+      if (!t.namespaced) continue;
+      for (const obj of this.store.list(t.storageKey, name)) {
+        try {
+          this.delete({ type: t, namespace: name, name: obj.metadata.name });
+        } catch {
+          // already gone
         }
       }
-      this.store.remove('/namespaces', undefined, name);
-    });
-    return terminating;
+    }
+  }
+
+  private namespaceEmpty(name: string): boolean {
+    return this.registry.all().every((t) => !t.namespaced || this.store.list(t.storageKey, name).length === 0);
   }
 }
 
