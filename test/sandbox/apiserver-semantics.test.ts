@@ -258,6 +258,25 @@ describe('custom resources', () => {
   });
 });
 
+describe('events', () => {
+  it('serves one Event through core/v1 and events.k8s.io/v1', async () => {
+    const regarding = { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', name: 'podinfo', namespace: 'default' };
+    const created = await call('POST', '/apis/events.k8s.io/v1/namespaces/default/events', {
+      metadata: { name: 'podinfo.1' }, eventTime: '2026-11-26T09:00:00.000000Z', reportingController: 'sluice.dev/controller', reportingInstance: 'sluice-0',
+      action: 'Promote', reason: 'Promoted', type: 'Normal', note: 'canary promoted', regarding,
+    });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ apiVersion: 'events.k8s.io/v1', note: 'canary promoted', regarding });
+    const core = await call('GET', '/api/v1/namespaces/default/events/podinfo.1');
+    expect(core.json).toMatchObject({ apiVersion: 'v1', kind: 'Event', message: 'canary promoted', involvedObject: regarding, reportingComponent: 'sluice.dev/controller', reason: 'Promoted' });
+    expect(core.json.note).toBeUndefined();
+    const selected = await call('GET', '/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dpodinfo');
+    expect(selected.json.items).toHaveLength(1);
+    await call('PATCH', '/apis/events.k8s.io/v1/namespaces/default/events/podinfo.1', { note: 'promoted again' }, 'application/merge-patch+json');
+    expect((await call('GET', '/api/v1/namespaces/default/events/podinfo.1')).json.message).toBe('promoted again');
+  });
+});
+
 describe('sandbox endpoints', () => {
   it('exposes the audit log and fault injection over HTTP', async () => {
     const audit = await call('GET', '/sandbox/v1/audit?after=0');

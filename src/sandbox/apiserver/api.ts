@@ -13,6 +13,7 @@ import { errors } from './status.js';
 import { Store, objectKey, type KubeObject } from './store.js';
 import { serverSideApply } from './apply.js';
 import { crdAccepted } from './crd-status.js';
+import { eventToCore, eventToEventsV1 } from './events.js';
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -70,7 +71,14 @@ export class Api {
 
   /** The object as this version of the resource presents it. */
   view(t: ResourceType, obj: KubeObject): KubeObject {
-    return obj.apiVersion === apiVersionOf(t) ? obj : { ...obj, apiVersion: apiVersionOf(t) };
+    if (obj.apiVersion === apiVersionOf(t)) return obj;
+    if (t.group === 'events.k8s.io') return eventToEventsV1(obj);
+    return { ...obj, apiVersion: apiVersionOf(t) };
+  }
+
+  /** The form an object is stored in (events.k8s.io Events are stored as core Events). */
+  private stored(t: ResourceType, obj: KubeObject): KubeObject {
+    return t.group === 'events.k8s.io' ? eventToCore(obj) : obj;
   }
 
   matcher(t: ResourceType, query: Pick<ListQuery, 'labelSelector' | 'fieldSelector'>): (obj: KubeObject) => boolean {
@@ -107,7 +115,9 @@ export class Api {
 
   create(t: ResourceType, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): WriteResult {
     this.checkNamespace(t, namespace);
-    const { object, warnings } = admitCreate(t, checkIdentity(t, body, namespace, undefined), opts.fieldValidation ?? 'Strict');
+    const admitted = admitCreate(t, checkIdentity(t, body, namespace, undefined), opts.fieldValidation ?? 'Strict');
+    const { warnings } = admitted;
+    const object = this.stored(t, admitted.object);
     if (this.store.get(t.storageKey, object.metadata.namespace, object.metadata.name) !== undefined) throw errors.alreadyExists(t, object.metadata.name);
     const prepared = t.kind === 'CustomResourceDefinition' ? crdAccepted(object) : object;
     if (opts.dryRun === true) return { object: this.view(t, prepared), warnings, created: true };
@@ -127,7 +137,9 @@ export class Api {
   }
 
   private write(t: ResourceType, old: KubeObject, body: KubeObject, opts: WriteOptions, subresource?: 'status'): WriteResult {
-    const { object, warnings } = admitUpdate(t, body, old, subresource, opts.fieldValidation ?? 'Strict');
+    const admitted = admitUpdate(t, body, this.view(t, old), subresource, opts.fieldValidation ?? 'Strict');
+    const { warnings } = admitted;
+    const object = this.stored(t, admitted.object);
     const prepared = t.kind === 'CustomResourceDefinition' && subresource === undefined ? crdAccepted(object) : object;
     if (opts.dryRun === true) return { object: this.view(t, prepared), warnings, created: false };
     if (prepared.metadata.deletionTimestamp !== undefined && (prepared.metadata.finalizers ?? []).length === 0) {

@@ -38,7 +38,7 @@ export function serveWatch(api: Api, req: WatchRequest, res: ServerResponse, opt
   const inScope = (o: KubeObject): boolean => (req.namespace === undefined || o.metadata.namespace === req.namespace) && match(o);
   const write = (type: string, object: unknown): void => {
     if (res.writableEnded || res.destroyed) return;
-    res.write(`${JSON.stringify({ type, object })}\n`);
+    res.write(`{"type":"${type}","object":${serialized(object)}}\n`);
   };
   const startRv = req.resourceVersion === undefined || req.resourceVersion === '' || req.resourceVersion === '0' ? undefined : Number(req.resourceVersion);
   if (startRv !== undefined && !Number.isInteger(startRv)) throw errors.badRequest(`invalid resource version: ${req.resourceVersion ?? ''}`);
@@ -112,6 +112,18 @@ function eventFor(e: StoreEvent, inScope: (o: KubeObject) => boolean): 'ADDED' |
   const now = inScope(e.object);
   if (now) return before ? 'MODIFIED' : 'ADDED';
   return before ? 'DELETED' : undefined;
+}
+
+/** Stored objects never change, so each is serialized once however many watchers it goes to. */
+const json = new WeakMap<object, string>();
+function serialized(object: unknown): string {
+  if (typeof object !== 'object' || object === null) return JSON.stringify(object);
+  let text = json.get(object);
+  if (text === undefined) {
+    text = JSON.stringify(object);
+    json.set(object, text);
+  }
+  return text;
 }
 
 function bookmark(t: ResourceType, rv: number, initialEnd: boolean): object {

@@ -1,0 +1,25 @@
+/** `npm run bench`: runs the benchmarks, prints their figures and the machine, writes JSON to bench/results/. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { benchApiServer } from './apiserver.js';
+import { machine } from './machine.js';
+
+const quick = process.argv.includes('--quick');
+const m = machine();
+console.log(`machine: ${m.cpus} x ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}; commit ${m.commit}; ${m.date}`);
+
+const apiserver = await benchApiServer(quick ? { objects: 2_000, fanoutSeconds: 5 } : {});
+console.log('\napiserver (emulator in its own process)');
+console.log(`  create ${apiserver.objects} Rollouts: ${apiserver.createPerSecond}/s`);
+console.log(`  3 watchers saw all ${apiserver.objects} ADDED events ${apiserver.watchAllAddedMs} ms after the first create`);
+console.log(`  LIST of ${apiserver.objects} (${(apiserver.listBytes / 2 ** 20).toFixed(1)} MiB): median ${apiserver.listMs.median} ms (samples ${apiserver.listMs.samples.join(', ')})`);
+const f = apiserver.fanout;
+console.log(`  fan-out: ${f.sentPerSecond} changes/s sent for ${f.seconds} s, ${f.deliveredPerSecondPerWatcher} events/s delivered per watcher x ${f.watchers}, latency p50 ${f.latencyMs.p50} ms / p99 ${f.latencyMs.p99} ms, missed ${f.missed}`);
+console.log(`  emulator RSS at the end: ${apiserver.rssMiB} MiB`);
+
+const dir = join(new URL('.', import.meta.url).pathname, 'results');
+mkdirSync(dir, { recursive: true });
+const file = join(dir, `${m.date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
+writeFileSync(file, `${JSON.stringify({ machine: m, quick, apiserver }, null, 2)}\n`);
+console.log(`\nwrote ${file}`);
+process.exit(0); // open keep-alive sockets must not keep the runner alive
