@@ -25,7 +25,7 @@ async function startEmulator(): Promise<{ proc: ChildProcess; url: string }> {
   const proc = spawn(process.execPath, [join(root, 'bin/sluice.js'), 'sandbox', 'apiserver', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
-    proc.stdout?.on('data', (d: Buffer) => {
+    proc.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m?.[1] !== undefined) resolve(m[1]);
