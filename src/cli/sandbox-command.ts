@@ -3,6 +3,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { kubeconfigFor, startApiServer } from '../sandbox/apiserver/index.js';
+import { startSandbox } from '../sandbox/sandbox.js';
 import type { Io } from './lint-command.js';
 
 function port(value: string): number {
@@ -37,5 +38,36 @@ export function sandboxCommand(io: Io): Command {
       await untilSignal();
       await server.close();
     });
+  sandbox
+    .command('up')
+    .description('run the whole sandbox in the foreground: API emulator, workloads, mesh, Prometheus and Redis')
+    .option('--dir <dir>', 'folder for kubeconfig, sandbox.json and Prometheus data', '.sandbox')
+    .option('--rps <n>', 'requests per second to every VirtualService host', rate, 20)
+    .option('--redis-url <url>', 'use this Redis instead of starting a private redis-server')
+    .action(async (opts: { dir: string; rps: number; redisUrl?: string }) => {
+      let sb;
+      try {
+        sb = await startSandbox({ dir: opts.dir, rps: opts.rps, ...(opts.redisUrl === undefined ? {} : { redisUrl: opts.redisUrl }) });
+      } catch (e) {
+        io.err(`sluice sandbox up: ${(e as Error).message}`);
+        process.exitCode = 1;
+        return;
+      }
+      io.out(`sandbox up in ${sb.dir}`);
+      io.out(`  API server  ${sb.apiServer}`);
+      io.out(`  Prometheus  ${sb.prometheus ?? '-'}`);
+      io.out(`  Redis       ${sb.redis ?? '-'}`);
+      io.out(`  mesh        ${sb.mesh}/metrics (${opts.rps} rps per VirtualService host)`);
+      io.out(`try: export KUBECONFIG=${sb.kubeconfig}; kubectl apply -f crds/ && kubectl get ns`);
+      io.out('Ctrl-C stops everything.');
+      await untilSignal();
+      await sb.stop();
+    });
   return sandbox;
+}
+
+function rate(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('a rate is a number >= 0');
+  return n;
 }

@@ -1,0 +1,28 @@
+/** A real Prometheus server (Debian's `prometheus`), scraping the mesh every second. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { freePort, startChild, waitFor, which, type Child } from './child.js';
+
+export interface PrometheusServer {
+  url: string;
+  child: Child;
+}
+
+export const PROMETHEUS_MISSING = 'prometheus is not installed: run `apt-get update && apt-get install -y prometheus` (Debian), or put a prometheus binary on PATH';
+
+export async function startPrometheus(dir: string, scrapeTargets: string[]): Promise<PrometheusServer> {
+  const binary = which('prometheus');
+  if (binary === undefined) throw new Error(PROMETHEUS_MISSING);
+  mkdirSync(join(dir, 'prometheus-data'), { recursive: true });
+  const config = join(dir, 'prometheus.yml');
+  writeFileSync(config, stringify({
+    global: { scrape_interval: '1s', evaluation_interval: '1s' },
+    scrape_configs: [{ job_name: 'sandbox-mesh', scrape_interval: '1s', static_configs: [{ targets: scrapeTargets }] }],
+  }));
+  const port = await freePort();
+  const child = startChild(binary, [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'prometheus-data')}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=6h', '--log.level=warn']);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor('prometheus', async () => (await fetch(`${url}/-/ready`)).ok, 30_000, child);
+  return { url, child };
+}

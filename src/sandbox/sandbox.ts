@@ -1,0 +1,86 @@
+/**
+ * The whole sandbox: API emulator with Istio's CRDs, workload and mesh simulators, a real
+ * Prometheus scraping the mesh, and Redis. `startSandbox()` is what `sluice sandbox up`, the demo
+ * and the end-to-end tests use; `stop()` stops everything it started.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { kubeconfigFor, startApiServer, type ApiServer } from './apiserver/index.js';
+import { ISTIO_CRDS } from './mesh/istio-crds.js';
+import { MeshSimulator } from './mesh/mesh.js';
+import { startPrometheus, type PrometheusServer } from './processes/prometheus.js';
+import { startRedis, type RedisServer } from './processes/redis.js';
+import { WorkloadSimulator } from './workloads/simulator.js';
+
+export interface SandboxOptions {
+  /** Where kubeconfig, sandbox.json and Prometheus data go; a temp folder by default. */
+  dir?: string;
+  /** Requests per second to every VirtualService host. */
+  rps?: number;
+  /** Use this Redis instead of starting one; `false` for no Redis at all. */
+  redisUrl?: string | false;
+  /** Start Prometheus (default true). */
+  prometheus?: boolean;
+  apiPort?: number;
+  readyDelayMs?: number;
+}
+
+export interface SandboxInfo {
+  apiServer: string;
+  prometheus: string | undefined;
+  redis: string | undefined;
+  mesh: string;
+  kubeconfig: string;
+}
+
+export interface Sandbox extends SandboxInfo {
+  dir: string;
+  server: ApiServer;
+  meshSimulator: MeshSimulator;
+  workloads: WorkloadSimulator;
+  pids(): number[];
+  stop(): Promise<void>;
+}
+
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const dir = resolve(opts.dir ?? mkdtempSync(join(tmpdir(), 'sluice-sandbox-')));
+  mkdirSync(dir, { recursive: true });
+  const server = await startApiServer({ ...(opts.apiPort === undefined ? {} : { port: opts.apiPort }) });
+  const crdType = server.api.registry.find('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
+  if (crdType === undefined) throw new Error('the API emulator serves no CustomResourceDefinitions');
+  for (const crd of ISTIO_CRDS) server.api.create(crdType, undefined, crd);
+  const workloads = new WorkloadSimulator(server.api, { readyDelayMs: opts.readyDelayMs ?? 500 });
+  workloads.start();
+  const mesh = new MeshSimulator(server.api, { rps: opts.rps ?? 20 });
+  mesh.start();
+  const meshUrl = await mesh.listen();
+  let prometheus: PrometheusServer | undefined;
+  let redis: RedisServer | undefined;
+  const stop = async (): Promise<void> => {
+    await Promise.all([prometheus?.child.stop(), redis?.child?.stop()]);
+    workloads.stop();
+    await mesh.stop();
+    await server.close();
+  };
+  try {
+    if (opts.prometheus !== false) prometheus = await startPrometheus(dir, [new URL(meshUrl).host]);
+    if (opts.redisUrl !== false) redis = await startRedis(dir, opts.redisUrl);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfig, kubeconfigFor(server.url), { mode: 0o600 });
+  const info: SandboxInfo = { apiServer: server.url, prometheus: prometheus?.url, redis: redis?.url, mesh: meshUrl, kubeconfig };
+  writeFileSync(join(dir, 'sandbox.json'), `${JSON.stringify(info, null, 2)}\n`);
+  return {
+    ...info,
+    dir,
+    server,
+    meshSimulator: mesh,
+    workloads,
+    pids: () => [prometheus?.child.proc.pid, redis?.child?.proc.pid].filter((p): p is number => p !== undefined),
+    stop,
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * The whole sandbox: workloads, the mesh routed by live VirtualServices, and Istio metrics
+ * queried with real PromQL from a real Prometheus.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
+import { eventually, root } from './helpers.js';
+
+const exec = promisify(execFile);
+let sb: Sandbox;
+let started = 0;
+
+async function kubectl(...args: string[]): Promise<string> {
+  const { stdout } = await exec('kubectl', args, { env: { ...process.env, KUBECONFIG: sb.kubeconfig }, timeout: 30_000 });
+  return stdout;
+}
+
+function apply(yaml: string): void {
+  const api = sb.server.api;
+  for (const doc of yaml.split(/^---$/m).map((d) => parse(d)).filter((d) => d !== null)) {
+    const [group, version] = String(doc.apiVersion).includes('/') ? String(doc.apiVersion).split('/') : ['', doc.apiVersion];
+    const type = api.registry.all().find((t) => t.group === group && t.version === version && t.kind === doc.kind)!;
+    api.create(type, doc.metadata.namespace, doc);
+  }
+}
+
+function workload(ns: string, name: string, labels: Record<string, string>, env: Record<string, string>, replicas = 2): string {
+  const envList = Object.entries(env).map(([k, v]) => `{ name: ${k}, value: "${v}" }`).join(', ');
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: ${name}, namespace: ${ns} }
+spec:
+  replicas: ${replicas}
+  selector: { matchLabels: ${JSON.stringify(labels)} }
+  template:
+    metadata: { labels: ${JSON.stringify(labels)} }
+    spec: { containers: [ { name: app, image: ghcr.io/stefanprodan/podinfo:6.7.0, ports: [ { name: http, containerPort: 9898 } ], env: [ ${envList} ] } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: ${name}, namespace: ${ns} }
+spec: { selector: ${JSON.stringify(labels)}, ports: [ { name: http, port: 9898, targetPort: http } ] }
+`;
+}
+
+function virtualService(ns: string, name: string, http: unknown[]): string {
+  return `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: ${name}, namespace: ${ns} }
+spec: ${JSON.stringify({ hosts: [name], http })}
+`;
+}
+
+function namespace(name: string): void {
+  apply(`apiVersion: v1\nkind: Namespace\nmetadata: { name: ${name} }\n`);
+}
+
+/** A template's query with its args filled in (inside string literals, or as the range). */
+function templateQuery(file: string, args: Record<string, string>, field: 'query' | 'sample' = 'query'): string {
+  const t = parse(readFileSync(join(root, 'analysis-templates', file), 'utf8'));
+  const metric = t.spec.metrics[0];
+  const q = field === 'query' ? metric.query : metric.sample.query;
+  return (q as string).replace(/\{\{\s*args\.(\w+)\s*\}\}/g, (_m, name: string) => args[name] ?? '');
+}
+
+async function promql(query: string): Promise<number | undefined> {
+  const res = await fetch(`${sb.prometheus}/api/v1/query?query=${encodeURIComponent(query)}`);
+  const body = (await res.json()) as { status: string; data: { result: { value: [number, string] }[] } };
+  if (body.status !== 'success') throw new Error(`query failed: ${JSON.stringify(body)}`);
+  const v = body.data.result[0]?.value[1];
+  return v === undefined ? undefined : Number(v);
+}
+
+beforeAll(async () => {
+  sb = await startSandbox({ rps: 20, readyDelayMs: 200, redisUrl: false });
+  namespace('quality');
+  apply(workload('quality', 'podinfo', { app: 'podinfo' }, { SANDBOX_ERROR_RATE: '0.05', SANDBOX_LATENCY_MS: '100', SANDBOX_P99_MS: '400' }));
+  apply(virtualService('quality', 'podinfo', [{ route: [{ destination: { host: 'podinfo' } }] }]));
+  namespace('split');
+  apply(workload('split', 'web-primary', { app: 'web', track: 'primary' }, {}));
+  apply(workload('split', 'web-canary', { app: 'web', track: 'canary' }, {}));
+  apply(virtualService('split', 'web', [
+    { name: 'canary-header', match: [{ headers: { 'x-canary': { exact: 'yes' } } }], route: [{ destination: { host: 'web-canary' } }] },
+    { name: 'split', route: [{ destination: { host: 'web-primary' }, weight: 80 }, { destination: { host: 'web-canary' }, weight: 20 }] },
+  ]));
+  namespace('broken');
+  apply(workload('broken', 'sick', { app: 'sick' }, { SANDBOX_NOT_READY: 'true' }));
+  apply(virtualService('broken', 'sick', [{ route: [{ destination: { host: 'sick' } }] }]));
+  started = Date.now();
+}, 60_000);
+afterAll(async () => sb.stop());
+
+describe('the sandbox', () => {
+  it('measures what the pod env says through the shipped templates: 5% errors, P99 400 ms', async () => {
+    const args = { namespace: 'quality', workload: 'podinfo', interval: '30s' };
+    await eventually('30 s of traffic', () => Date.now() - started > 32_000, 60_000);
+    const errorRate = await eventually('an error rate', () => promql(templateQuery('istio-error-rate.yaml', args)), 20_000);
+    expect(errorRate).toBeGreaterThan(0.03);
+    expect(errorRate).toBeLessThan(0.07);
+    const p99 = await eventually('a P99', () => promql(templateQuery('istio-latency-p99.yaml', args)), 20_000);
+    expect(p99).toBeGreaterThan(250); // Istio's buckets around 400 ms are 250 and 500
+    expect(p99).toBeLessThanOrEqual(500);
+    const requests = await promql(templateQuery('istio-error-rate.yaml', args, 'sample'));
+    expect(requests).toBeGreaterThan(20 * 30 * 0.7);
+  }, 120_000);
+
+  it('splits 80/20 by VirtualService weight, measured through Prometheus', async () => {
+    await eventually('30 s of traffic', () => Date.now() - started > 32_000, 60_000);
+    const q = (w: string): string => `sum(increase(istio_requests_total{reporter="destination",destination_workload_namespace="split",destination_workload="${w}"}[30s]))`;
+    const canary = await eventually('canary traffic', () => promql(q('web-canary')), 20_000);
+    const primary = await eventually('primary traffic', () => promql(q('web-primary')), 20_000);
+    expect(canary / (canary + primary)).toBeGreaterThan(0.15);
+    expect(canary / (canary + primary)).toBeLessThan(0.25);
+  }, 120_000);
+
+  it('routes by header match, first match wins', () => {
+    for (let i = 0; i < 50; i++) expect(sb.meshSimulator.send({ host: 'web', namespace: 'split', headers: { 'x-canary': 'yes' } }).workload).toBe('web-canary');
+    const plain = Array.from({ length: 200 }, () => sb.meshSimulator.send({ host: 'web', namespace: 'split' }).workload);
+    expect(plain.filter((w) => w === 'web-primary').length).toBeGreaterThan(120);
+  });
+
+  it('applies weights changed with kubectl within a second', async () => {
+    await kubectl('patch', 'virtualservices.networking.istio.io', 'web', '-n', 'split', '--type', 'json', '-p', JSON.stringify([
+      { op: 'replace', path: '/spec/http/1/route/0/weight', value: 0 },
+      { op: 'replace', path: '/spec/http/1/route/1/weight', value: 100 },
+    ]));
+    await eventually('all traffic on the canary', () => Array.from({ length: 50 }, () => sb.meshSimulator.send({ host: 'web', namespace: 'split' }).workload).every((w) => w === 'web-canary'), 1000);
+  });
+
+  it('answers 503 UH when no endpoint is ready, as Envoy does', async () => {
+    const answer = sb.meshSimulator.send({ host: 'sick', namespace: 'broken' });
+    expect(answer).toMatchObject({ code: 503, flags: 'UH' });
+    const uh = await eventually('UH in Prometheus', () => promql('sum(istio_requests_total{reporter="source",destination_service_namespace="broken",response_code="503",response_flags="UH"})'), 20_000);
+    expect(uh).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('keeps Deployment status and endpoints true', async () => {
+    const d = JSON.parse(await kubectl('get', 'deployment', 'podinfo', '-n', 'quality', '-o', 'json'));
+    expect(d.status).toMatchObject({ replicas: 2, readyReplicas: 2, availableReplicas: 2, updatedReplicas: 2, observedGeneration: 1 });
+    const sick = JSON.parse(await kubectl('get', 'endpoints', 'sick', '-n', 'broken', '-o', 'json'));
+    expect(sick.subsets[0].notReadyAddresses).toHaveLength(2);
+    expect(sick.subsets[0].addresses).toBeUndefined();
+  });
+});
+
+describe('sandbox lifecycle', () => {
+  it('stops every process it started', async () => {
+    const other = await startSandbox({ rps: 1 });
+    const pids = other.pids();
+    expect(pids.length).toBe(2); // prometheus and redis-server
+    expect(JSON.parse(readFileSync(join(other.dir, 'sandbox.json'), 'utf8'))).toMatchObject({ apiServer: other.apiServer, prometheus: other.prometheus, redis: other.redis, mesh: other.mesh, kubeconfig: other.kubeconfig });
+    await other.stop();
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+  }, 60_000);
+});
