@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchApiServer } from './apiserver.js';
+import { benchSandbox } from './sandbox.js';
 import { machine } from './machine.js';
 
 const quick = process.argv.includes('--quick');
@@ -17,9 +18,14 @@ const f = apiserver.fanout;
 console.log(`  fan-out: ${f.sentPerSecond} changes/s sent for ${f.seconds} s, ${f.deliveredPerSecondPerWatcher} events/s delivered per watcher x ${f.watchers}, latency p50 ${f.latencyMs.p50} ms / p99 ${f.latencyMs.p99} ms, missed ${f.missed}`);
 console.log(`  emulator RSS at the end: ${apiserver.rssMiB} MiB`);
 
+const sandbox = await benchSandbox(quick ? { runs: 1, cpuSeconds: 10 } : {});
+console.log('\nsandbox (sluice sandbox up in its own process, real Prometheus)');
+console.log(`  up to the first scraped sample: median ${sandbox.upToFirstSampleMs.median} ms (samples ${sandbox.upToFirstSampleMs.samples.join(', ')})`);
+console.log(`  ${sandbox.cpu.services} services x ${sandbox.cpu.rpsPerService} rps for ${sandbox.cpu.seconds} s: ${sandbox.cpu.percentOfOneCore}% of one core (emulator + simulators), ${sandbox.cpu.requestsSent} requests sent in all`);
+
 const dir = join(new URL('.', import.meta.url).pathname, 'results');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `${m.date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
-writeFileSync(file, `${JSON.stringify({ machine: m, quick, apiserver }, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify({ machine: m, quick, apiserver, sandbox }, null, 2)}\n`);
 console.log(`\nwrote ${file}`);
 process.exit(0); // open keep-alive sockets must not keep the runner alive
