@@ -2,12 +2,13 @@
  * The whole sandbox: workloads, the mesh routed by live VirtualServices, and Istio metrics
  * queried with real PromQL from a real Prometheus.
  */
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
 import { eventually, root } from './helpers.js';
 
@@ -78,9 +79,13 @@ async function promql(query: string): Promise<number | undefined> {
 
 beforeAll(async () => {
   sb = await startSandbox({ rps: 20, readyDelayMs: 200, redisUrl: false });
-  namespace('quality');
-  apply(workload('quality', 'podinfo', { app: 'podinfo' }, { SANDBOX_ERROR_RATE: '0.05', SANDBOX_LATENCY_MS: '100', SANDBOX_P99_MS: '400' }));
-  apply(virtualService('quality', 'podinfo', [{ route: [{ destination: { host: 'podinfo' } }] }]));
+  // examples/podinfo as shipped, with the pods' behaviour set through their env.
+  apply(readFileSync(join(root, 'examples/podinfo/namespace.yaml'), 'utf8'));
+  const deployment = parse(readFileSync(join(root, 'examples/podinfo/deployment.yaml'), 'utf8'));
+  deployment.spec.template.spec.containers[0].env = Object.entries({ SANDBOX_ERROR_RATE: '0.05', SANDBOX_LATENCY_MS: '100', SANDBOX_P99_MS: '400' }).map(([name, value]) => ({ name, value }));
+  apply(stringify(deployment));
+  apply(readFileSync(join(root, 'examples/podinfo/service.yaml'), 'utf8'));
+  apply(virtualService('demo', 'podinfo', [{ route: [{ destination: { host: 'podinfo' } }] }]));
   namespace('split');
   apply(workload('split', 'web-primary', { app: 'web', track: 'primary' }, {}));
   apply(workload('split', 'web-canary', { app: 'web', track: 'canary' }, {}));
@@ -97,7 +102,7 @@ afterAll(async () => sb.stop());
 
 describe('the sandbox', () => {
   it('measures what the pod env says through the shipped templates: 5% errors, P99 400 ms', async () => {
-    const args = { namespace: 'quality', workload: 'podinfo', interval: '30s' };
+    const args = { namespace: 'demo', workload: 'podinfo', interval: '30s' };
     await eventually('30 s of traffic', () => Date.now() - started > 32_000, 60_000);
     const errorRate = await eventually('an error rate', () => promql(templateQuery('istio-error-rate.yaml', args)), 20_000);
     expect(errorRate).toBeGreaterThan(0.03);
@@ -106,7 +111,7 @@ describe('the sandbox', () => {
     expect(p99).toBeGreaterThan(250); // Istio's buckets around 400 ms are 250 and 500
     expect(p99).toBeLessThanOrEqual(500);
     const requests = await promql(templateQuery('istio-error-rate.yaml', args, 'sample'));
-    expect(requests).toBeGreaterThan(20 * 30 * 0.7);
+    expect(requests).toBeGreaterThan(20 * 30 * 0.7); // 20 rps over the 30 s window
   }, 120_000);
 
   it('splits 80/20 by VirtualService weight, measured through Prometheus', async () => {
@@ -140,8 +145,8 @@ describe('the sandbox', () => {
   }, 60_000);
 
   it('keeps Deployment status and endpoints true', async () => {
-    const d = JSON.parse(await kubectl('get', 'deployment', 'podinfo', '-n', 'quality', '-o', 'json'));
-    expect(d.status).toMatchObject({ replicas: 2, readyReplicas: 2, availableReplicas: 2, updatedReplicas: 2, observedGeneration: 1 });
+    const d = JSON.parse(await kubectl('get', 'deployment', 'podinfo', '-n', 'demo', '-o', 'json'));
+    expect(d.status).toMatchObject({ replicas: 1, readyReplicas: 1, availableReplicas: 1, updatedReplicas: 1, observedGeneration: 1 });
     const sick = JSON.parse(await kubectl('get', 'endpoints', 'sick', '-n', 'broken', '-o', 'json'));
     expect(sick.subsets[0].notReadyAddresses).toHaveLength(2);
     expect(sick.subsets[0].addresses).toBeUndefined();
@@ -149,6 +154,18 @@ describe('the sandbox', () => {
 });
 
 describe('sandbox lifecycle', () => {
+  it('`sluice sandbox up` stops every child on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-up-'));
+    const proc = spawn(process.execPath, [join(root, 'bin/sluice.js'), 'sandbox', 'up', '--dir', dir, '--rps', '1'], { stdio: 'ignore' });
+    await eventually('sandbox.json', () => existsSync(join(dir, 'sandbox.json')), 60_000);
+    const children = (await exec('ps', ['-o', 'pid=', '--ppid', String(proc.pid)])).stdout.trim().split(/\s+/).map(Number);
+    expect(children.length).toBe(2);
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    proc.kill('SIGTERM');
+    await exited;
+    for (const pid of children) expect(() => process.kill(pid, 0)).toThrow();
+  }, 90_000);
+
   it('stops every process it started', async () => {
     const other = await startSandbox({ rps: 1 });
     const pids = other.pids();
