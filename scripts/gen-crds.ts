@@ -3,6 +3,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KINDS, crdFileName, renderCrd } from '../src/api/crd.js';
 import { renderApiDocs } from '../src/api/docs.js';
+import { renderReasonsDoc } from '../src/rollout/reasons.js';
 
 const root = new URL('..', import.meta.url).pathname;
 // The same CRDs go to crds/ (kubectl apply -f crds/) and to the Helm chart's crds/ folder.
@@ -16,3 +17,5 @@ for (const dir of ['crds', 'charts/sluice/crds']) {
 }
 writeFileSync(join(root, 'docs', 'api.md'), renderApiDocs());
 console.log(`wrote ${join(root, 'docs', 'api.md')}`);
+writeFileSync(join(root, 'docs', 'reasons.md'), renderReasonsDoc());
+console.log(`wrote ${join(root, 'docs', 'reasons.md')}`);

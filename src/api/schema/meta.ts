@@ -7,6 +7,9 @@ export const ObjectMeta = Type.Object(
   {
     name: Str({ description: 'Object name.', pattern: DNS_SUBDOMAIN_PATTERN, maxLength: 253 }),
     namespace: Type.Optional(Str({ description: 'Namespace.', pattern: DNS_LABEL_PATTERN, maxLength: 63 })),
+    generation: Type.Optional(Int({ description: 'Sequence number of the desired state, set by the API server.', minimum: 0 })),
+    resourceVersion: Type.Optional(Str({ description: 'Version of the object, for optimistic concurrency.' })),
+    uid: Type.Optional(Str({ description: 'Unique id of the object.' })),
   },
   { description: 'Standard object metadata.' },
 );

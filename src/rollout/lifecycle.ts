@@ -1,0 +1,129 @@
+/**
+ * The transitions around a run: initialize, start, promote, roll back, and the steady states
+ * (Healthy, RolledBack). Each either finds the world right, or asks for one change and ends the
+ * pass; the next pass sees the change through the informers and goes on.
+ */
+import type { Pass } from './context.js';
+import type { Reason } from './reasons.js';
+
+function targetOf(p: Pass): { revision: string; replicas: number; readyReplicas: number } {
+  const t = p.obs.target;
+  if (t === undefined) throw new Error('the planner needs a target here');
+  return t;
+}
+
+/** How many replicas the canary runs with: as many as the primary serves (at least 1). */
+export function canaryReplicas(p: Pass): number {
+  return Math.max(1, p.obs.primary?.replicas ?? p.obs.target?.replicas ?? 1);
+}
+
+/** Routing to the primary only, then the canary at 0 replicas. True when both hold already. */
+function parkCanary(p: Pass): boolean {
+  if (p.obs.routedWeight === undefined) {
+    p.act({ type: 'ensureServices' });
+    return false;
+  }
+  if (p.obs.routedWeight !== 0) {
+    p.act({ type: 'setWeight', canaryWeight: 0 });
+    return false;
+  }
+  if ((p.obs.target?.replicas ?? 0) > 0) {
+    p.act({ type: 'scaleCanary', replicas: 0 });
+    return false;
+  }
+  return true;
+}
+
+export function initialize(p: Pass): void {
+  const target = targetOf(p);
+  const primary = p.obs.primary;
+  p.status.canaryWeight = 0;
+  if (primary?.revision !== target.revision) {
+    p.act({ type: 'ensurePrimary', revision: target.revision, replicas: Math.max(1, target.replicas) });
+    p.set('Initializing', 'Initializing', `Creating ${p.rollout.spec.targetRef.name}-primary from the current template.`);
+    return;
+  }
+  if (!primary.rolledOut || primary.readyReplicas < primary.replicas) {
+    p.set('Initializing', 'WaitingForPrimary', `Waiting for ${p.rollout.spec.targetRef.name}-primary to be ready (${primary.readyReplicas}/${primary.replicas}).`);
+    return;
+  }
+  if (!parkCanary(p)) {
+    p.set('Initializing', 'Initializing', 'Routing all traffic to the primary and scaling the target to 0.');
+    return;
+  }
+  p.status.stableRevision = target.revision;
+  p.set('Healthy', 'Initialized', `Initialized: ${p.rollout.spec.targetRef.name}-primary serves revision ${target.revision}.`);
+  p.event('Normal', 'Initialized', `Revision ${target.revision} is stable; the primary serves all traffic.`);
+}
+
+/** No run in progress and the target is the stable revision. */
+export function healthy(p: Pass, reason: Reason = 'Stable'): void {
+  p.status.canaryWeight = 0;
+  const settled = parkCanary(p);
+  if (p.status.phase !== 'Healthy' || !settled) {
+    p.set('Healthy', reason, `Revision ${p.status.stableRevision ?? ''} is stable; the primary serves all traffic.`);
+  }
+}
+
+export function startRun(p: Pass, reason: 'NewRevision' | 'RestartedForNewRevision'): void {
+  const target = targetOf(p);
+  const s = p.status;
+  s.canaryRevision = target.revision;
+  s.currentStepIndex = 0;
+  s.canaryWeight = 0;
+  s.runStartedAt = p.iso;
+  s.stepStartedAt = p.iso;
+  delete s.metrics;
+  if (p.obs.routedWeight !== undefined && p.obs.routedWeight !== 0) p.act({ type: 'setWeight', canaryWeight: 0 });
+  else if (target.replicas !== canaryReplicas(p)) p.act({ type: 'scaleCanary', replicas: canaryReplicas(p) });
+  p.set('Progressing', reason, `Canary run for revision ${target.revision} started.`);
+  p.event('Normal', reason, `Revision ${target.revision} differs from the stable ${s.stableRevision ?? ''}: canary run started.`);
+}
+
+/** Route everything to the primary first, then scale the canary to 0. */
+export function rollBack(p: Pass, reason: 'AnalysisFailed' | 'Aborted' | 'ProgressDeadlineExceeded', why: string): void {
+  const s = p.status;
+  s.rolledBackRevision = s.canaryRevision ?? p.obs.target?.revision ?? '';
+  s.canaryWeight = 0;
+  if (p.obs.routedWeight !== 0) p.act({ type: 'setWeight', canaryWeight: 0 });
+  else if ((p.obs.target?.replicas ?? 0) > 0) p.act({ type: 'scaleCanary', replicas: 0 });
+  p.set('RolledBack', reason, `Rolled back revision ${s.rolledBackRevision}: ${why}`);
+  p.event('Warning', reason, `Rolled back revision ${s.rolledBackRevision}: ${why}`);
+}
+
+/** After a rollback: the canary keeps no traffic and no replicas until a new revision or a retry. */
+export function rolledBack(p: Pass): void {
+  p.status.canaryWeight = 0;
+  parkCanary(p);
+}
+
+export function startPromotion(p: Pass, why: string): void {
+  const revision = p.status.canaryRevision ?? '';
+  p.act({ type: 'ensurePrimary', revision, replicas: p.obs.primary?.replicas ?? canaryReplicas(p) });
+  p.set('Promoting', 'Promoting', `Promoting revision ${revision}: ${why}`);
+  p.event('Normal', 'Promoting', `Promoting revision ${revision}: ${why}`);
+}
+
+/** The primary rolls out the canary template; then traffic returns to it and the canary is parked. */
+export function promoting(p: Pass): void {
+  const s = p.status;
+  const revision = s.canaryRevision ?? '';
+  const primary = p.obs.primary;
+  if (primary?.revision !== revision) {
+    p.act({ type: 'ensurePrimary', revision, replicas: primary?.replicas ?? canaryReplicas(p) });
+    return;
+  }
+  if (!primary.rolledOut || primary.readyReplicas < primary.replicas) {
+    p.set('Promoting', 'WaitingForPrimaryRollout', `Waiting for the primary to roll out revision ${revision} (${primary.readyReplicas}/${primary.replicas} ready).`);
+    return;
+  }
+  s.canaryWeight = 0;
+  if (!parkCanary(p)) {
+    p.set('Promoting', 'WaitingForPrimaryRollout', `The primary runs revision ${revision}; moving traffic back to it.`);
+    return;
+  }
+  s.stableRevision = revision;
+  delete s.rolledBackRevision;
+  p.set('Healthy', 'Promoted', `Revision ${revision} was promoted and serves all traffic.`);
+  p.event('Normal', 'Promoted', `Revision ${revision} was promoted.`);
+}

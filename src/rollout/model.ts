@@ -1,0 +1,55 @@
+/**
+ * What the planner sees (observations) and what it decides (actions), as data. The controller
+ * shell gathers observations from its informer caches and carries actions out.
+ */
+import type { CommandAction } from '../api/phases.js';
+
+/** A Deployment as far as a rollout cares. */
+export interface WorkloadObservation {
+  /** Revision (pod template hash) the Deployment's template has. */
+  revision: string;
+  /** spec.replicas. */
+  replicas: number;
+  readyReplicas: number;
+  /** The Deployment controller has seen the latest spec and every replica runs the template. */
+  rolledOut: boolean;
+}
+
+export type Verdict = 'Running' | 'Successful' | 'Failed' | 'Inconclusive';
+
+export interface AnalysisObservation {
+  /** Verdict of the analysis step being run, when the current step is one. */
+  step?: { verdict: Verdict; message: string };
+  /** Verdict of background analysis in this run. */
+  background?: { verdict: Verdict; message: string };
+}
+
+export interface PendingCommand {
+  id: string;
+  action: CommandAction;
+  user: string;
+  revision?: string;
+}
+
+export interface Observations {
+  /** Schema and semantic problems of the spec (errors only). */
+  specErrors: string[];
+  target: WorkloadObservation | undefined;
+  primary: WorkloadObservation | undefined;
+  /** The canary weight the router reports now, undefined when no routing exists yet. */
+  routedWeight: number | undefined;
+  analysis: AnalysisObservation;
+  /** Commands recorded on status and not handled yet, oldest first. */
+  commands: PendingCommand[];
+}
+
+/** Changes to the world, carried out in order by the controller; each is idempotent. */
+export type Action =
+  /** Create or update `<target>-primary` with the template of `revision` (copied from the target). */
+  | { type: 'ensurePrimary'; revision: string; replicas: number }
+  /** Create `<service>-primary` and `<service>-canary`, VirtualService and DestinationRules if missing. */
+  | { type: 'ensureServices' }
+  /** Route `canaryWeight`% to the canary and the rest to the primary. */
+  | { type: 'setWeight'; canaryWeight: number }
+  /** Scale the target (the canary) through its scale subresource. */
+  | { type: 'scaleCanary'; replicas: number };

@@ -1,0 +1,139 @@
+/**
+ * The planner: PURE. `(rollout, observations, now) -> { actions, status, events, requeueAfterMs }`.
+ * No client calls, no clock reads; the controller shell observes, calls this, acts.
+ */
+import type { Rollout } from '../api/schema/rollout.js';
+import type { RolloutStatus } from '../api/schema/rollout-status.js';
+import { Pass, type PlanEvent } from './context.js';
+import { healthy, initialize, promoting, rollBack, rolledBack, startPromotion, startRun } from './lifecycle.js';
+import type { Action, Observations } from './model.js';
+import { runSteps } from './run.js';
+
+export interface Plan {
+  actions: Action[];
+  status: RolloutStatus;
+  events: PlanEvent[];
+  /** Plan again after this long (a pause ends, a deadline passes) even if nothing changes. */
+  requeueAfterMs: number | undefined;
+}
+
+const RUNNING = new Set(['Progressing', 'Paused', 'Promoting']);
+
+export function plan(rollout: Rollout, obs: Observations, now: Date): Plan {
+  const p = new Pass(rollout, obs, now);
+  decide(p);
+  p.rejectRest((c) => `nothing to ${c.action} while the rollout is ${p.status.phase ?? 'starting'}.`);
+  const status: RolloutStatus = { ...p.status, observedGeneration: rollout.metadata.generation ?? p.status.observedGeneration ?? 1 };
+  if (status.commands !== undefined) status.commands = p.handledCommands();
+  status.conditions = conditions(rollout, status, p.iso);
+  return { actions: p.actions, status, events: p.events, requeueAfterMs: p.requeueAfterMs };
+}
+
+function decide(p: Pass): void {
+  const { obs, status: s } = p;
+  if (obs.specErrors.length > 0) {
+    p.set('Invalid', 'InvalidSpec', obs.specErrors.slice(0, 3).join('; '));
+    return;
+  }
+  const target = obs.target;
+  if (target === undefined) {
+    p.set('Invalid', 'TargetNotFound', `Deployment ${p.rollout.spec.targetRef.name} not found in namespace ${p.rollout.metadata.namespace ?? 'default'}.`);
+    return;
+  }
+  if (s.stableRevision === undefined) {
+    initialize(p);
+    return;
+  }
+  if (RUNNING.has(s.phase ?? '')) {
+    running(p, target.revision);
+    return;
+  }
+  if (target.revision === s.stableRevision) {
+    healthy(p);
+    return;
+  }
+  if (target.revision === s.rolledBackRevision) {
+    const retry = p.command('retry');
+    if (retry === undefined) {
+      rolledBack(p);
+      return;
+    }
+    p.handle(retry, true, `revision ${target.revision} runs again.`);
+  }
+  startRun(p, 'NewRevision');
+}
+
+/** A run is in progress. */
+function running(p: Pass, targetRevision: string): void {
+  const s = p.status;
+  if (s.phase === 'Promoting') {
+    promoting(p);
+    return;
+  }
+  if (targetRevision === s.stableRevision) {
+    healthy(p, 'Reverted');
+    p.event('Normal', 'Reverted', `Git went back to the stable revision ${targetRevision}; the run for ${s.canaryRevision ?? ''} stopped.`);
+    return;
+  }
+  if (targetRevision !== s.canaryRevision) {
+    startRun(p, 'RestartedForNewRevision');
+    return;
+  }
+  const abort = p.command('abort');
+  if (abort !== undefined) {
+    p.handle(abort, true, 'the canary was rolled back.');
+    rollBack(p, 'Aborted', `aborted by ${abort.user}.`);
+    return;
+  }
+  const background = p.obs.analysis.background;
+  if (background?.verdict === 'Failed') {
+    rollBack(p, 'AnalysisFailed', background.message);
+    return;
+  }
+  if (!manualGates(p)) return;
+  if (background?.verdict === 'Inconclusive') {
+    p.set('Paused', 'AnalysisInconclusive', background.message);
+    return;
+  }
+  runSteps(p);
+}
+
+/** Whether the current step is a `pause: {}` gate (where promote releases the gate only). */
+function atPromotionGate(p: Pass): boolean {
+  const pause = p.rollout.spec.strategy.canary.steps[p.status.currentStepIndex ?? 0]?.pause;
+  return pause !== undefined && pause.duration === undefined;
+}
+
+/** Pause, resume and promote commands during a run; false when the run holds here. */
+function manualGates(p: Pass): boolean {
+  const s = p.status;
+  const promote = atPromotionGate(p) ? undefined : p.command('promote');
+  if (promote !== undefined) {
+    p.handle(promote, true, 'the remaining steps were skipped.');
+    startPromotion(p, `promoted by ${promote.user}.`);
+    return false;
+  }
+  const pauseCmd = p.command('pause');
+  if (pauseCmd !== undefined) p.handle(pauseCmd, true, `the run holds at ${s.canaryWeight ?? 0}%.`);
+  const paused = pauseCmd !== undefined || (s.phase === 'Paused' && s.reason === 'ManualPause');
+  if (!paused) return true;
+  const resume = p.command('resume');
+  if (resume !== undefined) {
+    p.handle(resume, true, 'the run continues.');
+    p.event('Normal', 'Resumed', `Resumed by ${resume.user}.`);
+    return true;
+  }
+  p.set('Paused', 'ManualPause', `Paused by a command at ${s.canaryWeight ?? 0}% to the canary; resume to continue.`);
+  return false;
+}
+
+function conditions(rollout: Rollout, s: RolloutStatus, at: string): NonNullable<RolloutStatus['conditions']> {
+  const previous = rollout.status?.conditions ?? [];
+  const make = (type: string, ok: boolean): NonNullable<RolloutStatus['conditions']>[number] => {
+    const prev = previous.find((c) => c.type === type);
+    const status = ok ? 'True' : 'False';
+    const same = prev?.status === status;
+    return { type, status, reason: s.reason ?? 'Unknown', message: s.message ?? '', lastTransitionTime: same ? prev.lastTransitionTime : at, observedGeneration: s.observedGeneration ?? 1 };
+  };
+  return [make('Ready', s.phase === 'Healthy'), make('Progressing', RUNNING.has(s.phase ?? ''))];
+}

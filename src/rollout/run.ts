@@ -1,0 +1,127 @@
+/** A canary run, step by step: setWeight, pause (timed or gate) and analysis. */
+import { parseDuration } from '../api/duration.js';
+import type { Pass } from './context.js';
+import { canaryReplicas, rollBack, startPromotion } from './lifecycle.js';
+
+const MAX_STEPS_PER_PASS = 1000;
+
+function advance(p: Pass): void {
+  p.status.currentStepIndex = (p.status.currentStepIndex ?? 0) + 1;
+  p.status.stepStartedAt = p.iso;
+}
+
+function elapsedMs(p: Pass, since: string | undefined): number {
+  return since === undefined ? 0 : p.now.getTime() - Date.parse(since);
+}
+
+/** The canary must have ready endpoints before it gets traffic (never a 503 from an empty destination). */
+function canaryReady(p: Pass): boolean {
+  const target = p.obs.target;
+  if (target !== undefined && target.readyReplicas > 0) return true;
+  const deadlineMs = (p.rollout.spec.progressDeadlineSeconds ?? 600) * 1000;
+  if (elapsedMs(p, p.status.stepStartedAt) > deadlineMs) {
+    rollBack(p, 'ProgressDeadlineExceeded', `the canary had no ready replica for ${p.rollout.spec.progressDeadlineSeconds ?? 600}s.`);
+    return false;
+  }
+  if (target !== undefined && target.replicas === 0) p.act({ type: 'scaleCanary', replicas: canaryReplicas(p) });
+  else if ((p.obs.routedWeight ?? 0) > 0) {
+    p.status.canaryWeight = 0;
+    p.act({ type: 'setWeight', canaryWeight: 0 });
+    p.set('Paused', 'CanaryLostEndpoints', 'The canary lost its ready endpoints; its traffic went back to the primary.');
+    p.requeue(deadlineMs - elapsedMs(p, p.status.stepStartedAt));
+    return false;
+  }
+  p.set('Progressing', 'WaitingForCanary', `Waiting for the canary to have ready replicas (${target?.readyReplicas ?? 0}/${target?.replicas ?? 0}).`);
+  p.requeue(deadlineMs - elapsedMs(p, p.status.stepStartedAt));
+  return false;
+}
+
+/** The weight the run holds at its current position: that of the last setWeight step passed. */
+function heldWeight(p: Pass): number {
+  const steps = p.rollout.spec.strategy.canary.steps.slice(0, p.status.currentStepIndex ?? 0);
+  return [...steps].reverse().find((s) => s.setWeight !== undefined)?.setWeight ?? 0;
+}
+
+/**
+ * Traffic only goes to a canary with ready endpoints: taken back when it loses them, given back
+ * (at the weight the run holds) when it recovers. True when the routing is right.
+ */
+function guardTraffic(p: Pass): boolean {
+  const held = heldWeight(p);
+  const routed = p.obs.routedWeight ?? 0;
+  if (held === 0 && routed === 0) return true;
+  if (!canaryReady(p)) return false;
+  const step = p.rollout.spec.strategy.canary.steps[p.status.currentStepIndex ?? 0];
+  if (routed === held || step?.setWeight !== undefined) return true; // a setWeight step sets it itself
+  p.status.canaryWeight = held;
+  p.act({ type: 'setWeight', canaryWeight: held });
+  p.set('Progressing', 'WeightSet', `The canary has ready endpoints again: ${held}% of traffic back to it.`);
+  return false;
+}
+
+/** Runs steps until one needs the world to change or time to pass. */
+export function runSteps(p: Pass): void {
+  const steps = p.rollout.spec.strategy.canary.steps;
+  if (!guardTraffic(p)) return;
+  for (let guard = 0; guard < MAX_STEPS_PER_PASS; guard++) {
+    const index = p.status.currentStepIndex ?? 0;
+    const step = steps[index];
+    if (step === undefined) {
+      startPromotion(p, `all ${steps.length} steps passed.`);
+      return;
+    }
+    const where = `step ${index + 1}/${steps.length}`;
+    if (step.setWeight !== undefined) {
+      if (step.setWeight > 0 && !canaryReady(p)) return;
+      if (p.obs.routedWeight !== step.setWeight) {
+        p.status.canaryWeight = step.setWeight;
+        p.act({ type: 'setWeight', canaryWeight: step.setWeight });
+        p.set('Progressing', 'WeightSet', `${where}: ${step.setWeight}% of traffic to the canary.`);
+        return;
+      }
+      p.status.canaryWeight = step.setWeight;
+    } else if (step.pause !== undefined) {
+      if (!pause(p, step.pause.duration, where)) return;
+    } else if (step.analysis !== undefined) {
+      if (!analysisGate(p, where)) return;
+    }
+    advance(p);
+  }
+}
+
+/** True when the pause is over. */
+function pause(p: Pass, duration: string | undefined, where: string): boolean {
+  if (duration === undefined) {
+    const promote = p.command('promote');
+    if (promote !== undefined) {
+      p.handle(promote, true, `the pause gate at ${where} was released.`);
+      return true;
+    }
+    p.set('Paused', 'WaitingForPromotion', `${where}: waiting for a promote command (sluice promote ${p.rollout.metadata.name}, or /sluice promote on the pull request).`);
+    return false;
+  }
+  const remaining = (parseDuration(duration) ?? 0) - elapsedMs(p, p.status.stepStartedAt);
+  if (remaining <= 0) return true;
+  p.set('Paused', 'PauseStep', `${where}: pausing ${duration} (${Math.ceil(remaining / 1000)}s left).`);
+  p.requeue(remaining);
+  return false;
+}
+
+/** True when the analysis step passed. */
+function analysisGate(p: Pass, where: string): boolean {
+  const verdict = p.obs.analysis.step;
+  switch (verdict?.verdict) {
+    case 'Successful':
+      return true;
+    case 'Failed':
+      rollBack(p, 'AnalysisFailed', verdict.message);
+      return false;
+    case 'Inconclusive':
+      p.set('Paused', 'AnalysisInconclusive', `${where}: ${verdict.message}`);
+      return false;
+    case 'Running':
+    case undefined:
+      p.set('Progressing', 'AnalysisRunning', `${where}: analysis running${verdict === undefined ? '' : ` (${verdict.message})`}.`);
+      return false;
+  }
+}

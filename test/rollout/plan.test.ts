@@ -1,0 +1,129 @@
+/** Table tests of the pure planner: every phase against the inputs that move it. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { Rollout } from '../../src/api/schema/rollout.js';
+import type { RolloutStatus } from '../../src/api/schema/rollout-status.js';
+import type { Observations, PendingCommand } from '../../src/rollout/model.js';
+import { plan } from '../../src/rollout/plan.js';
+import { REASONS, renderReasonsDoc } from '../../src/rollout/reasons.js';
+
+const NOW = new Date('2026-11-26T12:00:00Z');
+const ago = (s: number): string => new Date(NOW.getTime() - s * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+
+function rollout(status?: RolloutStatus): Rollout {
+  const r = parse(readFileSync(new URL('../../examples/podinfo/rollout.yaml', import.meta.url), 'utf8')) as Rollout;
+  // steps: 0 setWeight 10, 1 pause 30s, 2 analysis, 3 setWeight 50, 4 pause 30s -> make the last one a gate
+  r.spec.strategy.canary.steps[4] = { pause: {} };
+  r.metadata.generation = 3;
+  return status === undefined ? r : { ...r, status };
+}
+
+function obs(over: Partial<Observations> = {}): Observations {
+  return {
+    specErrors: [],
+    target: { revision: 'r2', replicas: 2, readyReplicas: 2, rolledOut: true },
+    primary: { revision: 'r1', replicas: 2, readyReplicas: 2, rolledOut: true },
+    routedWeight: 0,
+    analysis: {},
+    commands: [],
+    ...over,
+  };
+}
+
+const healthy: RolloutStatus = { phase: 'Healthy', reason: 'Stable', stableRevision: 'r1', canaryWeight: 0 };
+const run = (index: number, extra: RolloutStatus = {}): RolloutStatus => ({ phase: 'Progressing', reason: 'WeightSet', stableRevision: 'r1', canaryRevision: 'r2', currentStepIndex: index, runStartedAt: ago(120), stepStartedAt: ago(1), ...extra });
+const cmd = (action: PendingCommand['action']): PendingCommand => ({ id: `c-${action}`, action, user: 'alice' });
+const withCommands = (s: RolloutStatus, ...cs: PendingCommand[]): RolloutStatus => ({ ...s, commands: cs.map((c) => ({ id: c.id, action: c.action, user: c.user, source: 'cli', at: ago(2) })) });
+
+interface Case {
+  name: string;
+  status?: RolloutStatus;
+  obs: Partial<Observations>;
+  phase: string;
+  reason: string;
+  actions: unknown[];
+  check?: (s: RolloutStatus) => void;
+}
+
+const cases: Case[] = [
+  { name: 'invalid spec', obs: { specErrors: ['spec.service.port: must be at most 65535'] }, phase: 'Invalid', reason: 'InvalidSpec', actions: [] },
+  { name: 'missing target', obs: { target: undefined }, phase: 'Invalid', reason: 'TargetNotFound', actions: [] },
+  { name: 'init: create the primary', obs: { primary: undefined, target: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true } }, phase: 'Initializing', reason: 'Initializing', actions: [{ type: 'ensurePrimary', revision: 'r1', replicas: 3 }] },
+  { name: 'init: wait for the primary', obs: { target: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true }, primary: { revision: 'r1', replicas: 3, readyReplicas: 1, rolledOut: false } }, phase: 'Initializing', reason: 'WaitingForPrimary', actions: [] },
+  { name: 'init: create the routing', obs: { target: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true }, primary: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true }, routedWeight: undefined }, phase: 'Initializing', reason: 'Initializing', actions: [{ type: 'ensureServices' }] },
+  { name: 'init: scale the target to 0', obs: { target: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true }, primary: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true } }, phase: 'Initializing', reason: 'Initializing', actions: [{ type: 'scaleCanary', replicas: 0 }] },
+  { name: 'init: done', obs: { target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true }, primary: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true } }, phase: 'Healthy', reason: 'Initialized', actions: [], check: (s) => expect(s.stableRevision).toBe('r1') },
+  { name: 'healthy: steady state does nothing', status: healthy, obs: { target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true } }, phase: 'Healthy', reason: 'Stable', actions: [] },
+  { name: 'healthy: a new revision starts a run', status: healthy, obs: { target: { revision: 'r2', replicas: 0, readyReplicas: 0, rolledOut: true } }, phase: 'Progressing', reason: 'NewRevision', actions: [{ type: 'scaleCanary', replicas: 2 }], check: (s) => expect(s).toMatchObject({ canaryRevision: 'r2', currentStepIndex: 0, runStartedAt: ago(0) }) },
+  { name: 'run: wait for the canary', status: run(0), obs: { target: { revision: 'r2', replicas: 2, readyReplicas: 0, rolledOut: false } }, phase: 'Progressing', reason: 'WaitingForCanary', actions: [] },
+  { name: 'run: set the first weight', status: run(0), obs: {}, phase: 'Progressing', reason: 'WeightSet', actions: [{ type: 'setWeight', canaryWeight: 10 }], check: (s) => expect(s.canaryWeight).toBe(10) },
+  { name: 'run: weight in place -> timed pause', status: run(0), obs: { routedWeight: 10 }, phase: 'Paused', reason: 'PauseStep', actions: [], check: (s) => expect(s.currentStepIndex).toBe(1) },
+  { name: 'run: pause over -> analysis running', status: run(1, { stepStartedAt: ago(31) }), obs: { routedWeight: 10 }, phase: 'Progressing', reason: 'AnalysisRunning', actions: [], check: (s) => expect(s.currentStepIndex).toBe(2) },
+  { name: 'run: analysis passed -> next weight', status: run(2), obs: { routedWeight: 10, analysis: { step: { verdict: 'Successful', message: 'all checks passed' } } }, phase: 'Progressing', reason: 'WeightSet', actions: [{ type: 'setWeight', canaryWeight: 50 }], check: (s) => expect(s.currentStepIndex).toBe(3) },
+  { name: 'run: analysis failed -> roll back, traffic first', status: run(2), obs: { routedWeight: 10, analysis: { step: { verdict: 'Failed', message: 'istio-error-rate: 0.05 > 0.01' } } }, phase: 'RolledBack', reason: 'AnalysisFailed', actions: [{ type: 'setWeight', canaryWeight: 0 }], check: (s) => expect(s).toMatchObject({ rolledBackRevision: 'r2', canaryWeight: 0 }) },
+  { name: 'run: analysis inconclusive -> a person decides', status: run(2), obs: { routedWeight: 10, analysis: { step: { verdict: 'Inconclusive', message: 'no traffic' } } }, phase: 'Paused', reason: 'AnalysisInconclusive', actions: [] },
+  { name: 'run: background analysis failed', status: run(1), obs: { routedWeight: 10, analysis: { background: { verdict: 'Failed', message: 'istio-latency-p99: 900 ms > 300 ms' } } }, phase: 'RolledBack', reason: 'AnalysisFailed', actions: [{ type: 'setWeight', canaryWeight: 0 }] },
+  { name: 'run: gate waits for promote', status: run(4), obs: { routedWeight: 50 }, phase: 'Paused', reason: 'WaitingForPromotion', actions: [] },
+  { name: 'run: promote at the gate -> promoting', status: withCommands(run(4), cmd('promote')), obs: { routedWeight: 50, commands: [cmd('promote')] }, phase: 'Promoting', reason: 'Promoting', actions: [{ type: 'ensurePrimary', revision: 'r2', replicas: 2 }], check: (s) => expect(s.commands?.[0]?.handledAt).toBe(ago(0)) },
+  { name: 'run: promote mid-run skips the remaining steps', status: withCommands(run(1), cmd('promote')), obs: { routedWeight: 10, commands: [cmd('promote')] }, phase: 'Promoting', reason: 'Promoting', actions: [{ type: 'ensurePrimary', revision: 'r2', replicas: 2 }] },
+  { name: 'run: abort -> rolled back', status: withCommands(run(3), cmd('abort')), obs: { routedWeight: 50, commands: [cmd('abort')] }, phase: 'RolledBack', reason: 'Aborted', actions: [{ type: 'setWeight', canaryWeight: 0 }], check: (s) => expect(s.commands?.[0]?.outcome).toMatch(/rolled back/) },
+  { name: 'run: pause command holds the weight', status: withCommands(run(0), cmd('pause')), obs: { routedWeight: 10, commands: [cmd('pause')] }, phase: 'Paused', reason: 'ManualPause', actions: [] },
+  { name: 'run: manual pause stays', status: run(1, { phase: 'Paused', reason: 'ManualPause', stepStartedAt: ago(60) }), obs: { routedWeight: 10 }, phase: 'Paused', reason: 'ManualPause', actions: [] },
+  { name: 'run: resume continues', status: withCommands(run(1, { phase: 'Paused', reason: 'ManualPause', stepStartedAt: ago(60) }), cmd('resume')), obs: { routedWeight: 10, commands: [cmd('resume')] }, phase: 'Progressing', reason: 'AnalysisRunning', actions: [] },
+  { name: 'run: the canary loses its endpoints', status: run(1), obs: { routedWeight: 10, target: { revision: 'r2', replicas: 2, readyReplicas: 0, rolledOut: true } }, phase: 'Paused', reason: 'CanaryLostEndpoints', actions: [{ type: 'setWeight', canaryWeight: 0 }] },
+  { name: 'run: the canary recovers -> its weight comes back', status: run(1, { phase: 'Paused', reason: 'CanaryLostEndpoints' }), obs: { routedWeight: 0 }, phase: 'Progressing', reason: 'WeightSet', actions: [{ type: 'setWeight', canaryWeight: 10 }] },
+  { name: 'run: progress deadline', status: run(0, { stepStartedAt: ago(601) }), obs: { target: { revision: 'r2', replicas: 2, readyReplicas: 0, rolledOut: false } }, phase: 'RolledBack', reason: 'ProgressDeadlineExceeded', actions: [{ type: 'scaleCanary', replicas: 0 }] },
+  { name: 'run: git reverts to stable', status: run(1), obs: { routedWeight: 10, target: { revision: 'r1', replicas: 2, readyReplicas: 2, rolledOut: true } }, phase: 'Healthy', reason: 'Reverted', actions: [{ type: 'setWeight', canaryWeight: 0 }] },
+  { name: 'run: a newer revision restarts the run, traffic first', status: run(3), obs: { routedWeight: 50, target: { revision: 'r3', replicas: 2, readyReplicas: 2, rolledOut: false } }, phase: 'Progressing', reason: 'RestartedForNewRevision', actions: [{ type: 'setWeight', canaryWeight: 0 }], check: (s) => expect(s).toMatchObject({ canaryRevision: 'r3', currentStepIndex: 0 }) },
+  { name: 'promoting: wait for the primary', status: run(5, { phase: 'Promoting', reason: 'Promoting' }), obs: { routedWeight: 50, primary: { revision: 'r2', replicas: 2, readyReplicas: 1, rolledOut: false } }, phase: 'Promoting', reason: 'WaitingForPrimaryRollout', actions: [] },
+  { name: 'promoting: traffic back to the primary', status: run(5, { phase: 'Promoting', reason: 'Promoting' }), obs: { routedWeight: 50, primary: { revision: 'r2', replicas: 2, readyReplicas: 2, rolledOut: true } }, phase: 'Promoting', reason: 'WaitingForPrimaryRollout', actions: [{ type: 'setWeight', canaryWeight: 0 }] },
+  { name: 'promoting: park the canary', status: run(5, { phase: 'Promoting', reason: 'Promoting' }), obs: { routedWeight: 0, primary: { revision: 'r2', replicas: 2, readyReplicas: 2, rolledOut: true } }, phase: 'Promoting', reason: 'WaitingForPrimaryRollout', actions: [{ type: 'scaleCanary', replicas: 0 }] },
+  { name: 'promoting: done', status: run(5, { phase: 'Promoting', reason: 'Promoting' }), obs: { routedWeight: 0, target: { revision: 'r2', replicas: 0, readyReplicas: 0, rolledOut: true }, primary: { revision: 'r2', replicas: 2, readyReplicas: 2, rolledOut: true } }, phase: 'Healthy', reason: 'Promoted', actions: [], check: (s) => expect(s.stableRevision).toBe('r2') },
+  { name: 'rolled back: park the canary', status: { phase: 'RolledBack', reason: 'AnalysisFailed', stableRevision: 'r1', rolledBackRevision: 'r2' }, obs: {}, phase: 'RolledBack', reason: 'AnalysisFailed', actions: [{ type: 'scaleCanary', replicas: 0 }] },
+  { name: 'rolled back: the same revision is not retried by itself', status: { phase: 'RolledBack', reason: 'AnalysisFailed', stableRevision: 'r1', rolledBackRevision: 'r2' }, obs: { target: { revision: 'r2', replicas: 0, readyReplicas: 0, rolledOut: true } }, phase: 'RolledBack', reason: 'AnalysisFailed', actions: [] },
+  { name: 'rolled back: retry runs it again', status: withCommands({ phase: 'RolledBack', reason: 'Aborted', stableRevision: 'r1', rolledBackRevision: 'r2' }, cmd('retry')), obs: { target: { revision: 'r2', replicas: 0, readyReplicas: 0, rolledOut: true }, commands: [cmd('retry')] }, phase: 'Progressing', reason: 'NewRevision', actions: [{ type: 'scaleCanary', replicas: 2 }] },
+  { name: 'rolled back: a newer revision runs', status: { phase: 'RolledBack', reason: 'Aborted', stableRevision: 'r1', rolledBackRevision: 'r2' }, obs: { target: { revision: 'r3', replicas: 0, readyReplicas: 0, rolledOut: true } }, phase: 'Progressing', reason: 'NewRevision', actions: [{ type: 'scaleCanary', replicas: 2 }] },
+  { name: 'rolled back: git back to stable -> healthy', status: { phase: 'RolledBack', reason: 'Aborted', stableRevision: 'r1', rolledBackRevision: 'r2' }, obs: { target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true } }, phase: 'Healthy', reason: 'Stable', actions: [] },
+];
+
+describe('plan', () => {
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const result = plan(rollout(c.status), obs(c.obs), NOW);
+    expect({ phase: result.status.phase, reason: result.status.reason, actions: result.actions }).toEqual({ phase: c.phase, reason: c.reason, actions: c.actions });
+    expect(Object.keys(REASONS)).toContain(result.status.reason);
+    expect(result.status.observedGeneration).toBe(3);
+    c.check?.(result.status);
+  });
+
+  it('is pure: the same inputs give the same plan, and the inputs are not changed', () => {
+    const r = rollout(withCommands(run(4), cmd('promote')));
+    const o = obs({ routedWeight: 50, commands: [cmd('promote')] });
+    const before = JSON.stringify([r, o]);
+    expect(plan(r, o, NOW)).toEqual(plan(r, o, NOW));
+    expect(JSON.stringify([r, o])).toBe(before);
+  });
+
+  it('rejects commands that make no sense now, with a Warning event', () => {
+    const result = plan(rollout(withCommands(healthy, cmd('abort'))), obs({ target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true }, commands: [cmd('abort')] }), NOW);
+    expect(result.events).toContainEqual({ type: 'Warning', reason: 'CommandRejected', message: 'abort by alice: nothing to abort while the rollout is Healthy.' });
+    expect(result.status.commands?.[0]).toMatchObject({ handledAt: ago(0), outcome: 'nothing to abort while the rollout is Healthy.' });
+  });
+
+  it('asks to come back when a timed pause ends', () => {
+    expect(plan(rollout(run(1, { stepStartedAt: ago(10) })), obs({ routedWeight: 10 }), NOW).requeueAfterMs).toBe(20_000);
+  });
+
+  it('keeps condition transition times while nothing changes', () => {
+    const first = plan(rollout(healthy), obs({ target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true } }), NOW);
+    const later = plan(rollout(first.status), obs({ target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true } }), new Date(NOW.getTime() + 60_000));
+    expect(later.status.conditions).toEqual(first.status.conditions);
+    expect(later.status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+  });
+});
+
+describe('docs/reasons.md', () => {
+  it('lists every reason, as generated', () => {
+    expect(readFileSync(new URL('../../docs/reasons.md', import.meta.url), 'utf8')).toBe(renderReasonsDoc());
+  });
+});
