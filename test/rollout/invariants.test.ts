@@ -1,0 +1,184 @@
+/**
+ * Property test: the planner, driving a simulated world through random event sequences, keeps
+ * its invariants — weights within 0..100 (the router gives the primary the rest, so they sum to
+ * 100), traffic only to a canary with ready endpoints, none after a rollback decision, at most
+ * one promotion per revision, and the Rollout (spec included) never written by planning.
+ */
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { Rollout } from '../../src/api/schema/rollout.js';
+import type { Command } from '../../src/api/schema/rollout-status.js';
+import type { Action, Observations, Verdict } from '../../src/rollout/model.js';
+import { plan } from '../../src/rollout/plan.js';
+
+interface World {
+  time: number;
+  targetRevision: string;
+  targetReplicas: number;
+  targetReady: number;
+  canaryBroken: boolean;
+  primaryRevision: string | undefined;
+  primaryReady: number;
+  routed: number | undefined;
+  stepVerdict: Verdict | undefined;
+  backgroundVerdict: Verdict | undefined;
+  nextRevision: number;
+}
+
+type Event =
+  | { kind: 'tick'; seconds: number }
+  | { kind: 'newRevision' }
+  | { kind: 'revert' }
+  | { kind: 'breakCanary' }
+  | { kind: 'healCanary' }
+  | { kind: 'stepVerdict'; verdict: Verdict | undefined }
+  | { kind: 'backgroundVerdict'; verdict: Verdict | undefined }
+  | { kind: 'command'; action: Command['action'] };
+
+const event: fc.Arbitrary<Event> = fc.oneof(
+  { weight: 20, arbitrary: fc.record({ kind: fc.constant('tick' as const), seconds: fc.integer({ min: 1, max: 120 }) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'newRevision' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'revert' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'breakCanary' as const }) },
+  { weight: 4, arbitrary: fc.constant({ kind: 'healCanary' as const }) },
+  // Mostly good news, so that runs get through their steps and promotions happen too.
+  { weight: 10, arbitrary: fc.record({ kind: fc.constant('stepVerdict' as const), verdict: fc.constantFrom<Verdict | undefined>('Successful', 'Successful', 'Successful', 'Running', 'Failed', 'Inconclusive', undefined) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('backgroundVerdict' as const), verdict: fc.constantFrom<Verdict | undefined>('Successful', 'Successful', 'Running', 'Failed', 'Inconclusive', undefined) }) },
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant('command' as const), action: fc.constantFrom<Command['action']>('promote', 'promote', 'abort', 'retry', 'pause', 'resume', 'resume') }) },
+);
+
+const base = parse(readFileSync(new URL('../../examples/podinfo/rollout.yaml', import.meta.url), 'utf8')) as Rollout;
+base.spec.strategy.canary.steps.push({ pause: {} });
+
+function apply(w: World, a: Action): void {
+  switch (a.type) {
+    case 'ensurePrimary':
+      if (w.primaryRevision !== a.revision) w.primaryReady = 0;
+      w.primaryRevision = a.revision;
+      break;
+    case 'ensureServices':
+      w.routed ??= 0;
+      break;
+    case 'setWeight':
+      w.routed = a.canaryWeight;
+      break;
+    case 'scaleCanary':
+      w.targetReplicas = a.replicas;
+      w.targetReady = Math.min(w.targetReady, a.replicas);
+      break;
+  }
+}
+
+function happen(w: World, e: Event, stable: string | undefined): Command['action'] | undefined {
+  switch (e.kind) {
+    case 'tick':
+      w.time += e.seconds * 1000;
+      w.primaryReady = 2;
+      w.targetReady = w.canaryBroken ? 0 : w.targetReplicas;
+      return undefined;
+    case 'newRevision':
+      w.targetRevision = `r${w.nextRevision++}`;
+      return undefined;
+    case 'revert':
+      if (stable !== undefined) w.targetRevision = stable;
+      return undefined;
+    case 'breakCanary':
+      w.canaryBroken = true;
+      w.targetReady = 0;
+      return undefined;
+    case 'healCanary':
+      w.canaryBroken = false;
+      return undefined;
+    case 'stepVerdict':
+      w.stepVerdict = e.verdict;
+      return undefined;
+    case 'backgroundVerdict':
+      w.backgroundVerdict = e.verdict;
+      return undefined;
+    case 'command':
+      return e.action;
+  }
+}
+
+/** Good news mostly: runs get through their steps, so promotions are exercised. */
+const happyEvent: fc.Arbitrary<Event> = fc.oneof(
+  { weight: 10, arbitrary: fc.record({ kind: fc.constant('tick' as const), seconds: fc.integer({ min: 5, max: 60 }) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'newRevision' as const }) },
+  { weight: 4, arbitrary: fc.constant({ kind: 'stepVerdict' as const, verdict: 'Successful' as const }) },
+  { weight: 2, arbitrary: fc.constant({ kind: 'command' as const, action: 'promote' as const }) },
+);
+
+function check(events: fc.Arbitrary<Event>, runs: number): { promotions: number; rollbacks: number } {
+  let totalPromotions = 0;
+  let totalRollbacks = 0;
+  fc.assert(
+      fc.property(fc.array(events, { minLength: 20, maxLength: 150, size: 'max' }), (events) => {
+        const w: World = { time: Date.parse('2026-11-26T12:00:00Z'), targetRevision: 'r1', targetReplicas: 2, targetReady: 2, canaryBroken: false, primaryRevision: undefined, primaryReady: 0, routed: undefined, stepVerdict: undefined, backgroundVerdict: undefined, nextRevision: 2 };
+        let rollout: Rollout = structuredClone(base);
+        const promotions = new Map<string, number>();
+        let promotedHere = 0;
+        let commandId = 0;
+        for (const e of events) {
+          const action = happen(w, e, rollout.status?.stableRevision);
+          if (action !== undefined) {
+            const c: Command = { id: `c${commandId++}`, action, user: 'fuzz', source: 'cli', at: new Date(w.time).toISOString() };
+            rollout = { ...rollout, status: { ...rollout.status, commands: [...(rollout.status?.commands ?? []), c] } };
+          }
+          // A few passes per event, as informer updates would trigger them.
+          for (let pass = 0; pass < 4; pass++) {
+            const obs: Observations = {
+              specErrors: [],
+              target: { revision: w.targetRevision, replicas: w.targetReplicas, readyReplicas: w.targetReady, rolledOut: true },
+              primary: w.primaryRevision === undefined ? undefined : { revision: w.primaryRevision, replicas: 2, readyReplicas: w.primaryReady, rolledOut: w.primaryReady === 2 },
+              routedWeight: w.routed,
+              analysis: { ...(w.stepVerdict === undefined ? {} : { step: { verdict: w.stepVerdict, message: 'step' } }), ...(w.backgroundVerdict === undefined ? {} : { background: { verdict: w.backgroundVerdict, message: 'background' } }) },
+              commands: (rollout.status?.commands ?? []).filter((c) => c.handledAt === undefined).map((c) => ({ id: c.id, action: c.action, user: c.user })),
+            };
+            const frozen = JSON.stringify(rollout);
+            const result = plan(rollout, obs, new Date(w.time));
+            expect(JSON.stringify(rollout)).toBe(frozen);
+            expect(result.status).not.toHaveProperty('spec');
+            for (const a of result.actions) {
+              if (a.type !== 'setWeight') continue;
+              expect(a.canaryWeight).toBeGreaterThanOrEqual(0);
+              expect(a.canaryWeight).toBeLessThanOrEqual(100);
+              if (a.canaryWeight > 0) {
+                expect(w.targetReady, 'traffic only to a canary with ready endpoints').toBeGreaterThan(0);
+                expect(result.status.phase, 'no traffic to the canary after a rollback decision').not.toBe('RolledBack');
+              }
+            }
+            if (result.status.phase === 'RolledBack') expect(result.actions.filter((a) => a.type === 'setWeight' && a.canaryWeight > 0)).toEqual([]);
+            for (const ev of result.events) {
+              if (ev.reason !== 'Promoted') continue;
+              const revision = result.status.stableRevision ?? '';
+              promotions.set(revision, (promotions.get(revision) ?? 0) + 1);
+              expect(promotions.get(revision), `revision ${revision} promoted once`).toBe(1);
+              promotedHere++;
+            }
+            for (const a of result.actions) apply(w, a);
+            // Verdicts belong to a run (and a step verdict to its step): a new one starts unmeasured.
+            if (result.status.runStartedAt !== rollout.status?.runStartedAt) w.backgroundVerdict = w.stepVerdict = undefined;
+            if (result.status.currentStepIndex !== rollout.status?.currentStepIndex) w.stepVerdict = undefined;
+            rollout = { ...rollout, status: result.status };
+          }
+        }
+        totalPromotions += promotedHere;
+        totalRollbacks += rollout.status?.rolledBackRevision === undefined ? 0 : 1;
+      }),
+      { numRuns: runs },
+  );
+  return { promotions: totalPromotions, rollbacks: totalRollbacks };
+}
+
+describe('planner invariants over random event sequences', () => {
+  // Each property also checks that its sequences reach the interesting places, or it proves little.
+  it('hold for 250 chaotic sequences (failures, commands, reverts, broken canaries)', () => {
+    expect(check(event, 250).rollbacks).toBeGreaterThan(25);
+  });
+
+  it('hold for 150 mostly good sequences, through promotions', () => {
+    expect(check(happyEvent, 150).promotions).toBeGreaterThan(25);
+  });
+});
