@@ -1,0 +1,102 @@
+/**
+ * Istio routing for a Rollout, as pure builders: the generated VirtualService (hosts, gateways,
+ * match, retries, timeout, headers from `spec.service`; the canary split in the first route,
+ * Istio using the first route that matches), its DestinationRules, and, for an adopted
+ * VirtualService, a JSON patch that edits only the weights of the named routes.
+ */
+import { parseDuration } from '../../api/duration.js';
+import type { Rollout } from '../../api/schema/rollout.js';
+import { GENERATED_ANNOTATIONS, MANAGED_BY, ownerReference } from '../../controller/generated.js';
+import type { DestinationRule, HttpRoute, JsonPatchOp, RouteDestination, VirtualService } from './types.js';
+
+/** Conservative defaults for generated routes. */
+export const DEFAULT_RETRIES = { attempts: 3, retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes' };
+export const DEFAULT_TIMEOUT = '15s';
+
+/** Istio takes durations as protobuf Durations: seconds with a fraction. */
+export function istioDuration(text: string): string {
+  return `${(parseDuration(text) ?? 0) / 1000}s`;
+}
+
+export function hosts(rollout: Rollout): { primary: string; canary: string } {
+  return { primary: `${rollout.spec.service.name}-primary`, canary: `${rollout.spec.service.name}-canary` };
+}
+
+function split(rollout: Rollout, canaryWeight: number): RouteDestination[] {
+  const h = hosts(rollout);
+  const port = { number: rollout.spec.service.port };
+  return [
+    { destination: { host: h.primary, port }, weight: 100 - canaryWeight },
+    { destination: { host: h.canary, port }, weight: canaryWeight },
+  ];
+}
+
+function routeSettings(rollout: Rollout): Pick<HttpRoute, 'retries' | 'timeout' | 'headers'> {
+  const svc = rollout.spec.service;
+  const retries = { ...DEFAULT_RETRIES, ...(svc.retries ?? {}) };
+  return {
+    retries: { attempts: retries.attempts, retryOn: retries.retryOn, ...(retries.perTryTimeout === undefined ? {} : { perTryTimeout: istioDuration(retries.perTryTimeout) }) },
+    timeout: istioDuration(svc.timeout ?? DEFAULT_TIMEOUT),
+    ...(svc.headers === undefined ? {} : { headers: svc.headers }),
+  };
+}
+
+export function virtualService(rollout: Rollout, canaryWeight: number): VirtualService {
+  const svc = rollout.spec.service;
+  const settings = routeSettings(rollout);
+  const primaryOnly = [{ destination: { host: hosts(rollout).primary, port: { number: svc.port } }, weight: 100 }];
+  const http: HttpRoute[] = svc.match === undefined || svc.match.length === 0
+    ? [{ name: 'primary', route: split(rollout, canaryWeight), ...settings }]
+    : [{ name: 'canary', match: svc.match, route: split(rollout, canaryWeight), ...settings }, { name: 'primary', route: primaryOnly, ...settings }];
+  return {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: { name: svc.name, namespace: rollout.metadata.namespace, labels: { ...MANAGED_BY }, annotations: { ...GENERATED_ANNOTATIONS }, ownerReferences: [ownerReference(rollout)] },
+    spec: { hosts: svc.hosts ?? [svc.name], ...(svc.gateways === undefined ? {} : { gateways: svc.gateways }), http },
+  };
+}
+
+export function destinationRules(rollout: Rollout): DestinationRule[] {
+  const h = hosts(rollout);
+  return [h.primary, h.canary].map((host): DestinationRule => ({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'DestinationRule',
+    metadata: { name: host, namespace: rollout.metadata.namespace, labels: { ...MANAGED_BY }, annotations: { ...GENERATED_ANNOTATIONS }, ownerReferences: [ownerReference(rollout)] },
+    spec: { host, ...(rollout.spec.service.trafficPolicy === undefined ? {} : { trafficPolicy: rollout.spec.service.trafficPolicy }) },
+  }));
+}
+
+/** The routes whose weights Sluice owns: the named ones when adopting, else the generated split. */
+function ownedRoutes(rollout: Rollout, vs: VirtualService): { index: number; route: HttpRoute }[] {
+  const names = rollout.spec.virtualServiceRef?.routes;
+  const http = vs.spec.http ?? [];
+  return http.map((route, index) => ({ index, route })).filter(({ route }) => (names === undefined ? route.name !== 'primary' || http.length === 1 : names.includes(route.name ?? '')));
+}
+
+const shortHost = (d: RouteDestination): string => d.destination.host.split('.')[0] ?? '';
+
+/** The canary weight of a VirtualService, or undefined when it does not route to the canary as expected. */
+export function canaryWeight(rollout: Rollout, vs: VirtualService | undefined): number | undefined {
+  if (vs === undefined) return undefined;
+  const canaryHost = hosts(rollout).canary;
+  const weights = ownedRoutes(rollout, vs).map(({ route }) => (route.route ?? []).find((d) => shortHost(d) === canaryHost)?.weight);
+  if (weights.length === 0) return undefined;
+  const first = weights[0] ?? 0;
+  return weights.every((w) => (w ?? 0) === first) ? first : undefined;
+}
+
+/** JSON patch setting the split of Sluice's routes, leaving every other byte of the VirtualService as it is. */
+export function weightPatch(rollout: Rollout, vs: VirtualService, weight: number): JsonPatchOp[] {
+  const h = hosts(rollout);
+  const ops: JsonPatchOp[] = [];
+  for (const { index, route } of ownedRoutes(rollout, vs)) {
+    (route.route ?? []).forEach((d, j) => {
+      const host = shortHost(d);
+      const value = host === h.canary ? weight : host === h.primary ? 100 - weight : undefined;
+      if (value === undefined) return;
+      ops.push({ op: 'test', path: `/spec/http/${index}/route/${j}/destination/host`, value: d.destination.host });
+      ops.push({ op: d.weight === undefined ? 'add' : 'replace', path: `/spec/http/${index}/route/${j}/weight`, value });
+    });
+  }
+  return ops;
+}
