@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { lintCommand, type Io } from './lint-command.js';
 import { sandboxCommand } from './sandbox-command.js';
+import { controllerCommand } from './controller-command.js';
+import { manualCommands } from './command-commands.js';
 import { VERSION } from '../version.js';
 
 export function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
@@ -11,6 +13,8 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .showHelpAfterError();
   program.addCommand(lintCommand(io, setExitCode));
   program.addCommand(sandboxCommand(io));
+  program.addCommand(controllerCommand(io, setExitCode));
+  for (const c of manualCommands(io, setExitCode)) program.addCommand(c);
   return program;
 }
 

@@ -1,0 +1,56 @@
+/** `sluice promote|abort|retry|pause|resume NAME`: manual commands, recorded on the Rollout's status. */
+import { randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
+import { Command } from 'commander';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { COMMAND_ACTIONS, COMMAND_ACTION_NAMES, type CommandAction } from '../api/phases.js';
+import type { Rollout } from '../api/schema/rollout.js';
+import type { Command as RolloutCommand } from '../api/schema/rollout-status.js';
+import { kubeClients, loadKubeConfig, statusOf, type Kube } from '../kube/client.js';
+import type { Io } from './lint-command.js';
+
+const MAX_COMMANDS = 20;
+
+/** Appends a command to status.commands, with optimistic concurrency (retried on 409). */
+export async function recordCommand(kube: Kube, ref: { namespace: string; name: string }, command: RolloutCommand): Promise<void> {
+  const gvr = { group: 'sluice.dev', version: 'v1alpha1', plural: 'rollouts', namespace: ref.namespace, name: ref.name };
+  for (let attempt = 0; ; attempt++) {
+    const rollout = (await kube.custom.getNamespacedCustomObject(gvr)) as Rollout;
+    const kept = (rollout.status?.commands ?? []).slice(-(MAX_COMMANDS - 1));
+    const body = { metadata: { resourceVersion: rollout.metadata.resourceVersion }, status: { commands: [...kept, command] } };
+    try {
+      await kube.custom.patchNamespacedCustomObjectStatus({ ...gvr, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+      return;
+    } catch (e) {
+      if (statusOf(e) !== 409 || attempt >= 5) throw e;
+    }
+  }
+}
+
+function who(kube: Kube): string {
+  return kube.config.getCurrentUser()?.name ?? userInfo().username;
+}
+
+export function manualCommands(io: Io, setExitCode: (code: number) => void): Command[] {
+  return COMMAND_ACTION_NAMES.map((action: CommandAction) =>
+    new Command(action)
+      .description(`${COMMAND_ACTIONS[action]} (recorded on the Rollout status, never in spec)`)
+      .argument('<name>', 'name of the Rollout')
+      .option('-n, --namespace <ns>', 'namespace of the Rollout')
+      .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)')
+      .option('--reason <text>', 'why, recorded with the command')
+      .action(async (name: string, opts: { namespace?: string; kubeconfig?: string; reason?: string }) => {
+        try {
+          const kube = kubeClients(loadKubeConfig(opts.kubeconfig));
+          const namespace = opts.namespace ?? kube.config.getContextObject(kube.config.getCurrentContext())?.namespace ?? 'default';
+          const command: RolloutCommand = { id: randomUUID(), action, user: who(kube), source: 'cli', at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), ...(opts.reason === undefined ? {} : { reason: opts.reason }) };
+          await recordCommand(kube, { namespace, name }, command);
+          io.out(`rollout.sluice.dev/${name}: ${action} requested`);
+        } catch (e) {
+          const code = statusOf(e);
+          io.err(`sluice ${action}: ${code === 404 ? `rollout ${name} not found` : (e as Error).message}`);
+          setExitCode(1);
+        }
+      }),
+  );
+}

@@ -1,0 +1,159 @@
+/**
+ * The reconciler shell: observe (informer caches) -> plan (pure) -> act -> one status patch, with
+ * Events for decisions. Work is keyed by rollout; a key is never reconciled twice at once, and a
+ * change that arrives meanwhile causes one more pass.
+ */
+import { hostname } from 'node:os';
+import { PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Rollout } from '../api/schema/rollout.js';
+import type { Kube } from '../kube/client.js';
+import type { PlanEvent } from '../rollout/context.js';
+import { plan } from '../rollout/plan.js';
+import type { VirtualService } from '../traffic/istio/types.js';
+import { act } from './act.js';
+import { DEPLOYMENTS, ResourceCache, ROLLOUTS, VIRTUAL_SERVICES } from './cache.js';
+import { primaryName } from './generated.js';
+import { observe, virtualServiceName, type Caches } from './observe.js';
+
+export interface ControllerOptions {
+  kube: Kube;
+  namespace?: string | undefined;
+  log: Logger;
+  /** How long to wait for the caches to show an action's effect before planning again anyway. */
+  settleMs?: number;
+}
+
+const key = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
+
+export class Controller {
+  private readonly rollouts: ResourceCache<Rollout>;
+  private readonly deployments: ResourceCache<V1Deployment>;
+  private readonly virtualServices: ResourceCache<VirtualService>;
+  private readonly caches: Caches;
+  private readonly dirty = new Set<string>();
+  private readonly busy = new Set<string>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Keys whose last actions the caches have not shown yet: their own status echoes are ignored. */
+  private readonly settling = new Map<string, number>();
+  private ready = false;
+  private stopped = false;
+
+  constructor(private readonly opts: ControllerOptions) {
+    const { kube, namespace } = opts;
+    this.rollouts = new ResourceCache<Rollout>(kube.config, kube.objects, ROLLOUTS, namespace, (r) => this.rolloutChanged(r));
+    this.deployments = new ResourceCache<V1Deployment>(kube.config, kube.objects, DEPLOYMENTS, namespace, (d) => this.dependentChanged(d.metadata?.namespace, (r) => [r.spec.targetRef.name, primaryName(r)].includes(d.metadata?.name ?? '')));
+    this.virtualServices = new ResourceCache<VirtualService>(kube.config, kube.objects, VIRTUAL_SERVICES, namespace, (vs) => this.dependentChanged(undefined, (r) => {
+      const n = virtualServiceName(r);
+      return n.name === vs.metadata.name && (n.namespace ?? '') === (vs.metadata.namespace ?? '');
+    }));
+    this.caches = {
+      deployment: (ns, name) => this.deployments.get(ns, name),
+      virtualService: (ns, name) => this.virtualServices.get(ns, name),
+    };
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([this.deployments.start(), this.virtualServices.start()]);
+    await this.rollouts.start();
+    this.ready = true;
+    for (const r of this.rollouts.list()) this.enqueue(key(r.metadata.namespace, r.metadata.name));
+    this.opts.log.info({ rollouts: this.rollouts.list().length }, 'controller started');
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    await Promise.all([this.rollouts.stop(), this.deployments.stop(), this.virtualServices.stop()]);
+  }
+
+  private rolloutChanged(r: Rollout): void {
+    const k = key(r.metadata.namespace, r.metadata.name);
+    const until = this.settling.get(k);
+    if (until !== undefined && Date.now() < until) return; // our own status echo; the dependent's change will come
+    this.enqueue(k);
+  }
+
+  private dependentChanged(namespace: string | undefined, concerns: (r: Rollout) => boolean): void {
+    for (const r of this.rollouts.list(namespace)) {
+      if (!concerns(r)) continue;
+      const k = key(r.metadata.namespace, r.metadata.name);
+      this.settling.delete(k);
+      this.enqueue(k);
+    }
+  }
+
+  enqueue(k: string, delayMs = 0): void {
+    if (this.stopped) return;
+    if (delayMs > 0) {
+      clearTimeout(this.timers.get(k));
+      this.timers.set(k, setTimeout(() => {
+        this.timers.delete(k);
+        this.enqueue(k);
+      }, delayMs));
+      return;
+    }
+    this.dirty.add(k);
+    if (!this.busy.has(k)) setImmediate(() => void this.work(k));
+  }
+
+  private async work(k: string): Promise<void> {
+    if (this.busy.has(k) || !this.dirty.has(k)) return;
+    this.busy.add(k);
+    this.dirty.delete(k);
+    try {
+      await this.reconcile(k);
+    } catch (e) {
+      this.opts.log.warn({ rollout: k, err: (e as Error).message }, 'reconcile failed; retrying');
+      this.enqueue(k, 1000);
+    } finally {
+      this.busy.delete(k);
+      if (this.dirty.has(k)) setImmediate(() => void this.work(k));
+    }
+  }
+
+  private async reconcile(k: string): Promise<void> {
+    const [ns, name] = k.split('/', 2) as [string, string];
+    const rollout = this.rollouts.get(ns === '' ? undefined : ns, name);
+    if (rollout === undefined) return;
+    const decided = plan(rollout, observe(rollout, this.caches), new Date());
+    const log = this.opts.log.child({ rollout: k });
+    for (const action of decided.actions) {
+      log.info({ action }, 'acting');
+      await act(this.opts.kube, this.caches, rollout, action);
+    }
+    if (decided.actions.length > 0) {
+      const settleMs = this.opts.settleMs ?? 5000;
+      this.settling.set(k, Date.now() + settleMs);
+      this.enqueue(k, settleMs);
+    }
+    for (const e of decided.events) await this.recordEvent(rollout, e).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'event not recorded'));
+    if (JSON.stringify(decided.status) !== JSON.stringify(rollout.status)) {
+      await this.opts.kube.custom.patchNamespacedCustomObjectStatus({ group: 'sluice.dev', version: 'v1alpha1', namespace: ns, plural: 'rollouts', name, body: { status: decided.status } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+      log.info({ phase: decided.status.phase, reason: decided.status.reason, weight: decided.status.canaryWeight, step: decided.status.currentStepIndex }, 'status');
+    }
+    if (decided.requeueAfterMs !== undefined) this.enqueue(k, Math.max(50, decided.requeueAfterMs));
+  }
+
+  private async recordEvent(rollout: Rollout, e: PlanEvent): Promise<void> {
+    const ns = rollout.metadata.namespace ?? 'default';
+    await this.opts.kube.events.createNamespacedEvent({
+      namespace: ns,
+      body: {
+        metadata: { generateName: `${rollout.metadata.name}.` },
+        eventTime: new Date(),
+        reportingController: 'sluice.dev/controller',
+        reportingInstance: hostname(),
+        action: e.reason,
+        reason: e.reason,
+        type: e.type,
+        note: e.message,
+        regarding: { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', name: rollout.metadata.name, namespace: ns, ...(rollout.metadata.uid === undefined ? {} : { uid: rollout.metadata.uid }) },
+      },
+    });
+  }
+}

@@ -1,0 +1,46 @@
+/** A thin layer over @kubernetes/client-node: configuration, the clients Sluice uses, error reading. */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ApiException, AppsV1Api, CustomObjectsApi, EventsV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+
+export interface Kube {
+  config: KubeConfig;
+  objects: KubernetesObjectApi;
+  custom: CustomObjectsApi;
+  apps: AppsV1Api;
+  events: EventsV1Api;
+}
+
+/**
+ * Loads a kubeconfig from the given path, $KUBECONFIG, ~/.kube/config or the in-cluster service
+ * account — and fails clearly instead of client-node's silent fallback to localhost:8080.
+ */
+export function loadKubeConfig(path?: string): KubeConfig {
+  const kc = new KubeConfig();
+  const candidate = path ?? process.env['KUBECONFIG'] ?? join(homedir(), '.kube', 'config');
+  if (path !== undefined || existsSync(candidate)) {
+    if (!existsSync(candidate)) throw new Error(`kubeconfig ${candidate} does not exist`);
+    kc.loadFromFile(candidate);
+  } else if (process.env['KUBERNETES_SERVICE_HOST'] !== undefined) {
+    kc.loadFromCluster();
+  } else {
+    throw new Error('no kubeconfig: pass --kubeconfig, set KUBECONFIG, or run in a cluster');
+  }
+  return kc;
+}
+
+export function kubeClients(config: KubeConfig): Kube {
+  return {
+    config,
+    objects: KubernetesObjectApi.makeApiClient(config),
+    custom: config.makeApiClient(CustomObjectsApi),
+    apps: config.makeApiClient(AppsV1Api),
+    events: config.makeApiClient(EventsV1Api),
+  };
+}
+
+/** The HTTP status of a client-node failure (undefined for network errors and bugs). */
+export function statusOf(e: unknown): number | undefined {
+  return e instanceof ApiException ? (e as ApiException<unknown>).code : undefined;
+}

@@ -1,0 +1,108 @@
+/** The controller end to end against the sandbox: initialize, run, promote, abort, retry, deadline. */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { Controller } from '../../src/controller/controller.js';
+import { kubeClients, loadKubeConfig } from '../../src/kube/client.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
+import { eventually, root } from '../sandbox/helpers.js';
+
+const exec = promisify(execFile);
+let sb: Sandbox;
+let controller: Controller;
+
+const kubectl = async (...args: string[]): Promise<string> => (await exec('kubectl', args, { env: { ...process.env, KUBECONFIG: sb.kubeconfig }, timeout: 30_000 })).stdout;
+const sluice = async (...args: string[]): Promise<string> => (await exec(process.execPath, [join(root, 'bin/sluice.js'), ...args, '--kubeconfig', sb.kubeconfig], { timeout: 30_000 })).stdout;
+const get = (resource: string, name: string): any => {
+  const [plural, group = ''] = resource.split(/\.(.*)/s);
+  const type = sb.server.api.registry.all().find((t) => t.resource === plural && t.group === group)!;
+  return sb.server.api.store.get(type.storageKey, 'demo', name);
+};
+const rollout = (): any => get('rollouts.sluice.dev', 'podinfo');
+const weights = (): number[] => (get('virtualservices.networking.istio.io', 'podinfo')?.spec.http[0].route ?? []).map((d: any) => d.weight);
+const phase = (): string => `${rollout()?.status?.phase}/${rollout()?.status?.reason}`;
+
+beforeAll(async () => {
+  sb = await startSandbox({ prometheus: false, redisUrl: false, readyDelayMs: 100 });
+  await kubectl('apply', '-f', 'crds/');
+  await kubectl('apply', '-f', 'examples/podinfo/namespace.yaml', '-f', 'examples/podinfo/deployment.yaml', '-f', 'examples/podinfo/service.yaml');
+  const r = parse(readFileSync(join(root, 'examples/podinfo/rollout.yaml'), 'utf8'));
+  r.spec.strategy.canary.steps = [{ setWeight: 20 }, { pause: { duration: '1s' } }, { setWeight: 50 }, { pause: {} }];
+  delete r.spec.strategy.canary.analysis;
+  sb.server.api.create(sb.server.api.registry.find('sluice.dev', 'v1alpha1', 'rollouts')!, 'demo', r);
+  controller = new Controller({ kube: kubeClients(loadKubeConfig(sb.kubeconfig)), log: pino({ level: 'silent' }), settleMs: 2000 });
+  await controller.start();
+}, 60_000);
+afterAll(async () => {
+  await controller.stop();
+  await sb.stop();
+});
+
+describe('the controller', () => {
+  it('initializes: primary created, VirtualService 100/0, target at 0 replicas', async () => {
+    await eventually('Healthy', () => phase() === 'Healthy/Initialized', 20_000);
+    expect(weights()).toEqual([100, 0]);
+    expect(get('deployments.apps', 'podinfo').spec.replicas).toBe(0);
+    const primary = get('deployments.apps', 'podinfo-primary');
+    expect(primary.spec.template.spec.containers[0].image).toBe('ghcr.io/stefanprodan/podinfo:6.7.0');
+    expect(primary.metadata.annotations['sluice.dev/revision']).toBe(rollout().status.stableRevision);
+    expect(get('services', 'podinfo-primary').spec.selector).toEqual({ app: 'podinfo-primary' });
+  });
+
+  it('makes no API request at all in a steady Healthy state', async () => {
+    const before = sb.server.audit.last;
+    await new Promise((r) => setTimeout(r, 3000));
+    const requests = sb.server.audit.since(before).filter((e) => e.verb !== 'watch');
+    expect(requests).toEqual([]);
+  });
+
+  it('runs a new revision through its weights to the promotion gate, and promotes on `sluice promote`', async () => {
+    await kubectl('set', 'image', 'deployment/podinfo', '-n', 'demo', 'podinfo=ghcr.io/stefanprodan/podinfo:6.7.1');
+    const seen = new Set<string>();
+    await eventually('the gate', () => {
+      seen.add(weights().join('/'));
+      return phase() === 'Paused/WaitingForPromotion';
+    }, 20_000);
+    expect(seen).toContain('80/20');
+    expect(weights()).toEqual([50, 50]);
+    expect(await sluice('promote', 'podinfo', '-n', 'demo')).toMatch(/promote requested/);
+    await eventually('Healthy after promotion', () => phase() === 'Healthy/Promoted', 20_000);
+    expect(weights()).toEqual([100, 0]);
+    expect(get('deployments.apps', 'podinfo-primary').spec.template.spec.containers[0].image).toBe('ghcr.io/stefanprodan/podinfo:6.7.1');
+    expect(get('deployments.apps', 'podinfo').spec.replicas).toBe(0);
+    expect(rollout().status.commands[0]).toMatchObject({ action: 'promote', source: 'cli', handledAt: expect.any(String) });
+  });
+
+  it('rolls back on `sluice abort` (traffic first), and re-runs the same revision on `sluice retry`', async () => {
+    await kubectl('set', 'image', 'deployment/podinfo', '-n', 'demo', 'podinfo=ghcr.io/stefanprodan/podinfo:6.7.2');
+    await eventually('the gate', () => phase() === 'Paused/WaitingForPromotion', 20_000);
+    await sluice('abort', 'podinfo', '-n', 'demo', '--reason', 'looks wrong');
+    const aborted = Date.now();
+    await eventually('no canary traffic', () => weights()[1] === 0, 5000);
+    expect(Date.now() - aborted).toBeLessThan(3000);
+    await eventually('RolledBack', () => phase() === 'RolledBack/Aborted', 10_000);
+    await eventually('canary scaled to 0', () => get('deployments.apps', 'podinfo').spec.replicas === 0, 10_000);
+    expect(get('deployments.apps', 'podinfo-primary').spec.template.spec.containers[0].image).toBe('ghcr.io/stefanprodan/podinfo:6.7.1');
+    await sluice('retry', 'podinfo', '-n', 'demo');
+    await eventually('a new run of the same revision', () => rollout().status.phase !== 'RolledBack' && rollout().status.canaryRevision === rollout().status.rolledBackRevision, 10_000);
+    await eventually('the gate again', () => phase() === 'Paused/WaitingForPromotion', 20_000);
+    await sluice('promote', 'podinfo', '-n', 'demo');
+    await eventually('Healthy', () => phase() === 'Healthy/Promoted', 20_000);
+  });
+
+  it('rolls back a canary that never becomes ready at the progress deadline', async () => {
+    await kubectl('patch', 'rollouts.sluice.dev', 'podinfo', '-n', 'demo', '--type', 'merge', '-p', '{"spec":{"progressDeadlineSeconds":2}}');
+    await kubectl('set', 'env', 'deployment/podinfo', '-n', 'demo', 'SANDBOX_NOT_READY=true');
+    await eventually('RolledBack for the deadline', () => phase() === 'RolledBack/ProgressDeadlineExceeded', 20_000);
+    expect(weights()).toEqual([100, 0]);
+  });
+
+  it('refuses a command on a missing rollout with a clear message', async () => {
+    const r = await exec(process.execPath, [join(root, 'bin/sluice.js'), 'abort', 'nope', '-n', 'demo', '--kubeconfig', sb.kubeconfig]).catch((e: unknown) => e as { code: number; stderr: string });
+    expect(r).toMatchObject({ code: 1, stderr: expect.stringMatching(/rollout nope not found/) });
+  });
+});
