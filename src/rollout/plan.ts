@@ -8,6 +8,7 @@ import { Pass, type PlanEvent } from './context.js';
 import { healthy, initialize, promoting, rollBack, rolledBack, startPromotion, startRun } from './lifecycle.js';
 import type { Action, Observations } from './model.js';
 import { runSteps } from './run.js';
+import type { Reason } from './reasons.js';
 
 export interface Plan {
   actions: Action[];
@@ -23,6 +24,11 @@ export function plan(rollout: Rollout, obs: Observations, now: Date): Plan {
   const p = new Pass(rollout, obs, now);
   decide(p);
   p.rejectRest((c) => `nothing to ${c.action} while the rollout is ${p.status.phase ?? 'starting'}.`);
+  // Every decision is an Event: a new reason without an Event of its own gets one.
+  const reason = p.status.reason as Reason | undefined;
+  if (reason !== undefined && (reason !== rollout.status?.reason || p.status.message !== rollout.status.message) && !p.events.some((e) => e.reason === reason)) {
+    p.event(p.status.phase === 'RolledBack' || p.status.phase === 'Invalid' ? 'Warning' : 'Normal', reason, p.status.message ?? reason);
+  }
   const status: RolloutStatus = { ...p.status, observedGeneration: rollout.metadata.generation ?? p.status.observedGeneration ?? 1 };
   if (status.commands !== undefined) status.commands = p.handledCommands();
   status.conditions = conditions(rollout, status, p.iso);

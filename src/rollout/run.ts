@@ -102,7 +102,8 @@ function pause(p: Pass, duration: string | undefined, where: string): boolean {
   }
   const remaining = (parseDuration(duration) ?? 0) - elapsedMs(p, p.status.stepStartedAt);
   if (remaining <= 0) return true;
-  p.set('Paused', 'PauseStep', `${where}: pausing ${duration} (${Math.ceil(remaining / 1000)}s left).`);
+  const until = new Date(p.now.getTime() + remaining).toISOString().replace(/\.\d+Z$/, 'Z');
+  p.set('Paused', 'PauseStep', `${where}: pausing ${duration}, until ${until}.`);
   p.requeue(remaining);
   return false;
 }

@@ -61,6 +61,7 @@ describe('the controller', () => {
   });
 
   it('runs a new revision through its weights to the promotion gate, and promotes on `sluice promote`', async () => {
+    const start = sb.server.audit.last;
     await kubectl('set', 'image', 'deployment/podinfo', '-n', 'demo', 'podinfo=ghcr.io/stefanprodan/podinfo:6.7.1');
     const seen = new Set<string>();
     await eventually('the gate', () => {
@@ -69,6 +70,14 @@ describe('the controller', () => {
     }, 20_000);
     expect(seen).toContain('80/20');
     expect(weights()).toEqual([50, 50]);
+    // At most 2 writes per step transition: one change to the world, then the status (Events aside).
+    const writes = sb.server.audit.since(start).filter((e) => !['get', 'list', 'watch'].includes(e.verb) && e.resource !== 'events' && !(e.userAgent ?? '').startsWith('kubectl'));
+    let sinceStatus = 0;
+    for (const w of writes) {
+      if (w.resource === 'rollouts' && w.subresource === 'status') sinceStatus = 0;
+      else expect(++sinceStatus, `${w.verb} ${w.resource} without a status write in between`).toBeLessThanOrEqual(1);
+    }
+    expect(writes.filter((w) => w.resource === 'virtualservices')).toHaveLength(2);
     expect(await sluice('promote', 'podinfo', '-n', 'demo')).toMatch(/promote requested/);
     await eventually('Healthy after promotion', () => phase() === 'Healthy/Promoted', 20_000);
     expect(weights()).toEqual([100, 0]);
