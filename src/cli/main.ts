@@ -4,6 +4,7 @@ import { lintCommand, type Io } from './lint-command.js';
 import { sandboxCommand } from './sandbox-command.js';
 import { controllerCommand } from './controller-command.js';
 import { manualCommands } from './command-commands.js';
+import { getCommand } from './get-command.js';
 import { VERSION } from '../version.js';
 
 export function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
@@ -14,6 +15,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
   program.addCommand(lintCommand(io, setExitCode));
   program.addCommand(sandboxCommand(io));
   program.addCommand(controllerCommand(io, setExitCode));
+  program.addCommand(getCommand(io, setExitCode));
   for (const c of manualCommands(io, setExitCode)) program.addCommand(c);
   return program;
 }

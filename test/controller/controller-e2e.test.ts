@@ -110,6 +110,14 @@ describe('the controller', () => {
     expect(weights()).toEqual([100, 0]);
   });
 
+  it('shows rollouts with `sluice get`', async () => {
+    const table = await sluice('get', '-n', 'demo');
+    expect(table).toMatch(/^NAME\s+PHASE\s+STEP\s+WEIGHT\s+MESSAGE\n/);
+    expect(table).toMatch(/podinfo\s+RolledBack\s+-\s+\[----------\] 0%\s+Rolled back revision/);
+    const one = JSON.parse(await sluice('get', 'podinfo', '-n', 'demo', '-o', 'json'));
+    expect(one.status.phase).toBe('RolledBack');
+  });
+
   it('refuses a command on a missing rollout with a clear message', async () => {
     const r = await exec(process.execPath, [join(root, 'bin/sluice.js'), 'abort', 'nope', '-n', 'demo', '--kubeconfig', sb.kubeconfig]).catch((e: unknown) => e as { code: number; stderr: string });
     expect(r).toMatchObject({ code: 1, stderr: expect.stringMatching(/rollout nope not found/) });
