@@ -72,7 +72,9 @@ function decide(p: Pass): void {
 /** A run is in progress. */
 function running(p: Pass, targetRevision: string): void {
   const s = p.status;
-  if (s.phase === 'Promoting') {
+  // Promotion goes on once the primary has the canary's template; before that it needs the target to still have it.
+  const copied = p.obs.primary?.revision === s.canaryRevision;
+  if (s.phase === 'Promoting' && (copied || targetRevision === s.canaryRevision)) {
     promoting(p);
     return;
   }
