@@ -49,10 +49,11 @@ export function groupVersionDoc(registry: Registry, group: string, version: stri
   for (const t of types) {
     const base = `/${gvPath(group, version)}${t.namespaced ? '/namespaces/{namespace}' : ''}/${t.resource}/{name}`;
     paths[base] = operations(t);
-    schemas[schemaName(t)] = {
-      ...(t.schema ?? { type: 'object', description: `${t.kind} (${apiVersionOf(t)})` }),
-      'x-kubernetes-group-version-kind': [{ group: t.group, version: t.version, kind: t.kind }],
-    };
+    // Only real schemas are tied to their kind: kubectl computes strategic merge patches from a
+    // tied schema, and for built-in kinds it must fall back to its compiled-in types instead.
+    schemas[schemaName(t)] = t.schema === undefined
+      ? { type: 'object', description: `${t.kind} (${apiVersionOf(t)})` }
+      : { ...t.schema, 'x-kubernetes-group-version-kind': [{ group: t.group, version: t.version, kind: t.kind }] };
   }
   return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, components: { schemas } };
 }

@@ -62,6 +62,12 @@ const BUILTIN_COLUMNS: Readonly<Record<string, Column[]>> = {
     col('Port(s)', (o) => ((o['spec']?.['ports'] ?? []) as JsonObject[]).map((p) => `${p['port']}/${p['protocol'] ?? 'TCP'}`).join(',')),
   ],
   Namespace: [col('Status', (o) => o['status']?.['phase'])],
+  Event: [
+    col('Type', (o) => o['type']),
+    col('Reason', (o) => o['reason']),
+    col('Object', (o) => `${String(o['involvedObject']?.['kind'] ?? o['regarding']?.['kind'] ?? '').toLowerCase()}/${String(o['involvedObject']?.['name'] ?? o['regarding']?.['name'] ?? '')}`),
+    col('Message', (o) => o['message'] ?? o['note']),
+  ],
 };
 
 function printerColumn(c: PrinterColumn): Column {
