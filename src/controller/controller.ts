@@ -132,6 +132,7 @@ export class Controller {
       this.enqueue(k, settleMs);
     }
     for (const e of decided.events) await this.recordEvent(rollout, e).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'event not recorded'));
+    if (decided.actions.some((a) => a.type === 'removeFinalizer')) return; // the Rollout is gone now
     if (JSON.stringify(decided.status) !== JSON.stringify(rollout.status)) {
       await this.opts.kube.custom.patchNamespacedCustomObjectStatus({ group: 'sluice.dev', version: 'v1alpha1', namespace: ns, plural: 'rollouts', name, body: { status: decided.status } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
       log.info({ phase: decided.status.phase, reason: decided.status.reason, weight: decided.status.canaryWeight, step: decided.status.currentStepIndex }, 'status');

@@ -4,6 +4,7 @@
  * pass; the next pass sees the change through the informers and goes on.
  */
 import type { Pass } from './context.js';
+import { FINALIZER } from './model.js';
 import type { Reason } from './reasons.js';
 
 function targetOf(p: Pass): { revision: string; replicas: number; readyReplicas: number } {
@@ -54,6 +55,28 @@ export function initialize(p: Pass): void {
   p.status.stableRevision = target.revision;
   p.set('Healthy', 'Initialized', `Initialized: ${p.rollout.spec.targetRef.name}-primary serves revision ${target.revision}.`);
   p.event('Normal', 'Initialized', `Revision ${target.revision} is stable; the primary serves all traffic.`);
+}
+
+/**
+ * Deletion: the generated objects (primary, routing) go with the Rollout, so first the target
+ * takes the traffic back — scaled up like the primary, then given 100% — and only then the
+ * finalizer is released. Nothing is left sending traffic to a Deployment at 0 replicas.
+ */
+export function finalize(p: Pass): void {
+  if (!(p.rollout.metadata.finalizers ?? []).includes(FINALIZER)) return;
+  const target = p.obs.target;
+  const replicas = Math.max(1, p.obs.primary?.replicas ?? 1);
+  p.set(p.status.phase ?? 'Healthy', 'Finalizing', 'The Rollout is being deleted: handing the traffic back to the target.');
+  if (target !== undefined && target.replicas < replicas) {
+    p.act({ type: 'scaleCanary', replicas });
+    return;
+  }
+  if (target !== undefined && target.readyReplicas < Math.min(replicas, target.replicas)) return;
+  if (target !== undefined && p.obs.routedWeight !== undefined && p.obs.routedWeight !== 100) {
+    p.act({ type: 'setWeight', canaryWeight: 100 });
+    return;
+  }
+  p.act({ type: 'removeFinalizer' });
 }
 
 /** No run in progress and the target is the stable revision. */

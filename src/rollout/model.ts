@@ -52,4 +52,10 @@ export type Action =
   /** Route `canaryWeight`% to the canary and the rest to the primary. */
   | { type: 'setWeight'; canaryWeight: number }
   /** Scale the target (the canary) through its scale subresource. */
-  | { type: 'scaleCanary'; replicas: number };
+  | { type: 'scaleCanary'; replicas: number }
+  /** Add Sluice's finalizer to the Rollout, so that its deletion can restore the target first. */
+  | { type: 'addFinalizer' }
+  /** Remove it: the Rollout and the objects it owns may go. */
+  | { type: 'removeFinalizer' };
+
+export const FINALIZER = 'sluice.dev/finalizer';

@@ -5,8 +5,8 @@
 import type { Rollout } from '../api/schema/rollout.js';
 import type { RolloutStatus } from '../api/schema/rollout-status.js';
 import { Pass, type PlanEvent } from './context.js';
-import { healthy, initialize, promoting, rollBack, rolledBack, startPromotion, startRun } from './lifecycle.js';
-import type { Action, Observations } from './model.js';
+import { finalize, healthy, initialize, promoting, rollBack, rolledBack, startPromotion, startRun } from './lifecycle.js';
+import { FINALIZER, type Action, type Observations } from './model.js';
 import { runSteps } from './run.js';
 import type { Reason } from './reasons.js';
 
@@ -37,6 +37,11 @@ export function plan(rollout: Rollout, obs: Observations, now: Date): Plan {
 
 function decide(p: Pass): void {
   const { obs, status: s } = p;
+  // (deletionTimestamp is the API server's; client libraries type it differently, so it is read loosely)
+  if ((p.rollout.metadata as { deletionTimestamp?: unknown }).deletionTimestamp !== undefined) {
+    finalize(p);
+    return;
+  }
   if (obs.specErrors.length > 0) {
     p.set('Invalid', 'InvalidSpec', obs.specErrors.slice(0, 3).join('; '));
     return;
@@ -44,6 +49,11 @@ function decide(p: Pass): void {
   const target = obs.target;
   if (target === undefined) {
     p.set('Invalid', 'TargetNotFound', `Deployment ${p.rollout.spec.targetRef.name} not found in namespace ${p.rollout.metadata.namespace ?? 'default'}.`);
+    return;
+  }
+  if (!(p.rollout.metadata.finalizers ?? []).includes(FINALIZER)) {
+    p.act({ type: 'addFinalizer' });
+    if (s.stableRevision === undefined) p.set('Initializing', 'Initializing', 'Preparing the Rollout.');
     return;
   }
   if (s.stableRevision === undefined) {

@@ -37,6 +37,8 @@ export const REASONS = {
   // Invalid
   InvalidSpec: 'The Rollout spec has errors; the message names the field. Nothing is changed until it is fixed.',
   TargetNotFound: 'The Deployment named in spec.targetRef does not exist.',
+  // Deletion
+  Finalizing: 'The Rollout is being deleted: the target is scaled up and given all traffic before the primary and routing go.',
   // Commands
   CommandAccepted: 'A manual command was acted on.',
   CommandRejected: 'A manual command could not be acted on in the current phase; the message says why.',

@@ -118,6 +118,17 @@ describe('the controller', () => {
     expect(one.status.phase).toBe('RolledBack');
   });
 
+  it('hands traffic back to the target when the Rollout is deleted, then lets everything it made go', async () => {
+    await kubectl('set', 'env', 'deployment/podinfo', '-n', 'demo', 'SANDBOX_NOT_READY-');
+    expect(rollout().metadata.finalizers).toContain('sluice.dev/finalizer');
+    await kubectl('delete', 'rollouts.sluice.dev', 'podinfo', '-n', 'demo', '--wait=true', '--timeout=30s');
+    expect(rollout()).toBeUndefined();
+    const target = get('deployments.apps', 'podinfo');
+    expect(target.spec.replicas).toBe(1);
+    await eventually('the generated objects to be collected', () => get('deployments.apps', 'podinfo-primary') === undefined && get('virtualservices.networking.istio.io', 'podinfo') === undefined && get('services', 'podinfo-primary') === undefined, 10_000);
+    await eventually('the target to serve', () => get('deployments.apps', 'podinfo').status?.readyReplicas === 1, 10_000);
+  });
+
   it('refuses a command on a missing rollout with a clear message', async () => {
     const r = await exec(process.execPath, [join(root, 'bin/sluice.js'), 'abort', 'nope', '-n', 'demo', '--kubeconfig', sb.kubeconfig]).catch((e: unknown) => e as { code: number; stderr: string });
     expect(r).toMatchObject({ code: 1, stderr: expect.stringMatching(/rollout nope not found/) });

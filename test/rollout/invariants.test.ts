@@ -51,6 +51,7 @@ const event: fc.Arbitrary<Event> = fc.oneof(
 
 const base = parse(readFileSync(new URL('../../examples/podinfo/rollout.yaml', import.meta.url), 'utf8')) as Rollout;
 base.spec.strategy.canary.steps.push({ pause: {} });
+base.metadata.finalizers = ['sluice.dev/finalizer'];
 
 function apply(w: World, a: Action): void {
   switch (a.type) {
@@ -70,6 +71,9 @@ function apply(w: World, a: Action): void {
       w.targetReplicas = a.replicas;
       w.targetReady = Math.min(w.targetReady, a.replicas);
       break;
+    case 'addFinalizer':
+    case 'removeFinalizer':
+      throw new Error(`unexpected ${a.type}: the Rollout has its finalizer and is not deleted`);
   }
 }
 

@@ -16,6 +16,7 @@ function rollout(status?: RolloutStatus): Rollout {
   // steps: 0 setWeight 10, 1 pause 30s, 2 analysis, 3 setWeight 50, 4 pause 30s -> make the last one a gate
   r.spec.strategy.canary.steps[4] = { pause: {} };
   r.metadata.generation = 3;
+  r.metadata.finalizers = ['sluice.dev/finalizer'];
   return status === undefined ? r : { ...r, status };
 }
 
@@ -121,6 +122,27 @@ describe('plan', () => {
     const later = plan(rollout(first.status), obs({ target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true } }), new Date(NOW.getTime() + 60_000));
     expect(later.status.conditions).toEqual(first.status.conditions);
     expect(later.status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+  });
+});
+
+describe('finalizer', () => {
+  it('is added before anything else', () => {
+    const r = rollout();
+    delete r.metadata.finalizers;
+    expect(plan(r, obs({ primary: undefined }), NOW).actions).toEqual([{ type: 'addFinalizer' }]);
+  });
+
+  it.each<[string, Partial<Observations>, unknown[]]>([
+    ['scales the target up like the primary', { target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true } }, [{ type: 'scaleCanary', replicas: 2 }]],
+    ['waits for the target to be ready', { target: { revision: 'r1', replicas: 2, readyReplicas: 0, rolledOut: false } }, []],
+    ['gives the target all traffic', { target: { revision: 'r1', replicas: 2, readyReplicas: 2, rolledOut: true }, routedWeight: 0 }, [{ type: 'setWeight', canaryWeight: 100 }]],
+    ['then lets the Rollout go', { target: { revision: 'r1', replicas: 2, readyReplicas: 2, rolledOut: true }, routedWeight: 100 }, [{ type: 'removeFinalizer' }]],
+  ])('on deletion: %s', (_name, o, actions) => {
+    const r = rollout(healthy);
+    (r.metadata as any).deletionTimestamp = ago(1);
+    const result = plan(r, obs(o), NOW);
+    expect(result.actions).toEqual(actions);
+    expect(result.status.reason).toBe('Finalizing');
   });
 });
 

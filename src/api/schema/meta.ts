@@ -10,6 +10,7 @@ export const ObjectMeta = Type.Object(
     generation: Type.Optional(Int({ description: 'Sequence number of the desired state, set by the API server.', minimum: 0 })),
     resourceVersion: Type.Optional(Str({ description: 'Version of the object, for optimistic concurrency.' })),
     uid: Type.Optional(Str({ description: 'Unique id of the object.' })),
+    finalizers: Type.Optional(Type.Array(Str({ description: 'A finalizer.' }), { description: 'Finalizers that must be removed before the object is deleted.' })),
   },
   { description: 'Standard object metadata.' },
 );
