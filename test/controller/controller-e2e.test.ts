@@ -1,5 +1,5 @@
 /** The controller end to end against the sandbox: initialize, run, promote, abort, retry, deadline. */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -127,6 +127,19 @@ describe('the controller', () => {
     expect(target.spec.replicas).toBe(1);
     await eventually('the generated objects to be collected', () => get('deployments.apps', 'podinfo-primary') === undefined && get('virtualservices.networking.istio.io', 'podinfo') === undefined && get('services', 'podinfo-primary') === undefined, 10_000);
     await eventually('the target to serve', () => get('deployments.apps', 'podinfo').status?.readyReplicas === 1, 10_000);
+  });
+
+  it('`sluice controller` serves /healthz, and /readyz once its caches are synced', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const proc = spawn(process.execPath, [join(root, 'bin/sluice.js'), 'controller', '--kubeconfig', sb.kubeconfig, '--listen', `127.0.0.1:${port}`], { stdio: 'ignore' });
+    try {
+      await eventually('/readyz', async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200, 20_000);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    } finally {
+      proc.kill('SIGTERM');
+    }
+    const bad = await exec(process.execPath, [join(root, 'bin/sluice.js'), 'controller', '--kubeconfig', '/nonexistent/kubeconfig']).catch((e: unknown) => e as { code: number; stderr: string });
+    expect(bad).toMatchObject({ code: 1, stderr: expect.stringMatching(/kubeconfig \/nonexistent\/kubeconfig does not exist/) });
   });
 
   it('refuses a command on a missing rollout with a clear message', async () => {
