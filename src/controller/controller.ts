@@ -26,6 +26,9 @@ export interface ControllerOptions {
 
 const key = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
 
+/** What identifies a Rollout's own status echo: its generation (spec) and status. */
+const echoOf = (r: Rollout): string => JSON.stringify([r.metadata.generation, r.status]);
+
 export class Controller {
   private readonly rollouts: ResourceCache<Rollout>;
   private readonly deployments: ResourceCache<V1Deployment>;
@@ -34,8 +37,12 @@ export class Controller {
   private readonly dirty = new Set<string>();
   private readonly busy = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  /** Keys whose last actions the caches have not shown yet: their own status echoes are ignored. */
-  private readonly settling = new Map<string, number>();
+  /**
+   * Keys whose last actions the caches have not shown yet, with the Rollout as this controller
+   * left it: the echo of its own status patch is ignored (the dependent's change will come), any
+   * other change of the Rollout (a command, a spec edit) is handled at once.
+   */
+  private readonly settling = new Map<string, { until: number; echo: string }>();
   private ready = false;
   private stopped = false;
 
@@ -73,8 +80,8 @@ export class Controller {
 
   private rolloutChanged(r: Rollout): void {
     const k = key(r.metadata.namespace, r.metadata.name);
-    const until = this.settling.get(k);
-    if (until !== undefined && Date.now() < until) return; // our own status echo; the dependent's change will come
+    const s = this.settling.get(k);
+    if (s !== undefined && Date.now() < s.until && s.echo === echoOf(r)) return;
     this.enqueue(k);
   }
 
@@ -128,7 +135,7 @@ export class Controller {
     }
     if (decided.actions.length > 0) {
       const settleMs = this.opts.settleMs ?? 5000;
-      this.settling.set(k, Date.now() + settleMs);
+      this.settling.set(k, { until: Date.now() + settleMs, echo: echoOf({ ...rollout, status: decided.status }) });
       this.enqueue(k, settleMs);
     }
     for (const e of decided.events) await this.recordEvent(rollout, e).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'event not recorded'));

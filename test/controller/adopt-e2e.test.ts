@@ -1,16 +1,11 @@
 /** Adopting a user-owned VirtualService: only the weights of the named routes are ever edited. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { Controller } from '../../src/controller/controller.js';
-import { kubeClients, loadKubeConfig } from '../../src/kube/client.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
-import { eventually, root } from '../sandbox/helpers.js';
+import type { Sandbox } from '../../src/sandbox/sandbox.js';
+import { eventually } from '../sandbox/helpers.js';
+import { example, startControllerSandbox, type ControllerSandbox } from './harness.js';
 
 let sb: Sandbox;
-let controller: Controller;
+let harness: ControllerSandbox;
 const api = (): Sandbox['server']['api'] => sb.server.api;
 const T = (g: string, v: string, r: string): any => api().registry.find(g, v, r);
 const vs = (): any => api().store.get('networking.istio.io/virtualservices', 'shop', 'storefront');
@@ -31,25 +26,21 @@ const storefront = {
 };
 
 beforeAll(async () => {
-  sb = await startSandbox({ prometheus: false, redisUrl: false, readyDelayMs: 100 });
-  for (const f of ['crds/rollouts.sluice.dev.yaml', 'crds/analysistemplates.sluice.dev.yaml']) api().create(T('apiextensions.k8s.io', 'v1', 'customresourcedefinitions'), undefined, parse(readFileSync(join(root, f), 'utf8')));
-  api().create(T('', 'v1', 'namespaces'), undefined, { metadata: { name: 'shop' } });
-  for (const f of ['deployment.yaml', 'service.yaml']) api().create(T(f === 'service.yaml' ? '' : 'apps', 'v1', f === 'service.yaml' ? 'services' : 'deployments'), 'shop', { ...parse(readFileSync(join(root, 'examples/podinfo', f), 'utf8')), metadata: { ...parse(readFileSync(join(root, 'examples/podinfo', f), 'utf8')).metadata, namespace: 'shop' } });
-  api().create(T('networking.istio.io', 'v1', 'virtualservices'), 'shop', storefront);
-  const r = parse(readFileSync(join(root, 'examples/podinfo/rollout.yaml'), 'utf8'));
-  r.metadata.namespace = 'shop';
-  r.spec.virtualServiceRef = { name: 'storefront', routes: ['podinfo-split'] };
-  delete r.spec.service.retries;
-  delete r.spec.strategy.canary.analysis;
-  r.spec.strategy.canary.steps = [{ setWeight: 30 }, { pause: {} }];
-  api().create(T('sluice.dev', 'v1alpha1', 'rollouts'), 'shop', r);
-  controller = new Controller({ kube: kubeClients(loadKubeConfig(sb.kubeconfig)), log: pino({ level: 'silent' }), settleMs: 2000 });
-  await controller.start();
+  harness = await startControllerSandbox((s) => {
+    sb = s;
+    api().create(T('', 'v1', 'namespaces'), undefined, { metadata: { name: 'shop' } });
+    api().create(T('apps', 'v1', 'deployments'), 'shop', example('deployment.yaml', 'shop'));
+    api().create(T('', 'v1', 'services'), 'shop', example('service.yaml', 'shop'));
+    api().create(T('networking.istio.io', 'v1', 'virtualservices'), 'shop', storefront);
+    const r = example('rollout.yaml', 'shop');
+    r.spec.virtualServiceRef = { name: 'storefront', routes: ['podinfo-split'] };
+    delete r.spec.service.retries;
+    delete r.spec.strategy.canary.analysis;
+    r.spec.strategy.canary.steps = [{ setWeight: 30 }, { pause: {} }];
+    api().create(T('sluice.dev', 'v1alpha1', 'rollouts'), 'shop', r);
+  });
 }, 60_000);
-afterAll(async () => {
-  await controller.stop();
-  await sb.stop();
-});
+afterAll(async () => harness.stop());
 
 describe('an adopted VirtualService', () => {
   it('is not replaced or regenerated, and gets only its named route weighted', async () => {

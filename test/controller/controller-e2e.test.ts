@@ -1,19 +1,15 @@
 /** The controller end to end against the sandbox: initialize, run, promote, abort, retry, deadline. */
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { Controller } from '../../src/controller/controller.js';
-import { kubeClients, loadKubeConfig } from '../../src/kube/client.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
+import type { Sandbox } from '../../src/sandbox/sandbox.js';
+import { example, startControllerSandbox, type ControllerSandbox } from './harness.js';
 import { eventually, root } from '../sandbox/helpers.js';
 
 const exec = promisify(execFile);
 let sb: Sandbox;
-let controller: Controller;
+let harness: ControllerSandbox;
 
 const kubectl = async (...args: string[]): Promise<string> => (await exec('kubectl', args, { env: { ...process.env, KUBECONFIG: sb.kubeconfig }, timeout: 30_000 })).stdout;
 const sluice = async (...args: string[]): Promise<string> => (await exec(process.execPath, [join(root, 'bin/sluice.js'), ...args, '--kubeconfig', sb.kubeconfig], { timeout: 30_000 })).stdout;
@@ -27,20 +23,16 @@ const weights = (): number[] => (get('virtualservices.networking.istio.io', 'pod
 const phase = (): string => `${rollout()?.status?.phase}/${rollout()?.status?.reason}`;
 
 beforeAll(async () => {
-  sb = await startSandbox({ prometheus: false, redisUrl: false, readyDelayMs: 100 });
-  await kubectl('apply', '-f', 'crds/');
-  await kubectl('apply', '-f', 'examples/podinfo/namespace.yaml', '-f', 'examples/podinfo/deployment.yaml', '-f', 'examples/podinfo/service.yaml');
-  const r = parse(readFileSync(join(root, 'examples/podinfo/rollout.yaml'), 'utf8'));
-  r.spec.strategy.canary.steps = [{ setWeight: 20 }, { pause: { duration: '1s' } }, { setWeight: 50 }, { pause: {} }];
-  delete r.spec.strategy.canary.analysis;
-  sb.server.api.create(sb.server.api.registry.find('sluice.dev', 'v1alpha1', 'rollouts')!, 'demo', r);
-  controller = new Controller({ kube: kubeClients(loadKubeConfig(sb.kubeconfig)), log: pino({ level: 'silent' }), settleMs: 2000 });
-  await controller.start();
+  harness = await startControllerSandbox(async (s) => {
+    sb = s;
+    await kubectl('apply', '-f', 'examples/podinfo/namespace.yaml', '-f', 'examples/podinfo/deployment.yaml', '-f', 'examples/podinfo/service.yaml');
+    const r = example('rollout.yaml');
+    r.spec.strategy.canary.steps = [{ setWeight: 20 }, { pause: { duration: '1s' } }, { setWeight: 50 }, { pause: {} }];
+    delete r.spec.strategy.canary.analysis;
+    s.server.api.create(s.server.api.registry.find('sluice.dev', 'v1alpha1', 'rollouts')!, 'demo', r);
+  });
 }, 60_000);
-afterAll(async () => {
-  await controller.stop();
-  await sb.stop();
-});
+afterAll(async () => harness.stop());
 
 describe('the controller', () => {
   it('initializes: primary created, VirtualService 100/0, target at 0 replicas', async () => {

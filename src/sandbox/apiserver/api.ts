@@ -146,7 +146,7 @@ export class Api {
       this.finishDelete(t, prepared);
       return { object: this.view(t, prepared), warnings, created: false };
     }
-    if (JSON.stringify(prepared) === JSON.stringify({ ...old, metadata: { ...old.metadata } })) return { object: this.view(t, old), warnings, created: false };
+    if (JSON.stringify(prepared) === JSON.stringify(old)) return { object: this.view(t, old), warnings, created: false };
     const stored = this.store.put(t.storageKey, prepared);
     if (t.kind === 'CustomResourceDefinition') this.registry.setCrd(stored as unknown as Crd);
     return { object: this.view(t, stored), warnings, created: false };

@@ -1,0 +1,41 @@
+/** A sandbox (no Prometheus, no Redis) with Sluice's CRDs and a controller running in-process. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { parse } from 'yaml';
+import { Controller } from '../../src/controller/controller.js';
+import { kubeClients, loadKubeConfig } from '../../src/kube/client.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
+import { root } from '../sandbox/helpers.js';
+
+export interface ControllerSandbox {
+  sb: Sandbox;
+  controller: Controller;
+  stop(): Promise<void>;
+}
+
+/** An example manifest, parsed (and moved to `namespace` when given). */
+export function example(file: string, namespace?: string): any {
+  const obj = parse(readFileSync(join(root, 'examples/podinfo', file), 'utf8'));
+  if (namespace !== undefined) obj.metadata.namespace = namespace;
+  return obj;
+}
+
+/** Starts the sandbox, applies the CRDs, lets `setup` create objects, then starts the controller. */
+export async function startControllerSandbox(setup: (sb: Sandbox) => void | Promise<void>): Promise<ControllerSandbox> {
+  const sb = await startSandbox({ prometheus: false, redisUrl: false, readyDelayMs: 100 });
+  const api = sb.server.api;
+  const crds = api.registry.find('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
+  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml']) api.create(crds, undefined, parse(readFileSync(join(root, 'crds', f), 'utf8')));
+  await setup(sb);
+  const controller = new Controller({ kube: kubeClients(loadKubeConfig(sb.kubeconfig)), log: pino({ level: 'silent' }), settleMs: 2000 });
+  await controller.start();
+  return {
+    sb,
+    controller,
+    stop: async () => {
+      await controller.stop();
+      await sb.stop();
+    },
+  };
+}
