@@ -1,41 +1,65 @@
 /** Carries out the planner's actions against the API; each is idempotent. */
-import { PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
 import type { Rollout } from '../api/schema/rollout.js';
 import type { Kube } from '../kube/client.js';
-import { statusOf } from '../kube/client.js';
+import { createIfMissing, FIELD_MANAGER, statusOf } from '../kube/client.js';
+import { isManagedBySluice } from '../kube/ownership.js';
+import { revisionOf } from '../rollout/revision.js';
+import { configCopy, configHashes, contentHash, referencedConfigs, type ConfigKind } from './configs.js';
 import { FINALIZER, type Action } from '../rollout/model.js';
-import { destinationRules, virtualService, weightPatch } from '../traffic/istio/virtual-service.js';
+import type { TrafficRouter } from '../traffic/router.js';
 import { primaryDeployment, primaryName, services } from './generated.js';
-import { targetRevision, virtualServiceName, type Caches } from './observe.js';
+import { targetRevision, type Caches } from './observe.js';
 
-const FIELD_MANAGER = 'sluice';
+type ConfigObject = KubernetesObject & { data?: Record<string, string>; binaryData?: Record<string, string>; type?: string };
 
-async function createIfMissing(kube: Kube, obj: KubernetesObject): Promise<void> {
+/** Reads a config the template uses; undefined when it does not exist. */
+async function readConfig(kube: Kube, kind: ConfigKind, namespace: string, name: string): Promise<ConfigObject | undefined> {
   try {
-    await kube.objects.create(obj, undefined, undefined, FIELD_MANAGER);
+    const obj = kind === 'ConfigMap' ? await kube.core.readNamespacedConfigMap({ name, namespace }) : await kube.core.readNamespacedSecret({ name, namespace });
+    return { ...obj, apiVersion: 'v1', kind };
   } catch (e) {
-    if (statusOf(e) !== 409) throw e;
+    if (statusOf(e) === 404) return undefined;
+    throw e;
   }
 }
 
-/** Edits only the weights (JSON patch with tests on the hosts), creating the generated VirtualService if missing. */
-async function setWeight(kube: Kube, caches: Caches, rollout: Rollout, weight: number): Promise<void> {
-  const name = virtualServiceName(rollout);
-  const vs = caches.virtualService(name.namespace, name.name);
-  if (vs === undefined) {
-    if (rollout.spec.virtualServiceRef !== undefined) throw new Error(`VirtualService ${name.name} to adopt does not exist`);
-    await createIfMissing(kube, virtualService(rollout, weight));
-    return;
+/** Creates or updates `<name>-primary` as a copy of `source`, refusing to touch an object Sluice did not make. */
+async function writeConfigCopy(kube: Kube, rollout: Rollout, source: ConfigObject, kind: ConfigKind): Promise<void> {
+  const namespace = rollout.metadata.namespace ?? 'default';
+  const existing = await readConfig(kube, kind, namespace, `${source.metadata?.name ?? ''}-primary`);
+  if (existing !== undefined && !isManagedBySluice(existing.metadata?.labels)) {
+    throw new Error(`${kind} ${existing.metadata?.name ?? ''} exists and was not made by Sluice; rename it, since the primary of ${rollout.spec.targetRef.name} needs that name for its copy of ${source.metadata?.name ?? ''}`);
   }
-  const ops = weightPatch(rollout, vs, weight);
-  await kube.custom.patchNamespacedCustomObject({ group: 'networking.istio.io', version: 'v1', namespace: name.namespace ?? 'default', plural: 'virtualservices', name: name.name, body: ops }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+  const copy = configCopy(rollout, source, existing?.metadata?.ownerReferences);
+  if (existing === undefined) await kube.objects.create(copy, undefined, undefined, FIELD_MANAGER);
+  else await kube.objects.replace({ ...copy, metadata: { ...copy.metadata, resourceVersion: existing.metadata?.resourceVersion } }, undefined, undefined, FIELD_MANAGER);
+}
+
+/**
+ * Copies the ConfigMaps and Secrets of `revision` to their `-primary` names. They are read here
+ * (the caches keep only hashes), and must still have the content the revision was decided on.
+ */
+async function copyConfigs(kube: Kube, rollout: Rollout, target: V1Deployment, revision: string): Promise<void> {
+  const namespace = rollout.metadata.namespace ?? 'default';
+  const refs = referencedConfigs(target.spec?.template);
+  const wanted = [...refs.configMaps.map((n) => ['ConfigMap', n] as const), ...refs.secrets.map((n) => ['Secret', n] as const)];
+  if (wanted.length === 0) return;
+  const read = await Promise.all(wanted.map(async ([kind, name]) => ({ kind, name, obj: await readConfig(kube, kind, namespace, name) })));
+  const hashes = configHashes(target.spec?.template, (kind, name) => {
+    const found = read.find((r) => r.kind === kind && r.name === name)?.obj;
+    return found === undefined ? undefined : contentHash(found);
+  });
+  if (revisionOf(target.spec?.template, hashes) !== revision) throw new Error(`the configs of ${rollout.spec.targetRef.name} changed since revision ${revision}; planning again`);
+  for (const r of read) if (r.obj !== undefined) await writeConfigCopy(kube, rollout, r.obj, r.kind);
 }
 
 /** Creates or updates `<target>-primary` from the target's template, which must still be the revision decided on. */
 async function ensurePrimary(kube: Kube, caches: Caches, rollout: Rollout, action: { revision: string; replicas: number }): Promise<void> {
   const ns = rollout.metadata.namespace;
   const target = caches.deployment(ns, rollout.spec.targetRef.name);
-  if (target === undefined || targetRevision(target) !== action.revision) throw new Error(`the target no longer has revision ${action.revision}; planning again`);
+  if (target === undefined || targetRevision(target, caches) !== action.revision) throw new Error(`the target no longer has revision ${action.revision}; planning again`);
+  await copyConfigs(kube, rollout, target, action.revision);
   const wanted = primaryDeployment(rollout, target, action.revision, action.replicas);
   const existing = caches.deployment(ns, primaryName(rollout));
   if (existing === undefined) await kube.objects.create(wanted, undefined, undefined, FIELD_MANAGER);
@@ -49,7 +73,7 @@ async function setFinalizer(kube: Kube, rollout: Rollout, present: boolean): Pro
   await kube.custom.patchNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: rollout.metadata.namespace ?? 'default', plural: 'rollouts', name: rollout.metadata.name, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
 }
 
-export async function act(kube: Kube, caches: Caches, rollout: Rollout, action: Action): Promise<void> {
+export async function act(kube: Kube, caches: Caches, router: TrafficRouter, rollout: Rollout, action: Action): Promise<void> {
   const ns = rollout.metadata.namespace;
   const target = caches.deployment(ns, rollout.spec.targetRef.name);
   switch (action.type) {
@@ -59,12 +83,11 @@ export async function act(kube: Kube, caches: Caches, rollout: Rollout, action: 
     case 'ensureServices': {
       if (target === undefined) throw new Error('the target is gone; planning again');
       for (const svc of services(rollout, target)) await createIfMissing(kube, svc);
-      for (const dr of destinationRules(rollout)) await createIfMissing(kube, dr);
-      if (rollout.spec.virtualServiceRef === undefined) await createIfMissing(kube, virtualService(rollout, 0));
+      await router.ensure(rollout);
       return;
     }
     case 'setWeight':
-      await setWeight(kube, caches, rollout, action.canaryWeight);
+      await router.setWeight(rollout, action.canaryWeight);
       return;
     case 'scaleCanary':
       await kube.apps.patchNamespacedDeploymentScale({ name: rollout.spec.targetRef.name, namespace: ns ?? 'default', body: { spec: { replicas: action.replicas } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));

@@ -1,8 +1,12 @@
 /**
  * Informer caches: the controller reads the world from these, never with GETs, so that a steady
  * state costs no API traffic. An informer that stops on an error is restarted.
+ *
+ * A cache may keep only what Sluice needs of each object (`digest`): ConfigMaps and Secrets are
+ * kept as a content hash, so that their data (and a Secret's values) never sit in the
+ * controller's memory, and a cluster full of large Secrets costs little.
  */
-import { makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject, type KubernetesObjectApi } from '@kubernetes/client-node';
+import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject, type KubernetesObjectApi } from '@kubernetes/client-node';
 
 export interface WatchedResource {
   apiVersion: string;
@@ -13,25 +17,60 @@ export interface WatchedResource {
 export const ROLLOUTS: WatchedResource = { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', plural: 'rollouts' };
 export const DEPLOYMENTS: WatchedResource = { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments' };
 export const VIRTUAL_SERVICES: WatchedResource = { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', plural: 'virtualservices' };
+export const DESTINATION_RULES: WatchedResource = { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', plural: 'destinationrules' };
+export const SERVICES: WatchedResource = { apiVersion: 'v1', kind: 'Service', plural: 'services' };
+export const CONFIG_MAPS: WatchedResource = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' };
+export const SECRETS: WatchedResource = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets' };
 
 function pathOf(r: WatchedResource, namespace: string | undefined): string {
   const base = r.apiVersion.includes('/') ? `/apis/${r.apiVersion}` : `/api/${r.apiVersion}`;
   return `${base}${namespace === undefined ? '' : `/namespaces/${namespace}`}/${r.plural}`;
 }
 
+export interface CacheOptions<T> {
+  /** Only objects with these labels (e.g. the ones Sluice generated). */
+  labelSelector?: string;
+  /** What to keep of each object instead of the whole object. */
+  digest?: (obj: KubernetesObject) => T;
+}
+
+const OBJECT_PHASES = new Set(['ADDED', 'MODIFIED', 'DELETED']);
+
+/** A Watch that hands the informer the digest of each object instead of the object. */
+class DigestWatch<T> extends Watch {
+  constructor(
+    kc: KubeConfig,
+    private readonly digest: (obj: KubernetesObject) => T,
+  ) {
+    super(kc);
+  }
+
+  override watch(path: string, params: Record<string, string | number | boolean | undefined>, callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void, done: (err: unknown) => void): Promise<AbortController> {
+    return super.watch(path, params, (phase, obj, watchObj) => {
+      callback(phase, OBJECT_PHASES.has(phase) ? this.digest(obj as KubernetesObject) : obj, watchObj);
+    }, done);
+  }
+}
+
 export class ResourceCache<T extends KubernetesObject> {
-  private readonly informer;
+  private readonly informer: ListWatch<T>;
   private stopped = false;
 
   constructor(
-    kc: KubeConfig,
-    objects: KubernetesObjectApi,
+    kube: { config: KubeConfig; objects: KubernetesObjectApi },
     readonly resource: WatchedResource,
     namespace: string | undefined,
     onChange: (obj: T) => void,
+    options: CacheOptions<T> = {},
   ) {
-    const list = (): Promise<KubernetesListObject<T>> => objects.list<T>(resource.apiVersion, resource.kind, namespace);
-    this.informer = makeInformer<T>(kc, pathOf(resource, namespace), list);
+    const { labelSelector, digest } = options;
+    const { config: kc, objects } = kube;
+    const list = async (): Promise<KubernetesListObject<T>> => {
+      const result = await objects.list<KubernetesObject>(resource.apiVersion, resource.kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
+      return { ...result, items: result.items.map((o) => (digest === undefined ? (o as T) : digest(o))) };
+    };
+    const watch = digest === undefined ? new Watch(kc) : new DigestWatch(kc, digest);
+    this.informer = new ListWatch<T>(pathOf(resource, namespace), watch, list, false, labelSelector);
     for (const verb of ['add', 'update', 'delete'] as const) this.informer.on(verb, onChange);
     this.informer.on('error', () => {
       if (!this.stopped) setTimeout(() => void this.informer.start().catch(() => undefined), 1000);

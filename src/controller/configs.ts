@@ -3,7 +3,11 @@
  * the primary runs on `-primary` copies of them, so that a new config reaches only the canary
  * until it is promoted (as with Flagger). Pure helpers over the template.
  */
-import type { V1PodTemplateSpec } from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
+import type { KubernetesObject, V1OwnerReference, V1PodTemplateSpec } from '@kubernetes/client-node';
+import type { Rollout } from '../api/schema/rollout.js';
+import { GENERATED_ANNOTATIONS, MANAGED_BY, ownerReference, withoutTracking } from '../kube/ownership.js';
+import { canonicalJson } from '../rollout/revision.js';
 
 export interface ConfigRefs {
   configMaps: string[];
@@ -65,4 +69,69 @@ export function withPrimaryConfigs(template: V1PodTemplateSpec, suffix = '-prima
     if (typeof name === 'string') holder[key] = `${name}${suffix}`;
   }
   return copy;
+}
+
+export type ConfigKind = 'ConfigMap' | 'Secret';
+
+/** What the controller keeps of a ConfigMap or Secret: its identity and a hash of its content. */
+export interface ConfigDigest extends KubernetesObject {
+  hash: string;
+}
+
+/** The content that matters to pods: data, binaryData and a Secret's type. */
+export function contentHash(obj: KubernetesObject): string {
+  const o = obj as { data?: unknown; binaryData?: unknown; type?: unknown };
+  return createHash('sha256').update(canonicalJson({ data: o.data ?? {}, binaryData: o.binaryData ?? {}, type: o.type })).digest('hex').slice(0, 16);
+}
+
+export function configDigest(obj: KubernetesObject): ConfigDigest {
+  const m = obj.metadata ?? {};
+  return {
+    apiVersion: obj.apiVersion ?? 'v1',
+    kind: obj.kind ?? '',
+    metadata: { name: m.name ?? '', ...(m.namespace === undefined ? {} : { namespace: m.namespace }), ...(m.resourceVersion === undefined ? {} : { resourceVersion: m.resourceVersion }) },
+    hash: contentHash(obj),
+  };
+}
+
+/** Marks a config that the template names but that does not exist (pods would not start on it). */
+export const ABSENT = 'absent';
+
+/**
+ * The content hashes of every config the template uses, keyed `Kind/name`: the part of a
+ * revision that is not in the template. Empty when the template uses none.
+ */
+export function configHashes(template: V1PodTemplateSpec | undefined, hashOf: (kind: ConfigKind, name: string) => string | undefined): Record<string, string> {
+  const refs = referencedConfigs(template);
+  const entries = [...refs.configMaps.map((n) => ['ConfigMap', n] as const), ...refs.secrets.map((n) => ['Secret', n] as const)];
+  return Object.fromEntries(entries.map(([kind, name]) => [`${kind}/${name}`, hashOf(kind, name) ?? ABSENT]));
+}
+
+interface ConfigObject extends KubernetesObject {
+  data?: Record<string, string>;
+  binaryData?: Record<string, string>;
+  type?: string;
+}
+
+/**
+ * `<name>-primary`, the copy of a config that the primary runs on. Several Rollouts may share a
+ * config, so each is an owner (none the controller) and the copy goes with the last of them.
+ */
+export function configCopy(rollout: Rollout, source: ConfigObject, existingOwners: readonly V1OwnerReference[] = []): ConfigObject {
+  const mine = ownerReference(rollout, false);
+  const others = existingOwners.filter((o) => o.uid !== mine.uid);
+  return {
+    apiVersion: 'v1',
+    kind: source.kind ?? 'ConfigMap',
+    metadata: {
+      name: `${source.metadata?.name ?? ''}-primary`,
+      ...(rollout.metadata.namespace === undefined ? {} : { namespace: rollout.metadata.namespace }),
+      labels: { ...withoutTracking(source.metadata?.labels), ...MANAGED_BY },
+      annotations: { ...GENERATED_ANNOTATIONS },
+      ownerReferences: [...others, mine],
+    },
+    ...(source.data === undefined ? {} : { data: source.data }),
+    ...(source.binaryData === undefined ? {} : { binaryData: source.binaryData }),
+    ...(source.type === undefined ? {} : { type: source.type }),
+  };
 }

@@ -4,7 +4,7 @@
  * change that arrives meanwhile causes one more pass.
  */
 import { hostname } from 'node:os';
-import { PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Rollout } from '../api/schema/rollout.js';
 import type { Kube } from '../kube/client.js';
@@ -12,9 +12,14 @@ import type { PlanEvent } from '../rollout/context.js';
 import { plan } from '../rollout/plan.js';
 import type { VirtualService } from '../traffic/istio/types.js';
 import { act } from './act.js';
-import { DEPLOYMENTS, ResourceCache, ROLLOUTS, VIRTUAL_SERVICES } from './cache.js';
+import { MANAGED_BY_SELECTOR } from '../kube/ownership.js';
+import { IstioRouter, virtualServiceName } from '../traffic/istio/router.js';
+import { hosts } from '../traffic/istio/virtual-service.js';
+import type { TrafficRouter } from '../traffic/router.js';
+import { CONFIG_MAPS, DEPLOYMENTS, DESTINATION_RULES, ResourceCache, ROLLOUTS, SECRETS, SERVICES, VIRTUAL_SERVICES, type CacheOptions, type WatchedResource } from './cache.js';
+import { configDigest, referencedConfigs, type ConfigDigest, type ConfigKind } from './configs.js';
 import { primaryName } from './generated.js';
-import { observe, virtualServiceName, type Caches } from './observe.js';
+import { observe, type Caches } from './observe.js';
 
 export interface ControllerOptions {
   kube: Kube;
@@ -33,10 +38,17 @@ export class Controller {
   private readonly rollouts: ResourceCache<Rollout>;
   private readonly deployments: ResourceCache<V1Deployment>;
   private readonly virtualServices: ResourceCache<VirtualService>;
+  /** Services and DestinationRules Sluice generated (selected by its managed-by label). */
+  private readonly generated: { Service: ResourceCache<KubernetesObject>; DestinationRule: ResourceCache<KubernetesObject> };
+  /** ConfigMaps and Secrets, as content hashes only. */
+  private readonly configs: Record<ConfigKind, ResourceCache<ConfigDigest>>;
   private readonly caches: Caches;
+  private readonly router: TrafficRouter;
   private readonly dirty = new Set<string>();
   private readonly busy = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** The last failure of each key, for backoff and to record each new kind of failure once. */
+  private readonly failures = new Map<string, { message: string; attempt: number }>();
   /**
    * Keys whose last actions the caches have not shown yet, with the Rollout as this controller
    * left it: the echo of its own status patch is ignored (the dependent's change will come), any
@@ -48,16 +60,39 @@ export class Controller {
 
   constructor(private readonly opts: ControllerOptions) {
     const { kube, namespace } = opts;
-    this.rollouts = new ResourceCache<Rollout>(kube.config, kube.objects, ROLLOUTS, namespace, (r) => this.rolloutChanged(r));
-    this.deployments = new ResourceCache<V1Deployment>(kube.config, kube.objects, DEPLOYMENTS, namespace, (d) => this.dependentChanged(d.metadata?.namespace, (r) => [r.spec.targetRef.name, primaryName(r)].includes(d.metadata?.name ?? '')));
-    this.virtualServices = new ResourceCache<VirtualService>(kube.config, kube.objects, VIRTUAL_SERVICES, namespace, (vs) => this.dependentChanged(undefined, (r) => {
+    const cache = <T extends KubernetesObject>(r: WatchedResource, onChange: (obj: T) => void, options?: CacheOptions<T>): ResourceCache<T> => new ResourceCache<T>(kube, r, namespace, onChange, options);
+    this.rollouts = cache<Rollout>(ROLLOUTS, (r) => this.rolloutChanged(r));
+    this.deployments = cache<V1Deployment>(DEPLOYMENTS, (d) => this.dependentChanged(d.metadata?.namespace, (r) => [r.spec.targetRef.name, primaryName(r)].includes(d.metadata?.name ?? '')));
+    this.virtualServices = cache<VirtualService>(VIRTUAL_SERVICES, (vs) => this.dependentChanged(undefined, (r) => {
       const n = virtualServiceName(r);
       return n.name === vs.metadata.name && (n.namespace ?? '') === (vs.metadata.namespace ?? '');
     }));
+    const routing = (o: KubernetesObject): void => this.dependentChanged(o.metadata?.namespace, (r) => Object.values(hosts(r)).includes(o.metadata?.name ?? ''));
+    this.generated = {
+      Service: cache(SERVICES, routing, { labelSelector: MANAGED_BY_SELECTOR }),
+      DestinationRule: cache(DESTINATION_RULES, routing, { labelSelector: MANAGED_BY_SELECTOR }),
+    };
+    const configChanged = (kind: ConfigKind) => (c: ConfigDigest): void => this.dependentChanged(c.metadata?.namespace, (r) => {
+      const refs = referencedConfigs(this.deployments.get(r.metadata.namespace, r.spec.targetRef.name)?.spec?.template);
+      return (kind === 'ConfigMap' ? refs.configMaps : refs.secrets).includes(c.metadata?.name ?? '');
+    });
+    this.configs = {
+      ConfigMap: cache(CONFIG_MAPS, configChanged('ConfigMap'), { digest: configDigest }),
+      Secret: cache(SECRETS, configChanged('Secret'), { digest: configDigest }),
+    };
     this.caches = {
       deployment: (ns, name) => this.deployments.get(ns, name),
-      virtualService: (ns, name) => this.virtualServices.get(ns, name),
+      service: (ns, name) => this.generated.Service.get(ns, name),
+      config: (kind, ns, name) => this.configs[kind].get(ns, name),
     };
+    this.router = new IstioRouter(kube, {
+      virtualService: (ns, name) => this.virtualServices.get(ns, name),
+      destinationRule: (ns, name) => this.generated.DestinationRule.get(ns, name),
+    });
+  }
+
+  private dependents(): ResourceCache<KubernetesObject>[] {
+    return [this.deployments, this.virtualServices, this.generated.Service, this.generated.DestinationRule, this.configs.ConfigMap, this.configs.Secret] as ResourceCache<KubernetesObject>[];
   }
 
   get isReady(): boolean {
@@ -65,7 +100,7 @@ export class Controller {
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.deployments.start(), this.virtualServices.start()]);
+    await Promise.all(this.dependents().map((c) => c.start()));
     await this.rollouts.start();
     this.ready = true;
     for (const r of this.rollouts.list()) this.enqueue(key(r.metadata.namespace, r.metadata.name));
@@ -75,7 +110,7 @@ export class Controller {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers.values()) clearTimeout(t);
-    await Promise.all([this.rollouts.stop(), this.deployments.stop(), this.virtualServices.stop()]);
+    await Promise.all([this.rollouts, ...this.dependents()].map((c) => c.stop()));
   }
 
   private rolloutChanged(r: Rollout): void {
@@ -114,24 +149,39 @@ export class Controller {
     this.dirty.delete(k);
     try {
       await this.reconcile(k);
+      this.failures.delete(k);
     } catch (e) {
-      this.opts.log.warn({ rollout: k, err: (e as Error).message }, 'reconcile failed; retrying');
-      this.enqueue(k, 1000);
+      await this.failed(k, e);
     } finally {
       this.busy.delete(k);
       if (this.dirty.has(k)) setImmediate(() => void this.work(k));
     }
   }
 
+  /** Retries with backoff (1 s doubling to 60 s); a new kind of failure is a Warning Event on the Rollout. */
+  private async failed(k: string, e: unknown): Promise<void> {
+    const message = e instanceof Error ? e.message : String(e);
+    const previous = this.failures.get(k);
+    const attempt = (previous?.attempt ?? 0) + 1;
+    this.failures.set(k, { message, attempt });
+    const delayMs = Math.min(60_000, 1000 * 2 ** Math.min(attempt - 1, 6));
+    this.opts.log.warn({ rollout: k, err: message, attempt, retryInMs: delayMs }, 'reconcile failed; retrying');
+    this.enqueue(k, delayMs);
+    const [ns, name] = k.split('/', 2) as [string, string];
+    const rollout = this.rollouts.get(ns === '' ? undefined : ns, name);
+    if (rollout === undefined || previous?.message === message) return;
+    await this.recordEvent(rollout, { type: 'Warning', reason: 'ReconcileFailed', message: message.slice(0, 1000) }).catch(() => undefined);
+  }
+
   private async reconcile(k: string): Promise<void> {
     const [ns, name] = k.split('/', 2) as [string, string];
     const rollout = this.rollouts.get(ns === '' ? undefined : ns, name);
     if (rollout === undefined) return;
-    const decided = plan(rollout, observe(rollout, this.caches), new Date());
+    const decided = plan(rollout, observe(rollout, this.caches, this.router), new Date());
     const log = this.opts.log.child({ rollout: k });
     for (const action of decided.actions) {
       log.info({ action }, 'acting');
-      await act(this.opts.kube, this.caches, rollout, action);
+      await act(this.opts.kube, this.caches, this.router, rollout, action);
     }
     if (decided.actions.length > 0) {
       const settleMs = this.opts.settleMs ?? 5000;

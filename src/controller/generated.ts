@@ -3,34 +3,11 @@
  * pod template with its selector and labels rewritten), and `<service>-primary` /
  * `<service>-canary`. Pure builders; the shell creates or updates them.
  */
-import type { V1Deployment, V1OwnerReference, V1PodTemplateSpec, V1Service } from '@kubernetes/client-node';
+import type { V1Deployment, V1PodTemplateSpec, V1Service } from '@kubernetes/client-node';
 import type { Rollout } from '../api/schema/rollout.js';
+import { GENERATED_ANNOTATIONS, MANAGED_BY, ownerReference, withoutTracking } from '../kube/ownership.js';
 import { REVISION_ANNOTATION } from '../rollout/revision.js';
-
-export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'sluice' };
-
-/** Labels and annotations by which GitOps tools claim objects: never copied to generated ones. */
-const GITOPS_TRACKING = [
-  'app.kubernetes.io/instance',
-  'argocd.argoproj.io/instance',
-  'argocd.argoproj.io/tracking-id',
-  'kustomize.toolkit.fluxcd.io/name',
-  'kustomize.toolkit.fluxcd.io/namespace',
-  'helm.toolkit.fluxcd.io/name',
-  'helm.toolkit.fluxcd.io/namespace',
-  'kubectl.kubernetes.io/last-applied-configuration',
-];
-
-/** Argo CD shows generated objects as extraneous but in sync, and never prunes them. */
-export const GENERATED_ANNOTATIONS = { 'argocd.argoproj.io/compare-options': 'IgnoreExtraneous', 'argocd.argoproj.io/sync-options': 'Prune=false' };
-
-function withoutTracking(map: Record<string, string> | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(map ?? {}).filter(([k]) => !GITOPS_TRACKING.includes(k)));
-}
-
-export function ownerReference(rollout: Rollout): V1OwnerReference {
-  return { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', name: rollout.metadata.name, uid: rollout.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
-}
+import { withPrimaryConfigs } from './configs.js';
 
 export function primaryName(rollout: Rollout): string {
   return `${rollout.spec.targetRef.name}-primary`;
@@ -52,8 +29,10 @@ function selectorKeys(target: V1Deployment): string[] {
 export function primaryDeployment(rollout: Rollout, target: V1Deployment, revision: string, replicas: number): V1Deployment {
   const name = primaryName(rollout);
   const keys = selectorKeys(target);
-  const template: V1PodTemplateSpec = structuredClone(target.spec?.template ?? {});
-  template.metadata = { ...(template.metadata ?? {}), labels: primaryLabels(template.metadata?.labels, keys) };
+  // The primary runs on -primary copies of the ConfigMaps and Secrets, and its pods carry the
+  // revision, so that a config-only change still rolls the primary's pods when promoted.
+  const template: V1PodTemplateSpec = withPrimaryConfigs(target.spec?.template ?? {});
+  template.metadata = { ...(template.metadata ?? {}), labels: primaryLabels(template.metadata?.labels, keys), annotations: { ...(template.metadata?.annotations ?? {}), [REVISION_ANNOTATION]: revision } };
   const matchLabels = primaryLabels(target.spec?.selector.matchLabels, keys);
   return {
     apiVersion: 'apps/v1',

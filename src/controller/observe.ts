@@ -1,17 +1,20 @@
 /** Observations for the planner, from the informer caches only. */
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import type { Rollout } from '../api/schema/rollout.js';
 import { validateRollout } from '../api/validate-object.js';
 import { formatPath } from '../api/problem.js';
 import type { Observations, WorkloadObservation } from '../rollout/model.js';
 import { REVISION_ANNOTATION, revisionOf } from '../rollout/revision.js';
-import type { VirtualService } from '../traffic/istio/types.js';
-import { canaryWeight } from '../traffic/istio/virtual-service.js';
+import { hosts } from '../traffic/istio/virtual-service.js';
+import type { TrafficRouter } from '../traffic/router.js';
+import { configHashes, type ConfigDigest, type ConfigKind } from './configs.js';
 import { primaryName } from './generated.js';
 
 export interface Caches {
   deployment(namespace: string | undefined, name: string): V1Deployment | undefined;
-  virtualService(namespace: string | undefined, name: string): VirtualService | undefined;
+  /** Services Sluice generated. */
+  service(namespace: string | undefined, name: string): KubernetesObject | undefined;
+  config(kind: ConfigKind, namespace: string | undefined, name: string): ConfigDigest | undefined;
 }
 
 function workload(d: V1Deployment, revision: string): WorkloadObservation {
@@ -21,27 +24,35 @@ function workload(d: V1Deployment, revision: string): WorkloadObservation {
   return { revision, replicas, readyReplicas: status?.readyReplicas ?? 0, rolledOut };
 }
 
-export function targetRevision(d: V1Deployment): string {
-  return revisionOf(d.spec?.template);
+/** The content hashes of the configs the target's template uses, as the caches know them. */
+export function targetConfigs(d: V1Deployment, caches: Pick<Caches, 'config'>): Record<string, string> {
+  return configHashes(d.spec?.template, (kind, name) => caches.config(kind, d.metadata?.namespace, name)?.hash);
 }
 
-export function virtualServiceName(rollout: Rollout): { namespace: string | undefined; name: string } {
-  const ref = rollout.spec.virtualServiceRef;
-  return ref === undefined ? { namespace: rollout.metadata.namespace, name: rollout.spec.service.name } : { namespace: ref.namespace ?? rollout.metadata.namespace, name: ref.name };
+/** The revision of the target: its pod template and the content of the configs it uses. */
+export function targetRevision(d: V1Deployment, caches: Pick<Caches, 'config'>): string {
+  return revisionOf(d.spec?.template, targetConfigs(d, caches));
 }
 
-export function observe(rollout: Rollout, caches: Caches): Observations {
+/** The generated Services and routing objects that do not exist (someone deleted them), as `Kind/name`. */
+function missingRouting(rollout: Rollout, caches: Caches, router: TrafficRouter): string[] {
+  const ns = rollout.metadata.namespace;
+  const h = hosts(rollout);
+  const services = [h.primary, h.canary].filter((n) => caches.service(ns, n) === undefined).map((n) => `Service/${n}`);
+  return [...services, ...router.missing(rollout)];
+}
+
+export function observe(rollout: Rollout, caches: Caches, router: TrafficRouter): Observations {
   const ns = rollout.metadata.namespace;
   const specErrors = validateRollout(rollout).filter((p) => p.severity === 'error').map((p) => `${formatPath(p.path)}: ${p.message}`);
   const target = caches.deployment(ns, rollout.spec.targetRef.name);
   const primary = caches.deployment(ns, primaryName(rollout));
-  const vsName = virtualServiceName(rollout);
-  const vs = caches.virtualService(vsName.namespace, vsName.name);
   return {
     specErrors,
-    target: target === undefined ? undefined : workload(target, targetRevision(target)),
+    target: target === undefined ? undefined : workload(target, targetRevision(target, caches)),
     primary: primary === undefined ? undefined : workload(primary, primary.metadata?.annotations?.[REVISION_ANNOTATION] ?? ''),
-    routedWeight: canaryWeight(rollout, vs),
+    routedWeight: router.weight(rollout),
+    missingRouting: missingRouting(rollout, caches, router),
     analysis: {},
     commands: (rollout.status?.commands ?? []).filter((c) => c.handledAt === undefined).map((c) => ({ id: c.id, action: c.action, user: c.user, ...(c.revision === undefined ? {} : { revision: c.revision }) })),
   };

@@ -2,13 +2,14 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ApiException, AppsV1Api, CustomObjectsApi, EventsV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, EventsV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 
 export interface Kube {
   config: KubeConfig;
   objects: KubernetesObjectApi;
   custom: CustomObjectsApi;
   apps: AppsV1Api;
+  core: CoreV1Api;
   events: EventsV1Api;
 }
 
@@ -36,6 +37,7 @@ export function kubeClients(config: KubeConfig): Kube {
     objects: KubernetesObjectApi.makeApiClient(config),
     custom: config.makeApiClient(CustomObjectsApi),
     apps: config.makeApiClient(AppsV1Api),
+    core: config.makeApiClient(CoreV1Api),
     events: config.makeApiClient(EventsV1Api),
   };
 }
@@ -43,4 +45,16 @@ export function kubeClients(config: KubeConfig): Kube {
 /** The HTTP status of a client-node failure (undefined for network errors and bugs). */
 export function statusOf(e: unknown): number | undefined {
   return e instanceof ApiException ? (e as ApiException<unknown>).code : undefined;
+}
+
+/** The field manager of every write Sluice makes (server-side field ownership, audit logs). */
+export const FIELD_MANAGER = 'sluice';
+
+/** Creates `obj` unless it exists already (409 is success: someone made it). */
+export async function createIfMissing(kube: Pick<Kube, 'objects'>, obj: KubernetesObject): Promise<void> {
+  try {
+    await kube.objects.create(obj, undefined, undefined, FIELD_MANAGER);
+  } catch (e) {
+    if (statusOf(e) !== 409) throw e;
+  }
 }

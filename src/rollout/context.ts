@@ -27,8 +27,14 @@ export class Pass {
     this.status = structuredClone(rollout.status ?? {});
   }
 
+  /** Now, to the second, as Kubernetes writes times (conditions, commands). */
   get iso(): string {
     return this.now.toISOString().replace(/\.\d+Z$/, 'Z');
+  }
+
+  /** Now, to the millisecond: for the times that durations count from, so that a pause is not cut short. */
+  get preciseIso(): string {
+    return this.now.toISOString();
   }
 
   act(action: Action): void {

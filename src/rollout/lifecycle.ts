@@ -18,12 +18,22 @@ export function canaryReplicas(p: Pass): number {
   return Math.max(1, p.obs.primary?.replicas ?? p.obs.target?.replicas ?? 1);
 }
 
+/**
+ * Creates the generated routing objects someone deleted (once per pass); after initialization
+ * this is worth a Warning. True when something was missing.
+ */
+export function restoreRouting(p: Pass): boolean {
+  const missing = p.obs.missingRouting;
+  if (missing.length === 0 && p.obs.routedWeight !== undefined) return false;
+  if (p.actions.some((a) => a.type === 'ensureServices')) return true;
+  p.act({ type: 'ensureServices' });
+  if (p.status.stableRevision !== undefined && missing.length > 0) p.event('Warning', 'RoutingRestored', `Created ${missing.join(', ')} again: deleted outside Sluice.`);
+  return true;
+}
+
 /** Routing to the primary only, then the canary at 0 replicas. True when both hold already. */
 function parkCanary(p: Pass): boolean {
-  if (p.obs.routedWeight === undefined) {
-    p.act({ type: 'ensureServices' });
-    return false;
-  }
+  if (restoreRouting(p)) return false;
   if (p.obs.routedWeight !== 0) {
     p.act({ type: 'setWeight', canaryWeight: 0 });
     return false;
@@ -94,8 +104,8 @@ export function startRun(p: Pass, reason: 'NewRevision' | 'RestartedForNewRevisi
   s.canaryRevision = target.revision;
   s.currentStepIndex = 0;
   s.canaryWeight = 0;
-  s.runStartedAt = p.iso;
-  s.stepStartedAt = p.iso;
+  s.runStartedAt = p.preciseIso;
+  s.stepStartedAt = p.preciseIso;
   delete s.metrics;
   if (p.obs.routedWeight !== undefined && p.obs.routedWeight !== 0) p.act({ type: 'setWeight', canaryWeight: 0 });
   else if (target.replicas !== canaryReplicas(p)) p.act({ type: 'scaleCanary', replicas: canaryReplicas(p) });

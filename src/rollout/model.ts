@@ -38,6 +38,8 @@ export interface Observations {
   primary: WorkloadObservation | undefined;
   /** The canary weight the router reports now, undefined when no routing exists yet. */
   routedWeight: number | undefined;
+  /** Generated Services, DestinationRules or VirtualService that do not exist, as `Kind/name`. */
+  missingRouting: string[];
   analysis: AnalysisObservation;
   /** Commands recorded on status and not handled yet, oldest first. */
   commands: PendingCommand[];

@@ -5,7 +5,7 @@
 import type { Rollout } from '../api/schema/rollout.js';
 import type { RolloutStatus } from '../api/schema/rollout-status.js';
 import { Pass, type PlanEvent } from './context.js';
-import { finalize, healthy, initialize, promoting, rollBack, rolledBack, startPromotion, startRun } from './lifecycle.js';
+import { finalize, healthy, restoreRouting, initialize, promoting, rollBack, rolledBack, startPromotion, startRun } from './lifecycle.js';
 import { FINALIZER, type Action, type Observations } from './model.js';
 import { runSteps } from './run.js';
 import type { Reason } from './reasons.js';
@@ -61,6 +61,7 @@ function decide(p: Pass): void {
     return;
   }
   if (RUNNING.has(s.phase ?? '')) {
+    if (obs.missingRouting.length > 0) restoreRouting(p);
     running(p, target.revision);
     return;
   }

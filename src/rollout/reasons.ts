@@ -39,6 +39,9 @@ export const REASONS = {
   TargetNotFound: 'The Deployment named in spec.targetRef does not exist.',
   // Deletion
   Finalizing: 'The Rollout is being deleted: the target is scaled up and given all traffic before the primary and routing go.',
+  // Any phase
+  RoutingRestored: 'A generated Service, DestinationRule or VirtualService was deleted outside Sluice; it was created again.',
+  ReconcileFailed: 'Carrying out a decision failed (the message says what and why); the controller retries with backoff, and the status keeps the last state reached.',
   // Commands
   CommandAccepted: 'A manual command was acted on.',
   CommandRejected: 'A manual command could not be acted on in the current phase; the message says why.',

@@ -7,7 +7,7 @@ const MAX_STEPS_PER_PASS = 1000;
 
 function advance(p: Pass): void {
   p.status.currentStepIndex = (p.status.currentStepIndex ?? 0) + 1;
-  p.status.stepStartedAt = p.iso;
+  p.status.stepStartedAt = p.preciseIso;
 }
 
 function elapsedMs(p: Pass, since: string | undefined): number {

@@ -2,10 +2,12 @@
 import type { Rollout } from '../api/schema/rollout.js';
 
 export interface TrafficRouter {
-  /** Creates the routing objects if they are missing (100% to the primary). */
+  /** Creates the routing objects that are missing (a new VirtualService routes 100% to the primary). */
   ensure(rollout: Rollout): Promise<void>;
   /** Routes `canaryWeight`% to the canary and the rest to the primary. */
   setWeight(rollout: Rollout, canaryWeight: number): Promise<void>;
-  /** The canary weight in effect, from the cache; undefined when no routing exists. */
+  /** The canary weight in effect, from the cache; undefined when no routing to the canary exists. */
   weight(rollout: Rollout): number | undefined;
+  /** The routing objects Sluice generates for this rollout that do not exist, as `Kind/name`. */
+  missing(rollout: Rollout): string[];
 }

@@ -25,6 +25,8 @@ interface World {
   stepVerdict: Verdict | undefined;
   backgroundVerdict: Verdict | undefined;
   nextRevision: number;
+  /** A generated Service was deleted by someone. */
+  serviceMissing: boolean;
 }
 
 type Event =
@@ -33,6 +35,7 @@ type Event =
   | { kind: 'revert' }
   | { kind: 'breakCanary' }
   | { kind: 'healCanary' }
+  | { kind: 'deleteRouting'; what: 'VirtualService' | 'Service' }
   | { kind: 'stepVerdict'; verdict: Verdict | undefined }
   | { kind: 'backgroundVerdict'; verdict: Verdict | undefined }
   | { kind: 'command'; action: Command['action'] };
@@ -43,6 +46,7 @@ const event: fc.Arbitrary<Event> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'revert' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'breakCanary' as const }) },
   { weight: 4, arbitrary: fc.constant({ kind: 'healCanary' as const }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('deleteRouting' as const), what: fc.constantFrom<'VirtualService' | 'Service'>('VirtualService', 'Service') }) },
   // Mostly good news, so that runs get through their steps and promotions happen too.
   { weight: 10, arbitrary: fc.record({ kind: fc.constant('stepVerdict' as const), verdict: fc.constantFrom<Verdict | undefined>('Successful', 'Successful', 'Successful', 'Running', 'Failed', 'Inconclusive', undefined) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('backgroundVerdict' as const), verdict: fc.constantFrom<Verdict | undefined>('Successful', 'Successful', 'Running', 'Failed', 'Inconclusive', undefined) }) },
@@ -63,6 +67,7 @@ function apply(w: World, a: Action): void {
       break;
     case 'ensureServices':
       w.routed ??= 0;
+      w.serviceMissing = false;
       break;
     case 'setWeight':
       w.routed = a.canaryWeight;
@@ -97,6 +102,10 @@ function happen(w: World, e: Event, stable: string | undefined): Command['action
     case 'healCanary':
       w.canaryBroken = false;
       return undefined;
+    case 'deleteRouting':
+      if (e.what === 'VirtualService') w.routed = undefined;
+      else w.serviceMissing = true;
+      return undefined;
     case 'stepVerdict':
       w.stepVerdict = e.verdict;
       return undefined;
@@ -121,7 +130,7 @@ function check(events: fc.Arbitrary<Event>, runs: number): { promotions: number;
   let totalRollbacks = 0;
   fc.assert(
       fc.property(fc.array(events, { minLength: 20, maxLength: 150, size: 'max' }), (events) => {
-        const w: World = { time: Date.parse('2026-11-26T12:00:00Z'), targetRevision: 'r1', targetReplicas: 2, targetReady: 2, canaryBroken: false, primaryRevision: undefined, primaryReady: 0, routed: undefined, stepVerdict: undefined, backgroundVerdict: undefined, nextRevision: 2 };
+        const w: World = { time: Date.parse('2026-11-26T12:00:00Z'), targetRevision: 'r1', targetReplicas: 2, targetReady: 2, canaryBroken: false, primaryRevision: undefined, primaryReady: 0, routed: undefined, stepVerdict: undefined, backgroundVerdict: undefined, nextRevision: 2, serviceMissing: false };
         let rollout: Rollout = structuredClone(base);
         let promotedHere = 0;
         let commandId = 0;
@@ -138,6 +147,7 @@ function check(events: fc.Arbitrary<Event>, runs: number): { promotions: number;
               target: { revision: w.targetRevision, replicas: w.targetReplicas, readyReplicas: w.targetReady, rolledOut: true },
               primary: w.primaryRevision === undefined ? undefined : { revision: w.primaryRevision, replicas: 2, readyReplicas: w.primaryReady, rolledOut: w.primaryReady === 2 },
               routedWeight: w.routed,
+              missingRouting: [...(w.routed === undefined ? ['VirtualService/podinfo'] : []), ...(w.serviceMissing ? ['Service/podinfo-canary'] : [])],
               analysis: { ...(w.stepVerdict === undefined ? {} : { step: { verdict: w.stepVerdict, message: 'step' } }), ...(w.backgroundVerdict === undefined ? {} : { background: { verdict: w.backgroundVerdict, message: 'background' } }) },
               commands: (rollout.status?.commands ?? []).filter((c) => c.handledAt === undefined).map((c) => ({ id: c.id, action: c.action, user: c.user })),
             };

@@ -26,6 +26,7 @@ function obs(over: Partial<Observations> = {}): Observations {
     target: { revision: 'r2', replicas: 2, readyReplicas: 2, rolledOut: true },
     primary: { revision: 'r1', replicas: 2, readyReplicas: 2, rolledOut: true },
     routedWeight: 0,
+    missingRouting: [],
     analysis: {},
     commands: [],
     ...over,
@@ -56,7 +57,7 @@ const cases: Case[] = [
   { name: 'init: scale the target to 0', obs: { target: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true }, primary: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true } }, phase: 'Initializing', reason: 'Initializing', actions: [{ type: 'scaleCanary', replicas: 0 }] },
   { name: 'init: done', obs: { target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true }, primary: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true } }, phase: 'Healthy', reason: 'Initialized', actions: [], check: (s) => expect(s.stableRevision).toBe('r1') },
   { name: 'healthy: steady state does nothing', status: healthy, obs: { target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true } }, phase: 'Healthy', reason: 'Stable', actions: [] },
-  { name: 'healthy: a new revision starts a run', status: healthy, obs: { target: { revision: 'r2', replicas: 0, readyReplicas: 0, rolledOut: true } }, phase: 'Progressing', reason: 'NewRevision', actions: [{ type: 'scaleCanary', replicas: 2 }], check: (s) => expect(s).toMatchObject({ canaryRevision: 'r2', currentStepIndex: 0, runStartedAt: ago(0) }) },
+  { name: 'healthy: a new revision starts a run', status: healthy, obs: { target: { revision: 'r2', replicas: 0, readyReplicas: 0, rolledOut: true } }, phase: 'Progressing', reason: 'NewRevision', actions: [{ type: 'scaleCanary', replicas: 2 }], check: (s) => expect(s).toMatchObject({ canaryRevision: 'r2', currentStepIndex: 0, runStartedAt: NOW.toISOString() }) },
   { name: 'run: wait for the canary', status: run(0), obs: { target: { revision: 'r2', replicas: 2, readyReplicas: 0, rolledOut: false } }, phase: 'Progressing', reason: 'WaitingForCanary', actions: [] },
   { name: 'run: set the first weight', status: run(0), obs: {}, phase: 'Progressing', reason: 'WeightSet', actions: [{ type: 'setWeight', canaryWeight: 10 }], check: (s) => expect(s.canaryWeight).toBe(10) },
   { name: 'run: weight in place -> timed pause', status: run(0), obs: { routedWeight: 10 }, phase: 'Paused', reason: 'PauseStep', actions: [], check: (s) => expect(s.currentStepIndex).toBe(1) },
@@ -122,6 +123,28 @@ describe('plan', () => {
     const later = plan(rollout(first.status), obs({ target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true } }), new Date(NOW.getTime() + 60_000));
     expect(later.status.conditions).toEqual(first.status.conditions);
     expect(later.status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+  });
+});
+
+describe('generated routing deleted by someone', () => {
+  it('is created again in Healthy, with a Warning', () => {
+    const result = plan(rollout(healthy), obs({ target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true }, missingRouting: ['Service/podinfo-canary'] }), NOW);
+    expect(result.actions).toEqual([{ type: 'ensureServices' }]);
+    expect(result.events).toContainEqual({ type: 'Warning', reason: 'RoutingRestored', message: 'Created Service/podinfo-canary again: deleted outside Sluice.' });
+    expect(result.status.phase).toBe('Healthy');
+  });
+
+  it('is created again during a run, which goes on (the weight is set back once the VirtualService is seen)', () => {
+    const result = plan(rollout(run(3)), obs({ routedWeight: undefined, missingRouting: ['VirtualService/podinfo'] }), NOW);
+    expect(result.actions[0]).toEqual({ type: 'ensureServices' });
+    expect(result.actions.filter((a) => a.type === 'ensureServices')).toHaveLength(1);
+    expect(result.status).toMatchObject({ phase: 'Progressing', canaryRevision: 'r2' });
+  });
+
+  it('does not stop an abort given at the same time', () => {
+    const result = plan(rollout(withCommands(run(3), cmd('abort'))), obs({ routedWeight: 50, missingRouting: ['DestinationRule/podinfo-primary'], commands: [cmd('abort')] }), NOW);
+    expect(result.actions).toEqual([{ type: 'ensureServices' }, { type: 'setWeight', canaryWeight: 0 }]);
+    expect(result.status.reason).toBe('Aborted');
   });
 });
 

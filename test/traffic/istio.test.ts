@@ -89,7 +89,7 @@ describe('generated workloads', () => {
     expect(d.spec.selector).toEqual({ matchLabels: { app: 'podinfo-primary' } });
     expect(d.spec.template.metadata.labels).toEqual({ app: 'podinfo-primary' });
     expect(d.spec.template.spec).toEqual(target.spec.template.spec);
-    expect(d.spec.template.metadata.annotations).toEqual(target.spec.template.metadata.annotations);
+    expect(d.spec.template.metadata.annotations).toEqual({ ...target.spec.template.metadata.annotations, 'sluice.dev/revision': rev });
   });
 
   it('creates <service>-primary and <service>-canary selecting each side', () => {

@@ -6,7 +6,7 @@
  */
 import { parseDuration } from '../../api/duration.js';
 import type { Rollout } from '../../api/schema/rollout.js';
-import { GENERATED_ANNOTATIONS, MANAGED_BY, ownerReference } from '../../controller/generated.js';
+import { GENERATED_ANNOTATIONS, MANAGED_BY, ownerReference } from '../../kube/ownership.js';
 import type { DestinationRule, HttpRoute, JsonPatchOp, RouteDestination, VirtualService } from './types.js';
 
 /** Conservative defaults for generated routes. */
