@@ -7,6 +7,7 @@ import { COMMAND_ACTIONS, COMMAND_ACTION_NAMES, type CommandAction } from '../ap
 import type { Rollout } from '../api/schema/rollout.js';
 import type { Command as RolloutCommand } from '../api/schema/rollout-status.js';
 import { kubeClients, loadKubeConfig, statusOf, type Kube } from '../kube/client.js';
+import { VERSION } from '../version.js';
 import type { Io } from './lint-command.js';
 
 const MAX_COMMANDS = 20;
@@ -41,7 +42,7 @@ export function manualCommands(io: Io, setExitCode: (code: number) => void): Com
       .option('--reason <text>', 'why, recorded with the command')
       .action(async (name: string, opts: { namespace?: string; kubeconfig?: string; reason?: string }) => {
         try {
-          const kube = kubeClients(loadKubeConfig(opts.kubeconfig));
+          const kube = kubeClients(loadKubeConfig(opts.kubeconfig, `sluice-cli/${VERSION}`));
           const namespace = opts.namespace ?? kube.config.getContextObject(kube.config.getCurrentContext())?.namespace ?? 'default';
           const command: RolloutCommand = { id: randomUUID(), action, user: who(kube), source: 'cli', at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), ...(opts.reason === undefined ? {} : { reason: opts.reason }) };
           await recordCommand(kube, { namespace, name }, command);

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { pino } from 'pino';
 import { Controller } from '../controller/controller.js';
 import { kubeClients, loadKubeConfig } from '../kube/client.js';
+import { VERSION } from '../version.js';
 import type { Io } from './lint-command.js';
 
 function listenAddress(value: string): { host: string; port: number } {
@@ -22,7 +23,7 @@ export function controllerCommand(io: Io, setExitCode: (code: number) => void): 
       const log = pino({ name: 'sluice' });
       let controller: Controller;
       try {
-        controller = new Controller({ kube: kubeClients(loadKubeConfig(opts.kubeconfig)), namespace: opts.namespace, log });
+        controller = new Controller({ kube: kubeClients(loadKubeConfig(opts.kubeconfig, `sluice-controller/${VERSION}`)), namespace: opts.namespace, log });
       } catch (e) {
         io.err(`sluice controller: ${(e as Error).message}`);
         setExitCode(1);

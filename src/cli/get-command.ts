@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import type { Rollout } from '../api/schema/rollout.js';
 import { kubeClients, loadKubeConfig, statusOf } from '../kube/client.js';
+import { VERSION } from '../version.js';
 import type { Io } from './lint-command.js';
 import { renderRollouts } from './render-rollouts.js';
 
@@ -15,7 +16,7 @@ export function getCommand(io: Io, setExitCode: (code: number) => void): Command
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (name: string | undefined, opts: { namespace?: string; allNamespaces: boolean; kubeconfig?: string; output: 'table' | 'json' }) => {
       try {
-        const kube = kubeClients(loadKubeConfig(opts.kubeconfig));
+        const kube = kubeClients(loadKubeConfig(opts.kubeconfig, `sluice-cli/${VERSION}`));
         const namespace = opts.allNamespaces ? undefined : (opts.namespace ?? kube.config.getContextObject(kube.config.getCurrentContext())?.namespace ?? 'default');
         const gvr = { group: 'sluice.dev', version: 'v1alpha1', plural: 'rollouts' };
         let rollouts: Rollout[];

@@ -2,7 +2,8 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, EventsV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import type { RequestOptions } from 'node:https';
+import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, EventsV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject, type RequestContext } from '@kubernetes/client-node';
 
 export interface Kube {
   config: KubeConfig;
@@ -14,11 +15,33 @@ export interface Kube {
 }
 
 /**
+ * A KubeConfig that names its client in every request (`User-Agent`), as kubectl does, so that
+ * API server audit logs tell the controller's requests from the CLI's.
+ */
+class AgentKubeConfig extends KubeConfig {
+  constructor(private readonly userAgent: string) {
+    super();
+  }
+
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    context.setHeaderParam('User-Agent', this.userAgent);
+  }
+
+  override async applyToFetchOptions(opts: RequestOptions): ReturnType<KubeConfig['applyToFetchOptions']> {
+    const init = await super.applyToFetchOptions(opts);
+    // client-node builds a Headers object here (the watch requests go this way)
+    (init.headers as { set(name: string, value: string): void } | undefined)?.set('User-Agent', this.userAgent);
+    return init;
+  }
+}
+
+/**
  * Loads a kubeconfig from the given path, $KUBECONFIG, ~/.kube/config or the in-cluster service
  * account — and fails clearly instead of client-node's silent fallback to localhost:8080.
  */
-export function loadKubeConfig(path?: string): KubeConfig {
-  const kc = new KubeConfig();
+export function loadKubeConfig(path?: string, userAgent = 'sluice'): KubeConfig {
+  const kc = new AgentKubeConfig(userAgent);
   const candidate = path ?? process.env['KUBECONFIG'] ?? join(homedir(), '.kube', 'config');
   if (path !== undefined || existsSync(candidate)) {
     if (!existsSync(candidate)) throw new Error(`kubeconfig ${candidate} does not exist`);

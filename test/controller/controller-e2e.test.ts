@@ -81,10 +81,15 @@ describe('the controller', () => {
   it('rolls back on `sluice abort` (traffic first), and re-runs the same revision on `sluice retry`', async () => {
     await kubectl('set', 'image', 'deployment/podinfo', '-n', 'demo', 'podinfo=ghcr.io/stefanprodan/podinfo:6.7.2');
     await eventually('the gate', () => phase() === 'Paused/WaitingForPromotion', 20_000);
+    const before = sb.server.audit.last;
     await sluice('abort', 'podinfo', '-n', 'demo', '--reason', 'looks wrong');
-    const aborted = Date.now();
     await eventually('no canary traffic', () => weights()[1] === 0, 5000);
-    expect(Date.now() - aborted).toBeLessThan(3000);
+    // From the abort recorded on status (the CLI's write) to the VirtualService patch: within 1 s.
+    const entries = sb.server.audit.since(before);
+    const recorded = entries.find((e) => e.resource === 'rollouts' && e.subresource === 'status' && (e.userAgent ?? '').includes('sluice-cli'));
+    const routed = entries.find((e) => e.resource === 'virtualservices' && e.verb === 'patch' && e.code < 300);
+    expect(recorded, JSON.stringify(entries.map((e) => [e.verb, e.resource, e.subresource, e.userAgent]))).toBeDefined();
+    expect(Date.parse(routed!.time) - Date.parse(recorded!.time)).toBeLessThan(1000);
     await eventually('RolledBack', () => phase() === 'RolledBack/Aborted', 10_000);
     await eventually('canary scaled to 0', () => get('deployments.apps', 'podinfo').spec.replicas === 0, 10_000);
     expect(get('deployments.apps', 'podinfo-primary').spec.template.spec.containers[0].image).toBe('ghcr.io/stefanprodan/podinfo:6.7.1');

@@ -28,7 +28,7 @@ export async function startControllerSandbox(setup: (sb: Sandbox) => void | Prom
   const crds = api.registry.find('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
   for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml']) api.create(crds, undefined, parse(readFileSync(join(root, 'crds', f), 'utf8')));
   await setup(sb);
-  const controller = new Controller({ kube: kubeClients(loadKubeConfig(sb.kubeconfig)), log: pino({ level: 'silent' }), settleMs: 2000 });
+  const controller = new Controller({ kube: kubeClients(loadKubeConfig(sb.kubeconfig, 'sluice-controller/test')), log: pino({ level: 'silent' }), settleMs: 2000 });
   await controller.start();
   return {
     sb,
