@@ -23,6 +23,8 @@ export interface Placeholder {
   end: number;
   /** The quote character of the PromQL string literal around the placeholder, if any. */
   quote: '"' | "'" | '`' | undefined;
+  /** Offset of that literal's opening quote. */
+  literalStart?: number;
 }
 
 const PLACEHOLDER = /\{\{\s*args\.([A-Za-z][A-Za-z0-9_]*)\s*\}\}/y;
@@ -35,11 +37,12 @@ export interface PlaceholderScan {
 }
 
 /** Reads the `{{ ... }}` at `start` into the scan; returns its length. */
-function readBraces(text: string, start: number, quote: Placeholder['quote'], scan: PlaceholderScan): number {
+function readBraces(text: string, start: number, literal: { quote: Placeholder['quote']; at: number }, scan: PlaceholderScan): number {
   PLACEHOLDER.lastIndex = start;
   const m = PLACEHOLDER.exec(text);
   if (m !== null) {
-    scan.placeholders.push({ name: m[1] ?? '', start, end: start + m[0].length, quote });
+    const { quote, at } = literal;
+    scan.placeholders.push({ name: m[1] ?? '', start, end: start + m[0].length, quote, ...(quote === undefined ? {} : { literalStart: at }) });
     return m[0].length;
   }
   LOOSE.lastIndex = start;
@@ -52,10 +55,11 @@ function readBraces(text: string, start: number, quote: Placeholder['quote'], sc
 export function scanPlaceholders(text: string): PlaceholderScan {
   const scan: PlaceholderScan = { placeholders: [], malformed: [] };
   let quote: Placeholder['quote'];
+  let literalStart = 0;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (text.startsWith('{{', i)) {
-      i += readBraces(text, i, quote, scan) - 1;
+      i += readBraces(text, i, { quote, at: literalStart }, scan) - 1;
       continue;
     }
     if (quote !== undefined) {
@@ -63,6 +67,7 @@ export function scanPlaceholders(text: string): PlaceholderScan {
       else if (ch === quote) quote = undefined;
     } else if (ch === '"' || ch === "'" || ch === '`') {
       quote = ch;
+      literalStart = i;
     } else if (ch === '#') {
       const eol = text.indexOf('\n', i);
       i = eol === -1 ? text.length : eol;

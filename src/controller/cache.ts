@@ -20,6 +20,7 @@ export const VIRTUAL_SERVICES: WatchedResource = { apiVersion: 'networking.istio
 export const DESTINATION_RULES: WatchedResource = { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', plural: 'destinationrules' };
 export const SERVICES: WatchedResource = { apiVersion: 'v1', kind: 'Service', plural: 'services' };
 export const CONFIG_MAPS: WatchedResource = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' };
+export const ANALYSIS_TEMPLATES: WatchedResource = { apiVersion: 'sluice.dev/v1alpha1', kind: 'AnalysisTemplate', plural: 'analysistemplates' };
 export const SECRETS: WatchedResource = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets' };
 
 function pathOf(r: WatchedResource, namespace: string | undefined): string {

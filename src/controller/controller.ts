@@ -7,6 +7,10 @@ import { hostname } from 'node:os';
 import { PatchStrategy, setHeaderOptions, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Rollout } from '../api/schema/rollout.js';
+import type { AnalysisTemplate } from '../api/schema/analysis-template.js';
+import { resolveAnalysis } from '../analysis/resolve.js';
+import { PrometheusProvider } from '../analysis/prometheus.js';
+import type { MetricProvider } from '../analysis/provider.js';
 import type { Kube } from '../kube/client.js';
 import type { PlanEvent } from '../rollout/context.js';
 import { plan } from '../rollout/plan.js';
@@ -16,7 +20,9 @@ import { MANAGED_BY_SELECTOR } from '../kube/ownership.js';
 import { IstioRouter, virtualServiceName } from '../traffic/istio/router.js';
 import { hosts } from '../traffic/istio/virtual-service.js';
 import type { TrafficRouter } from '../traffic/router.js';
-import { CONFIG_MAPS, DEPLOYMENTS, DESTINATION_RULES, ResourceCache, ROLLOUTS, SECRETS, SERVICES, VIRTUAL_SERVICES, type CacheOptions, type WatchedResource } from './cache.js';
+import { ANALYSIS_TEMPLATES, CONFIG_MAPS, DEPLOYMENTS, DESTINATION_RULES, ResourceCache, ROLLOUTS, SECRETS, SERVICES, VIRTUAL_SERVICES, type CacheOptions, type WatchedResource } from './cache.js';
+import { Analyst } from './analysis.js';
+import { secretCredentials, TemplateStore } from './templates.js';
 import { configDigest, referencedConfigs, type ConfigDigest, type ConfigKind } from './configs.js';
 import { primaryName } from './generated.js';
 import { observe, type Caches } from './observe.js';
@@ -27,9 +33,18 @@ export interface ControllerOptions {
   log: Logger;
   /** How long to wait for the caches to show an action's effect before planning again anyway. */
   settleMs?: number;
+  /** Where analysis queries go (Prometheus by default). */
+  provider?: MetricProvider;
+  /** The --prometheus-url: Prometheus for templates and Rollouts that name none. */
+  prometheusUrl?: string | undefined;
 }
 
 const key = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
+
+function usesTemplate(r: Rollout, name: string): boolean {
+  const canary = r.spec.strategy.canary;
+  return [...canary.steps.map((s) => s.analysis), canary.analysis].some((a) => a?.templates.some((t) => t.name === name) === true);
+}
 
 /** What identifies a Rollout's own status echo: its generation (spec) and status. */
 const echoOf = (r: Rollout): string => JSON.stringify([r.metadata.generation, r.status]);
@@ -42,6 +57,9 @@ export class Controller {
   private readonly generated: { Service: ResourceCache<KubernetesObject>; DestinationRule: ResourceCache<KubernetesObject> };
   /** ConfigMaps and Secrets, as content hashes only. */
   private readonly configs: Record<ConfigKind, ResourceCache<ConfigDigest>>;
+  private readonly templates: ResourceCache<AnalysisTemplate>;
+  private readonly templateStore: TemplateStore;
+  private readonly analyst: Analyst;
   private readonly caches: Caches;
   private readonly router: TrafficRouter;
   private readonly dirty = new Set<string>();
@@ -80,6 +98,13 @@ export class Controller {
       ConfigMap: cache(CONFIG_MAPS, configChanged('ConfigMap'), { digest: configDigest }),
       Secret: cache(SECRETS, configChanged('Secret'), { digest: configDigest }),
     };
+    this.templates = cache<AnalysisTemplate>(ANALYSIS_TEMPLATES, (t) => this.dependentChanged(t.metadata.namespace, (r) => usesTemplate(r, t.metadata.name)));
+    this.templateStore = new TemplateStore((ns, name) => this.templates.get(ns, name));
+    this.analyst = new Analyst({
+      provider: opts.provider ?? new PrometheusProvider(),
+      defaultAddress: opts.prometheusUrl,
+      credentials: secretCredentials(kube, (ns, name) => this.configs.Secret.get(ns, name)),
+    });
     this.caches = {
       deployment: (ns, name) => this.deployments.get(ns, name),
       service: (ns, name) => this.generated.Service.get(ns, name),
@@ -92,7 +117,7 @@ export class Controller {
   }
 
   private dependents(): ResourceCache<KubernetesObject>[] {
-    return [this.deployments, this.virtualServices, this.generated.Service, this.generated.DestinationRule, this.configs.ConfigMap, this.configs.Secret] as ResourceCache<KubernetesObject>[];
+    return [this.deployments, this.virtualServices, this.generated.Service, this.generated.DestinationRule, this.configs.ConfigMap, this.configs.Secret, this.templates] as ResourceCache<KubernetesObject>[];
   }
 
   get isReady(): boolean {
@@ -177,7 +202,10 @@ export class Controller {
     const [ns, name] = k.split('/', 2) as [string, string];
     const rollout = this.rollouts.get(ns === '' ? undefined : ns, name);
     if (rollout === undefined) return;
-    const decided = plan(rollout, observe(rollout, this.caches, this.router), new Date());
+    const analysis = resolveAnalysis(rollout, this.templateStore);
+    const taken = await this.analyst.take(rollout, analysis.metrics, new Date());
+    const observations = observe(rollout, this.caches, this.router, { ...analysis, taken }, this.templateStore);
+    const decided = plan(rollout, observations, new Date());
     const log = this.opts.log.child({ rollout: k });
     for (const action of decided.actions) {
       log.info({ action }, 'acting');

@@ -3,7 +3,8 @@ import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import type { Rollout } from '../api/schema/rollout.js';
 import { validateRollout } from '../api/validate-object.js';
 import { formatPath } from '../api/problem.js';
-import type { Observations, WorkloadObservation } from '../rollout/model.js';
+import type { AnalysisObservation, Observations, WorkloadObservation } from '../rollout/model.js';
+import type { TemplateCatalog } from '../api/semantics/references.js';
 import { REVISION_ANNOTATION, revisionOf } from '../rollout/revision.js';
 import { hosts } from '../traffic/istio/virtual-service.js';
 import type { TrafficRouter } from '../traffic/router.js';
@@ -42,9 +43,16 @@ function missingRouting(rollout: Rollout, caches: Caches, router: TrafficRouter)
   return [...services, ...router.missing(rollout)];
 }
 
-export function observe(rollout: Rollout, caches: Caches, router: TrafficRouter): Observations {
+/** What the shell found about the run's analysis: resolved metrics, fresh measurements, resolution errors. */
+export interface AnalysisFindings extends AnalysisObservation {
+  errors: string[];
+}
+
+export function observe(rollout: Rollout, caches: Caches, router: TrafficRouter, analysis: AnalysisFindings, catalog?: TemplateCatalog): Observations {
   const ns = rollout.metadata.namespace;
-  const specErrors = validateRollout(rollout).filter((p) => p.severity === 'error').map((p) => `${formatPath(p.path)}: ${p.message}`);
+  const problems = validateRollout(rollout, catalog).filter((p) => p.severity === 'error').map((p) => `${formatPath(p.path)}: ${p.message}`);
+  // Reference problems are found by both; the validator's wording (with the field path) wins.
+  const specErrors = problems.length > 0 ? problems : analysis.errors;
   const target = caches.deployment(ns, rollout.spec.targetRef.name);
   const primary = caches.deployment(ns, primaryName(rollout));
   return {
@@ -53,7 +61,7 @@ export function observe(rollout: Rollout, caches: Caches, router: TrafficRouter)
     primary: primary === undefined ? undefined : workload(primary, primary.metadata?.annotations?.[REVISION_ANNOTATION] ?? ''),
     routedWeight: router.weight(rollout),
     missingRouting: missingRouting(rollout, caches, router),
-    analysis: {},
+    analysis: { metrics: analysis.metrics, taken: analysis.taken },
     commands: (rollout.status?.commands ?? []).filter((c) => c.handledAt === undefined).map((c) => ({ id: c.id, action: c.action, user: c.user, ...(c.revision === undefined ? {} : { revision: c.revision }) })),
   };
 }

@@ -3,6 +3,8 @@
  * shell gathers observations from its informer caches and carries actions out.
  */
 import type { CommandAction } from '../api/phases.js';
+import type { TakenMeasurement } from '../analysis/assess.js';
+import type { ResolvedMetric } from '../analysis/resolve.js';
 
 /** A Deployment as far as a rollout cares. */
 export interface WorkloadObservation {
@@ -15,13 +17,11 @@ export interface WorkloadObservation {
   rolledOut: boolean;
 }
 
-export type Verdict = 'Running' | 'Successful' | 'Failed' | 'Inconclusive';
-
+/** The run's analysis: the metrics it measures (resolved from its templates) and what was just measured. */
 export interface AnalysisObservation {
-  /** Verdict of the analysis step being run, when the current step is one. */
-  step?: { verdict: Verdict; message: string };
-  /** Verdict of background analysis in this run. */
-  background?: { verdict: Verdict; message: string };
+  metrics: ResolvedMetric[];
+  /** Measurements the shell took for this pass (those due now), to be folded into status.metrics. */
+  taken: TakenMeasurement[];
 }
 
 export interface PendingCommand {

@@ -4,6 +4,7 @@
  */
 import type { Rollout } from '../api/schema/rollout.js';
 import type { RolloutStatus } from '../api/schema/rollout-status.js';
+import { fold, forgive, nextDueMs, verdicts, type AnalysisVerdict } from '../analysis/assess.js';
 import { Pass, type PlanEvent } from './context.js';
 import { finalize, healthy, restoreRouting, initialize, promoting, rollBack, rolledBack, startPromotion, startRun } from './lifecycle.js';
 import { FINALIZER, type Action, type Observations } from './model.js';
@@ -19,6 +20,8 @@ export interface Plan {
 }
 
 const RUNNING = new Set(['Progressing', 'Paused', 'Promoting']);
+/** Pauses that a resume command ends (besides a manual pause). */
+const RESUMABLE = new Set(['AnalysisInconclusive', 'MetricsUnavailable']);
 
 export function plan(rollout: Rollout, obs: Observations, now: Date): Plan {
   const p = new Pass(rollout, obs, now);
@@ -29,6 +32,8 @@ export function plan(rollout: Rollout, obs: Observations, now: Date): Plan {
   if (reason !== undefined && (reason !== rollout.status?.reason || p.status.message !== rollout.status.message) && !p.events.some((e) => e.reason === reason)) {
     p.event(p.status.phase === 'RolledBack' || p.status.phase === 'Invalid' ? 'Warning' : 'Normal', reason, p.status.message ?? reason);
   }
+  const due = nextDueMs(obs.analysis.metrics, p.status, now);
+  if (due !== undefined) p.requeue(due);
   const status: RolloutStatus = { ...p.status, observedGeneration: rollout.metadata.generation ?? p.status.observedGeneration ?? 1 };
   if (status.commands !== undefined) status.commands = p.handledCommands();
   status.conditions = conditions(rollout, status, p.iso);
@@ -104,17 +109,36 @@ function running(p: Pass, targetRevision: string): void {
     rollBack(p, 'Aborted', `aborted by ${abort.user}.`);
     return;
   }
-  const background = p.obs.analysis.background;
-  if (background?.verdict === 'Failed') {
-    rollBack(p, 'AnalysisFailed', background.message);
+  const { metrics, taken } = p.obs.analysis;
+  if (taken.length > 0) s.metrics = fold(metrics, s, taken);
+  const failed = verdicts(metrics, s).background;
+  if (failed?.verdict === 'Failed') {
+    rollBack(p, 'AnalysisFailed', failed.message);
     return;
   }
   if (!manualGates(p)) return;
-  if (background?.verdict === 'Inconclusive') {
-    p.set('Paused', 'AnalysisInconclusive', background.message);
-    return;
-  }
+  if (!backgroundAllows(p, verdicts(metrics, s).background)) return;
   runSteps(p);
+}
+
+/** Background analysis holds the run while it is inconclusive or blind; false when it holds. */
+function backgroundAllows(p: Pass, background: AnalysisVerdict | undefined): boolean {
+  switch (background?.verdict) {
+    case 'Inconclusive':
+      p.set('Paused', 'AnalysisInconclusive', `${background.message}: promote, abort, retry or resume.`);
+      return false;
+    case 'Error':
+      p.set('Paused', 'MetricsUnavailable', `${background.message}; holding at ${p.status.canaryWeight ?? 0}% until measurements work again.`);
+      return false;
+    case 'Blind':
+      p.set('Progressing', 'WaitingForMetrics', `${background.message}; holding at ${p.status.canaryWeight ?? 0}%.`);
+      return false;
+    case 'Failed':
+    case 'Running':
+    case 'Successful':
+    case undefined:
+      return true;
+  }
 }
 
 /** Whether the current step is a `pause: {}` gate (where promote releases the gate only). */
@@ -135,13 +159,15 @@ function manualGates(p: Pass): boolean {
   const pauseCmd = p.command('pause');
   if (pauseCmd !== undefined) p.handle(pauseCmd, true, `the run holds at ${s.canaryWeight ?? 0}%.`);
   const paused = pauseCmd !== undefined || (s.phase === 'Paused' && s.reason === 'ManualPause');
-  if (!paused) return true;
-  const resume = p.command('resume');
+  const resume = paused || (s.phase === 'Paused' && RESUMABLE.has(s.reason ?? '')) ? p.command('resume') : undefined;
   if (resume !== undefined) {
+    // A person decided: inconclusive and error counts start over.
+    if (s.metrics !== undefined) s.metrics = forgive(s.metrics);
     p.handle(resume, true, 'the run continues.');
     p.event('Normal', 'Resumed', `Resumed by ${resume.user}.`);
     return true;
   }
+  if (!paused) return true;
   p.set('Paused', 'ManualPause', `Paused by a command at ${s.canaryWeight ?? 0}% to the canary; resume to continue.`);
   return false;
 }

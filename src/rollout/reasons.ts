@@ -18,6 +18,7 @@ export const REASONS = {
   WaitingForCanary: 'The canary Deployment is scaling up; traffic waits until it has ready endpoints.',
   WeightSet: 'Traffic to the canary was set to the weight of the current step.',
   AnalysisRunning: 'An analysis step is measuring; the next step waits for its verdict.',
+  WaitingForMetrics: 'The last measurement of a metric failed (Prometheus unreachable or erroring); the run holds its weight, promotes nothing while blind, and goes on when measurements work again.',
   StepAdvanced: 'A step completed; the run moved to the next one.',
   Resumed: 'A manual resume ended a manual pause.',
   // Paused
@@ -25,6 +26,7 @@ export const REASONS = {
   WaitingForPromotion: 'A pause step without duration waits for a promote command.',
   ManualPause: 'A pause command holds the run at its current weight until a resume command.',
   AnalysisInconclusive: 'Analysis gave no verdict too often (no data, too little traffic); a person decides: promote, abort or retry.',
+  MetricsUnavailable: 'A metric errored more times in a row than its consecutiveErrorLimit; the run holds until measurements work again (or a person decides).',
   CanaryLostEndpoints: 'The canary has no ready endpoints during a run; its traffic went back to the primary until it recovers.',
   // Promoting
   Promoting: 'The canary template is being copied to the primary.',

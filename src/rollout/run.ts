@@ -1,4 +1,5 @@
 /** A canary run, step by step: setWeight, pause (timed or gate) and analysis. */
+import { verdicts } from '../analysis/assess.js';
 import { parseDuration } from '../api/duration.js';
 import type { Pass } from './context.js';
 import { canaryReplicas, rollBack, startPromotion } from './lifecycle.js';
@@ -110,7 +111,7 @@ function pause(p: Pass, duration: string | undefined, where: string): boolean {
 
 /** True when the analysis step passed. */
 function analysisGate(p: Pass, where: string): boolean {
-  const verdict = p.obs.analysis.step;
+  const verdict = verdicts(p.obs.analysis.metrics, p.status).step;
   switch (verdict?.verdict) {
     case 'Successful':
       return true;
@@ -118,7 +119,13 @@ function analysisGate(p: Pass, where: string): boolean {
       rollBack(p, 'AnalysisFailed', verdict.message);
       return false;
     case 'Inconclusive':
-      p.set('Paused', 'AnalysisInconclusive', `${where}: ${verdict.message}`);
+      p.set('Paused', 'AnalysisInconclusive', `${where}: ${verdict.message}: promote, abort, retry or resume.`);
+      return false;
+    case 'Error':
+      p.set('Paused', 'MetricsUnavailable', `${where}: ${verdict.message}; waiting until measurements work again.`);
+      return false;
+    case 'Blind':
+      p.set('Progressing', 'WaitingForMetrics', `${where}: ${verdict.message}.`);
       return false;
     case 'Running':
     case undefined:

@@ -10,7 +10,14 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Rollout } from '../../src/api/schema/rollout.js';
 import type { Command } from '../../src/api/schema/rollout-status.js';
-import type { Action, Observations, Verdict } from '../../src/rollout/model.js';
+import type { Measurement } from '../../src/api/schema/rollout-status.js';
+import { dueMetrics } from '../../src/analysis/assess.js';
+import type { Action, Observations } from '../../src/rollout/model.js';
+import { exampleMetric } from './fixtures.js';
+
+/** What the next measurement of a scope says; undefined: none is taken (no data yet). */
+type Verdict = Exclude<Measurement['phase'], 'Pending' | 'Running'>;
+const METRICS = [exampleMetric('step'), exampleMetric('background')];
 import { plan } from '../../src/rollout/plan.js';
 
 interface World {
@@ -48,8 +55,8 @@ const event: fc.Arbitrary<Event> = fc.oneof(
   { weight: 4, arbitrary: fc.constant({ kind: 'healCanary' as const }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('deleteRouting' as const), what: fc.constantFrom<'VirtualService' | 'Service'>('VirtualService', 'Service') }) },
   // Mostly good news, so that runs get through their steps and promotions happen too.
-  { weight: 10, arbitrary: fc.record({ kind: fc.constant('stepVerdict' as const), verdict: fc.constantFrom<Verdict | undefined>('Successful', 'Successful', 'Successful', 'Running', 'Failed', 'Inconclusive', undefined) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('backgroundVerdict' as const), verdict: fc.constantFrom<Verdict | undefined>('Successful', 'Successful', 'Running', 'Failed', 'Inconclusive', undefined) }) },
+  { weight: 10, arbitrary: fc.record({ kind: fc.constant('stepVerdict' as const), verdict: fc.constantFrom<Verdict | undefined>('Successful', 'Successful', 'Successful', 'Error', 'Failed', 'Inconclusive', undefined) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('backgroundVerdict' as const), verdict: fc.constantFrom<Verdict | undefined>('Successful', 'Successful', 'Successful', 'Error', 'Failed', 'Inconclusive', undefined) }) },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('command' as const), action: fc.constantFrom<Command['action']>('promote', 'promote', 'abort', 'retry', 'pause', 'resume', 'resume') }) },
 );
 
@@ -125,6 +132,14 @@ const happyEvent: fc.Arbitrary<Event> = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ kind: 'command' as const, action: 'promote' as const }) },
 );
 
+/** The shell: the measurements due now, saying what the world says. */
+function measure(w: World, rollout: Rollout): Observations['analysis']['taken'] {
+  return dueMetrics(METRICS, rollout.status ?? {}, new Date(w.time)).flatMap(({ metric, at }) => {
+    const phase = metric.scope === 'step' ? w.stepVerdict : w.backgroundVerdict;
+    return phase === undefined ? [] : [{ key: metric.key, measurement: { phase, message: `${metric.key}: ${phase}`, startedAt: at.toISOString() } }];
+  });
+}
+
 function check(events: fc.Arbitrary<Event>, runs: number): { promotions: number; rollbacks: number } {
   let totalPromotions = 0;
   let totalRollbacks = 0;
@@ -148,7 +163,7 @@ function check(events: fc.Arbitrary<Event>, runs: number): { promotions: number;
               primary: w.primaryRevision === undefined ? undefined : { revision: w.primaryRevision, replicas: 2, readyReplicas: w.primaryReady, rolledOut: w.primaryReady === 2 },
               routedWeight: w.routed,
               missingRouting: [...(w.routed === undefined ? ['VirtualService/podinfo'] : []), ...(w.serviceMissing ? ['Service/podinfo-canary'] : [])],
-              analysis: { ...(w.stepVerdict === undefined ? {} : { step: { verdict: w.stepVerdict, message: 'step' } }), ...(w.backgroundVerdict === undefined ? {} : { background: { verdict: w.backgroundVerdict, message: 'background' } }) },
+              analysis: { metrics: METRICS, taken: measure(w, rollout) },
               commands: (rollout.status?.commands ?? []).filter((c) => c.handledAt === undefined).map((c) => ({ id: c.id, action: c.action, user: c.user })),
             };
             const frozen = JSON.stringify(rollout);
@@ -165,6 +180,10 @@ function check(events: fc.Arbitrary<Event>, runs: number): { promotions: number;
               }
             }
             if (result.status.phase === 'RolledBack') expect(result.actions.filter((a) => a.type === 'setWeight' && a.canaryWeight > 0)).toEqual([]);
+            if (result.status.phase === 'Promoting' && rollout.status?.phase !== 'Promoting' && !result.events.some((ev) => ev.reason === 'CommandAccepted')) {
+              const last = result.status.metrics?.find((m) => m.name.startsWith('background'))?.measurements.at(-1);
+              expect(last?.phase, 'no promotion while blind').not.toBe('Error');
+            }
             for (const ev of result.events) {
               if (ev.reason !== 'Promoted') continue;
               // One promotion per revision: a revision is never promoted again while it is the stable one.
@@ -172,9 +191,6 @@ function check(events: fc.Arbitrary<Event>, runs: number): { promotions: number;
               promotedHere++;
             }
             for (const a of result.actions) apply(w, a);
-            // Verdicts belong to a run (and a step verdict to its step): a new one starts unmeasured.
-            if (result.status.runStartedAt !== rollout.status?.runStartedAt) w.backgroundVerdict = w.stepVerdict = undefined;
-            if (result.status.currentStepIndex !== rollout.status?.currentStepIndex) w.stepVerdict = undefined;
             rollout = { ...rollout, status: result.status };
           }
         }

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Rollout } from '../../src/api/schema/rollout.js';
-import type { RolloutStatus } from '../../src/api/schema/rollout-status.js';
+import type { Measurement, RolloutStatus } from '../../src/api/schema/rollout-status.js';
+import { exampleMetric as metric } from './fixtures.js';
 import type { Observations, PendingCommand } from '../../src/rollout/model.js';
 import { plan } from '../../src/rollout/plan.js';
 import { REASONS, renderReasonsDoc } from '../../src/rollout/reasons.js';
@@ -20,6 +21,14 @@ function rollout(status?: RolloutStatus): Rollout {
   return status === undefined ? r : { ...r, status };
 }
 
+const METRICS = [metric('step'), metric('background')];
+
+/** One measurement just taken, as the shell would hand it over. */
+function measured(scope: 'step' | 'background', phase: Measurement['phase'], message: string): Observations['analysis'] {
+  const key = metric(scope).key;
+  return { metrics: METRICS, taken: [{ key, measurement: { phase, message, startedAt: ago(0) } }] };
+}
+
 function obs(over: Partial<Observations> = {}): Observations {
   return {
     specErrors: [],
@@ -27,7 +36,7 @@ function obs(over: Partial<Observations> = {}): Observations {
     primary: { revision: 'r1', replicas: 2, readyReplicas: 2, rolledOut: true },
     routedWeight: 0,
     missingRouting: [],
-    analysis: {},
+    analysis: { metrics: METRICS, taken: [] },
     commands: [],
     ...over,
   };
@@ -62,10 +71,10 @@ const cases: Case[] = [
   { name: 'run: set the first weight', status: run(0), obs: {}, phase: 'Progressing', reason: 'WeightSet', actions: [{ type: 'setWeight', canaryWeight: 10 }], check: (s) => expect(s.canaryWeight).toBe(10) },
   { name: 'run: weight in place -> timed pause', status: run(0), obs: { routedWeight: 10 }, phase: 'Paused', reason: 'PauseStep', actions: [], check: (s) => expect(s.currentStepIndex).toBe(1) },
   { name: 'run: pause over -> analysis running', status: run(1, { stepStartedAt: ago(31) }), obs: { routedWeight: 10 }, phase: 'Progressing', reason: 'AnalysisRunning', actions: [], check: (s) => expect(s.currentStepIndex).toBe(2) },
-  { name: 'run: analysis passed -> next weight', status: run(2), obs: { routedWeight: 10, analysis: { step: { verdict: 'Successful', message: 'all checks passed' } } }, phase: 'Progressing', reason: 'WeightSet', actions: [{ type: 'setWeight', canaryWeight: 50 }], check: (s) => expect(s.currentStepIndex).toBe(3) },
-  { name: 'run: analysis failed -> roll back, traffic first', status: run(2), obs: { routedWeight: 10, analysis: { step: { verdict: 'Failed', message: 'istio-error-rate: 0.05 > 0.01' } } }, phase: 'RolledBack', reason: 'AnalysisFailed', actions: [{ type: 'setWeight', canaryWeight: 0 }], check: (s) => expect(s).toMatchObject({ rolledBackRevision: 'r2', canaryWeight: 0 }) },
-  { name: 'run: analysis inconclusive -> a person decides', status: run(2), obs: { routedWeight: 10, analysis: { step: { verdict: 'Inconclusive', message: 'no traffic' } } }, phase: 'Paused', reason: 'AnalysisInconclusive', actions: [] },
-  { name: 'run: background analysis failed', status: run(1), obs: { routedWeight: 10, analysis: { background: { verdict: 'Failed', message: 'istio-latency-p99: 900 ms > 300 ms' } } }, phase: 'RolledBack', reason: 'AnalysisFailed', actions: [{ type: 'setWeight', canaryWeight: 0 }] },
+  { name: 'run: analysis passed -> next weight', status: run(2), obs: { routedWeight: 10, analysis: measured('step', 'Successful', 'all checks passed') }, phase: 'Progressing', reason: 'WeightSet', actions: [{ type: 'setWeight', canaryWeight: 50 }], check: (s) => expect(s.currentStepIndex).toBe(3) },
+  { name: 'run: analysis failed -> roll back, traffic first', status: run(2), obs: { routedWeight: 10, analysis: measured('step', 'Failed', 'istio-error-rate: 0.05 > 0.01') }, phase: 'RolledBack', reason: 'AnalysisFailed', actions: [{ type: 'setWeight', canaryWeight: 0 }], check: (s) => expect(s).toMatchObject({ rolledBackRevision: 'r2', canaryWeight: 0 }) },
+  { name: 'run: analysis inconclusive -> a person decides', status: run(2), obs: { routedWeight: 10, analysis: measured('step', 'Inconclusive', 'no traffic') }, phase: 'Paused', reason: 'AnalysisInconclusive', actions: [] },
+  { name: 'run: background analysis failed', status: run(1), obs: { routedWeight: 10, analysis: measured('background', 'Failed', 'istio-latency-p99: 900 ms > 300 ms') }, phase: 'RolledBack', reason: 'AnalysisFailed', actions: [{ type: 'setWeight', canaryWeight: 0 }] },
   { name: 'run: gate waits for promote', status: run(4), obs: { routedWeight: 50 }, phase: 'Paused', reason: 'WaitingForPromotion', actions: [] },
   { name: 'run: promote at the gate -> promoting', status: withCommands(run(4), cmd('promote')), obs: { routedWeight: 50, commands: [cmd('promote')] }, phase: 'Promoting', reason: 'Promoting', actions: [{ type: 'ensurePrimary', revision: 'r2', replicas: 2 }], check: (s) => expect(s.commands?.[0]?.handledAt).toBe(ago(0)) },
   { name: 'run: promote mid-run skips the remaining steps', status: withCommands(run(1), cmd('promote')), obs: { routedWeight: 10, commands: [cmd('promote')] }, phase: 'Promoting', reason: 'Promoting', actions: [{ type: 'ensurePrimary', revision: 'r2', replicas: 2 }] },
@@ -123,6 +132,58 @@ describe('plan', () => {
     const later = plan(rollout(first.status), obs({ target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true } }), new Date(NOW.getTime() + 60_000));
     expect(later.status.conditions).toEqual(first.status.conditions);
     expect(later.status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+  });
+});
+
+describe('analysis', () => {
+  it('folds measurements into status.metrics, newest last and bounded', () => {
+    let status = run(0);
+    for (let i = 0; i < 14; i++) {
+      const taken = [{ key: 'background:istio-error-rate/error-rate', measurement: { phase: 'Successful' as const, value: i / 1000, message: `m${i}`, startedAt: ago(100 - i) } }];
+      status = plan(rollout(status), obs({ routedWeight: 10, analysis: { metrics: METRICS, taken } }), NOW).status;
+    }
+    const entry = status.metrics?.find((e) => e.name === 'background:istio-error-rate/error-rate');
+    expect(entry).toMatchObject({ phase: 'Running', successful: 14, failed: 0 });
+    expect(entry?.measurements.map((m) => m.message)).toEqual(['m4', 'm5', 'm6', 'm7', 'm8', 'm9', 'm10', 'm11', 'm12', 'm13']);
+  });
+
+  it('holds the weight while a metric cannot be measured, pauses past the error limit, and goes on when it works again', () => {
+    const blind = plan(rollout(run(0)), obs({ routedWeight: 10, analysis: measured('background', 'Error', 'istio-error-rate/error-rate: Prometheus at http://p: network_error: ECONNREFUSED') }), NOW);
+    expect(blind.status).toMatchObject({ phase: 'Progressing', reason: 'WaitingForMetrics', currentStepIndex: 0 });
+    expect(blind.actions).toEqual([]);
+    const again = plan(rollout(blind.status), obs({ routedWeight: 10, analysis: measured('background', 'Error', 'still down') }), NOW);
+    expect(again.status).toMatchObject({ phase: 'Paused', reason: 'MetricsUnavailable' });
+    expect(again.status.message).toMatch(/still down \(2 errors in a row\)/);
+    const back = plan(rollout(again.status), obs({ routedWeight: 10, analysis: measured('background', 'Successful', 'ok') }), NOW);
+    expect(back.status).toMatchObject({ phase: 'Paused', reason: 'PauseStep', currentStepIndex: 1 });
+  });
+
+  it('never promotes while blind', () => {
+    const last = rollout(run(5));
+    const result = plan(last, obs({ routedWeight: 50, analysis: measured('background', 'Error', 'down') }), NOW);
+    expect(result.status.phase).toBe('Progressing');
+    expect(result.actions).toEqual([]);
+  });
+
+  it('rolls back at once on a fail-fast measurement, whatever the failure limit', () => {
+    const lenient = { ...metric('background'), failureLimit: 5 };
+    const taken = [{ key: lenient.key, measurement: { phase: 'Failed' as const, failFast: true, message: 'istio-error-rate/error-rate: 0.3 > 0.05 (fail-fast)', startedAt: ago(0) } }];
+    const result = plan(rollout(run(1)), obs({ routedWeight: 10, analysis: { metrics: [metric('step'), lenient], taken } }), NOW);
+    expect(result.status).toMatchObject({ phase: 'RolledBack', reason: 'AnalysisFailed' });
+    expect(result.status.message).toMatch(/0\.3 > 0\.05 \(fail-fast\)/);
+  });
+
+  it('lets a person resume after an inconclusive pause: the inconclusive count starts over', () => {
+    const paused = plan(rollout(run(2)), obs({ routedWeight: 10, analysis: measured('step', 'Inconclusive', 'only 3 requests') }), NOW).status;
+    expect(paused.reason).toBe('AnalysisInconclusive');
+    const resumed = plan(rollout(withCommands(paused, cmd('resume'))), obs({ routedWeight: 10, commands: [cmd('resume')] }), NOW);
+    expect(resumed.status).toMatchObject({ phase: 'Progressing', reason: 'AnalysisRunning' });
+    expect(resumed.status.metrics?.find((e) => e.name.startsWith('step'))).toMatchObject({ phase: 'Running', inconclusive: 0 });
+  });
+
+  it('comes back when the next measurement is due, on the interval grid', () => {
+    const result = plan(rollout(run(2, { stepStartedAt: ago(5) })), obs({ routedWeight: 10 }), new Date(NOW.getTime() + 10_000));
+    expect(result.requeueAfterMs).toBe(20_000);
   });
 });
 

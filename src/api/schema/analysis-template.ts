@@ -62,11 +62,11 @@ export const TemplateArg = Obj(
 
 export const PrometheusProvider = Obj(
   {
-    address: Optional(Str({ description: 'Base URL of Prometheus; defaults to the controller --prometheus-url.', format: 'uri', maxLength: 2048 })),
+    address: Optional(Str({ description: 'Base URL of Prometheus. A template\'s address wins over the Rollout\'s, which wins over the controller --prometheus-url.', format: 'uri', maxLength: 2048 })),
     timeout: Optional(Duration({ description: 'Timeout of one query.', default: '10s' })),
     authSecretRef: Optional(
       Obj(
-        { name: Str({ description: 'Secret in the template namespace with key token (bearer) or keys username and password (basic).', pattern: DNS_SUBDOMAIN_PATTERN, maxLength: 253 }) },
+        { name: Str({ description: 'Secret in the Rollout namespace with key token (bearer) or keys username and password (basic).', pattern: DNS_SUBDOMAIN_PATTERN, maxLength: 253 }) },
         { description: 'Credentials for Prometheus.' },
       ),
     ),

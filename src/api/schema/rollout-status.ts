@@ -10,6 +10,7 @@ export const Measurement = Obj(
     primaryValue: Optional(Num({ description: 'Measured value of the primary, for comparative thresholds.' })),
     sample: Optional(Num({ description: 'Requests in the window, for the minimum-sample guard.' })),
     message: Optional(Str({ description: 'What was decided and why, e.g. "412 ms > 300 ms".', maxLength: 1024 })),
+    failFast: Optional(Bool({ description: 'The value broke a fail-fast bound: the canary is rolled back at once.' })),
     startedAt: DateTime({ description: 'When the measurement was taken.' }),
   },
   { description: 'One measurement of a metric.' },
@@ -17,7 +18,7 @@ export const Measurement = Obj(
 
 export const MetricStatus = Obj(
   {
-    name: Str({ description: 'Template and metric, as <template>/<metric>.', maxLength: 253 }),
+    name: Str({ description: 'Where the metric runs and which it is: background:<template>/<metric>, or step[<index>]:<template>/<metric> for an analysis step.', maxLength: 253 }),
     phase: Enum(MEASUREMENT_PHASE_NAMES, { description: 'Overall verdict of the metric in this run so far.' }),
     successful: Int({ description: 'Successful measurements in this run.', minimum: 0 }),
     failed: Int({ description: 'Failed measurements in this run.', minimum: 0 }),

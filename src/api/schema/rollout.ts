@@ -6,6 +6,7 @@ import {
 import { ObjectMeta } from './meta.js';
 import { Service, VirtualServiceRef } from './service.js';
 import { RolloutStatus } from './rollout-status.js';
+import { PrometheusProvider } from './analysis-template.js';
 
 export const TemplateRef = Obj(
   { name: Str({ description: 'Name of an AnalysisTemplate in the Rollout namespace.', pattern: DNS_SUBDOMAIN_PATTERN, maxLength: 253 }) },
@@ -123,6 +124,7 @@ export const RolloutSpec = Obj(
       { description: 'How a new revision is released.' },
     ),
     schedule: Optional(Schedule),
+    prometheus: Optional(PrometheusProvider),
     notifications: Optional(Notifications),
   },
   { description: 'Desired behaviour of the Rollout, written in Git. Sluice never writes it.' },

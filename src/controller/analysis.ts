@@ -1,0 +1,54 @@
+/**
+ * The analysis part of the shell: takes the measurements that are due for a Rollout (through
+ * the query batcher, so that canaries due together share queries) and judges them. Provider
+ * trouble becomes Error measurements; nothing here throws for a bad backend.
+ */
+import type { Rollout } from '../api/schema/rollout.js';
+import { dueMetrics, type TakenMeasurement } from '../analysis/assess.js';
+import { QueryBatcher } from '../analysis/batcher.js';
+import { judge, type QueryValue } from '../analysis/judge.js';
+import type { MetricProvider, ProviderTarget } from '../analysis/provider.js';
+import type { ResolvedMetric } from '../analysis/resolve.js';
+
+/** Credentials for a backend from a Secret; a string is an error to report. */
+export type Credentials = (namespace: string, name: string) => Promise<ProviderTarget['auth'] | string>;
+
+export interface AnalystOptions {
+  provider: MetricProvider;
+  /** The controller's --prometheus-url. */
+  defaultAddress?: string | undefined;
+  credentials: Credentials;
+  batchWindowMs?: number;
+}
+
+export class Analyst {
+  private readonly batcher: QueryBatcher;
+
+  constructor(private readonly opts: AnalystOptions) {
+    this.batcher = new QueryBatcher(opts.provider, opts.batchWindowMs);
+  }
+
+  private async target(m: ResolvedMetric): Promise<ProviderTarget | string> {
+    const address = m.provider.address ?? this.opts.defaultAddress;
+    if (address === undefined) return 'no Prometheus address: set spec.prometheus.address on the Rollout or the template, or start the controller with --prometheus-url';
+    const secret = m.provider.authSecret;
+    if (secret === undefined) return { address, timeoutMs: m.provider.timeoutMs };
+    const auth = await this.opts.credentials(secret.namespace, secret.name);
+    return typeof auth === 'string' ? auth : { address, timeoutMs: m.provider.timeoutMs, ...(auth === undefined ? {} : { auth }) };
+  }
+
+  private async measure(m: ResolvedMetric, at: Date): Promise<TakenMeasurement> {
+    const target = await this.target(m);
+    const ask = (q: ResolvedMetric['queries']['canary'] | undefined): Promise<QueryValue> | undefined =>
+      q === undefined ? undefined : typeof target === 'string' ? Promise.resolve({ kind: 'error', message: target }) : this.batcher.value(target, q, at);
+    const [canary, primary, sample] = await Promise.all([ask(m.queries.canary), ask(m.queries.primary), ask(m.queries.sample)]);
+    const raw = { canary: canary ?? { kind: 'empty' as const }, ...(primary === undefined ? {} : { primary }), ...(sample === undefined ? {} : { sample }) };
+    return { key: m.key, measurement: judge(m, at, raw) };
+  }
+
+  /** The measurements due now for this Rollout, taken. */
+  async take(rollout: Rollout, metrics: readonly ResolvedMetric[], now: Date): Promise<TakenMeasurement[]> {
+    const due = dueMetrics(metrics, rollout.status ?? {}, now);
+    return Promise.all(due.map((d) => this.measure(d.metric, d.at)));
+  }
+}
