@@ -80,7 +80,8 @@ function phaseOf(m: ResolvedMetric, e: MetricStatus): MetricStatus['phase'] {
   if (e.measurements.some((x) => x.failFast === true) || e.failed > m.failureLimit) return 'Failed';
   if (e.inconclusive > m.inconclusiveLimit) return 'Inconclusive';
   if (e.consecutiveErrors > m.consecutiveErrorLimit) return 'Error';
-  if (m.scope === 'step' && e.successful + e.failed + e.inconclusive >= m.count) return 'Successful';
+  // Only judged measurements count towards `count`: one without enough traffic is taken again.
+  if (m.scope === 'step' && e.successful + e.failed >= m.count) return 'Successful';
   return 'Running';
 }
 

@@ -41,6 +41,15 @@ export interface ControllerOptions {
 
 const key = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
 
+/**
+ * A JSON merge patch from one status to the next: a field the planner removed (metrics of an
+ * old run, a rolled-back revision after a promotion) must be sent as null, or it would stay.
+ */
+export function statusPatch(previous: object | undefined, next: object): Record<string, unknown> {
+  const removed = Object.keys(previous ?? {}).filter((k) => !(k in next));
+  return { ...next, ...Object.fromEntries(removed.map((k) => [k, null])) };
+}
+
 function usesTemplate(r: Rollout, name: string): boolean {
   const canary = r.spec.strategy.canary;
   return [...canary.steps.map((s) => s.analysis), canary.analysis].some((a) => a?.templates.some((t) => t.name === name) === true);
@@ -219,7 +228,7 @@ export class Controller {
     for (const e of decided.events) await this.recordEvent(rollout, e).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'event not recorded'));
     if (decided.actions.some((a) => a.type === 'removeFinalizer')) return; // the Rollout is gone now
     if (JSON.stringify(decided.status) !== JSON.stringify(rollout.status)) {
-      await this.opts.kube.custom.patchNamespacedCustomObjectStatus({ group: 'sluice.dev', version: 'v1alpha1', namespace: ns, plural: 'rollouts', name, body: { status: decided.status } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+      await this.opts.kube.custom.patchNamespacedCustomObjectStatus({ group: 'sluice.dev', version: 'v1alpha1', namespace: ns, plural: 'rollouts', name, body: { status: statusPatch(rollout.status, decided.status) } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
       log.info({ phase: decided.status.phase, reason: decided.status.reason, weight: decided.status.canaryWeight, step: decided.status.currentStepIndex }, 'status');
     }
     if (decided.requeueAfterMs !== undefined) this.enqueue(k, Math.max(50, decided.requeueAfterMs));

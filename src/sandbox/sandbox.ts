@@ -39,6 +39,8 @@ export interface Sandbox extends SandboxInfo {
   server: ApiServer;
   meshSimulator: MeshSimulator;
   workloads: WorkloadSimulator;
+  /** The Prometheus process, to stop and start it (an outage) in tests. */
+  prometheusServer: PrometheusServer | undefined;
   pids(): number[];
   stop(): Promise<void>;
 }
@@ -80,6 +82,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     server,
     meshSimulator: mesh,
     workloads,
+    prometheusServer: prometheus,
     pids: () => [prometheus?.child.proc.pid, redis?.child?.proc.pid].filter((p): p is number => p !== undefined),
     stop,
   };

@@ -98,6 +98,8 @@ describe('the controller', () => {
     await eventually('the gate again', () => phase() === 'Paused/WaitingForPromotion', 20_000);
     await sluice('promote', 'podinfo', '-n', 'demo');
     await eventually('Healthy', () => phase() === 'Healthy/Promoted', 20_000);
+    // What the planner removed is removed from the stored status too (merge patch with nulls).
+    expect(rollout().status).not.toHaveProperty('rolledBackRevision');
   });
 
   it('rolls back a canary that never becomes ready at the progress deadline', async () => {

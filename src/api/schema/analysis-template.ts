@@ -22,7 +22,7 @@ export const Metric = Obj(
     unit: Optional(Str({ description: 'Unit shown after values in messages, e.g. ms or req/s.', maxLength: 16 })),
     interval: Optional(Duration({ description: 'Time between measurements; also the value of {{ args.interval }}.', default: '1m' })),
     initialDelay: Optional(Duration({ description: 'Wait this long after the canary starts before the first measurement.' })),
-    count: Optional(Int({ description: 'Measurements taken by an analysis step before it decides; background analysis measures for the whole run.', minimum: 1, maximum: 1000, default: 1 })),
+    count: Optional(Int({ description: 'Judged measurements (Successful or Failed) an analysis step needs before it decides; an Inconclusive one is taken again (up to inconclusiveLimit). Background analysis measures for the whole run.', minimum: 1, maximum: 1000, default: 1 })),
     thresholds: Optional(Obj(Bounds, { description: 'Absolute bounds on the canary value.' })),
     compare: Optional(
       Obj(

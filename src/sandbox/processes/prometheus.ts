@@ -6,7 +6,12 @@ import { freePort, startChild, waitFor, which, type Child } from './child.js';
 
 export interface PrometheusServer {
   url: string;
-  child: Child;
+  /** The running process (a new one after `start`). */
+  readonly child: Child;
+  /** Stops the server, as an outage would (its data stays). */
+  stop(): Promise<void>;
+  /** Starts it again on the same address and data. */
+  start(): Promise<void>;
 }
 
 export const PROMETHEUS_MISSING = 'prometheus is not installed: run `apt-get update && apt-get install -y prometheus` (Debian), or put a prometheus binary on PATH';
@@ -21,8 +26,22 @@ export async function startPrometheus(dir: string, scrapeTargets: string[]): Pro
     scrape_configs: [{ job_name: 'sandbox-mesh', scrape_interval: '1s', static_configs: [{ targets: scrapeTargets }] }],
   }));
   const port = await freePort();
-  const child = startChild(binary, [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'prometheus-data')}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=6h', '--log.level=warn']);
   const url = `http://127.0.0.1:${port}`;
-  await waitFor('prometheus', async () => (await fetch(`${url}/-/ready`)).ok, 30_000, child);
-  return { url, child };
+  const args = [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'prometheus-data')}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=6h', '--log.level=warn'];
+  const launch = async (): Promise<Child> => {
+    const child = startChild(binary, args);
+    await waitFor('prometheus', async () => (await fetch(`${url}/-/ready`)).ok, 30_000, child);
+    return child;
+  };
+  let child = await launch();
+  return {
+    url,
+    get child() {
+      return child;
+    },
+    stop: () => child.stop(),
+    start: async () => {
+      child = await launch();
+    },
+  };
 }
