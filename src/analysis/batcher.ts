@@ -1,7 +1,10 @@
 /**
- * One query per template metric per tick, whatever the number of canaries: requests arriving
- * within a short window for the same backend, query shape and evaluation time are answered by
- * one grouped query (see group.ts); others by one query each, identical ones shared.
+ * One query per template query per tick, whatever the number of canaries. Measurements are
+ * evaluated at grid times, so every canary due at a tick asks the same question about a
+ * different workload: a groupable query is sent once for the namespaces waiting (every workload
+ * in them, grouped by workload; see group.ts) and its answer is kept for that tick, so that
+ * canaries whose turn comes later in the tick are answered from it. Other queries are sent once
+ * per distinct text and tick.
  */
 import { createHash } from 'node:crypto';
 import { groupedQuery, type Grouping } from './group.js';
@@ -10,8 +13,7 @@ import type { MetricProvider, ProviderTarget, QueryAnswer } from './provider.js'
 import type { QuerySpec } from './resolve.js';
 
 interface Waiter {
-  namespace: string;
-  workload: string;
+  query: QuerySpec;
   resolve: (v: QueryValue) => void;
 }
 
@@ -22,6 +24,14 @@ interface Batch {
   text: string;
   waiters: Waiter[];
 }
+
+/** Answers kept per tick: by batch key, then by namespace ('' for ungrouped queries). */
+interface Tick {
+  answers: Map<string, Map<string, QueryAnswer>>;
+}
+
+/** Ticks kept: measurements are at most a few seconds late for their tick. */
+const KEEP_TICK_MS = 10 * 60_000;
 
 function targetKey(t: ProviderTarget): string {
   return createHash('sha256').update(JSON.stringify([t.address, t.timeoutMs, t.auth ?? null])).digest('hex');
@@ -36,50 +46,81 @@ function single(answer: QueryAnswer): QueryValue {
   return { kind: 'value', value: first.value };
 }
 
+/** A workload's value in a grouped answer. */
+function pick(answer: QueryAnswer, g: Grouping, q: QuerySpec): QueryValue {
+  if (!answer.ok) return { kind: 'error', message: answer.error };
+  const series = answer.series.find((s) => s.labels[g.namespaceLabel] === q.namespace && s.labels[g.workloadLabel] === q.workload);
+  return series === undefined ? { kind: 'empty' } : { kind: 'value', value: series.value };
+}
+
 export class QueryBatcher {
   private pending = new Map<string, Batch>();
   private timer: NodeJS.Timeout | undefined;
+  private readonly ticks = new Map<number, Tick>();
+  /** Queries sent and not answered yet, by batch key, with the namespaces they cover. */
+  private readonly inflight = new Map<string, { namespaces: Set<string>; answer: Promise<QueryAnswer> }>();
 
   constructor(
     private readonly provider: MetricProvider,
     private readonly windowMs = 25,
   ) {}
 
+  private answered(at: Date, key: string, namespace: string): QueryAnswer | undefined {
+    return this.ticks.get(at.getTime())?.answers.get(key)?.get(namespace);
+  }
+
+  private remember(at: Date, key: string, namespace: string, answer: QueryAnswer): void {
+    // Errors are not kept: a later canary of the tick may try again.
+    if (!answer.ok) return;
+    const t = at.getTime();
+    let tick = this.ticks.get(t);
+    if (tick === undefined) {
+      tick = { answers: new Map() };
+      this.ticks.set(t, tick);
+      for (const old of this.ticks.keys()) if (old < t - KEEP_TICK_MS) this.ticks.delete(old);
+    }
+    let byNamespace = tick.answers.get(key);
+    if (byNamespace === undefined) {
+      byNamespace = new Map();
+      tick.answers.set(key, byNamespace);
+    }
+    byNamespace.set(namespace, answer);
+  }
+
   value(target: ProviderTarget, query: QuerySpec, at: Date): Promise<QueryValue> {
-    const shape = query.grouping?.shape ?? query.text;
-    const key = `${targetKey(target)}\n${String(at.getTime())}\n${query.grouping === undefined ? 'q' : 'g'}\n${shape}`;
+    const g = query.grouping;
+    const key = `${targetKey(target)}\n${String(at.getTime())}\n${g === undefined ? `q\n${query.text}` : `g\n${g.shape}`}`;
+    const ns = g === undefined ? '' : query.namespace;
+    const answerOf = (a: QueryAnswer): QueryValue => (g === undefined ? single(a) : pick(a, g, query));
+    const known = this.answered(at, key, ns);
+    if (known !== undefined) return Promise.resolve(answerOf(known));
+    const flying = this.inflight.get(key);
+    if (flying?.namespaces.has(ns) === true) return flying.answer.then(answerOf);
     let batch = this.pending.get(key);
     if (batch === undefined) {
-      batch = { target, at, grouping: query.grouping, text: query.text, waiters: [] };
+      batch = { target, at, grouping: g, text: query.text, waiters: [] };
       this.pending.set(key, batch);
     }
     const b = batch;
     this.timer ??= setTimeout(() => void this.flush(), this.windowMs);
-    return new Promise((resolve) => b.waiters.push({ namespace: query.namespace, workload: query.workload, resolve }));
+    return new Promise((resolve) => b.waiters.push({ query, resolve }));
   }
 
   private async flush(): Promise<void> {
-    const batches = [...this.pending.values()];
+    const batches = [...this.pending.entries()];
     this.pending = new Map();
     this.timer = undefined;
-    await Promise.all(batches.map((b) => this.run(b)));
+    await Promise.all(batches.map(([key, b]) => this.run(key, b)));
   }
 
-  private async run(b: Batch): Promise<void> {
+  private async run(key: string, b: Batch): Promise<void> {
     const g = b.grouping;
-    if (g === undefined) {
-      const value = single(await this.provider.instant(b.target, b.text, b.at));
-      for (const w of b.waiters) w.resolve(value);
-      return;
-    }
-    const answer = await this.provider.instant(b.target, groupedQuery(g, b.waiters), b.at);
-    for (const w of b.waiters) {
-      if (!answer.ok) {
-        w.resolve({ kind: 'error', message: answer.error });
-        continue;
-      }
-      const series = answer.series.find((s) => s.labels[g.namespaceLabel] === w.namespace && s.labels[g.workloadLabel] === w.workload);
-      w.resolve(series === undefined ? { kind: 'empty' } : { kind: 'value', value: series.value });
-    }
+    const namespaces = g === undefined ? [''] : [...new Set(b.waiters.map((w) => w.query.namespace))];
+    const answer = this.provider.instant(b.target, g === undefined ? b.text : groupedQuery(g, namespaces), b.at);
+    this.inflight.set(key, { namespaces: new Set(namespaces), answer });
+    const a = await answer;
+    this.inflight.delete(key);
+    for (const ns of namespaces) this.remember(b.at, key, ns, a);
+    for (const w of b.waiters) w.resolve(g === undefined ? single(a) : pick(a, g, w.query));
   }
 }

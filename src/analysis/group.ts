@@ -22,11 +22,6 @@ export interface Grouping {
   workloadLabel: string;
 }
 
-export interface Workload {
-  namespace: string;
-  workload: string;
-}
-
 /** Functions whose result carries no labels (or drops them): a grouped query would change meaning. */
 const LABEL_DROPPING = new Set(['vector', 'scalar', 'time', 'absent', 'absent_over_time', 'label_replace', 'label_join', 'timestamp', 'pi', 'day_of_month', 'day_of_week', 'day_of_year', 'days_in_month', 'hour', 'minute', 'month', 'year']);
 
@@ -134,16 +129,17 @@ function alternation(values: Iterable<string>): string {
   return [...new Set(values)].sort().map((v) => stringEscape(regexEscape(v), '"') ?? '').join('|');
 }
 
-/** The grouped query for these workloads: one series per workload, labelled with both labels. */
-export function groupedQuery(g: Grouping, workloads: readonly Workload[]): string {
+/**
+ * The grouped query for these namespaces: one series per workload of each namespace, labelled
+ * with both labels. Every workload is asked for (`W!=""`), so that a canary whose measurement
+ * comes a moment after the query was sent finds its value in the same answer.
+ */
+export function groupedQuery(g: Grouping, namespaces: readonly string[]): string {
   const q = g.shape;
   const scan = scanQuery(q);
   const extra = `${g.namespaceLabel}, ${g.workloadLabel}`;
   const edits: Edit[] = [];
-  for (const m of scan.matchers) {
-    const values = alternation(workloads.map((w) => (m.which === 'ns' ? w.namespace : w.workload)));
-    edits.push({ from: m.node.from, to: m.node.to, text: `${m.label}=~"${values}"` });
-  }
+  for (const m of scan.matchers) edits.push({ from: m.node.from, to: m.node.to, text: m.which === 'ns' ? `${m.label}=~"${alternation(namespaces)}"` : `${m.label}!=""` });
   const addLabels = (grouping: SyntaxNode): void => {
     const close = grouping.to - 1; // the ")"
     const inner = q.slice(grouping.from + 1, close).trim();

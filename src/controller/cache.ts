@@ -33,6 +33,8 @@ export interface CacheOptions<T> {
   labelSelector?: string;
   /** What to keep of each object instead of the whole object. */
   digest?: (obj: KubernetesObject) => T;
+  /** Told when the informer fails (it restarts a second later). */
+  onError?: (err: unknown) => void;
 }
 
 const OBJECT_PHASES = new Set(['ADDED', 'MODIFIED', 'DELETED']);
@@ -73,8 +75,9 @@ export class ResourceCache<T extends KubernetesObject> {
     const watch = digest === undefined ? new Watch(kc) : new DigestWatch(kc, digest);
     this.informer = new ListWatch<T>(pathOf(resource, namespace), watch, list, false, labelSelector);
     for (const verb of ['add', 'update', 'delete'] as const) this.informer.on(verb, onChange);
-    this.informer.on('error', () => {
-      if (!this.stopped) setTimeout(() => void this.informer.start().catch(() => undefined), 1000);
+    this.informer.on('error', (err) => {
+      options.onError?.(err);
+      if (!this.stopped) setTimeout(() => void this.informer.start().catch((e: unknown) => options.onError?.(e)), 1000);
     });
   }
 

@@ -87,7 +87,8 @@ export class Controller {
 
   constructor(private readonly opts: ControllerOptions) {
     const { kube, namespace } = opts;
-    const cache = <T extends KubernetesObject>(r: WatchedResource, onChange: (obj: T) => void, options?: CacheOptions<T>): ResourceCache<T> => new ResourceCache<T>(kube, r, namespace, onChange, options);
+    const onError = (r: WatchedResource) => (err: unknown): void => opts.log.warn({ resource: r.plural, err: err instanceof Error ? err.message : String(err) }, 'watch failed; restarting');
+    const cache = <T extends KubernetesObject>(r: WatchedResource, onChange: (obj: T) => void, options?: CacheOptions<T>): ResourceCache<T> => new ResourceCache<T>(kube, r, namespace, onChange, { onError: onError(r), ...options });
     this.rollouts = cache<Rollout>(ROLLOUTS, (r) => this.rolloutChanged(r));
     this.deployments = cache<V1Deployment>(DEPLOYMENTS, (d) => this.dependentChanged(d.metadata?.namespace, (r) => [r.spec.targetRef.name, primaryName(r)].includes(d.metadata?.name ?? '')));
     this.virtualServices = cache<VirtualService>(VIRTUAL_SERVICES, (vs) => this.dependentChanged(undefined, (r) => {
@@ -216,6 +217,7 @@ export class Controller {
     const observations = observe(rollout, this.caches, this.router, { ...analysis, taken }, this.templateStore);
     const decided = plan(rollout, observations, new Date());
     const log = this.opts.log.child({ rollout: k });
+    log.debug({ phase: rollout.status?.phase, target: observations.target?.revision, stable: rollout.status?.stableRevision, measured: taken.length }, 'reconcile');
     for (const action of decided.actions) {
       log.info({ action }, 'acting');
       await act(this.opts.kube, this.caches, this.router, rollout, action);

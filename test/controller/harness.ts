@@ -39,3 +39,35 @@ export async function startControllerSandbox(setup: (sb: Sandbox) => void | Prom
     },
   };
 }
+
+/** The interval of the test templates. */
+export const INTERVAL_S = 5;
+
+/** A shipped template, measured every 5 s. */
+export function testTemplate(file: string, patch: (t: any) => void = () => undefined): any {
+  const t = parse(readFileSync(`${root}/analysis-templates/${file}`, 'utf8'));
+  t.metadata.namespace = 'demo';
+  for (const m of t.spec.metrics) {
+    m.interval = `${INTERVAL_S}s`;
+    m.count = 2;
+  }
+  patch(t);
+  return t;
+}
+
+export function analysedRollout(): any {
+  const r = example('rollout.yaml');
+  // Statistical power: at 100 rps and 50% weight a 5 s window holds ~250 canary requests, and a
+  // window with fewer than 100 is not judged. A 5% release then shows more than 1% errors in all
+  // but ~1 in 5000 windows; a 0.2% one shows more than 1% in ~1.5% of them, and failureLimit 1
+  // needs two such windows before a rollback.
+  const args = [{ name: 'minRequests', value: '100' }];
+  r.spec.strategy.canary.steps = [
+    { setWeight: 50 },
+    { analysis: { templates: [{ name: 'istio-error-rate' }, { name: 'istio-latency-p99' }], args: [...args, { name: 'maxErrorRate', value: '0.01' }, { name: 'maxLatencyMs', value: '300' }] } },
+    { pause: { duration: '1s' } },
+  ];
+  r.spec.strategy.canary.analysis = { templates: [{ name: 'istio-error-rate' }], args: [...args, { name: 'maxErrorRate', value: '0.01' }] };
+  r.spec.progressDeadlineSeconds = 120;
+  return r;
+}

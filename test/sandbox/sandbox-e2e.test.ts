@@ -105,8 +105,9 @@ describe('the sandbox', () => {
     const args = { namespace: 'demo', workload: 'podinfo', interval: '30s' };
     await eventually('30 s of traffic', () => Date.now() - started > 32_000, 60_000);
     const errorRate = await eventually('an error rate', () => promql(templateQuery('istio-error-rate.yaml', args)), 20_000);
-    expect(errorRate).toBeGreaterThan(0.03);
-    expect(errorRate).toBeLessThan(0.07);
+    // 600 requests at 5%: one standard deviation is 0.9 pp; these bounds are 3.3 of them
+    expect(errorRate).toBeGreaterThan(0.02);
+    expect(errorRate).toBeLessThan(0.08);
     const p99 = await eventually('a P99', () => promql(templateQuery('istio-latency-p99.yaml', args)), 20_000);
     expect(p99).toBeGreaterThan(250); // Istio's buckets around 400 ms are 250 and 500
     expect(p99).toBeLessThanOrEqual(500);
