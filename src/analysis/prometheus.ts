@@ -6,13 +6,14 @@ import type { MetricProvider, ProviderTarget, QueryAnswer, Series } from './prov
 interface DriverError {
   errorType?: string;
   error?: string;
-  status?: unknown;
+  /** Prometheus' own error payload, for HTTP errors. */
+  prometheus?: { errorType?: string };
 }
 
 function describe(e: unknown, address: string): string {
   if (typeof e === 'object' && e !== null && ('errorType' in e || 'error' in e)) {
     const d = e as DriverError;
-    return `Prometheus at ${address}: ${d.errorType ?? 'error'}: ${d.error ?? 'no details'}`;
+    return `Prometheus at ${address}: ${d.prometheus?.errorType ?? d.errorType ?? 'error'}: ${d.error ?? 'no details'}`;
   }
   return `Prometheus at ${address}: ${e instanceof Error ? e.message : String(e)}`;
 }
