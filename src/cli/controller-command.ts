@@ -1,11 +1,24 @@
-/** `sluice controller`: runs the controller, with health endpoints. */
-import { createServer } from 'node:http';
+/** `sluice controller`: runs the controller, with health and metrics endpoints. */
+import { createServer, type Server } from 'node:http';
 import { Command } from 'commander';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { Controller } from '../controller/controller.js';
+import { controllerMetrics, type ControllerMetrics } from '../controller/metrics.js';
 import { kubeClients, loadKubeConfig } from '../kube/client.js';
+import { BullQueue } from '../queue/bull-queue.js';
+import { MemoryQueue, type WorkQueue } from '../queue/work-queue.js';
 import { VERSION } from '../version.js';
 import type { Io } from './lint-command.js';
+
+interface Flags {
+  kubeconfig?: string;
+  namespace?: string;
+  listen: string;
+  prometheusUrl?: string;
+  redisUrl?: string;
+  concurrency: string;
+  shutdownGrace: string;
+}
 
 function listenAddress(value: string): { host: string; port: number } {
   const m = /^(?:(.*):)?(\d+)$/.exec(value);
@@ -13,15 +26,42 @@ function listenAddress(value: string): { host: string; port: number } {
   return { host: m[1] === undefined || m[1] === '' ? '0.0.0.0' : m[1], port: Number(m[2]) };
 }
 
-function httpUrl(flag: string, value: string): string {
-  let url: URL;
+function url(flag: string, value: string, protocols: string[], example: string): string {
+  let parsed: URL;
   try {
-    url = new URL(value);
+    parsed = new URL(value);
   } catch {
-    throw new Error(`${flag} ${value}: not a URL; expected e.g. http://prometheus.monitoring:9090`);
+    throw new Error(`${flag} ${value}: not a URL; expected e.g. ${example}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${flag} ${value}: expected an http:// or https:// URL`);
+  if (!protocols.includes(parsed.protocol)) throw new Error(`${flag} ${value}: expected a ${protocols.map((p) => `${p}//`).join(' or ')} URL, e.g. ${example}`);
   return value;
+}
+
+function positiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} ${value}: expected a whole number of at least 1`);
+  return n;
+}
+
+function queueFor(flags: Flags, log: Logger, metrics: ControllerMetrics, onReconnect: () => void): WorkQueue {
+  if (flags.redisUrl === undefined) return new MemoryQueue();
+  const redisUrl = url('--redis-url', flags.redisUrl, ['redis:', 'rediss:'], 'redis://127.0.0.1:6379/0');
+  return new BullQueue({ url: redisUrl, concurrency: positiveInt('--concurrency', flags.concurrency), log, onReconnect, onLatency: (ms) => metrics.jobLatency.observe(ms / 1000) });
+}
+
+function serve(flags: Flags, controller: Controller, metrics: ControllerMetrics): Server {
+  const { host, port } = listenAddress(flags.listen);
+  const server = createServer((req, res) => {
+    if (req.url === '/metrics') {
+      void metrics.registry.metrics().then((text) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text));
+      return;
+    }
+    const known = req.url === '/healthz' || req.url === '/readyz';
+    const ok = req.url === '/healthz' || (req.url === '/readyz' && controller.isReady);
+    res.writeHead(known ? (ok ? 200 : 503) : 404, { 'Content-Type': 'text/plain' }).end(ok ? 'ok' : 'not ready');
+  });
+  server.listen(port, host);
+  return server;
 }
 
 export function controllerCommand(io: Io, setExitCode: (code: number) => void): Command {
@@ -29,30 +69,37 @@ export function controllerCommand(io: Io, setExitCode: (code: number) => void): 
     .description('run the Sluice controller')
     .option('--kubeconfig <file>', 'kubeconfig (env SLUICE_KUBECONFIG; default: $KUBECONFIG, ~/.kube/config or in-cluster)', process.env['SLUICE_KUBECONFIG'])
     .option('--namespace <ns>', 'watch only this namespace (env SLUICE_NAMESPACE; default: all)', process.env['SLUICE_NAMESPACE'])
-    .option('--listen <addr>', 'health endpoints /healthz and /readyz (env SLUICE_LISTEN)', process.env['SLUICE_LISTEN'] ?? ':8080')
+    .option('--listen <addr>', '/healthz, /readyz and /metrics (env SLUICE_LISTEN)', process.env['SLUICE_LISTEN'] ?? ':8080')
     .option('--prometheus-url <url>', 'Prometheus for analysis when neither the template nor the Rollout names one (env SLUICE_PROMETHEUS_URL)', process.env['SLUICE_PROMETHEUS_URL'])
-    .action(async (opts: { kubeconfig?: string; namespace?: string; listen: string; prometheusUrl?: string }) => {
+    .option('--redis-url <url>', 'Redis for the work queue and timers, shared by replicas (env SLUICE_REDIS_URL; default: in memory, one replica)', process.env['SLUICE_REDIS_URL'])
+    .option('--concurrency <n>', 'rollouts handled at once by this replica (env SLUICE_CONCURRENCY)', process.env['SLUICE_CONCURRENCY'] ?? '10')
+    .option('--shutdown-grace <seconds>', 'on SIGTERM, how long passes in progress may take to finish', '25')
+    .action(async (flags: Flags) => {
       const log = pino({ name: 'sluice' });
+      const metrics = controllerMetrics();
       let controller: Controller;
+      let grace: number;
       try {
-        const prometheusUrl = opts.prometheusUrl === undefined ? undefined : httpUrl('--prometheus-url', opts.prometheusUrl);
-        controller = new Controller({ kube: kubeClients(loadKubeConfig(opts.kubeconfig, `sluice-controller/${VERSION}`)), namespace: opts.namespace, log, prometheusUrl });
+        grace = positiveInt('--shutdown-grace', flags.shutdownGrace) * 1000;
+        const prometheusUrl = flags.prometheusUrl === undefined ? undefined : url('--prometheus-url', flags.prometheusUrl, ['http:', 'https:'], 'http://prometheus.monitoring:9090');
+        const kube = kubeClients(loadKubeConfig(flags.kubeconfig, `sluice-controller/${VERSION}`));
+        const queue = queueFor(flags, log, metrics, () => controller.resync());
+        controller = new Controller({ kube, namespace: flags.namespace, log, prometheusUrl, queue, metrics });
       } catch (e) {
         io.err(`sluice controller: ${(e as Error).message}`);
         setExitCode(1);
         return;
       }
-      const { host, port } = listenAddress(opts.listen);
-      const health = createServer((req, res) => {
-        const ok = req.url === '/healthz' || (req.url === '/readyz' && controller.isReady);
-        res.writeHead(req.url === '/healthz' || req.url === '/readyz' ? (ok ? 200 : 503) : 404, { 'Content-Type': 'text/plain' }).end(ok ? 'ok' : 'not ready');
+      metrics.watchQueue(() => controller.queueDepth());
+      const server = serve(flags, controller, metrics);
+      const stopping = new Promise<string>((resolve) => {
+        for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve(sig));
       });
-      health.listen(port, host);
-      await controller.start();
-      await new Promise<void>((resolve) => {
-        for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());
-      });
-      await controller.stop();
-      health.close();
+      await Promise.race([controller.start(), stopping]);
+      const sig = await stopping;
+      log.info({ signal: sig, graceMs: grace }, 'stopping: finishing the passes in progress');
+      await controller.stop(grace);
+      server.close();
+      log.info('stopped');
     });
 }

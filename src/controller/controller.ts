@@ -22,6 +22,8 @@ import { hosts } from '../traffic/istio/virtual-service.js';
 import type { TrafficRouter } from '../traffic/router.js';
 import { ANALYSIS_TEMPLATES, CONFIG_MAPS, DEPLOYMENTS, DESTINATION_RULES, ResourceCache, ROLLOUTS, SECRETS, SERVICES, VIRTUAL_SERVICES, type CacheOptions, type WatchedResource } from './cache.js';
 import { Analyst } from './analysis.js';
+import type { ControllerMetrics } from './metrics.js';
+import { MemoryQueue, type WorkQueue } from '../queue/work-queue.js';
 import { secretCredentials, TemplateStore } from './templates.js';
 import { configDigest, referencedConfigs, type ConfigDigest, type ConfigKind } from './configs.js';
 import { primaryName } from './generated.js';
@@ -37,6 +39,11 @@ export interface ControllerOptions {
   provider?: MetricProvider;
   /** The --prometheus-url: Prometheus for templates and Rollouts that name none. */
   prometheusUrl?: string | undefined;
+  /** Where passes wait (in memory by default; BullMQ on Redis with --redis-url). */
+  queue?: WorkQueue;
+  /** Every this often, every Rollout gets a pass anyway (a safety net for lost events). */
+  resyncMs?: number;
+  metrics?: ControllerMetrics;
 }
 
 const key = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
@@ -71,9 +78,8 @@ export class Controller {
   private readonly analyst: Analyst;
   private readonly caches: Caches;
   private readonly router: TrafficRouter;
-  private readonly dirty = new Set<string>();
-  private readonly busy = new Set<string>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly queue: WorkQueue;
+  private resyncTimer: NodeJS.Timeout | undefined;
   /** The last failure of each key, for backoff and to record each new kind of failure once. */
   private readonly failures = new Map<string, { message: string; attempt: number }>();
   /**
@@ -87,6 +93,7 @@ export class Controller {
 
   constructor(private readonly opts: ControllerOptions) {
     const { kube, namespace } = opts;
+    this.queue = opts.queue ?? new MemoryQueue();
     const onError = (r: WatchedResource) => (err: unknown): void => opts.log.warn({ resource: r.plural, err: err instanceof Error ? err.message : String(err) }, 'watch failed; restarting');
     const cache = <T extends KubernetesObject>(r: WatchedResource, onChange: (obj: T) => void, options?: CacheOptions<T>): ResourceCache<T> => new ResourceCache<T>(kube, r, namespace, onChange, { onError: onError(r), ...options });
     this.rollouts = cache<Rollout>(ROLLOUTS, (r) => this.rolloutChanged(r));
@@ -131,21 +138,35 @@ export class Controller {
   }
 
   get isReady(): boolean {
-    return this.ready;
+    return this.ready && this.queue.ready;
   }
 
   async start(): Promise<void> {
     await Promise.all(this.dependents().map((c) => c.start()));
     await this.rollouts.start();
+    await this.queue.start((k) => this.work(k));
     this.ready = true;
-    for (const r of this.rollouts.list()) this.enqueue(key(r.metadata.namespace, r.metadata.name));
+    this.resync();
+    const every = this.opts.resyncMs ?? 300_000;
+    this.resyncTimer = setInterval(() => this.resync(), every);
     this.opts.log.info({ rollouts: this.rollouts.list().length }, 'controller started');
   }
 
-  async stop(): Promise<void> {
+  /** A pass for every Rollout (at start, after a Redis outage, and now and then). */
+  resync(): void {
+    for (const r of this.rollouts.list()) this.enqueue(key(r.metadata.namespace, r.metadata.name));
+  }
+
+  /** Stops taking work, finishes the passes in progress (up to `graceMs`), then stops watching. */
+  async stop(graceMs = 30_000): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    clearInterval(this.resyncTimer);
+    await this.queue.close(graceMs);
     await Promise.all([this.rollouts, ...this.dependents()].map((c) => c.stop()));
+  }
+
+  queueDepth(): Promise<number> {
+    return this.queue.depth();
   }
 
   private rolloutChanged(r: Rollout): void {
@@ -165,31 +186,19 @@ export class Controller {
   }
 
   enqueue(k: string, delayMs = 0): void {
-    if (this.stopped) return;
-    if (delayMs > 0) {
-      clearTimeout(this.timers.get(k));
-      this.timers.set(k, setTimeout(() => {
-        this.timers.delete(k);
-        this.enqueue(k);
-      }, delayMs));
-      return;
-    }
-    this.dirty.add(k);
-    if (!this.busy.has(k)) setImmediate(() => void this.work(k));
+    if (!this.stopped) this.queue.enqueue(k, delayMs);
   }
 
   private async work(k: string): Promise<void> {
-    if (this.busy.has(k) || !this.dirty.has(k)) return;
-    this.busy.add(k);
-    this.dirty.delete(k);
+    const done = this.opts.metrics?.reconcileDuration.startTimer();
     try {
       await this.reconcile(k);
       this.failures.delete(k);
     } catch (e) {
+      this.opts.metrics?.reconcileFailures.inc();
       await this.failed(k, e);
     } finally {
-      this.busy.delete(k);
-      if (this.dirty.has(k)) setImmediate(() => void this.work(k));
+      done?.();
     }
   }
 
