@@ -21,6 +21,12 @@ export function example(file: string, namespace?: string): any {
   return obj;
 }
 
+/** A controller on the sandbox (not started); SLUICE_TEST_LOG=FILE writes its log there. */
+export function newController(sb: Sandbox, extra: Partial<ControllerOptions> = {}): Controller {
+  const log = process.env['SLUICE_TEST_LOG'] === undefined ? pino({ level: 'silent' }) : pino({ level: 'debug' }, pino.destination(process.env['SLUICE_TEST_LOG']));
+  return new Controller({ kube: kubeClients(loadKubeConfig(sb.kubeconfig, 'sluice-controller/test')), log, settleMs: 2000, ...extra });
+}
+
 /** Starts the sandbox, applies the CRDs, lets `setup` create objects, then starts the controller. */
 export async function startControllerSandbox(setup: (sb: Sandbox) => void | Promise<void>, options: { sandbox?: SandboxOptions; controller?: (sb: Sandbox) => Partial<ControllerOptions> } = {}): Promise<ControllerSandbox> {
   const sb = await startSandbox({ prometheus: false, redisUrl: false, readyDelayMs: 100, ...options.sandbox });
@@ -28,7 +34,7 @@ export async function startControllerSandbox(setup: (sb: Sandbox) => void | Prom
   const crds = api.registry.find('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
   for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml']) api.create(crds, undefined, parse(readFileSync(join(root, 'crds', f), 'utf8')));
   await setup(sb);
-  const controller = new Controller({ kube: kubeClients(loadKubeConfig(sb.kubeconfig, 'sluice-controller/test')), log: process.env['SLUICE_TEST_LOG'] === undefined ? pino({ level: 'silent' }) : pino({ level: 'debug' }, pino.destination(process.env['SLUICE_TEST_LOG'])), settleMs: 2000, ...options.controller?.(sb) });
+  const controller = newController(sb, options.controller?.(sb));
   await controller.start();
   return {
     sb,
