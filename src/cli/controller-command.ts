@@ -7,6 +7,8 @@ import { controllerMetrics, type ControllerMetrics } from '../controller/metrics
 import { kubeClients, loadKubeConfig } from '../kube/client.js';
 import { BullQueue } from '../queue/bull-queue.js';
 import { MemoryQueue, type WorkQueue } from '../queue/work-queue.js';
+import { RedisLedger } from '../queue/redis-ledger.js';
+import { MemoryLedger, type Ledger } from '../controller/ledger.js';
 import { VERSION } from '../version.js';
 import type { Io } from './lint-command.js';
 
@@ -43,10 +45,15 @@ function positiveInt(flag: string, value: string): number {
   return n;
 }
 
-function queueFor(flags: Flags, log: Logger, metrics: ControllerMetrics, onReconnect: () => void): WorkQueue {
-  if (flags.redisUrl === undefined) return new MemoryQueue();
+/** In memory for one replica; on Redis (queue, timers and ledger) with --redis-url. */
+function sharedState(flags: Flags, log: Logger, metrics: ControllerMetrics, onReconnect: () => void): { queue: WorkQueue; ledger: Ledger } {
+  const concurrency = positiveInt('--concurrency', flags.concurrency);
+  if (flags.redisUrl === undefined) return { queue: new MemoryQueue(), ledger: new MemoryLedger() };
   const redisUrl = url('--redis-url', flags.redisUrl, ['redis:', 'rediss:'], 'redis://127.0.0.1:6379/0');
-  return new BullQueue({ url: redisUrl, concurrency: positiveInt('--concurrency', flags.concurrency), log, onReconnect, onLatency: (ms) => metrics.jobLatency.observe(ms / 1000) });
+  return {
+    queue: new BullQueue({ url: redisUrl, concurrency, log, onReconnect, onLatency: (ms) => metrics.jobLatency.observe(ms / 1000) }),
+    ledger: new RedisLedger(redisUrl, log),
+  };
 }
 
 function serve(flags: Flags, controller: Controller, metrics: ControllerMetrics): Server {
@@ -75,7 +82,7 @@ export function controllerCommand(io: Io, setExitCode: (code: number) => void): 
     .option('--concurrency <n>', 'rollouts handled at once by this replica (env SLUICE_CONCURRENCY)', process.env['SLUICE_CONCURRENCY'] ?? '10')
     .option('--shutdown-grace <seconds>', 'on SIGTERM, how long passes in progress may take to finish', '25')
     .action(async (flags: Flags) => {
-      const log = pino({ name: 'sluice' });
+      const log = pino({ name: 'sluice', level: process.env['SLUICE_LOG_LEVEL'] ?? 'info' });
       const metrics = controllerMetrics();
       let controller: Controller;
       let grace: number;
@@ -83,8 +90,8 @@ export function controllerCommand(io: Io, setExitCode: (code: number) => void): 
         grace = positiveInt('--shutdown-grace', flags.shutdownGrace) * 1000;
         const prometheusUrl = flags.prometheusUrl === undefined ? undefined : url('--prometheus-url', flags.prometheusUrl, ['http:', 'https:'], 'http://prometheus.monitoring:9090');
         const kube = kubeClients(loadKubeConfig(flags.kubeconfig, `sluice-controller/${VERSION}`));
-        const queue = queueFor(flags, log, metrics, () => controller.resync());
-        controller = new Controller({ kube, namespace: flags.namespace, log, prometheusUrl, queue, metrics });
+        const { queue, ledger } = sharedState(flags, log, metrics, () => controller.resync());
+        controller = new Controller({ kube, namespace: flags.namespace, log, prometheusUrl, queue, ledger, metrics });
       } catch (e) {
         io.err(`sluice controller: ${(e as Error).message}`);
         setExitCode(1);

@@ -2,7 +2,7 @@
 import { PatchStrategy, setHeaderOptions, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
 import type { Rollout } from '../api/schema/rollout.js';
 import type { Kube } from '../kube/client.js';
-import { createIfMissing, FIELD_MANAGER, statusOf } from '../kube/client.js';
+import { createIfMissing, FIELD_MANAGER, statusOf, written, type Written } from '../kube/client.js';
 import { isManagedBySluice } from '../kube/ownership.js';
 import { revisionOf } from '../rollout/revision.js';
 import { configCopy, configHashes, contentHash, referencedConfigs, type ConfigKind } from './configs.js';
@@ -55,7 +55,7 @@ async function copyConfigs(kube: Kube, rollout: Rollout, target: V1Deployment, r
 }
 
 /** Creates or updates `<target>-primary` from the target's template, which must still be the revision decided on. */
-async function ensurePrimary(kube: Kube, caches: Caches, rollout: Rollout, action: { revision: string; replicas: number }): Promise<void> {
+async function ensurePrimary(kube: Kube, caches: Caches, rollout: Rollout, action: { revision: string; replicas: number }): Promise<Written[]> {
   const ns = rollout.metadata.namespace;
   const target = caches.deployment(ns, rollout.spec.targetRef.name);
   if (target === undefined || targetRevision(target, caches) !== action.revision) throw new Error(`the target no longer has revision ${action.revision}; planning again`);
@@ -64,6 +64,7 @@ async function ensurePrimary(kube: Kube, caches: Caches, rollout: Rollout, actio
   const existing = caches.deployment(ns, primaryName(rollout));
   if (existing === undefined) await kube.objects.create(wanted, undefined, undefined, FIELD_MANAGER);
   else await kube.objects.replace({ ...wanted, metadata: { ...wanted.metadata, resourceVersion: existing.metadata?.resourceVersion } }, undefined, undefined, FIELD_MANAGER);
+  return [written('Deployment', ns, primaryName(rollout), existing)];
 }
 
 /** Adds or removes Sluice's finalizer, guarded by the resourceVersion the decision was made on. */
@@ -73,28 +74,29 @@ async function setFinalizer(kube: Kube, rollout: Rollout, present: boolean): Pro
   await kube.custom.patchNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: rollout.metadata.namespace ?? 'default', plural: 'rollouts', name: rollout.metadata.name, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
 }
 
-export async function act(kube: Kube, caches: Caches, router: TrafficRouter, rollout: Rollout, action: Action): Promise<void> {
+/** Carries out one action; tells what it wrote (for the ledger: later passes wait for their caches to show it). */
+export async function act(kube: Kube, caches: Caches, router: TrafficRouter, rollout: Rollout, action: Action): Promise<Written[]> {
   const ns = rollout.metadata.namespace;
   const target = caches.deployment(ns, rollout.spec.targetRef.name);
   switch (action.type) {
     case 'ensurePrimary':
-      await ensurePrimary(kube, caches, rollout, action);
-      return;
+      return ensurePrimary(kube, caches, rollout, action);
     case 'ensureServices': {
       if (target === undefined) throw new Error('the target is gone; planning again');
       for (const svc of services(rollout, target)) await createIfMissing(kube, svc);
       await router.ensure(rollout);
-      return;
+      return [];
     }
     case 'setWeight':
-      await router.setWeight(rollout, action.canaryWeight);
-      return;
-    case 'scaleCanary':
-      await kube.apps.patchNamespacedDeploymentScale({ name: rollout.spec.targetRef.name, namespace: ns ?? 'default', body: { spec: { replicas: action.replicas } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
-      return;
+      return router.setWeight(rollout, action.canaryWeight);
+    case 'scaleCanary': {
+      const name = rollout.spec.targetRef.name;
+      await kube.apps.patchNamespacedDeploymentScale({ name, namespace: ns ?? 'default', body: { spec: { replicas: action.replicas } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+      return [written('Deployment', ns, name, target)];
+    }
     case 'addFinalizer':
     case 'removeFinalizer':
       await setFinalizer(kube, rollout, action.type === 'addFinalizer');
-      return;
+      return [];
   }
 }

@@ -13,17 +13,19 @@ import { PrometheusProvider } from '../analysis/prometheus.js';
 import type { MetricProvider } from '../analysis/provider.js';
 import type { Kube } from '../kube/client.js';
 import type { PlanEvent } from '../rollout/context.js';
-import { plan } from '../rollout/plan.js';
+import { plan, type Plan } from '../rollout/plan.js';
 import type { VirtualService } from '../traffic/istio/types.js';
 import { act } from './act.js';
 import { MANAGED_BY_SELECTOR } from '../kube/ownership.js';
-import { IstioRouter, virtualServiceName } from '../traffic/istio/router.js';
+import { IstioRouter, virtualServiceName, type IstioCaches } from '../traffic/istio/router.js';
+import { freshView } from './fresh.js';
 import { hosts } from '../traffic/istio/virtual-service.js';
 import type { TrafficRouter } from '../traffic/router.js';
 import { ANALYSIS_TEMPLATES, CONFIG_MAPS, DEPLOYMENTS, DESTINATION_RULES, ResourceCache, ROLLOUTS, SECRETS, SERVICES, VIRTUAL_SERVICES, type CacheOptions, type WatchedResource } from './cache.js';
 import { Analyst } from './analysis.js';
 import type { ControllerMetrics } from './metrics.js';
 import { MemoryQueue, type WorkQueue } from '../queue/work-queue.js';
+import { MemoryLedger, type Ledger } from './ledger.js';
 import { secretCredentials, TemplateStore } from './templates.js';
 import { configDigest, referencedConfigs, type ConfigDigest, type ConfigKind } from './configs.js';
 import { primaryName } from './generated.js';
@@ -43,10 +45,15 @@ export interface ControllerOptions {
   queue?: WorkQueue;
   /** Every this often, every Rollout gets a pass anyway (a safety net for lost events). */
   resyncMs?: number;
+  /** What the last passes wrote, shared by replicas (in memory by default; on Redis with --redis-url). */
+  ledger?: Ledger;
   metrics?: ControllerMetrics;
 }
 
 const key = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
+
+/** How soon a pass is tried again when the caches have not caught up with the last write. */
+const CATCH_UP_MS = 100;
 
 /**
  * A JSON merge patch from one status to the next: a field the planner removed (metrics of an
@@ -78,6 +85,7 @@ export class Controller {
   private readonly analyst: Analyst;
   private readonly caches: Caches;
   private readonly router: TrafficRouter;
+  private readonly istio: IstioCaches;
   private readonly queue: WorkQueue;
   private resyncTimer: NodeJS.Timeout | undefined;
   /** The last failure of each key, for backoff and to record each new kind of failure once. */
@@ -87,13 +95,14 @@ export class Controller {
    * left it: the echo of its own status patch is ignored (the dependent's change will come), any
    * other change of the Rollout (a command, a spec edit) is handled at once.
    */
-  private readonly settling = new Map<string, { until: number; echo: string }>();
+  private readonly ledger: Ledger;
   private ready = false;
   private stopped = false;
 
   constructor(private readonly opts: ControllerOptions) {
     const { kube, namespace } = opts;
     this.queue = opts.queue ?? new MemoryQueue();
+    this.ledger = opts.ledger ?? new MemoryLedger();
     const onError = (r: WatchedResource) => (err: unknown): void => opts.log.warn({ resource: r.plural, err: err instanceof Error ? err.message : String(err) }, 'watch failed; restarting');
     const cache = <T extends KubernetesObject>(r: WatchedResource, onChange: (obj: T) => void, options?: CacheOptions<T>): ResourceCache<T> => new ResourceCache<T>(kube, r, namespace, onChange, { onError: onError(r), ...options });
     this.rollouts = cache<Rollout>(ROLLOUTS, (r) => this.rolloutChanged(r));
@@ -127,10 +136,11 @@ export class Controller {
       service: (ns, name) => this.generated.Service.get(ns, name),
       config: (kind, ns, name) => this.configs[kind].get(ns, name),
     };
-    this.router = new IstioRouter(kube, {
+    this.istio = {
       virtualService: (ns, name) => this.virtualServices.get(ns, name),
       destinationRule: (ns, name) => this.generated.DestinationRule.get(ns, name),
-    });
+    };
+    this.router = new IstioRouter(kube, this.istio);
   }
 
   private dependents(): ResourceCache<KubernetesObject>[] {
@@ -162,6 +172,7 @@ export class Controller {
     this.stopped = true;
     clearInterval(this.resyncTimer);
     await this.queue.close(graceMs);
+    await this.ledger.close();
     await Promise.all([this.rollouts, ...this.dependents()].map((c) => c.stop()));
   }
 
@@ -169,20 +180,48 @@ export class Controller {
     return this.queue.depth();
   }
 
+  /** A Rollout changed: a pass, unless it is only the echo of the last status write. */
   private rolloutChanged(r: Rollout): void {
     const k = key(r.metadata.namespace, r.metadata.name);
-    const s = this.settling.get(k);
-    if (s !== undefined && Date.now() < s.until && s.echo === echoOf(r)) return;
-    this.enqueue(k);
+    void this.ledger.get(k).then(
+      (led) => {
+        if (led === undefined || Date.now() >= led.until || led.echo !== echoOf(r)) this.enqueue(k);
+      },
+      () => this.enqueue(k),
+    );
   }
 
   private dependentChanged(namespace: string | undefined, concerns: (r: Rollout) => boolean): void {
-    for (const r of this.rollouts.list(namespace)) {
-      if (!concerns(r)) continue;
-      const k = key(r.metadata.namespace, r.metadata.name);
-      this.settling.delete(k);
-      this.enqueue(k);
+    for (const r of this.rollouts.list(namespace)) if (concerns(r)) this.enqueue(key(r.metadata.namespace, r.metadata.name));
+  }
+
+  /** The resourceVersion the caches hold for `Kind/namespace/name`. */
+  private cachedVersion(object: string): string | undefined {
+    const [kind, ns, name] = object.split('/', 3) as [string, string, string];
+    const namespace = ns === '' ? undefined : ns;
+    switch (kind) {
+      case 'Deployment':
+        return this.deployments.get(namespace, name)?.metadata?.resourceVersion;
+      case 'VirtualService':
+        return this.virtualServices.get(namespace, name)?.metadata.resourceVersion;
+      default:
+        return undefined;
     }
+  }
+
+  /**
+   * Whether this replica's caches show the last write to the rollout (by any replica): its
+   * status sequence and, for a while after, the objects its actions wrote.
+   */
+  private async caughtUp(k: string, rollout: Rollout): Promise<boolean> {
+    const led = await this.ledger.get(k);
+    // Past the settle window the pass goes ahead anyway (a write that failed never shows up).
+    if (led === undefined || Date.now() >= led.until) return true;
+    const seen = ([object, before]: [string, string]): boolean => {
+      const now = this.cachedVersion(object);
+      return before === '' ? now !== undefined : now !== before;
+    };
+    return (rollout.status?.sequence ?? 0) >= led.sequence && Object.entries(led.expect).every(seen);
   }
 
   enqueue(k: string, delayMs = 0): void {
@@ -221,28 +260,68 @@ export class Controller {
     const [ns, name] = k.split('/', 2) as [string, string];
     const rollout = this.rollouts.get(ns === '' ? undefined : ns, name);
     if (rollout === undefined) return;
-    const analysis = resolveAnalysis(rollout, this.templateStore);
-    const taken = await this.analyst.take(rollout, analysis.metrics, new Date());
-    const observations = observe(rollout, this.caches, this.router, { ...analysis, taken }, this.templateStore);
-    const decided = plan(rollout, observations, new Date());
     const log = this.opts.log.child({ rollout: k });
-    log.debug({ phase: rollout.status?.phase, target: observations.target?.revision, stable: rollout.status?.stableRevision, measured: taken.length }, 'reconcile');
+    const decision = (await this.caughtUp(k, rollout)) ? await this.decide(rollout) : undefined;
+    if (decision === undefined) {
+      log.debug('the caches are behind the last write; planning again shortly');
+      this.enqueue(k, CATCH_UP_MS);
+      return;
+    }
+    const { decided, caches, router } = decision;
+    const expect: Record<string, string> = {};
     for (const action of decided.actions) {
       log.info({ action }, 'acting');
-      await act(this.opts.kube, this.caches, this.router, rollout, action);
-    }
-    if (decided.actions.length > 0) {
-      const settleMs = this.opts.settleMs ?? 5000;
-      this.settling.set(k, { until: Date.now() + settleMs, echo: echoOf({ ...rollout, status: decided.status }) });
-      this.enqueue(k, settleMs);
+      for (const w of await act(this.opts.kube, caches, router, rollout, action)) expect[w.object] ??= w.before ?? '';
     }
     for (const e of decided.events) await this.recordEvent(rollout, e).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'event not recorded'));
     if (decided.actions.some((a) => a.type === 'removeFinalizer')) return; // the Rollout is gone now
-    if (JSON.stringify(decided.status) !== JSON.stringify(rollout.status)) {
-      await this.opts.kube.custom.patchNamespacedCustomObjectStatus({ group: 'sluice.dev', version: 'v1alpha1', namespace: ns, plural: 'rollouts', name, body: { status: statusPatch(rollout.status, decided.status) } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
-      log.info({ phase: decided.status.phase, reason: decided.status.reason, weight: decided.status.canaryWeight, step: decided.status.currentStepIndex }, 'status');
-    }
+    await this.writeStatus(k, rollout, decided, expect);
     if (decided.requeueAfterMs !== undefined) this.enqueue(k, Math.max(50, decided.requeueAfterMs));
+  }
+
+  /**
+   * Plans on the caches; a plan that acts is confirmed on a fresh view (a cache behind someone
+   * else's write would repeat or undo a step). Undefined when the cached Rollout is behind.
+   */
+  private async decide(rollout: Rollout): Promise<{ decided: Plan; caches: Caches; router: TrafficRouter } | undefined> {
+    const analysis = resolveAnalysis(rollout, this.templateStore);
+    const taken = await this.analyst.take(rollout, analysis.metrics, new Date());
+    const findings = { ...analysis, taken };
+    const decided = plan(rollout, observe(rollout, this.caches, this.router, findings, this.templateStore), new Date());
+    if (decided.actions.length === 0) return { decided, caches: this.caches, router: this.router };
+    const fresh = await freshView(this.opts.kube, rollout, this.caches, this.istio);
+    if (fresh.rollout === undefined || echoOf(fresh.rollout) !== echoOf(rollout)) return undefined;
+    return { decided: plan(rollout, observe(rollout, fresh.caches, fresh.router, findings, this.templateStore), new Date()), caches: fresh.caches, router: fresh.router };
+  }
+
+  /** One status patch when the status changed, the ledger entry written first. */
+  private async writeStatus(k: string, rollout: Rollout, decided: Plan, expect: Record<string, string>): Promise<void> {
+    const changed = JSON.stringify(decided.status) !== JSON.stringify(rollout.status);
+    const status = changed ? { ...decided.status, sequence: (rollout.status?.sequence ?? 0) + 1 } : decided.status;
+    // Recorded before the status write: a pass elsewhere must not act on the view before it.
+    if (changed || decided.actions.length > 0) await this.record(k, { ...rollout, status }, expect, decided.actions.length > 0);
+    if (!changed) return;
+    const namespace = rollout.metadata.namespace ?? 'default';
+    await this.opts.kube.custom.patchNamespacedCustomObjectStatus({ group: 'sluice.dev', version: 'v1alpha1', namespace, plural: 'rollouts', name: rollout.metadata.name, body: { status: statusPatch(rollout.status, status) } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    this.opts.log.info({ rollout: k, phase: status.phase, reason: status.reason, weight: status.canaryWeight, step: status.currentStepIndex }, 'status');
+  }
+
+  /**
+   * Writes the ledger entry of a pass. Objects written by earlier passes stay expected until
+   * their window ends: a pass that only writes status must not make others forget them.
+   */
+  private async record(k: string, written: Rollout, expect: Record<string, string>, acted: boolean): Promise<void> {
+    const settleMs = this.opts.settleMs ?? 5000;
+    const now = Date.now();
+    const previous = await this.ledger.get(k);
+    const open = previous !== undefined && now < previous.until;
+    await this.ledger.set(k, {
+      sequence: written.status?.sequence ?? 0,
+      echo: echoOf(written),
+      until: acted || !open ? now + settleMs : previous.until,
+      expect: { ...(open ? previous.expect : {}), ...expect },
+    });
+    if (acted) this.enqueue(k, settleMs);
   }
 
   private async recordEvent(rollout: Rollout, e: PlanEvent): Promise<void> {

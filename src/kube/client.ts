@@ -81,3 +81,17 @@ export async function createIfMissing(kube: Pick<Kube, 'objects'>, obj: Kubernet
     if (statusOf(e) !== 409) throw e;
   }
 }
+
+/**
+ * An object a write changed, as `Kind/namespace/name`, with the resourceVersion the cache held
+ * for it before (undefined when the write created it). A cache has seen the write once it holds
+ * another version (resourceVersions are opaque: only equality is meaningful).
+ */
+export interface Written {
+  object: string;
+  before: string | undefined;
+}
+
+export function written(kind: string, namespace: string | undefined, name: string, before: KubernetesObject | undefined): Written {
+  return { object: `${kind}/${namespace ?? ''}/${name}`, before: before?.metadata?.resourceVersion };
+}

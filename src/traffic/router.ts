@@ -1,11 +1,12 @@
 /** The seam between a rollout and whatever splits its traffic (Istio today). */
 import type { Rollout } from '../api/schema/rollout.js';
+import type { Written } from '../kube/client.js';
 
 export interface TrafficRouter {
   /** Creates the routing objects that are missing (a new VirtualService routes 100% to the primary). */
   ensure(rollout: Rollout): Promise<void>;
-  /** Routes `canaryWeight`% to the canary and the rest to the primary. */
-  setWeight(rollout: Rollout, canaryWeight: number): Promise<void>;
+  /** Routes `canaryWeight`% to the canary and the rest to the primary; tells what it wrote. */
+  setWeight(rollout: Rollout, canaryWeight: number): Promise<Written[]>;
   /** The canary weight in effect, from the cache; undefined when no routing to the canary exists. */
   weight(rollout: Rollout): number | undefined;
   /** The routing objects Sluice generates for this rollout that do not exist, as `Kind/name`. */

@@ -17,7 +17,7 @@ const queue = (s: Sandbox): BullQueue => new BullQueue({ url: s.redis!, name: 'r
 const kubectl = async (...args: string[]): Promise<string> => (await exec('kubectl', args, { env: { ...process.env, KUBECONFIG: sb.kubeconfig }, timeout: 30_000 })).stdout;
 const type = (group: string, resource: string): any => sb.server.api.registry.all().find((t) => t.group === group && t.resource === resource)!;
 const status = (): any => sb.server.api.store.get(type('sluice.dev', 'rollouts').storageKey, 'demo', 'podinfo')?.status ?? {};
-const canaryWeight = (): number => sb.server.api.store.get(type('networking.istio.io', 'virtualservices').storageKey, 'demo', 'podinfo')?.spec.http[0].route[1].weight;
+const canaryWeight = (): number => (sb.server.api.store.get(type('networking.istio.io', 'virtualservices').storageKey, 'demo', 'podinfo') as any)?.spec.http[0].route[1].weight;
 
 beforeAll(async () => {
   harness = await startControllerSandbox((s) => {

@@ -49,6 +49,7 @@ export const Command = Obj(
 export const RolloutStatus = Obj(
   {
     observedGeneration: Optional(Int({ description: 'The .metadata.generation this status was computed for.', minimum: 0 })),
+    sequence: Optional(Int({ description: 'Counts the status writes of the controller; replicas use it to tell that their view of the Rollout is behind.', minimum: 0 })),
     phase: Optional(Enum(ROLLOUT_PHASE_NAMES, { description: 'Where the Rollout is in its lifecycle (see docs/api.md).' })),
     reason: Optional(Str({ description: 'Machine-readable reason for the phase (see docs/reasons.md).', maxLength: 128 })),
     message: Optional(Str({ description: 'One human sentence about now.', maxLength: 4096 })),

@@ -12,9 +12,14 @@ export interface FaultConfig {
   throttleRate: number;
   /** Cut every watch stream after this many ms (0 = never). */
   dropWatchesAfterMs: number;
+  /**
+   * Each watch stream delivers its events late by its own delay, drawn once between 0 and this
+   * many ms (order kept): clients see a change at different times, as under a loaded API server.
+   */
+  watchDelayMs: number;
 }
 
-export const NO_FAULTS: FaultConfig = { latencyMs: 0, conflictRate: 0, errorRate: 0, throttleRate: 0, dropWatchesAfterMs: 0 };
+export const NO_FAULTS: FaultConfig = { latencyMs: 0, conflictRate: 0, errorRate: 0, throttleRate: 0, dropWatchesAfterMs: 0, watchDelayMs: 0 };
 
 export class Faults {
   config: FaultConfig = { ...NO_FAULTS };
@@ -38,6 +43,11 @@ export class Faults {
   }
 
   constructor(private readonly random: () => number = Math.random) {}
+
+  /** The delay of a new watch stream's events. */
+  watchDelay(): number {
+    return Math.floor(this.random() * this.config.watchDelayMs);
+  }
 
   set(partial: Partial<FaultConfig>): FaultConfig {
     for (const [key, value] of Object.entries(partial)) {

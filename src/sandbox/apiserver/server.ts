@@ -283,6 +283,7 @@ export class ApiServerHandler {
     serveWatch(this.api, request, ctx.res, {
       bookmarkIntervalMs: this.opts.bookmarkIntervalMs ?? 10_000,
       ...(drop > 0 ? { dropAfterMs: drop } : {}),
+      delayMs: this.faults.watchDelay(),
       register: (cut) => this.faults.watchOpened(cut),
       onClose: () => this.record(ctx),
     });

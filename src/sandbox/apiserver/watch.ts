@@ -27,6 +27,8 @@ export interface WatchOptions {
   bookmarkIntervalMs: number;
   /** Set by fault injection: the stream is cut after this many ms. */
   dropAfterMs?: number;
+  /** Set by fault injection: every event of this stream is delivered this many ms late. */
+  delayMs?: number;
   /** Registers the stream with fault injection so that it can be cut at will; returns the unregister. */
   register?: (cut: (abrupt: boolean) => void) => () => void;
   onClose: () => void;
@@ -36,9 +38,14 @@ export function serveWatch(api: Api, req: WatchRequest, res: ServerResponse, opt
   const t = req.type;
   const match = api.matcher(t, req);
   const inScope = (o: KubeObject): boolean => (req.namespace === undefined || o.metadata.namespace === req.namespace) && match(o);
+  const send = (line: string): void => {
+    if (!res.writableEnded && !res.destroyed) res.write(line);
+  };
   const write = (type: string, object: unknown): void => {
     if (res.writableEnded || res.destroyed) return;
-    res.write(`{"type":"${type}","object":${serialized(object)}}\n`);
+    const line = `{"type":"${type}","object":${serialized(object)}}\n`;
+    if (opts.delayMs === undefined || opts.delayMs <= 0) send(line);
+    else setTimeout(() => send(line), opts.delayMs); // same delay for every event: order kept
   };
   const startRv = req.resourceVersion === undefined || req.resourceVersion === '' || req.resourceVersion === '0' ? undefined : Number(req.resourceVersion);
   if (startRv !== undefined && !Number.isInteger(startRv)) throw errors.badRequest(`invalid resource version: ${req.resourceVersion ?? ''}`);

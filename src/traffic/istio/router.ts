@@ -5,7 +5,7 @@
  */
 import { PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
 import type { Rollout } from '../../api/schema/rollout.js';
-import { createIfMissing, type Kube } from '../../kube/client.js';
+import { createIfMissing, written, type Kube, type Written } from '../../kube/client.js';
 import type { TrafficRouter } from '../router.js';
 import type { VirtualService } from './types.js';
 import { canaryWeight, destinationRules, hosts, virtualService, weightPatch } from './virtual-service.js';
@@ -32,16 +32,17 @@ export class IstioRouter implements TrafficRouter {
   }
 
   /** Edits only the weights (JSON patch with tests on the hosts), creating the generated VirtualService if missing. */
-  async setWeight(rollout: Rollout, weight: number): Promise<void> {
+  async setWeight(rollout: Rollout, weight: number): Promise<Written[]> {
     const name = virtualServiceName(rollout);
     const vs = this.caches.virtualService(name.namespace, name.name);
     if (vs === undefined) {
       if (rollout.spec.virtualServiceRef !== undefined) throw new Error(`the VirtualService ${name.name} named in spec.virtualServiceRef does not exist in namespace ${name.namespace ?? 'default'}`);
       await createIfMissing(this.kube, virtualService(rollout, weight));
-      return;
+      return [written('VirtualService', name.namespace, name.name, undefined)];
     }
     const body = weightPatch(rollout, vs, weight);
     await this.kube.custom.patchNamespacedCustomObject({ group: 'networking.istio.io', version: 'v1', namespace: name.namespace ?? 'default', plural: 'virtualservices', name: name.name, body }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+    return [written('VirtualService', name.namespace, name.name, vs)];
   }
 
   weight(rollout: Rollout): number | undefined {
