@@ -1,0 +1,133 @@
+/**
+ * The notification outbox (GitHub, Slack): messages are kept in Redis in order per stream (one
+ * rollout run), delivered by one drain at a time per stream (a BullMQ job deduplicated with
+ * keepLastIfActive), retried with exponential backoff while keeping their order, and moved to a
+ * dead-letter list after `maxAttempts`. A message id is an idempotency key: sending it again is
+ * a no-op, and a delivered id is never delivered again (even if a drain is retried).
+ */
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { redisConnection } from './bull-queue.js';
+
+export interface OutboxMessage {
+  /** Idempotency key. */
+  id: string;
+  /** Messages of one stream (a rollout run) are delivered in the order they were sent. */
+  stream: string;
+  /** Where it goes, e.g. github or slack (the deliverer decides what it means). */
+  channel: string;
+  payload: unknown;
+}
+
+export interface DeadLetter extends OutboxMessage {
+  error: string;
+  attempts: number;
+  at: string;
+}
+
+/** Delivers one message; throws to have it retried. */
+export type Deliver = (m: OutboxMessage) => Promise<void>;
+
+export interface OutboxOptions {
+  url: string;
+  log: Logger;
+  name?: string;
+  maxAttempts?: number;
+  backoffMs?: number;
+}
+
+/** Pushes the message unless its id was seen (kept a week). */
+const ENQUEUE = `
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then
+  redis.call('RPUSH', KEYS[2], ARGV[1])
+  return 1
+end
+return 0`;
+
+/** Pops the head only if it is still this message; optionally moves it to the dead letters. */
+const POP_HEAD = `
+if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then
+  redis.call('LPOP', KEYS[1])
+  if ARGV[2] ~= '' then redis.call('RPUSH', KEYS[2], ARGV[2]) end
+  return 1
+end
+return 0`;
+
+const WEEK_S = 7 * 24 * 3600;
+
+export class Outbox {
+  private readonly redis: Redis;
+  private readonly queue: Queue<{ stream: string }>;
+  private worker: Worker<{ stream: string }> | undefined;
+  private workerConnection: Redis | undefined;
+  private readonly prefix: string;
+
+  constructor(private readonly opts: OutboxOptions) {
+    this.redis = redisConnection(opts.url, opts.log);
+    const name = opts.name ?? 'sluice-outbox';
+    this.prefix = `sluice:${name}:`;
+    this.queue = new Queue(name, { connection: this.redis });
+    this.queue.on('error', (err) => opts.log.warn({ err: err.message }, 'outbox queue'));
+  }
+
+  private key(kind: string, id = ''): string {
+    return `${this.prefix}${kind}${id === '' ? '' : `:${id}`}`;
+  }
+
+  /** Queues a message; false when its id was queued before. */
+  async send(m: OutboxMessage): Promise<boolean> {
+    const added = (await this.redis.eval(ENQUEUE, 2, this.key('seen', m.id), this.key('stream', m.stream), JSON.stringify(m), String(WEEK_S))) === 1;
+    if (added) await this.drainLater(m.stream);
+    return added;
+  }
+
+  private async drainLater(stream: string): Promise<void> {
+    const attempts = this.opts.maxAttempts ?? 8;
+    await this.queue.add('drain', { stream }, { deduplication: { id: stream, keepLastIfActive: true }, attempts, backoff: { type: 'exponential', delay: this.opts.backoffMs ?? 1000 }, removeOnComplete: true, removeOnFail: true });
+  }
+
+  start(deliver: Deliver): Promise<void> {
+    this.workerConnection = redisConnection(this.opts.url, this.opts.log);
+    this.worker = new Worker(this.queue.name, (job: Job<{ stream: string }>) => this.drain(job, deliver), { connection: this.workerConnection, concurrency: 10, lockDuration: 30_000 });
+    this.worker.on('error', (err) => this.opts.log.warn({ err: err.message }, 'outbox worker'));
+    return this.worker.waitUntilReady().then(() => undefined);
+  }
+
+  /** Delivers the stream's messages in order; a failure retries the drain later (same order). */
+  private async drain(job: Job<{ stream: string }>, deliver: Deliver): Promise<void> {
+    const list = this.key('stream', job.data.stream);
+    for (;;) {
+      const raw = await this.redis.lindex(list, 0);
+      if (raw === null) return;
+      const m = JSON.parse(raw) as OutboxMessage;
+      if ((await this.redis.exists(this.key('sent', m.id))) === 0) {
+        try {
+          await deliver(m);
+        } catch (e) {
+          const message = e instanceof Error ? e.message : String(e);
+          const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          this.opts.log.warn({ id: m.id, stream: m.stream, attempt: job.attemptsMade + 1, err: message }, last ? 'outbox message dead-lettered' : 'outbox delivery failed; retrying');
+          if (!last) throw e;
+          const dead: DeadLetter = { ...m, error: message, attempts: job.attemptsMade + 1, at: new Date().toISOString() };
+          await this.redis.eval(POP_HEAD, 2, list, this.key('dead'), raw, JSON.stringify(dead));
+          continue;
+        }
+        await this.redis.set(this.key('sent', m.id), '1', 'EX', WEEK_S);
+      }
+      await this.redis.eval(POP_HEAD, 2, list, this.key('dead'), raw, '');
+    }
+  }
+
+  /** Messages that could not be delivered, oldest first. */
+  async deadLetters(): Promise<DeadLetter[]> {
+    return (await this.redis.lrange(this.key('dead'), 0, -1)).map((raw) => JSON.parse(raw) as DeadLetter);
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+    await this.queue.close();
+    this.redis.disconnect();
+    this.workerConnection?.disconnect();
+  }
+}

@@ -1,0 +1,92 @@
+/** The outbox against a real Redis server of its own, with persistence so that it can restart. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Outbox, type OutboxMessage } from '../../src/queue/outbox.js';
+import { freePort, redisPing, startChild, waitFor, which, type Child } from '../../src/sandbox/processes/child.js';
+import { REDIS_MISSING } from '../../src/sandbox/processes/redis.js';
+import { eventually } from '../sandbox/helpers.js';
+
+const log = pino({ level: 'silent' });
+let port: number;
+let redis: Child;
+const dir = mkdtempSync(join(tmpdir(), 'sluice-outbox-'));
+const startRedis = async (): Promise<void> => {
+  const binary = which('redis-server');
+  if (binary === undefined) throw new Error(REDIS_MISSING);
+  redis = startChild(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]);
+  await waitFor('redis-server', () => redisPing('127.0.0.1', port), 15_000, redis);
+};
+let n = 0;
+const outbox = (extra: { maxAttempts?: number; backoffMs?: number } = {}): Outbox => new Outbox({ url: `redis://127.0.0.1:${port}`, log, name: `outbox${++n}`, backoffMs: 50, ...extra });
+const msg = (id: string, stream = 'demo/podinfo/run-1'): OutboxMessage => ({ id, stream, channel: 'slack', payload: { text: id } });
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  port = await freePort();
+  await startRedis();
+});
+afterAll(async () => redis.stop());
+
+describe('the outbox', () => {
+  it('delivers a stream in order, once per id', async () => {
+    const o = outbox();
+    const got: string[] = [];
+    await o.start((m) => {
+      got.push(m.id);
+      return sleep(5);
+    });
+    expect(await o.send(msg('a'))).toBe(true);
+    expect(await o.send(msg('b'))).toBe(true);
+    expect(await o.send(msg('a'))).toBe(false);
+    expect(await o.send(msg('c'))).toBe(true);
+    await eventually('all delivered', () => got.length === 3, 5000);
+    await sleep(200);
+    expect(got).toEqual(['a', 'b', 'c']);
+    await o.close();
+  });
+
+  it('retries with backoff without reordering, and dead-letters what keeps failing', async () => {
+    const o = outbox({ maxAttempts: 3 });
+    const got: string[] = [];
+    const tries = new Map<string, number>();
+    await o.start((m) => {
+      tries.set(m.id, (tries.get(m.id) ?? 0) + 1);
+      if (m.id === 'flaky' && (tries.get(m.id) ?? 0) < 3) return Promise.reject(new Error('503 from Slack'));
+      if (m.id === 'broken') return Promise.reject(new Error('channel_not_found'));
+      got.push(m.id);
+      return Promise.resolve();
+    });
+    for (const id of ['flaky', 'after-flaky']) await o.send(msg(id));
+    await o.send(msg('broken', 'demo/other/run-1'));
+    await o.send(msg('after-broken', 'demo/other/run-1'));
+    await eventually('delivered', () => got.length === 3, 10_000);
+    expect(got.filter((id) => id !== 'after-broken')).toEqual(['flaky', 'after-flaky']);
+    expect(got).toContain('after-broken');
+    expect(tries.get('flaky')).toBe(3);
+    const dead = await o.deadLetters();
+    expect(dead).toMatchObject([{ id: 'broken', error: 'channel_not_found', attempts: 3 }]);
+    await o.close();
+  });
+
+  it('loses nothing and sends nothing twice across a Redis restart', async () => {
+    const o = outbox();
+    const got: string[] = [];
+    await o.start(async (m) => {
+      await sleep(20);
+      got.push(m.id);
+    });
+    const ids = Array.from({ length: 40 }, (_, i) => `m${String(i).padStart(2, '0')}`);
+    for (const id of ids.slice(0, 20)) await o.send(msg(id));
+    await redis.stop();
+    await startRedis();
+    for (const id of ids.slice(20)) await o.send(msg(id));
+    for (const id of ids.slice(0, 5)) await o.send(msg(id)); // replays of early ones
+    await eventually('all delivered', () => new Set(got).size === ids.length, 30_000);
+    await sleep(500);
+    expect(got).toEqual(ids);
+    await o.close();
+  }, 60_000);
+});
