@@ -37,7 +37,7 @@ beforeAll(async () => {
   port = await freePort();
   await startRedis();
   const url = `redis://127.0.0.1:${port}`;
-  let controller: Controller | undefined;
+  const ref: { controller?: Controller } = {};
   harness = await startControllerSandbox((s) => {
     sb = s;
     const api = s.server.api;
@@ -61,8 +61,8 @@ beforeAll(async () => {
       delete r.spec.strategy.canary.analysis;
       api.create(type('sluice.dev', 'rollouts'), 'demo', r);
     }
-  }, { controller: () => ({ queue: new BullQueue({ url, log, name: 'redis-restart', onReconnect: () => controller?.resync() }), ledger: new RedisLedger(url, log) }) });
-  controller = harness.controller;
+  }, { controller: () => ({ queue: new BullQueue({ url, log, name: 'redis-restart', onReconnect: () => ref.controller?.resync() }), ledger: new RedisLedger(url, log) }) });
+  ref.controller = harness.controller;
   await eventually('all Healthy', () => rollouts().every((r) => r.status?.phase === 'Healthy'), 30_000);
 }, 90_000);
 afterAll(async () => {
