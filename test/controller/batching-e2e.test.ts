@@ -8,7 +8,7 @@ import { PrometheusProvider } from '../../src/analysis/prometheus.js';
 import type { MetricProvider } from '../../src/analysis/provider.js';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
 import { eventually } from '../sandbox/helpers.js';
-import { example, startControllerSandbox, testTemplate, type ControllerSandbox } from './harness.js';
+import { example, exampleApp, startControllerSandbox, testTemplate, type ControllerSandbox } from './harness.js';
 
 const N = 50;
 const names = Array.from({ length: N }, (_, i) => `app-${String(i).padStart(2, '0')}`);
@@ -50,23 +50,10 @@ beforeAll(async () => {
     api.create(type('', 'namespaces'), undefined, example('namespace.yaml'));
     for (const f of ['istio-error-rate.yaml', 'istio-latency-p99.yaml']) api.create(type('sluice.dev', 'analysistemplates'), 'demo', testTemplate(f));
     for (const name of names) {
-      const d = example('deployment.yaml');
-      d.metadata.name = name;
-      d.metadata.labels = { app: name };
-      d.spec.selector.matchLabels = { app: name };
-      d.spec.template.metadata.labels = { app: name };
-      api.create(type('apps', 'deployments'), 'demo', d);
-      const svc = example('service.yaml');
-      svc.metadata.name = name;
-      svc.spec.selector = { app: name };
-      api.create(type('', 'services'), 'demo', svc);
-      const r = example('rollout.yaml');
-      r.metadata.name = name;
-      r.spec.targetRef.name = name;
-      r.spec.service = { name, port: 9898 };
-      r.spec.strategy.canary.steps = [{ setWeight: 20 }, { analysis: { templates: [{ name: 'istio-error-rate' }] } }, { setWeight: 50 }];
-      r.spec.strategy.canary.analysis = { templates: [{ name: 'istio-error-rate' }, { name: 'istio-latency-p99' }] };
-      api.create(type('sluice.dev', 'rollouts'), 'demo', r);
+      exampleApp(api, name, (r) => {
+        r.spec.strategy.canary.steps = [{ setWeight: 20 }, { analysis: { templates: [{ name: 'istio-error-rate' }] } }, { setWeight: 50 }];
+        r.spec.strategy.canary.analysis = { templates: [{ name: 'istio-error-rate' }, { name: 'istio-latency-p99' }] };
+      });
     }
   }, { sandbox: { prometheus: true, rps: 0 }, controller: (s) => ({ prometheusUrl: s.prometheus, provider }) });
   await eventually('all Healthy', () => rollouts().every((r) => r.status?.phase === 'Healthy'), 60_000);

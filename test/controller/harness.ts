@@ -77,3 +77,27 @@ export function analysedRollout(): any {
   r.spec.progressDeadlineSeconds = 120;
   return r;
 }
+
+/**
+ * The podinfo example as `name` (Deployment, Service and Rollout in namespace demo), for tests
+ * that run many rollouts; `shape` adjusts the Rollout.
+ */
+export function exampleApp(api: Sandbox['server']['api'], name: string, shape: (rollout: any) => void): void {
+  const kind = (group: string, resource: string): any => api.registry.all().find((t) => t.group === group && t.resource === resource)!;
+  const d = example('deployment.yaml');
+  d.metadata.name = name;
+  d.metadata.labels = { app: name };
+  d.spec.selector.matchLabels = { app: name };
+  d.spec.template.metadata.labels = { app: name };
+  api.create(kind('apps', 'deployments'), 'demo', d);
+  const svc = example('service.yaml');
+  svc.metadata.name = name;
+  svc.spec.selector = { app: name };
+  api.create(kind('', 'services'), 'demo', svc);
+  const r = example('rollout.yaml');
+  r.metadata.name = name;
+  r.spec.targetRef.name = name;
+  r.spec.service = { name, port: 9898 };
+  shape(r);
+  api.create(kind('sluice.dev', 'rollouts'), 'demo', r);
+}

@@ -3,63 +3,37 @@
  * crash, says it is not ready meanwhile, and every run completes once Redis is back (the state
  * of record is the Rollout status; a resync asks for a pass of every rollout).
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Controller } from '../../src/controller/controller.js';
 import { BullQueue } from '../../src/queue/bull-queue.js';
 import { RedisLedger } from '../../src/queue/redis-ledger.js';
-import { freePort, redisPing, startChild, waitFor, which, type Child } from '../../src/sandbox/processes/child.js';
-import { REDIS_MISSING } from '../../src/sandbox/processes/redis.js';
+import { testRedis, type TestRedis } from '../support/redis.js';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
 import { eventually } from '../sandbox/helpers.js';
-import { example, startControllerSandbox, type ControllerSandbox } from './harness.js';
+import { example, exampleApp, startControllerSandbox, type ControllerSandbox } from './harness.js';
 
 const names = ['web-a', 'web-b', 'web-c', 'web-d', 'web-e'];
 const log = pino({ level: 'silent' });
 let sb: Sandbox;
 let harness: ControllerSandbox;
-let port: number;
-let redis: Child;
-const dir = mkdtempSync(join(tmpdir(), 'sluice-redis-'));
-const startRedis = async (): Promise<void> => {
-  const binary = which('redis-server');
-  if (binary === undefined) throw new Error(REDIS_MISSING);
-  redis = startChild(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]);
-  await waitFor('redis-server', () => redisPing('127.0.0.1', port), 15_000, redis);
-};
+let redis: TestRedis;
 const type = (group: string, resource: string): any => sb.server.api.registry.all().find((t) => t.group === group && t.resource === resource)!;
 const rollouts = (): any[] => names.map((n) => sb.server.api.store.get(type('sluice.dev', 'rollouts').storageKey, 'demo', n));
 
 beforeAll(async () => {
-  port = await freePort();
-  await startRedis();
-  const url = `redis://127.0.0.1:${port}`;
+  redis = await testRedis();
+  const url = redis.url;
   const ref: { controller?: Controller } = {};
   harness = await startControllerSandbox((s) => {
     sb = s;
     const api = s.server.api;
     api.create(type('', 'namespaces'), undefined, example('namespace.yaml'));
     for (const name of names) {
-      const d = example('deployment.yaml');
-      d.metadata.name = name;
-      d.metadata.labels = { app: name };
-      d.spec.selector.matchLabels = { app: name };
-      d.spec.template.metadata.labels = { app: name };
-      api.create(type('apps', 'deployments'), 'demo', d);
-      const svc = example('service.yaml');
-      svc.metadata.name = name;
-      svc.spec.selector = { app: name };
-      api.create(type('', 'services'), 'demo', svc);
-      const r = example('rollout.yaml');
-      r.metadata.name = name;
-      r.spec.targetRef.name = name;
-      r.spec.service = { name, port: 9898 };
-      r.spec.strategy.canary.steps = [{ setWeight: 20 }, { pause: { duration: '4s' } }, { setWeight: 50 }, { pause: { duration: '4s' } }];
-      delete r.spec.strategy.canary.analysis;
-      api.create(type('sluice.dev', 'rollouts'), 'demo', r);
+      exampleApp(api, name, (r) => {
+        r.spec.strategy.canary.steps = [{ setWeight: 20 }, { pause: { duration: '4s' } }, { setWeight: 50 }, { pause: { duration: '4s' } }];
+        delete r.spec.strategy.canary.analysis;
+      });
     }
   }, { controller: () => ({ queue: new BullQueue({ url, log, name: 'redis-restart', onReconnect: () => ref.controller?.resync() }), ledger: new RedisLedger(url, log) }) });
   ref.controller = harness.controller;
@@ -78,7 +52,7 @@ describe('Redis restarted mid-run', () => {
     await redis.stop();
     await eventually('not ready while Redis is away', () => !harness.controller.isReady, 10_000);
     await new Promise((r) => setTimeout(r, 3000));
-    await startRedis();
+    await redis.start();
     await eventually('ready again', () => harness.controller.isReady, 20_000);
     await eventually('all promoted', () => rollouts().every((r) => r.status?.reason === 'Promoted'), 60_000);
     expect(rollouts().map((r) => r.status.canaryWeight)).toEqual(names.map(() => 0));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
 import { eventually, root } from '../sandbox/helpers.js';
-import { example } from './harness.js';
+import { example, exampleApp } from './harness.js';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
 
@@ -32,23 +32,10 @@ beforeAll(async () => {
   for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml']) api.create(type('apiextensions.k8s.io', 'customresourcedefinitions'), undefined, parse(readFileSync(join(root, 'crds', f), 'utf8')));
   api.create(type('', 'namespaces'), undefined, example('namespace.yaml'));
   for (const name of names) {
-    const d = example('deployment.yaml');
-    d.metadata.name = name;
-    d.metadata.labels = { app: name };
-    d.spec.selector.matchLabels = { app: name };
-    d.spec.template.metadata.labels = { app: name };
-    api.create(type('apps', 'deployments'), 'demo', d);
-    const svc = example('service.yaml');
-    svc.metadata.name = name;
-    svc.spec.selector = { app: name };
-    api.create(type('', 'services'), 'demo', svc);
-    const r = example('rollout.yaml');
-    r.metadata.name = name;
-    r.spec.targetRef.name = name;
-    r.spec.service = { name, port: 9898 };
-    r.spec.strategy.canary.steps = [{ setWeight: 20 }, { pause: { duration: '8s' } }, { setWeight: 50 }, { pause: { duration: '8s' } }];
-    delete r.spec.strategy.canary.analysis;
-    api.create(type('sluice.dev', 'rollouts'), 'demo', r);
+    exampleApp(api, name, (r) => {
+      r.spec.strategy.canary.steps = [{ setWeight: 20 }, { pause: { duration: '8s' } }, { setWeight: 50 }, { pause: { duration: '8s' } }];
+      delete r.spec.strategy.canary.analysis;
+    });
   }
   // Every informer of every replica sees changes late by its own delay: views differ, as on a busy cluster.
   sb.server.faults.set({ watchDelayMs: 400 });

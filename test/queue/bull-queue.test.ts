@@ -1,31 +1,18 @@
 /** The BullMQ work queue against a real Redis server of its own (restartable). */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BullQueue } from '../../src/queue/bull-queue.js';
-import { freePort, redisPing, startChild, waitFor, which, type Child } from '../../src/sandbox/processes/child.js';
-import { REDIS_MISSING } from '../../src/sandbox/processes/redis.js';
+import { testRedis, type TestRedis } from '../support/redis.js';
 import { eventually } from '../sandbox/helpers.js';
 
 const log = pino({ level: 'silent' });
-let port: number;
-let redis: Child;
-const dir = mkdtempSync(join(tmpdir(), 'sluice-queue-'));
-const startRedis = async (): Promise<void> => {
-  const binary = which('redis-server');
-  if (binary === undefined) throw new Error(REDIS_MISSING);
-  redis = startChild(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]);
-  await waitFor('redis-server', () => redisPing('127.0.0.1', port), 15_000, redis);
-};
+let redis: TestRedis;
 let n = 0;
-const queue = (extra: Partial<ConstructorParameters<typeof BullQueue>[0]> = {}): BullQueue => new BullQueue({ url: `redis://127.0.0.1:${port}`, name: `q${n}`, log, concurrency: 5, ...extra });
+const queue = (extra: Partial<ConstructorParameters<typeof BullQueue>[0]> = {}): BullQueue => new BullQueue({ url: redis.url, name: `q${n}`, log, concurrency: 5, ...extra });
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-  port = await freePort();
-  await startRedis();
+  redis = await testRedis(false);
 });
 afterAll(async () => redis.stop());
 
@@ -111,7 +98,7 @@ describe('the BullMQ work queue', () => {
     await redis.stop();
     await eventually('not ready', () => !q.ready, 10_000);
     q.enqueue('demo/during-outage');
-    await startRedis();
+    await redis.start();
     await eventually('ready again', () => q.ready, 20_000);
     await eventually('the pass asked for during the outage', () => passes.includes('demo/during-outage'), 10_000);
     expect(reconnects).toBeGreaterThan(0);

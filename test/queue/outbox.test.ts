@@ -1,32 +1,19 @@
 /** The outbox against a real Redis server of its own, with persistence so that it can restart. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Outbox, type OutboxMessage } from '../../src/queue/outbox.js';
-import { freePort, redisPing, startChild, waitFor, which, type Child } from '../../src/sandbox/processes/child.js';
-import { REDIS_MISSING } from '../../src/sandbox/processes/redis.js';
+import { testRedis, type TestRedis } from '../support/redis.js';
 import { eventually } from '../sandbox/helpers.js';
 
 const log = pino({ level: 'silent' });
-let port: number;
-let redis: Child;
-const dir = mkdtempSync(join(tmpdir(), 'sluice-outbox-'));
-const startRedis = async (): Promise<void> => {
-  const binary = which('redis-server');
-  if (binary === undefined) throw new Error(REDIS_MISSING);
-  redis = startChild(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]);
-  await waitFor('redis-server', () => redisPing('127.0.0.1', port), 15_000, redis);
-};
+let redis: TestRedis;
 let n = 0;
-const outbox = (extra: { maxAttempts?: number; backoffMs?: number } = {}): Outbox => new Outbox({ url: `redis://127.0.0.1:${port}`, log, name: `outbox${++n}`, backoffMs: 50, ...extra });
+const outbox = (extra: { maxAttempts?: number; backoffMs?: number } = {}): Outbox => new Outbox({ url: redis.url, log, name: `outbox${++n}`, backoffMs: 50, ...extra });
 const msg = (id: string, stream = 'demo/podinfo/run-1'): OutboxMessage => ({ id, stream, channel: 'slack', payload: { text: id } });
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-  port = await freePort();
-  await startRedis();
+  redis = await testRedis(true);
 });
 afterAll(async () => redis.stop());
 
@@ -81,7 +68,7 @@ describe('the outbox', () => {
     const ids = Array.from({ length: 40 }, (_, i) => `m${String(i).padStart(2, '0')}`);
     for (const id of ids.slice(0, 20)) await o.send(msg(id));
     await redis.stop();
-    await startRedis();
+    await redis.start();
     for (const id of ids.slice(20)) await o.send(msg(id));
     for (const id of ids.slice(0, 5)) await o.send(msg(id)); // replays of early ones
     await eventually('all delivered', () => new Set(got).size === ids.length, 30_000);
