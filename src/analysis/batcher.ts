@@ -6,10 +6,9 @@
  * canaries whose turn comes later in the tick are answered from it. Other queries are sent once
  * per distinct text and tick.
  */
-import { createHash } from 'node:crypto';
 import { groupedQuery, type Grouping } from './group.js';
 import type { QueryValue } from './judge.js';
-import type { MetricProvider, ProviderTarget, QueryAnswer } from './provider.js';
+import { targetKey, type MetricProvider, type ProviderTarget, type QueryAnswer } from './provider.js';
 import type { QuerySpec } from './resolve.js';
 
 interface Waiter {
@@ -32,10 +31,6 @@ interface Tick {
 
 /** Ticks kept: measurements are at most a few seconds late for their tick. */
 const KEEP_TICK_MS = 10 * 60_000;
-
-function targetKey(t: ProviderTarget): string {
-  return createHash('sha256').update(JSON.stringify([t.address, t.timeoutMs, t.auth ?? null])).digest('hex');
-}
 
 /** The single value of an ungrouped answer. */
 function single(answer: QueryAnswer): QueryValue {

@@ -1,7 +1,6 @@
 /** The Prometheus MetricProvider, on prometheus-query (which rejects with plain objects, mapped here). */
-import { createHash } from 'node:crypto';
 import { PrometheusDriver, ResponseType, type QueryResult } from 'prometheus-query';
-import type { MetricProvider, ProviderTarget, QueryAnswer, Series } from './provider.js';
+import { targetKey, type MetricProvider, type ProviderTarget, type QueryAnswer, type Series } from './provider.js';
 
 interface DriverError {
   errorType?: string;
@@ -39,8 +38,7 @@ export class PrometheusProvider implements MetricProvider {
   queries = 0;
 
   private driver(t: ProviderTarget): PrometheusDriver {
-    // Credentials are part of the identity of a driver, but only as a hash.
-    const key = createHash('sha256').update(JSON.stringify([t.address, t.timeoutMs, t.auth ?? null])).digest('hex');
+    const key = targetKey(t);
     let d = this.drivers.get(key);
     if (d === undefined) {
       const auth = t.auth;
