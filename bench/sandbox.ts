@@ -11,21 +11,34 @@ import { median } from './machine.js';
 
 const root = new URL('..', import.meta.url).pathname;
 
+/** Extra Node flags for the processes a benchmark spawns, e.g. BENCH_NODE_ARGS=--cpu-prof to profile them. */
+export const nodeArgs = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+
 export interface SandboxBenchResult {
   upToFirstSampleMs: { median: number; samples: number[] };
   cpu: { services: number; rpsPerService: number; seconds: number; percentOfOneCore: number; requestsSent: number };
 }
 
-interface Info {
+export interface Info {
   apiServer: string;
   prometheus: string;
   mesh: string;
+  redis: string;
+  kubeconfig: string;
 }
 
-async function up(rps: number): Promise<{ proc: ChildProcess; dir: string; info: Info; startedAt: number }> {
+export interface RunningSandbox {
+  proc: ChildProcess;
+  dir: string;
+  info: Info;
+  startedAt: number;
+}
+
+/** `sluice sandbox up` in its own process, once it has written sandbox.json. */
+export async function up(rps: number): Promise<RunningSandbox> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-sandbox-'));
   const startedAt = performance.now();
-  const proc = spawn(process.execPath, [join(root, 'bin/sluice.js'), 'sandbox', 'up', '--dir', dir, '--rps', String(rps)], { stdio: 'ignore' });
+  const proc = spawn(process.execPath, [...nodeArgs, join(root, 'bin/sluice.js'), 'sandbox', 'up', '--dir', dir, '--rps', String(rps)], { stdio: 'ignore' });
   const file = join(dir, 'sandbox.json');
   const deadline = Date.now() + 60_000;
   while (!existsSync(file)) {
@@ -35,7 +48,7 @@ async function up(rps: number): Promise<{ proc: ChildProcess; dir: string; info:
   return { proc, dir, info: JSON.parse(readFileSync(file, 'utf8')) as Info, startedAt };
 }
 
-async function down(s: { proc: ChildProcess; dir: string }): Promise<void> {
+export async function down(s: { proc: ChildProcess; dir: string }): Promise<void> {
   await new Promise<void>((resolve) => {
     s.proc.once('exit', () => resolve());
     s.proc.kill('SIGTERM');
@@ -52,12 +65,12 @@ async function firstSample(prometheus: string): Promise<void> {
   }
 }
 
-function cpuTicks(pid: number): number {
+export function cpuTicks(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (100 per second)
 }
 
-async function post(base: string, path: string, body: unknown): Promise<void> {
+export async function post(base: string, path: string, body: unknown): Promise<void> {
   const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
 }

@@ -2,7 +2,9 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { RequestOptions } from 'node:https';
+import { createHash } from 'node:crypto';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent, type RequestOptions } from 'node:https';
 import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, EventsV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject, type RequestContext } from '@kubernetes/client-node';
 
 export interface Kube {
@@ -19,6 +21,9 @@ export interface Kube {
  * API server audit logs tell the controller's requests from the CLI's.
  */
 class AgentKubeConfig extends KubeConfig {
+  /** Keep-alive agents by their TLS settings (client-node makes a new agent, so a new connection, per request). */
+  private readonly agents = new Map<string, HttpAgent>();
+
   constructor(private readonly userAgent: string) {
     super();
   }
@@ -26,6 +31,33 @@ class AgentKubeConfig extends KubeConfig {
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
     await super.applySecurityAuthentication(context);
     context.setHeaderParam('User-Agent', this.userAgent);
+    const made = context.getAgent();
+    if (made !== undefined) context.setAgent(this.pooled(made));
+  }
+
+  /**
+   * One keep-alive agent per distinct TLS setting, so requests reuse connections (and TLS
+   * sessions) like client-go does; a rotated client certificate gets a new agent. Proxy agents
+   * are left as they are.
+   */
+  private pooled(made: HttpAgent): HttpAgent {
+    const plain = made.constructor === HttpAgent || made.constructor === HttpsAgent;
+    if (!plain) return made;
+    const options = (made as HttpAgent & { options: Record<string, unknown> }).options;
+    const tls = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'].map((k) => options[k] ?? null);
+    const id = createHash('sha256').update(JSON.stringify([made.constructor.name, ...tls])).digest('hex');
+    let agent = this.agents.get(id);
+    if (agent === undefined) {
+      const Kind = made.constructor as typeof HttpAgent;
+      agent = new Kind({ ...options, keepAlive: true });
+      this.agents.set(id, agent);
+      const oldest = this.agents.keys().next().value;
+      if (this.agents.size > 4 && oldest !== undefined) {
+        this.agents.get(oldest)?.destroy();
+        this.agents.delete(oldest);
+      }
+    }
+    return agent;
   }
 
   override async applyToFetchOptions(opts: RequestOptions): ReturnType<KubeConfig['applyToFetchOptions']> {

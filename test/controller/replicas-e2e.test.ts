@@ -2,7 +2,8 @@
  * Three `sluice controller` processes sharing Redis run 30 rollouts at once, while one of them is
  * killed with SIGKILL every 10 s and started again, and every watch stream lags by its own delay
  * (up to 400 ms): every run completes, and the audit log shows each step's VirtualService write
- * exactly once.
+ * exactly once. Then a replica stopped with SIGTERM finishes its passes and exits cleanly within its
+ * grace period while the others complete the next runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
@@ -21,9 +22,11 @@ const replicas: (ChildProcess | undefined)[] = [undefined, undefined, undefined]
 const type = (group: string, resource: string): any => sb.server.api.registry.all().find((t) => t.group === group && t.resource === resource)!;
 const rollouts = (): any[] => names.map((n) => sb.server.api.store.get(type('sluice.dev', 'rollouts').storageKey, 'demo', n));
 
+const GRACE_S = 5;
+
 function startReplica(i: number): void {
   const out = openSync(join(sb.dir, `controller-${i}.log`), 'a');
-  replicas[i] = spawn(process.execPath, [join(root, 'bin/sluice.js'), 'controller', '--kubeconfig', sb.kubeconfig, '--redis-url', sb.redis!, '--listen', '127.0.0.1:0', '--concurrency', '5'], { stdio: ['ignore', out, out], env: { ...process.env, SLUICE_LOG_LEVEL: 'debug' } });
+  replicas[i] = spawn(process.execPath, [join(root, 'bin/sluice.js'), 'controller', '--kubeconfig', sb.kubeconfig, '--redis-url', sb.redis!, '--listen', '127.0.0.1:0', '--concurrency', '5', '--shutdown-grace', String(GRACE_S)], { stdio: ['ignore', out, out], env: { ...process.env, SLUICE_LOG_LEVEL: 'debug' } });
 }
 
 beforeAll(async () => {
@@ -48,11 +51,26 @@ afterAll(async () => {
   await sb.stop();
 });
 
+function release(image: string): void {
+  const deployments = type('apps', 'deployments');
+  for (const name of names) sb.server.api.patch({ type: deployments, namespace: 'demo', name }, 'strategic', { spec: { template: { spec: { containers: [{ name: 'podinfo', image }] } } } });
+}
+
+/** Each rollout's VirtualService written exactly three times (20%, 50%, back to the primary) since `since`. */
+function expectStepsWrittenOnce(since: number): void {
+  const vsType = type('networking.istio.io', 'virtualservices');
+  const writes = sb.server.audit.since(since).filter((e) => e.resource === 'virtualservices' && e.verb === 'patch' && e.code < 300);
+  for (const name of names) {
+    const mine = writes.filter((e) => e.name === name);
+    expect(mine.length, `${name}: VirtualService writes (20%, 50%, back to the primary)`).toBe(3);
+    expect(sb.server.api.store.get(vsType.storageKey, 'demo', name)).toMatchObject({ spec: { http: [{ route: [{ weight: 100 }, { weight: 0 }] }] } });
+  }
+}
+
 describe('three replicas on Redis', () => {
   it('complete 30 runs while replicas are killed, each step written once', async () => {
     const since = sb.server.audit.last;
-    const deployments = type('apps', 'deployments');
-    for (const name of names) sb.server.api.patch({ type: deployments, namespace: 'demo', name }, 'strategic', { spec: { template: { spec: { containers: [{ name: 'podinfo', image: 'ghcr.io/stefanprodan/podinfo:6.7.1' }] } } } });
+    release('ghcr.io/stefanprodan/podinfo:6.7.1');
     let kills = 0;
     const chaos = setInterval(() => {
       const i = Math.floor(Math.random() * replicas.length);
@@ -66,12 +84,22 @@ describe('three replicas on Redis', () => {
       clearInterval(chaos);
     }
     expect(kills).toBeGreaterThanOrEqual(1);
-    const vsType = type('networking.istio.io', 'virtualservices');
-    const writes = sb.server.audit.since(since).filter((e) => e.resource === 'virtualservices' && e.verb === 'patch' && e.code < 300);
-    for (const name of names) {
-      const mine = writes.filter((e) => e.name === name);
-      expect(mine.length, `${name}: VirtualService writes (20%, 50%, back to the primary)`).toBe(3);
-      expect(sb.server.api.store.get(vsType.storageKey, 'demo', name)).toMatchObject({ spec: { http: [{ route: [{ weight: 100 }, { weight: 0 }] }] } });
-    }
+    expectStepsWrittenOnce(since);
+  }, 200_000);
+
+  it('a replica stopped with SIGTERM exits cleanly within its grace period; the others complete the runs', async () => {
+    const since = sb.server.audit.last;
+    const revisions = new Map(rollouts().map((r) => [r.metadata.name, r.status?.stableRevision]));
+    release('ghcr.io/stefanprodan/podinfo:6.7.2');
+    await eventually('runs under way', () => rollouts().filter((r) => r.status?.phase === 'Paused').length >= N / 2, 60_000);
+    const stopping = replicas[0]!;
+    const t0 = Date.now();
+    const exit = new Promise<number | null>((resolve) => stopping.once('exit', (code) => resolve(code)));
+    stopping.kill('SIGTERM');
+    expect(await exit).toBe(0);
+    expect(Date.now() - t0).toBeLessThan((GRACE_S + 3) * 1000);
+    replicas[0] = undefined;
+    await eventually('all promoted again', () => rollouts().every((r) => r.status?.reason === 'Promoted' && r.status.stableRevision !== revisions.get(r.metadata.name)), 150_000);
+    expectStepsWrittenOnce(since);
   }, 200_000);
 });

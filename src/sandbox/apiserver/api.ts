@@ -227,10 +227,9 @@ export class Api {
 
   /** Background garbage collection: dependents whose every owner is gone are deleted. */
   private collectDependents(uid: string): void {
-    for (const [, obj] of [...this.store.everything()]) {
+    for (const { object: obj } of this.store.dependents(uid)) {
       const owners = obj.metadata.ownerReferences ?? [];
-      if (!owners.some((o) => o.uid === uid)) continue;
-      const alive = owners.filter((o) => o.uid !== uid && this.ownerExists(o.uid));
+      const alive = owners.filter((o) => o.uid !== uid && this.store.hasUid(o.uid));
       const t = this.registry.byKind(String(obj.apiVersion), String(obj.kind));
       if (t === undefined) continue;
       try {
@@ -242,23 +241,17 @@ export class Api {
     }
   }
 
-  private ownerExists(uid: string): boolean {
-    for (const [, obj] of this.store.everything()) if (obj.metadata.uid === uid) return true;
-    return false;
-  }
-
   private orphanDependents(owner: KubeObject): void {
     const uid = owner.metadata.uid;
-    for (const [key, obj] of [...this.store.everything()]) {
+    if (uid === undefined) return;
+    for (const { storageKey, object: obj } of this.store.dependents(uid)) {
       const owners = obj.metadata.ownerReferences ?? [];
-      if (owners.some((o) => o.uid === uid)) this.store.put(key, { ...obj, metadata: { ...obj.metadata, ownerReferences: owners.filter((o) => o.uid !== uid) } });
+      this.store.put(storageKey, { ...obj, metadata: { ...obj.metadata, ownerReferences: owners.filter((o) => o.uid !== uid) } });
     }
   }
 
   private foreground(t: ResourceType, owner: KubeObject): void {
-    const uid = owner.metadata.uid;
-    for (const [, obj] of [...this.store.everything()]) {
-      if (!(obj.metadata.ownerReferences ?? []).some((o) => o.uid === uid)) continue;
+    for (const { object: obj } of owner.metadata.uid === undefined ? [] : this.store.dependents(owner.metadata.uid)) {
       const dt = this.registry.byKind(String(obj.apiVersion), String(obj.kind));
       if (dt !== undefined) this.delete({ type: dt, namespace: obj.metadata.namespace, name: obj.metadata.name }, { propagationPolicy: 'Foreground' });
     }

@@ -44,6 +44,10 @@ export interface StoreEvent {
 
 interface Collection {
   objects: Map<string, KubeObject>;
+  /** The same objects by namespace, so that a namespaced list does not scan the others. */
+  byNamespace: Map<string, Map<string, KubeObject>>;
+  /** Keys in list order per namespace ('' for all), until an object is added or removed. */
+  sorted: Map<string, string[]>;
   history: StoreEvent[];
   /** Events up to this revision are gone from history. */
   compactedRv: number;
@@ -54,9 +58,19 @@ export function objectKey(namespace: string | undefined, name: string): string {
   return namespace === undefined || namespace === '' ? name : `${namespace}/${name}`;
 }
 
+/** Where an object is stored: its collection and key. */
+interface Location {
+  storageKey: string;
+  key: string;
+}
+
 export class Store {
   private rv = 1;
   private readonly collections = new Map<string, Collection>();
+  /** uid -> where that object is, for owner lookups. */
+  private readonly uids = new Map<string, Location>();
+  /** owner uid -> the objects naming it in their ownerReferences, for garbage collection. */
+  private readonly owned = new Map<string, Map<string, Location>>();
 
   constructor(private readonly historySize = 10_000) {}
 
@@ -67,7 +81,7 @@ export class Store {
   private collection(storageKey: string): Collection {
     let c = this.collections.get(storageKey);
     if (c === undefined) {
-      c = { objects: new Map(), history: [], compactedRv: 0, subscribers: new Set() };
+      c = { objects: new Map(), byNamespace: new Map(), sorted: new Map(), history: [], compactedRv: 0, subscribers: new Set() };
       this.collections.set(storageKey, c);
     }
     return c;
@@ -79,11 +93,31 @@ export class Store {
 
   /** Objects sorted by key (namespace/name), optionally within one namespace. */
   list(storageKey: string, namespace?: string): KubeObject[] {
-    const out: KubeObject[] = [];
-    for (const obj of this.collection(storageKey).objects.values()) {
-      if (namespace === undefined || obj.metadata.namespace === namespace) out.push(obj);
+    const c = this.collection(storageKey);
+    const objects = namespace === undefined ? c.objects : c.byNamespace.get(namespace);
+    if (objects === undefined) return [];
+    const slot = namespace ?? '';
+    let keys = c.sorted.get(slot);
+    if (keys === undefined) {
+      keys = [...objects.keys()].sort();
+      c.sorted.set(slot, keys);
     }
-    return out.sort((a, b) => compareKeys(a, b));
+    return keys.map((k) => objects.get(k) as KubeObject);
+  }
+
+  /** The stored objects that name `uid` among their owners. */
+  dependents(uid: string): { storageKey: string; object: KubeObject }[] {
+    const out: { storageKey: string; object: KubeObject }[] = [];
+    for (const { storageKey, key } of this.owned.get(uid)?.values() ?? []) {
+      const object = this.collections.get(storageKey)?.objects.get(key);
+      if (object !== undefined) out.push({ storageKey, object });
+    }
+    return out;
+  }
+
+  /** Whether an object with this uid is stored. */
+  hasUid(uid: string): boolean {
+    return this.uids.has(uid);
   }
 
   count(storageKey: string): number {
@@ -98,6 +132,7 @@ export class Store {
     const rv = ++this.rv;
     const stored: KubeObject = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } };
     c.objects.set(key, stored);
+    this.index(c, storageKey, key, previous, stored);
     this.record(c, { type: previous === undefined ? 'ADDED' : 'MODIFIED', object: stored, previous, rv });
     return stored;
   }
@@ -108,6 +143,7 @@ export class Store {
     const previous = c.objects.get(key);
     if (previous === undefined) return undefined;
     c.objects.delete(key);
+    this.index(c, storageKey, key, previous, undefined);
     const rv = ++this.rv;
     const gone: KubeObject = { ...previous, metadata: { ...previous.metadata, resourceVersion: String(rv) } };
     this.record(c, { type: 'DELETED', object: gone, previous, rv });
@@ -117,6 +153,40 @@ export class Store {
   /** Drops a whole collection (a CRD deleted), telling watchers each object is gone. */
   drop(storageKey: string): void {
     for (const obj of this.list(storageKey)) this.remove(storageKey, obj.metadata.namespace, obj.metadata.name);
+  }
+
+  /** Keeps the namespace, uid and owner indexes in step with a change from `before` to `after`. */
+  private index(c: Collection, storageKey: string, key: string, before: KubeObject | undefined, after: KubeObject | undefined): void {
+    const ns = (before ?? after)?.metadata.namespace ?? '';
+    let inNs = c.byNamespace.get(ns);
+    if (inNs === undefined) c.byNamespace.set(ns, (inNs = new Map()));
+    if (after === undefined) inNs.delete(key);
+    else inNs.set(key, after);
+    if (before === undefined || after === undefined) {
+      c.sorted.delete('');
+      c.sorted.delete(ns);
+    }
+    const beforeUid = before?.metadata.uid;
+    if (beforeUid !== undefined && beforeUid !== after?.metadata.uid) this.uids.delete(beforeUid);
+    if (after?.metadata.uid !== undefined) this.uids.set(after.metadata.uid, { storageKey, key });
+    this.indexOwners({ storageKey, key }, before, after);
+  }
+
+  private indexOwners(at: Location, before: KubeObject | undefined, after: KubeObject | undefined): void {
+    const id = `${at.storageKey}\u0000${at.key}`;
+    const owners = (o: KubeObject | undefined): string[] => (o?.metadata.ownerReferences ?? []).map((r) => r.uid);
+    const kept = new Set(owners(after));
+    for (const uid of owners(before)) {
+      if (kept.has(uid)) continue;
+      const set = this.owned.get(uid);
+      set?.delete(id);
+      if (set?.size === 0) this.owned.delete(uid);
+    }
+    for (const uid of kept) {
+      let set = this.owned.get(uid);
+      if (set === undefined) this.owned.set(uid, (set = new Map()));
+      set.set(id, at);
+    }
   }
 
   private record(c: Collection, event: StoreEvent): void {
@@ -151,15 +221,4 @@ export class Store {
     c.subscribers.add(fn);
     return () => c.subscribers.delete(fn);
   }
-
-  /** Every stored object of every collection (for garbage collection and namespace cleanup). */
-  *everything(): Generator<[string, KubeObject]> {
-    for (const [key, c] of this.collections) for (const obj of c.objects.values()) yield [key, obj];
-  }
-}
-
-export function compareKeys(a: KubeObject, b: KubeObject): number {
-  const ka = objectKey(a.metadata.namespace, a.metadata.name);
-  const kb = objectKey(b.metadata.namespace, b.metadata.name);
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }

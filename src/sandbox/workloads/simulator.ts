@@ -36,6 +36,8 @@ export class WorkloadSimulator {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly clock: ProgressClock = new Map();
+  /** Deployments still progressing: the only ones whose progress deadline can run out. */
+  private readonly progressing = new Set<string>();
   private scheduled = false;
   private ticker: NodeJS.Timeout | undefined;
 
@@ -66,14 +68,18 @@ export class WorkloadSimulator {
     });
     on(this.t.pods, (e) => {
       for (const o of e.object.metadata.ownerReferences ?? []) if (o.kind === 'ReplicaSet') this.dirty.replicasets.add(`${e.object.metadata.namespace ?? ''}/${o.name}`);
-      for (const s of this.api.store.list(this.t.services.storageKey, e.object.metadata.namespace)) this.dirty.services.add(key(s));
+      // The Services selecting the pod, before or after the change.
+      for (const s of this.api.store.list(this.t.services.storageKey, e.object.metadata.namespace)) {
+        const selector = (s as Json)['spec']?.['selector'] as Record<string, string> | undefined;
+        if (matches(selector, e.object.metadata.labels) || matches(selector, e.previous?.metadata.labels)) this.dirty.services.add(key(s));
+      }
     });
     on(this.t.services, (e) => this.dirty.services.add(key(e.object)));
     for (const d of this.api.store.list(this.t.deployments.storageKey)) this.dirty.deployments.add(key(d));
     for (const s of this.api.store.list(this.t.services.storageKey)) this.dirty.services.add(key(s));
     this.schedule();
     this.ticker = setInterval(() => {
-      for (const d of this.api.store.list(this.t.deployments.storageKey)) this.dirty.deployments.add(key(d));
+      for (const k of this.progressing) this.dirty.deployments.add(k);
       this.schedule();
     }, this.opts.tickMs ?? 1000);
   }
@@ -114,11 +120,18 @@ export class WorkloadSimulator {
   }
 
   private owned(t: ResourceType, owner: KubeObject): KubeObject[] {
-    return this.api.store.list(t.storageKey, owner.metadata.namespace).filter((o) => ownedBy(o, owner));
+    if (owner.metadata.uid === undefined) return [];
+    return this.api.store
+      .dependents(owner.metadata.uid)
+      .filter((d) => d.storageKey === t.storageKey && d.object.metadata.namespace === owner.metadata.namespace)
+      .map((d) => d.object)
+      .filter((o) => ownedBy(o, owner))
+      .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
   }
 
   private deployment(ns: string, name: string): void {
     const d = this.api.store.get(this.t.deployments.storageKey, ns, name) as Json | undefined;
+    this.progressing.delete(`${ns}/${name}`);
     if (d === undefined || d['metadata']['deletionTimestamp'] !== undefined) return;
     const desired = (d['spec']?.['replicas'] ?? 1) as number;
     const hash = templateHash(d['spec']?.['template']);
@@ -132,7 +145,14 @@ export class WorkloadSimulator {
       if (old['spec']['replicas'] !== keep) this.setReplicas(old, keep);
     }
     const status = deploymentStatus(d, current, sets.filter((rs) => rs !== current), this.clock);
+    this.track(`${ns}/${name}`, status);
     if (JSON.stringify(status) !== JSON.stringify(d['status'])) this.api.update({ type: this.t.deployments, namespace: ns, name, subresource: 'status' }, { ...d, status });
+  }
+
+  /** Keeps ticking a Deployment whose rollout is under way (its progress deadline may run out). */
+  private track(k: string, status: Json): void {
+    const progress = (status['conditions'] as Json[]).find((c) => c['type'] === 'Progressing');
+    if (progress?.['status'] === 'True' && progress['reason'] !== 'NewReplicaSetAvailable') this.progressing.add(k);
   }
 
   private createReplicaSet(d: Json, hash: string): Json {
