@@ -112,7 +112,8 @@ export function fold(metrics: readonly ResolvedMetric[], s: RolloutStatus, taken
     const m = byKey.get(t.key);
     if (m === undefined) continue;
     const updated = add(entries.get(t.key) ?? empty(t.key), t.measurement);
-    entries.set(t.key, { ...updated, phase: phaseOf(m, updated) });
+    const bounds = { ...(m.unit === undefined ? {} : { unit: m.unit }), ...(m.thresholds.min === undefined ? {} : { min: m.thresholds.min }), ...(m.thresholds.max === undefined ? {} : { max: m.thresholds.max }) };
+    entries.set(t.key, { ...updated, ...bounds, phase: phaseOf(m, updated) });
   }
   return [...entries.values()].slice(-KEPT_METRICS);
 }

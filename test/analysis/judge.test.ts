@@ -70,4 +70,10 @@ describe('analysis over time', () => {
     add('Failed', 1);
     expect(verdicts(metrics, s).step).toEqual({ verdict: 'Failed', message: 'Failed 1' });
   });
+
+  it('records each metric\'s unit and thresholds in status, for people and reports', () => {
+    const folded = fold([latency], run(), [{ key: latency.key, measurement: { phase: 'Successful', value: 120, startedAt: AT.toISOString() } }]);
+    expect(folded[0]).toMatchObject({ name: latency.key, unit: 'ms', max: 300, successful: 1 });
+    expect(folded[0]).not.toHaveProperty('min');
+  });
 });

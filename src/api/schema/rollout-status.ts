@@ -20,6 +20,9 @@ export const MetricStatus = Obj(
   {
     name: Str({ description: 'Where the metric runs and which it is: background:<template>/<metric>, or step[<index>]:<template>/<metric> for an analysis step.', maxLength: 253 }),
     phase: Enum(MEASUREMENT_PHASE_NAMES, { description: 'Overall verdict of the metric in this run so far.' }),
+    unit: Optional(Str({ description: 'Unit of the values, from the template.', maxLength: 32 })),
+    min: Optional(Num({ description: 'Lowest passing value (the resolved thresholds.min), for people and reports.' })),
+    max: Optional(Num({ description: 'Highest passing value (the resolved thresholds.max), for people and reports.' })),
     successful: Int({ description: 'Successful measurements in this run.', minimum: 0 }),
     failed: Int({ description: 'Failed measurements in this run.', minimum: 0 }),
     inconclusive: Int({ description: 'Inconclusive measurements in this run.', minimum: 0 }),
