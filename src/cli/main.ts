@@ -5,6 +5,7 @@ import { sandboxCommand } from './sandbox-command.js';
 import { controllerCommand } from './controller-command.js';
 import { manualCommands } from './command-commands.js';
 import { getCommand } from './get-command.js';
+import { demoCommand } from './demo-command.js';
 import { VERSION } from '../version.js';
 
 export function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
@@ -17,6 +18,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
   program.addCommand(controllerCommand(io, setExitCode));
   program.addCommand(getCommand(io, setExitCode));
   for (const c of manualCommands(io, setExitCode)) program.addCommand(c);
+  program.addCommand(demoCommand(io, setExitCode));
   return program;
 }
 

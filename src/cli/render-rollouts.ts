@@ -6,7 +6,8 @@ export function weightBar(weight: number, width = 10): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${weight}%`;
 }
 
-function step(r: Rollout): string {
+/** `i/N` while a run is in progress, else `-`. */
+export function stepOf(r: Rollout): string {
   const total = r.spec.strategy.canary.steps.length;
   const phase = r.status?.phase;
   if (phase !== 'Progressing' && phase !== 'Paused' && phase !== 'Promoting') return '-';
@@ -25,7 +26,7 @@ export function renderRollouts(rollouts: readonly Rollout[], allNamespaces: bool
     ...(allNamespaces ? [r.metadata.namespace ?? ''] : []),
     r.metadata.name,
     r.status?.phase ?? 'Pending',
-    step(r),
+    stepOf(r),
     weightBar(r.status?.canaryWeight ?? 0),
     r.status?.message ?? '',
   ]);

@@ -1,4 +1,5 @@
 /** A real Prometheus server (Debian's `prometheus`), scraping the mesh every second. */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -15,6 +16,22 @@ export interface PrometheusServer {
 }
 
 export const PROMETHEUS_MISSING = 'prometheus is not installed: run `apt-get update && apt-get install -y prometheus` (Debian), or put a prometheus binary on PATH';
+
+/**
+ * Makes sure a prometheus binary is on PATH: when it is missing and this runs as root with
+ * apt-get, installs Debian's package (telling `say` first). Undefined when it is there
+ * afterwards, else what to do about it.
+ */
+export function ensurePrometheus(say: (line: string) => void): string | undefined {
+  if (which('prometheus') !== undefined) return undefined;
+  if (process.getuid?.() !== 0 || which('apt-get') === undefined) return PROMETHEUS_MISSING;
+  say('prometheus is missing; installing Debian\'s package (apt-get install -y prometheus), this takes a minute...');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = spawnSync('apt-get', ['update'], { env, stdio: 'ignore' });
+  const install = update.status === 0 ? spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'prometheus'], { env, stdio: 'ignore' }) : update;
+  if (install.status !== 0 || which('prometheus') === undefined) return `installing prometheus failed; ${PROMETHEUS_MISSING}`;
+  return undefined;
+}
 
 export async function startPrometheus(dir: string, scrapeTargets: string[]): Promise<PrometheusServer> {
   const binary = which('prometheus');

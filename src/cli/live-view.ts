@@ -1,0 +1,120 @@
+/**
+ * The live view of `sluice get --watch` and `sluice demo`: per rollout the phase, step i/N, a
+ * weight bar, each check's latest value against its threshold, and the last decision. On a TTY
+ * the block is redrawn in place; otherwise a plain line is printed whenever a rollout's summary
+ * changes, so that CI logs stay readable.
+ */
+import { formatValue } from '../analysis/judge.js';
+import type { MetricStatus } from '../api/schema/rollout-status.js';
+import type { Rollout } from '../api/schema/rollout.js';
+import { stepOf, weightBar } from './render-rollouts.js';
+
+/** `background:istio-error-rate/error-rate` -> `error-rate`; a step's check says which step. */
+export function checkLabel(name: string): string {
+  const m = /^(?:background|step\[(\d+)\]):(?:[^/]*\/)?(.*)$/.exec(name);
+  if (m === null) return name;
+  return m[1] === undefined ? (m[2] ?? name) : `${m[2] ?? name} (step ${Number(m[1]) + 1})`;
+}
+
+const VERDICT: Record<Exclude<MetricStatus['phase'], 'Running'>, string> = { Pending: 'pending', Successful: 'passed', Failed: 'FAILED', Inconclusive: 'inconclusive', Error: 'error' };
+
+/** The check's verdict so far; a running check says when it has failed (within its failureLimit). */
+export function checkVerdict(m: MetricStatus): string {
+  if (m.phase !== 'Running') return VERDICT[m.phase];
+  return m.failed > 0 ? `failed ${m.failed}x, within its limit` : 'ok so far';
+}
+
+/** The latest value against the threshold, e.g. `0.002 <= 0.01` or `412 ms > 300 ms`. */
+export function checkValue(m: MetricStatus): string {
+  const last = m.measurements[m.measurements.length - 1];
+  if (last === undefined) return 'not measured yet';
+  if (last.value === undefined) return last.phase === 'Inconclusive' ? 'no verdict' : last.phase.toLowerCase();
+  const value = formatValue(last.value, m.unit);
+  if (m.max !== undefined) return `${value} ${last.value > m.max ? '>' : '<='} ${formatValue(m.max, m.unit)}`;
+  if (m.min !== undefined) return `${value} ${last.value < m.min ? '<' : '>='} ${formatValue(m.min, m.unit)}`;
+  return value;
+}
+
+function lastDecision(r: Rollout): string {
+  const s = r.status;
+  if (s?.reason === undefined) return 'waiting for the controller';
+  return s.message === undefined ? s.reason : `${s.reason}: ${s.message}`;
+}
+
+function title(r: Rollout): string {
+  return `${r.metadata.namespace ?? 'default'}/${r.metadata.name}`;
+}
+
+/** The lines of one rollout in the live view. */
+export function rolloutBlock(r: Rollout): string[] {
+  const step = stepOf(r);
+  const head = `${title(r)}  ${r.status?.phase ?? 'Pending'}${step === '-' ? '' : `  step ${step}`}  ${weightBar(r.status?.canaryWeight ?? 0, 20)}`;
+  const checks = (r.status?.metrics ?? []).map((m) => `    ${checkLabel(m.name).padEnd(28)} ${checkValue(m).padEnd(24)} ${checkVerdict(m)}`);
+  return [head, ...checks, `    last: ${lastDecision(r)}`];
+}
+
+/** One line per rollout for logs: the same facts as the block. */
+export function summaryLine(r: Rollout): string {
+  const step = stepOf(r);
+  const checks = (r.status?.metrics ?? []).map((m) => `${checkLabel(m.name)} ${checkValue(m)} ${checkVerdict(m)}`);
+  return [`${title(r)} ${r.status?.phase ?? 'Pending'}${step === '-' ? '' : ` step ${step}`} weight ${r.status?.canaryWeight ?? 0}%`, ...checks, lastDecision(r)].join(' | ');
+}
+
+export interface ViewOutput {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+const byName = (a: Rollout, b: Rollout): number => title(a).localeCompare(title(b));
+
+export class LiveView {
+  private drawn = 0;
+  private lastBlock: string[] = [];
+  private readonly printed = new Map<string, string>();
+
+  constructor(
+    private readonly out: ViewOutput,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  private get tty(): boolean {
+    return this.out.isTTY === true;
+  }
+
+  /** Shows the rollouts as they are now. */
+  update(rollouts: readonly Rollout[]): void {
+    const sorted = [...rollouts].sort(byName);
+    if (this.tty) {
+      this.redraw(sorted.flatMap(rolloutBlock));
+      return;
+    }
+    for (const r of sorted) {
+      const line = summaryLine(r);
+      if (this.printed.get(title(r)) === line) continue;
+      this.printed.set(title(r), line);
+      this.out.write(`${this.clock().toISOString().slice(11, 19)} ${line}\n`);
+    }
+  }
+
+  /** A line of narration above the live block (kept in the scrollback). */
+  note(text: string): void {
+    if (!this.tty) {
+      this.out.write(`${text}\n`);
+      return;
+    }
+    const block = this.lastBlock;
+    this.redraw([]);
+    this.out.write(`${text}\n`);
+    this.redraw(block);
+  }
+
+  private redraw(lines: string[]): void {
+    const width = Math.max(20, (this.out.columns ?? 120) - 1);
+    const fitted = lines.map((l) => (l.length > width ? `${l.slice(0, width - 1)}~` : l));
+    // Up to the first line drawn last time, clear to the end of the screen, draw again.
+    this.out.write(`${this.drawn > 0 ? `\x1b[${this.drawn}F` : ''}\x1b[J${fitted.map((l) => `${l}\n`).join('')}`);
+    this.drawn = fitted.length;
+    this.lastBlock = lines;
+  }
+}
