@@ -110,7 +110,9 @@ export class LiveView {
   }
 
   private redraw(lines: string[]): void {
-    const width = Math.max(20, (this.out.columns ?? 120) - 1);
+    // A pty may report no width (0): assume a common one. One column spare avoids auto-wrap.
+    const columns = this.out.columns ?? 0;
+    const width = (columns >= 20 ? columns : 120) - 1;
     const fitted = lines.map((l) => (l.length > width ? `${l.slice(0, width - 1)}~` : l));
     // Up to the first line drawn last time, clear to the end of the screen, draw again.
     this.out.write(`${this.drawn > 0 ? `\x1b[${this.drawn}F` : ''}\x1b[J${fitted.map((l) => `${l}\n`).join('')}`);

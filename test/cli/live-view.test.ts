@@ -62,5 +62,9 @@ describe('live view', () => {
     text = '';
     view.update([rollout({ canaryWeight: 50 })]);
     expect(text.startsWith('\x1b[2F\x1b[J')).toBe(true);
+    // a pty that reports no width: lines are cut at a common terminal width
+    let wide = '';
+    new LiveView({ write: (s: string) => (wide += s), isTTY: true, columns: 0 }).update([rollout({ message: 'x'.repeat(300) })]);
+    expect(wide.split('\n').map((l) => l.replace('\x1b[J', '').length)).toEqual([63, 119, 0]);
   });
 });
