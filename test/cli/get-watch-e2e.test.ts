@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
 import { eventually, root } from '../sandbox/helpers.js';
-import { example, startControllerSandbox, type ControllerSandbox } from '../controller/harness.js';
+import { installPodinfo, startControllerSandbox, type ControllerSandbox } from '../controller/harness.js';
 
 let sb: Sandbox;
 let harness: ControllerSandbox;
@@ -13,14 +13,7 @@ const type = (group: string, resource: string): any => sb.server.api.registry.al
 beforeAll(async () => {
   harness = await startControllerSandbox((s) => {
     sb = s;
-    const api = s.server.api;
-    api.create(type('', 'namespaces'), undefined, example('namespace.yaml'));
-    api.create(type('apps', 'deployments'), 'demo', example('deployment.yaml'));
-    api.create(type('', 'services'), 'demo', example('service.yaml'));
-    const r = example('rollout.yaml');
-    r.spec.strategy.canary.steps = [{ setWeight: 30 }, { pause: { duration: '1s' } }];
-    delete r.spec.strategy.canary.analysis;
-    api.create(type('sluice.dev', 'rollouts'), 'demo', r);
+    installPodinfo(s.server.api, [{ setWeight: 30 }, { pause: { duration: '1s' } }]);
   });
 }, 60_000);
 afterAll(() => harness.stop());

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
 import { eventually } from '../sandbox/helpers.js';
-import { example, startControllerSandbox, type ControllerSandbox } from './harness.js';
+import { installPodinfo, startControllerSandbox, type ControllerSandbox } from './harness.js';
 
 const exec = promisify(execFile);
 let sb: Sandbox;
@@ -28,20 +28,14 @@ beforeAll(async () => {
     sb = s;
     const api = s.server.api;
     const type = (group: string, resource: string): any => api.registry.all().find((t) => t.group === group && t.resource === resource)!;
-    api.create(type('', 'namespaces'), undefined, example('namespace.yaml'));
+    installPodinfo(api, [{ setWeight: 50 }, { pause: { duration: '1s' } }], (d) => {
+      const c = d.spec.template.spec.containers[0];
+      c.envFrom = [{ configMapRef: { name: 'podinfo-settings' } }];
+      c.volumeMounts = [{ name: 'token', mountPath: '/var/run/token' }];
+      d.spec.template.spec.volumes = [{ name: 'token', secret: { secretName: 'podinfo-token' } }];
+    });
     api.create(type('', 'configmaps'), 'demo', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'podinfo-settings', namespace: 'demo', labels: { 'argocd.argoproj.io/instance': 'shop' } }, data: { PODINFO_UI_MESSAGE: 'hello v1' } });
     api.create(type('', 'secrets'), 'demo', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'podinfo-token', namespace: 'demo' }, type: 'Opaque', data: { token: b64('s3cret-1') } });
-    const d = example('deployment.yaml');
-    const c = d.spec.template.spec.containers[0];
-    c.envFrom = [{ configMapRef: { name: 'podinfo-settings' } }];
-    c.volumeMounts = [{ name: 'token', mountPath: '/var/run/token' }];
-    d.spec.template.spec.volumes = [{ name: 'token', secret: { secretName: 'podinfo-token' } }];
-    api.create(type('apps', 'deployments'), 'demo', d);
-    api.create(type('', 'services'), 'demo', example('service.yaml'));
-    const r = example('rollout.yaml');
-    r.spec.strategy.canary.steps = [{ setWeight: 50 }, { pause: { duration: '1s' } }];
-    delete r.spec.strategy.canary.analysis;
-    api.create(type('sluice.dev', 'rollouts'), 'demo', r);
   });
 }, 60_000);
 afterAll(async () => harness.stop());

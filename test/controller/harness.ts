@@ -101,3 +101,20 @@ export function exampleApp(api: Sandbox['server']['api'], name: string, shape: (
   shape(r);
   api.create(kind('sluice.dev', 'rollouts'), 'demo', r);
 }
+
+/**
+ * examples/podinfo as one app in namespace demo (Namespace, Deployment, Service, Rollout) with
+ * these canary steps and no background analysis; `shape` adjusts the Deployment first.
+ */
+export function installPodinfo(api: Sandbox['server']['api'], steps: unknown[], shape: (deployment: any) => void = () => undefined): void {
+  const kind = (group: string, resource: string): any => api.registry.all().find((t) => t.group === group && t.resource === resource)!;
+  api.create(kind('', 'namespaces'), undefined, example('namespace.yaml'));
+  const d = example('deployment.yaml');
+  shape(d);
+  api.create(kind('apps', 'deployments'), 'demo', d);
+  api.create(kind('', 'services'), 'demo', example('service.yaml'));
+  const r = example('rollout.yaml');
+  r.spec.strategy.canary.steps = steps;
+  delete r.spec.strategy.canary.analysis;
+  api.create(kind('sluice.dev', 'rollouts'), 'demo', r);
+}

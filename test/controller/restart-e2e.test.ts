@@ -7,7 +7,7 @@ import type { Controller } from '../../src/controller/controller.js';
 import { BullQueue } from '../../src/queue/bull-queue.js';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
 import { eventually } from '../sandbox/helpers.js';
-import { example, newController, startControllerSandbox, type ControllerSandbox } from './harness.js';
+import { installPodinfo, newController, startControllerSandbox, type ControllerSandbox } from './harness.js';
 
 const exec = promisify(execFile);
 let sb: Sandbox;
@@ -22,14 +22,7 @@ const canaryWeight = (): number => (sb.server.api.store.get(type('networking.ist
 beforeAll(async () => {
   harness = await startControllerSandbox((s) => {
     sb = s;
-    const api = s.server.api;
-    api.create(type('', 'namespaces'), undefined, example('namespace.yaml'));
-    api.create(type('apps', 'deployments'), 'demo', example('deployment.yaml'));
-    api.create(type('', 'services'), 'demo', example('service.yaml'));
-    const r = example('rollout.yaml');
-    r.spec.strategy.canary.steps = [{ setWeight: 20 }, { pause: { duration: '60s' } }, { setWeight: 50 }, { pause: {} }];
-    delete r.spec.strategy.canary.analysis;
-    api.create(type('sluice.dev', 'rollouts'), 'demo', r);
+    installPodinfo(s.server.api, [{ setWeight: 20 }, { pause: { duration: '60s' } }, { setWeight: 50 }, { pause: {} }]);
   }, { sandbox: { redisUrl: undefined }, controller: (s) => ({ queue: queue(s) }) });
   await eventually('Healthy', () => status().phase === 'Healthy', 30_000);
 }, 90_000);
