@@ -4,7 +4,8 @@
  * each check's values against its threshold, and a marker wherever Sluice decided. Pure.
  */
 import { formatValue } from '../analysis/judge.js';
-import type { MetricSeries, RunTimeline } from './recorder.js';
+import type { MetricSeries } from '../notify/timeline.js';
+import type { RunTimeline } from './recorder.js';
 
 const WIDTH = 960;
 const LEFT = 70;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkLabel, checkValue, checkVerdict, LiveView, rolloutBlock, summaryLine } from '../../src/cli/live-view.js';
+import { LiveView, rolloutBlock, summaryLine } from '../../src/cli/live-view.js';
+import { checkLabel, checkValue, checkVerdict } from '../../src/notify/labels.js';
 
 const metric = (extra: object = {}): any => ({ name: 'background:istio-error-rate/error-rate', phase: 'Running', max: 0.01, successful: 1, failed: 0, inconclusive: 0, errors: 0, consecutiveErrors: 0, measurements: [{ phase: 'Successful', value: 0.002, startedAt: '2026-11-26T12:00:00Z' }], ...extra });
 const rollout = (status: object): any => ({
