@@ -53,7 +53,7 @@ export function newTimeline(rollout: string, now: number): Timeline {
   return { rollout, startedAt: now, endedAt: now, weights: [], metrics: [], decisions: [] };
 }
 
-const capped = <T>(list: T[]): void => {
+const capped = (list: unknown[]): void => {
   if (list.length > MAX_POINTS) list.splice(0, list.length - MAX_POINTS);
 };
 
