@@ -33,8 +33,11 @@ export interface OutboxOptions {
   url: string;
   log: Logger;
   name?: string;
+  /** Deliveries of a message before it is dead-lettered (default 30: about 25 minutes with the default backoff). */
   maxAttempts?: number;
+  /** First retry delay, doubled each time up to maxBackoffMs (default 1 s to 60 s). */
   backoffMs?: number;
+  maxBackoffMs?: number;
 }
 
 /** Pushes the message unless its id was seen (kept a week). */
@@ -56,7 +59,16 @@ return 0`;
 
 const WEEK_S = 7 * 24 * 3600;
 
-export class Outbox {
+/** Where notifications wait to be delivered: on Redis (RedisOutbox) or in memory (MemoryOutbox, one replica). */
+export interface Outbox {
+  /** Queues a message; false when its id was queued before. */
+  send(m: OutboxMessage): Promise<boolean>;
+  start(deliver: Deliver): Promise<void>;
+  deadLetters(): Promise<DeadLetter[]>;
+  close(): Promise<void>;
+}
+
+export class RedisOutbox implements Outbox {
   private readonly redis: Redis;
   private readonly queue: Queue<{ stream: string }>;
   private worker: Worker<{ stream: string }> | undefined;
@@ -83,13 +95,20 @@ export class Outbox {
   }
 
   private async drainLater(stream: string): Promise<void> {
-    const attempts = this.opts.maxAttempts ?? 8;
-    await this.queue.add('drain', { stream }, { deduplication: { id: stream, keepLastIfActive: true }, attempts, backoff: { type: 'exponential', delay: this.opts.backoffMs ?? 1000 }, removeOnComplete: true, removeOnFail: true });
+    const attempts = this.opts.maxAttempts ?? 30;
+    await this.queue.add('drain', { stream }, { deduplication: { id: stream, keepLastIfActive: true }, attempts, backoff: { type: 'capped' }, removeOnComplete: true, removeOnFail: true });
   }
 
   start(deliver: Deliver): Promise<void> {
     this.workerConnection = redisConnection(this.opts.url, this.opts.log);
-    this.worker = new Worker(this.queue.name, (job: Job<{ stream: string }>) => this.drain(job, deliver), { connection: this.workerConnection, concurrency: 10, lockDuration: 30_000 });
+    const base = this.opts.backoffMs ?? 1000;
+    const cap = this.opts.maxBackoffMs ?? 60_000;
+    this.worker = new Worker(this.queue.name, (job: Job<{ stream: string }>) => this.drain(job, deliver), {
+      connection: this.workerConnection,
+      concurrency: 10,
+      lockDuration: 30_000,
+      settings: { backoffStrategy: (attemptsMade: number) => Math.min(cap, base * 2 ** Math.max(0, attemptsMade - 1)) },
+    });
     this.worker.on('error', (err) => this.opts.log.warn({ err: err.message }, 'outbox worker'));
     return this.worker.waitUntilReady().then(() => undefined);
   }

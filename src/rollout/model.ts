@@ -2,6 +2,7 @@
  * What the planner sees (observations) and what it decides (actions), as data. The controller
  * shell gathers observations from its informer caches and carries actions out.
  */
+import type { ReleaseObservation } from '../notify/release.js';
 import type { CommandAction } from '../api/phases.js';
 import type { TakenMeasurement } from '../analysis/assess.js';
 import type { ResolvedMetric } from '../analysis/resolve.js';
@@ -43,6 +44,8 @@ export interface Observations {
   analysis: AnalysisObservation;
   /** Commands recorded on status and not handled yet, oldest first. */
   commands: PendingCommand[];
+  /** Where the target's release comes from on GitHub, and whether it is reported (absent: not observed). */
+  release?: ReleaseObservation;
 }
 
 /** Changes to the world, carried out in order by the controller; each is idempotent. */

@@ -36,7 +36,11 @@ export function plan(rollout: Rollout, obs: Observations, now: Date): Plan {
   if (due !== undefined) p.requeue(due);
   const status: RolloutStatus = { ...p.status, observedGeneration: rollout.metadata.generation ?? p.status.observedGeneration ?? 1 };
   if (status.commands !== undefined) status.commands = p.handledCommands();
-  status.conditions = conditions(rollout, status, p.iso);
+  if (obs.release !== undefined) {
+    if (obs.release.release === undefined) delete status.release;
+    else status.release = obs.release.release;
+  }
+  status.conditions = conditions(rollout, status, p.iso, obs);
   return { actions: p.actions, status, events: p.events, requeueAfterMs: p.requeueAfterMs };
 }
 
@@ -172,13 +176,16 @@ function manualGates(p: Pass): boolean {
   return false;
 }
 
-function conditions(rollout: Rollout, s: RolloutStatus, at: string): NonNullable<RolloutStatus['conditions']> {
+function conditions(rollout: Rollout, s: RolloutStatus, at: string, obs: Observations): NonNullable<RolloutStatus['conditions']> {
   const previous = rollout.status?.conditions ?? [];
-  const make = (type: string, ok: boolean): NonNullable<RolloutStatus['conditions']>[number] => {
+  const make = (type: string, ok: boolean, reason = s.reason ?? 'Unknown', message = s.message ?? ''): NonNullable<RolloutStatus['conditions']>[number] => {
     const prev = previous.find((c) => c.type === type);
     const status = ok ? 'True' : 'False';
     const same = prev?.status === status;
-    return { type, status, reason: s.reason ?? 'Unknown', message: s.message ?? '', lastTransitionTime: same ? prev.lastTransitionTime : at, observedGeneration: s.observedGeneration ?? 1 };
+    return { type, status, reason, message, lastTransitionTime: same ? prev.lastTransitionTime : at, observedGeneration: s.observedGeneration ?? 1 };
   };
-  return [make('Ready', s.phase === 'Healthy'), make('Progressing', RUNNING.has(s.phase ?? ''))];
+  const out = [make('Ready', s.phase === 'Healthy'), make('Progressing', RUNNING.has(s.phase ?? ''))];
+  const reporting = obs.release?.condition;
+  if (reporting !== undefined) out.push(make('GitHubReporting', reporting.ok, reporting.reason, reporting.message));
+  return out;
 }

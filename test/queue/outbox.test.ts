@@ -1,14 +1,14 @@
 /** The outbox against a real Redis server of its own, with persistence so that it can restart. */
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Outbox, type OutboxMessage } from '../../src/queue/outbox.js';
+import { RedisOutbox, type Outbox, type OutboxMessage } from '../../src/queue/outbox.js';
 import { testRedis, type TestRedis } from '../support/redis.js';
 import { eventually } from '../sandbox/helpers.js';
 
 const log = pino({ level: 'silent' });
 let redis: TestRedis;
 let n = 0;
-const outbox = (extra: { maxAttempts?: number; backoffMs?: number } = {}): Outbox => new Outbox({ url: redis.url, log, name: `outbox${++n}`, backoffMs: 50, ...extra });
+const outbox = (extra: { maxAttempts?: number; backoffMs?: number } = {}): Outbox => new RedisOutbox({ url: redis.url, log, name: `outbox${++n}`, backoffMs: 50, ...extra });
 const msg = (id: string, stream = 'demo/podinfo/run-1'): OutboxMessage => ({ id, stream, channel: 'slack', payload: { text: id } });
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -1,6 +1,6 @@
 /** Kubernetes-standard pieces shared by both kinds: object metadata and status conditions. */
 import { Type } from '@sinclair/typebox';
-import { Obj, Str, Int, Enum, DateTime, DNS_SUBDOMAIN_PATTERN, DNS_LABEL_PATTERN, type Static } from './kit.js';
+import { Obj, Str, StringMap, Int, Enum, DateTime, DNS_SUBDOMAIN_PATTERN, DNS_LABEL_PATTERN, type Static } from './kit.js';
 
 /** Standard object metadata; only what Sluice checks is spelled out, the rest is Kubernetes'. */
 export const ObjectMeta = Type.Object(
@@ -11,6 +11,8 @@ export const ObjectMeta = Type.Object(
     resourceVersion: Type.Optional(Str({ description: 'Version of the object, for optimistic concurrency.' })),
     uid: Type.Optional(Str({ description: 'Unique id of the object.' })),
     finalizers: Type.Optional(Type.Array(Str({ description: 'A finalizer.' }), { description: 'Finalizers that must be removed before the object is deleted.' })),
+    annotations: Type.Optional(StringMap({ description: 'Annotations, e.g. sluice.dev/github-repository, sluice.dev/commit and sluice.dev/pull-request.' })),
+    labels: Type.Optional(StringMap({ description: 'Labels.' })),
   },
   { description: 'Standard object metadata.' },
 );

@@ -49,6 +49,16 @@ export const Command = Obj(
   { description: 'A manual command, recorded on status so that GitOps tools never revert it.' },
 );
 
+export const Release = Obj(
+  {
+    repository: Str({ description: 'The repository on GitHub, as owner/name.', maxLength: 200 }),
+    commit: Optional(Str({ description: 'The commit of the release (the full SHA once Sluice has looked it up).', pattern: '^[0-9a-f]{7,40}$', maxLength: 40 })),
+    pullRequest: Optional(Int({ description: 'The pull request that shipped the release.', minimum: 1 })),
+    source: Enum(['annotations', 'spec'] as const, { description: 'Where the repository came from: sluice.dev/* annotations, or spec.notifications.github.' }),
+  },
+  { description: 'Where the target\'s current release comes from on GitHub, as Sluice resolved it (PR comments are mapped back to the Rollout through it).' },
+);
+
 export const RolloutStatus = Obj(
   {
     observedGeneration: Optional(Int({ description: 'The .metadata.generation this status was computed for.', minimum: 0 })),
@@ -66,6 +76,7 @@ export const RolloutStatus = Obj(
     conditions: Optional(List(Condition, { description: 'Conditions per the Kubernetes API conventions.', listType: 'map', mapKeys: ['type'], maxItems: 32 })),
     metrics: Optional(List(MetricStatus, { description: 'Analysis state of each metric in the current run.', listType: 'map', mapKeys: ['name'], maxItems: 64 })),
     commands: Optional(List(Command, { description: 'Recent manual commands, oldest first (bounded).', maxItems: 20 })),
+    release: Optional(Release),
   },
   { description: 'Observed state of the Rollout, written by Sluice.' },
 );
@@ -74,3 +85,4 @@ export type RolloutStatus = Static<typeof RolloutStatus>;
 export type MetricStatus = Static<typeof MetricStatus>;
 export type Measurement = Static<typeof Measurement>;
 export type Command = Static<typeof Command>;
+export type Release = Static<typeof Release>;

@@ -1,0 +1,45 @@
+/**
+ * What Sluice asks of GitHub, as a small seam: the Octokit implementation (octokit.ts) talks to
+ * api.github.com or GitHub Enterprise; tests point it at a fake that checks every request
+ * against GitHub's OpenAPI description.
+ */
+
+export interface Repo {
+  owner: string;
+  repo: string;
+}
+
+export function repoOf(repository: string): Repo {
+  const [owner = '', repo = ''] = repository.split('/', 2);
+  return { owner, repo };
+}
+
+export type CommitState = 'pending' | 'success' | 'failure' | 'error';
+export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error' | 'inactive' | 'queued' | 'pending';
+
+export interface GitHubApi {
+  /** The full SHA of a commit named by a (short) SHA or ref. */
+  commitSha(r: Repo, ref: string): Promise<string>;
+  /** The pull request a commit belongs to (the one it was merged by, else the first open one). */
+  pullRequestOf(r: Repo, sha: string): Promise<number | undefined>;
+  setCommitStatus(r: Repo, sha: string, s: { state: CommitState; context: string; description: string; targetUrl?: string }): Promise<void>;
+  /** A deployment this run made before (found by its payload), for restarts. */
+  findDeployment(r: Repo, sha: string, environment: string, run: string): Promise<number | undefined>;
+  createDeployment(r: Repo, d: { sha: string; environment: string; description: string; run: string }): Promise<number>;
+  setDeploymentStatus(r: Repo, id: number, s: { state: DeploymentState; description: string; environment: string }): Promise<void>;
+  /** The comment on a pull request that carries `marker`. */
+  findComment(r: Repo, pullRequest: number, marker: string): Promise<number | undefined>;
+  createComment(r: Repo, pullRequest: number, body: string): Promise<number>;
+  updateComment(r: Repo, id: number, body: string): Promise<void>;
+}
+
+/** A failure that retrying will not fix (401, 403 without rate limiting, 404, 422): reported, not retried. */
+export class PermanentGitHubError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'PermanentGitHubError';
+  }
+}
