@@ -11,8 +11,9 @@ import { RedisLedger } from '../queue/redis-ledger.js';
 import { MemoryLedger, type Ledger } from '../controller/ledger.js';
 import { VERSION } from '../version.js';
 import type { Io } from './lint-command.js';
+import { addReportingFlags, reporting, type ReportingFlags } from './reporting-flags.js';
 
-interface Flags {
+interface Flags extends ReportingFlags {
   kubeconfig?: string;
   namespace?: string;
   listen: string;
@@ -72,7 +73,7 @@ function serve(flags: Flags, controller: Controller, metrics: ControllerMetrics)
 }
 
 export function controllerCommand(io: Io, setExitCode: (code: number) => void): Command {
-  return new Command('controller')
+  return addReportingFlags(new Command('controller'))
     .description('run the Sluice controller')
     .option('--kubeconfig <file>', 'kubeconfig (env SLUICE_KUBECONFIG; default: $KUBECONFIG, ~/.kube/config or in-cluster)', process.env['SLUICE_KUBECONFIG'])
     .option('--namespace <ns>', 'watch only this namespace (env SLUICE_NAMESPACE; default: all)', process.env['SLUICE_NAMESPACE'])
@@ -91,7 +92,8 @@ export function controllerCommand(io: Io, setExitCode: (code: number) => void): 
         const prometheusUrl = flags.prometheusUrl === undefined ? undefined : url('--prometheus-url', flags.prometheusUrl, ['http:', 'https:'], 'http://prometheus.monitoring:9090');
         const kube = kubeClients(loadKubeConfig(flags.kubeconfig, `sluice-controller/${VERSION}`));
         const { queue, ledger } = sharedState(flags, log, metrics, () => controller.resync());
-        controller = new Controller({ kube, namespace: flags.namespace, log, prometheusUrl, queue, ledger, metrics });
+        const redisUrl = flags.redisUrl === undefined ? undefined : url('--redis-url', flags.redisUrl, ['redis:', 'rediss:'], 'redis://127.0.0.1:6379/0');
+        controller = new Controller({ kube, namespace: flags.namespace, log, prometheusUrl, queue, ledger, metrics, reporting: reporting(flags, redisUrl, log) });
       } catch (e) {
         io.err(`sluice controller: ${(e as Error).message}`);
         setExitCode(1);

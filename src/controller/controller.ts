@@ -30,6 +30,10 @@ import { secretCredentials, TemplateStore } from './templates.js';
 import { configDigest, referencedConfigs, type ConfigDigest, type ConfigKind } from './configs.js';
 import { primaryName } from './generated.js';
 import { observe, type Caches } from './observe.js';
+import type { Observations } from '../rollout/model.js';
+import type { GitHubApi } from '../notify/github/api.js';
+import { ReleaseLookup } from '../notify/github/lookup.js';
+import type { Notifier } from '../notify/notifier.js';
 
 export interface ControllerOptions {
   kube: Kube;
@@ -48,6 +52,8 @@ export interface ControllerOptions {
   /** What the last passes wrote, shared by replicas (in memory by default; on Redis with --redis-url). */
   ledger?: Ledger;
   metrics?: ControllerMetrics;
+  /** Release reporting: resolve each release's GitHub origin (GitHubReporting condition), and notify. */
+  reporting?: { github: GitHubApi | undefined; notifier?: Notifier };
 }
 
 const key = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
@@ -96,6 +102,7 @@ export class Controller {
    * other change of the Rollout (a command, a spec edit) is handled at once.
    */
   private readonly ledger: Ledger;
+  private readonly releases: ReleaseLookup | undefined;
   private ready = false;
   private stopped = false;
 
@@ -103,6 +110,7 @@ export class Controller {
     const { kube, namespace } = opts;
     this.queue = opts.queue ?? new MemoryQueue();
     this.ledger = opts.ledger ?? new MemoryLedger();
+    this.releases = opts.reporting === undefined ? undefined : new ReleaseLookup(opts.reporting.github, (keys) => keys.forEach((k) => this.enqueue(k)), opts.log);
     const onError = (r: WatchedResource) => (err: unknown): void => opts.log.warn({ resource: r.plural, err: err instanceof Error ? err.message : String(err) }, 'watch failed; restarting');
     const cache = <T extends KubernetesObject>(r: WatchedResource, onChange: (obj: T) => void, options?: CacheOptions<T>): ResourceCache<T> => new ResourceCache<T>(kube, r, namespace, onChange, { onError: onError(r), ...options });
     this.rollouts = cache<Rollout>(ROLLOUTS, (r) => this.rolloutChanged(r));
@@ -152,6 +160,7 @@ export class Controller {
   }
 
   async start(): Promise<void> {
+    await this.opts.reporting?.notifier?.start();
     await Promise.all(this.dependents().map((c) => c.start()));
     await this.rollouts.start();
     await this.queue.start((k) => this.work(k));
@@ -173,6 +182,7 @@ export class Controller {
     clearInterval(this.resyncTimer);
     await this.queue.close(graceMs);
     await this.ledger.close();
+    await this.opts.reporting?.notifier?.close();
     await Promise.all([this.rollouts, ...this.dependents()].map((c) => c.stop()));
   }
 
@@ -287,11 +297,13 @@ export class Controller {
     const analysis = resolveAnalysis(rollout, this.templateStore);
     const taken = await this.analyst.take(rollout, analysis.metrics, new Date());
     const findings = { ...analysis, taken };
-    const decided = plan(rollout, observe(rollout, this.caches, this.router, findings, this.templateStore), new Date());
+    const release = this.releases?.observe(rollout, this.caches.deployment(rollout.metadata.namespace, rollout.spec.targetRef.name));
+    const withRelease = (o: Observations): Observations => (release === undefined ? o : { ...o, release });
+    const decided = plan(rollout, withRelease(observe(rollout, this.caches, this.router, findings, this.templateStore)), new Date());
     if (decided.actions.length === 0) return { decided, caches: this.caches, router: this.router };
     const fresh = await freshView(this.opts.kube, rollout, this.caches, this.istio);
     if (fresh.rollout === undefined || echoOf(fresh.rollout) !== echoOf(rollout)) return undefined;
-    return { decided: plan(rollout, observe(rollout, fresh.caches, fresh.router, findings, this.templateStore), new Date()), caches: fresh.caches, router: fresh.router };
+    return { decided: plan(rollout, withRelease(observe(rollout, fresh.caches, fresh.router, findings, this.templateStore)), new Date()), caches: fresh.caches, router: fresh.router };
   }
 
   /** One status patch when the status changed, the ledger entry written first. */
@@ -304,6 +316,8 @@ export class Controller {
     const namespace = rollout.metadata.namespace ?? 'default';
     await this.opts.kube.custom.patchNamespacedCustomObjectStatus({ group: 'sluice.dev', version: 'v1alpha1', namespace, plural: 'rollouts', name: rollout.metadata.name, body: { status: statusPatch(rollout.status, status) } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
     this.opts.log.info({ rollout: k, phase: status.phase, reason: status.reason, weight: status.canaryWeight, step: status.currentStepIndex }, 'status');
+    // Reports never fail or hold up a pass: the outbox delivers them later.
+    await this.opts.reporting?.notifier?.observe({ ...rollout, status }).catch((err: unknown) => this.opts.log.warn({ rollout: k, err: (err as Error).message }, 'notification not queued'));
   }
 
   /**

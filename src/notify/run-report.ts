@@ -16,6 +16,8 @@ export interface RunSnapshot {
   steps: Step[];
   status: RolloutStatus;
   release?: Release;
+  /** spec.notifications.github.environment, when set. */
+  environment?: string;
   timeline: Timeline;
 }
 

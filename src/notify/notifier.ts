@@ -1,0 +1,57 @@
+/**
+ * The notifiers' shell: after each status write of a run, the run's snapshot (status, release,
+ * timeline) is updated in the run store and each channel's messages for the change go to the
+ * outbox, which delivers them on its own schedule — a slow or failing GitHub or Slack never
+ * holds up a rollout.
+ */
+import type { Logger } from 'pino';
+import type { Rollout } from '../api/schema/rollout.js';
+import type { Outbox, OutboxMessage } from '../queue/outbox.js';
+import { runKey, type RunSnapshot } from './run-report.js';
+import type { RunStore } from './run-store.js';
+import { newTimeline, observeRun } from './timeline.js';
+
+export interface Channel {
+  name: string;
+  /** The messages for the change from `prev` (undefined: first seen) to `snap`. */
+  messages(prev: RunSnapshot | undefined, snap: RunSnapshot): { id: string; stream: string; payload: unknown }[];
+  deliver(m: OutboxMessage): Promise<void>;
+}
+
+export class Notifier {
+  constructor(
+    private readonly store: RunStore,
+    private readonly outbox: Outbox,
+    private readonly channels: Channel[],
+    private readonly log: Logger,
+  ) {}
+
+  start(): Promise<void> {
+    return this.outbox.start(async (m) => {
+      const channel = this.channels.find((c) => c.name === m.channel);
+      if (channel === undefined) this.log.warn({ id: m.id, channel: m.channel }, 'no notifier for this channel; dropped');
+      else await channel.deliver(m);
+    });
+  }
+
+  /** The Rollout as just written (its new status). */
+  async observe(rollout: Rollout, now = Date.now()): Promise<void> {
+    const s = rollout.status;
+    if (s?.runStartedAt === undefined || this.channels.length === 0) return;
+    const namespace = rollout.metadata.namespace ?? 'default';
+    const name = rollout.metadata.name;
+    const key = runKey(namespace, name, s.runStartedAt);
+    const prev = await this.store.snapshot(key);
+    const timeline = prev?.timeline ?? newTimeline(`${namespace}/${name}`, Date.parse(s.runStartedAt));
+    observeRun(timeline, rollout, now);
+    const environment = rollout.spec.notifications?.github?.environment;
+    const snap: RunSnapshot = { key, namespace, name, steps: rollout.spec.strategy.canary.steps, status: s, ...(s.release === undefined ? {} : { release: s.release }), ...(environment === undefined ? {} : { environment }), timeline };
+    await this.store.saveSnapshot(snap);
+    for (const c of this.channels) for (const m of c.messages(prev, snap)) await this.outbox.send({ ...m, channel: c.name });
+  }
+
+  async close(): Promise<void> {
+    await this.outbox.close();
+    await this.store.close();
+  }
+}
