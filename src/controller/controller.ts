@@ -30,6 +30,7 @@ import { secretCredentials, TemplateStore } from './templates.js';
 import { configDigest, referencedConfigs, type ConfigDigest, type ConfigKind } from './configs.js';
 import { primaryName } from './generated.js';
 import { observe, type Caches } from './observe.js';
+import { canonicalJson } from '../rollout/revision.js';
 import type { Observations } from '../rollout/model.js';
 import type { GitHubApi } from '../notify/github/api.js';
 import { ReleaseLookup } from '../notify/github/lookup.js';
@@ -76,7 +77,8 @@ function usesTemplate(r: Rollout, name: string): boolean {
 }
 
 /** What identifies a Rollout's own status echo: its generation (spec) and status. */
-const echoOf = (r: Rollout): string => JSON.stringify([r.metadata.generation, r.status]);
+/** The status as written, whatever the key order the API server keeps it in. */
+const echoOf = (r: Rollout): string => canonicalJson([r.metadata.generation, r.status]);
 
 export class Controller {
   private readonly rollouts: ResourceCache<Rollout>;
@@ -308,7 +310,7 @@ export class Controller {
 
   /** One status patch when the status changed, the ledger entry written first. */
   private async writeStatus(k: string, rollout: Rollout, decided: Plan, expect: Record<string, string>): Promise<void> {
-    const changed = JSON.stringify(decided.status) !== JSON.stringify(rollout.status);
+    const changed = canonicalJson(decided.status) !== canonicalJson(rollout.status);
     const status = changed ? { ...decided.status, sequence: (rollout.status?.sequence ?? 0) + 1 } : decided.status;
     // Recorded before the status write: a pass elsewhere must not act on the view before it.
     if (changed || decided.actions.length > 0) await this.record(k, { ...rollout, status }, expect, decided.actions.length > 0);

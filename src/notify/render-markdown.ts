@@ -64,7 +64,8 @@ export function mermaidChart(t: Timeline): string {
   ].join('\n');
 }
 
-const COMMANDS = '`/sluice promote` · `/sluice abort [reason]` · `/sluice retry` · `/sluice pause` · `/sluice resume` · `/sluice status` · `/sluice help`';
+const COMMANDS_RUNNING = '`/sluice promote` · `/sluice abort [reason]` · `/sluice pause` · `/sluice resume` · `/sluice status` · `/sluice help`';
+const COMMANDS_DONE = '`/sluice retry` (runs a rolled-back revision again) · `/sluice status` · `/sluice help`';
 
 export function renderComment(snap: RunSnapshot): string {
   const s = snap.status;
@@ -84,7 +85,7 @@ export function renderComment(snap: RunSnapshot): string {
     '',
     verdict,
     '',
-    `<sub>Comment on this pull request: ${COMMANDS}${outcome === 'running' ? '' : ' (for the next run)'}.</sub>`,
+    `<sub>Comment on this pull request: ${outcome === 'running' ? COMMANDS_RUNNING : COMMANDS_DONE}.</sub>`,
     '',
   ].join('\n');
 }
