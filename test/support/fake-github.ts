@@ -30,6 +30,7 @@ export interface RecordedRequest {
   status: number;
   problems: string[];
   at: number;
+  authorization: string;
 }
 
 let operations: Operation[] | undefined;
@@ -145,7 +146,7 @@ export class FakeGitHub {
     if (op !== undefined) op.names.forEach((n, i) => (params[n] = decodeURIComponent(op.regex.exec(url.pathname)?.[i + 1] ?? '')));
     const problems = op === undefined ? [`no operation ${method} ${path} in the OpenAPI description`] : check(op, params, query, body);
     if (req.headers['authorization'] === undefined) problems.push('no Authorization header');
-    const record: RecordedRequest = { method, path, query, operationId: op?.op['operationId'] as string | undefined, body, status: 0, problems, at: Date.now() };
+    const record: RecordedRequest = { method, path, query, operationId: op?.op['operationId'] as string | undefined, body, status: 0, problems, at: Date.now(), authorization: req.headers['authorization'] ?? '' };
     this.requests.push(record);
     const send = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {
       record.status = status;
@@ -179,6 +180,7 @@ export class FakeGitHub {
   }
 
   private answer(operationId: string, params: Record<string, string>, query: Record<string, string>, body: Json | undefined): { status: number; body: unknown; headers?: Record<string, string> } {
+    if (operationId === 'apps/create-installation-access-token') return { status: 201, body: { token: `ghs_installation${params['installation_id'] ?? ''}`, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: { statuses: 'write' } } };
     const [name, repo] = this.repo(params);
     const notFound = { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } };
     if (repo === undefined) return notFound;
