@@ -139,6 +139,10 @@ describe('the controller', () => {
     }
     const bad = await exec(process.execPath, [join(root, 'bin/sluice.js'), 'controller', '--kubeconfig', '/nonexistent/kubeconfig']).catch((e: unknown) => e as { code: number; stderr: string });
     expect(bad).toMatchObject({ code: 1, stderr: expect.stringMatching(/kubeconfig \/nonexistent\/kubeconfig does not exist/) });
+    const app = await exec(process.execPath, [join(root, 'bin/sluice.js'), 'controller', '--kubeconfig', sb.kubeconfig, '--github-app-id', '1']).catch((e: unknown) => e as { code: number; stderr: string });
+    expect(app).toMatchObject({ code: 1, stderr: expect.stringContaining('a GitHub App needs all of --github-app-id, --github-app-private-key and --github-app-installation-id') });
+    const api = await exec(process.execPath, [join(root, 'bin/sluice.js'), 'controller', '--kubeconfig', sb.kubeconfig, '--github-token', 't', '--github-api-url', 'github.example.com']).catch((e: unknown) => e as { code: number; stderr: string });
+    expect(api).toMatchObject({ code: 1, stderr: expect.stringContaining('--github-api-url github.example.com: expected an http(s) URL') });
   });
 
   it('refuses a command on a missing rollout with a clear message', async () => {
