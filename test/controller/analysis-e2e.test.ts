@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
 import { eventually } from '../sandbox/helpers.js';
-import { analysedRollout, example, INTERVAL_S, startControllerSandbox, testTemplate, type ControllerSandbox } from './harness.js';
+import { INTERVAL_S, installAnalysedPodinfo, startControllerSandbox, testTemplate, type ControllerSandbox } from './harness.js';
 
 const exec = promisify(execFile);
 let sb: Sandbox;
@@ -43,13 +43,7 @@ beforeAll(async () => {
   harness = await startControllerSandbox(async (s) => {
     sb = s;
     const api = s.server.api;
-    api.create(type('', 'namespaces'), undefined, example('namespace.yaml'));
-    const d = example('deployment.yaml');
-    d.spec.template.spec.containers[0].env = [{ name: 'SANDBOX_ERROR_RATE', value: '0.002' }, { name: 'SANDBOX_P99_MS', value: '120' }];
-    api.create(type('apps', 'deployments'), 'demo', d);
-    api.create(type('', 'services'), 'demo', example('service.yaml'));
-    for (const f of ['istio-error-rate.yaml', 'istio-latency-p99.yaml']) api.create(type('sluice.dev', 'analysistemplates'), 'demo', testTemplate(f));
-    api.create(type('sluice.dev', 'rollouts'), 'demo', analysedRollout());
+    installAnalysedPodinfo(api, { SANDBOX_ERROR_RATE: '0.002', SANDBOX_P99_MS: '120' });
     await Promise.resolve();
   }, { sandbox: { prometheus: true, rps: 100 }, controller: (s) => ({ prometheusUrl: s.prometheus }) });
   await until('Healthy', () => status().phase === 'Healthy', 30_000);

@@ -118,3 +118,15 @@ export function installPodinfo(api: Sandbox['server']['api'], steps: unknown[], 
   delete r.spec.strategy.canary.analysis;
   api.create(kind('sluice.dev', 'rollouts'), 'demo', r);
 }
+
+/** examples/podinfo with analysedRollout() and the error-rate and latency templates, its pods behaving as `env` says. */
+export function installAnalysedPodinfo(api: Sandbox['server']['api'], env: Record<string, string>): void {
+  const kind = (group: string, resource: string): any => api.registry.all().find((t) => t.group === group && t.resource === resource)!;
+  api.create(kind('', 'namespaces'), undefined, example('namespace.yaml'));
+  const d = example('deployment.yaml');
+  d.spec.template.spec.containers[0].env = Object.entries(env).map(([name, value]) => ({ name, value }));
+  api.create(kind('apps', 'deployments'), 'demo', d);
+  api.create(kind('', 'services'), 'demo', example('service.yaml'));
+  for (const f of ['istio-error-rate.yaml', 'istio-latency-p99.yaml']) api.create(kind('sluice.dev', 'analysistemplates'), 'demo', testTemplate(f));
+  api.create(kind('sluice.dev', 'rollouts'), 'demo', analysedRollout());
+}

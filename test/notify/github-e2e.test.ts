@@ -12,7 +12,7 @@ import { Notifier } from '../../src/notify/notifier.js';
 import { MemoryRunStore } from '../../src/notify/run-store.js';
 import { MemoryOutbox } from '../../src/queue/memory-outbox.js';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
-import { analysedRollout, example, startControllerSandbox, testTemplate, type ControllerSandbox } from '../controller/harness.js';
+import { installAnalysedPodinfo, startControllerSandbox, type ControllerSandbox } from '../controller/harness.js';
 import { eventually } from '../sandbox/helpers.js';
 import { FakeGitHub } from '../support/fake-github.js';
 
@@ -43,13 +43,7 @@ beforeAll(async () => {
     (s) => {
       sb = s;
       const api = s.server.api;
-      api.create(type('', 'namespaces'), undefined, example('namespace.yaml'));
-      const d = example('deployment.yaml');
-      d.spec.template.spec.containers[0].env = [{ name: 'SANDBOX_ERROR_RATE', value: '0.001' }, { name: 'SANDBOX_P99_MS', value: '100' }];
-      api.create(type('apps', 'deployments'), 'demo', d);
-      api.create(type('', 'services'), 'demo', example('service.yaml'));
-      for (const f of ['istio-error-rate.yaml', 'istio-latency-p99.yaml']) api.create(type('sluice.dev', 'analysistemplates'), 'demo', testTemplate(f));
-      api.create(type('sluice.dev', 'rollouts'), 'demo', analysedRollout());
+      installAnalysedPodinfo(api, { SANDBOX_ERROR_RATE: '0.001', SANDBOX_P99_MS: '100' });
     },
     {
       sandbox: { prometheus: true, rps: 100 },
