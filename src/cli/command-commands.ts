@@ -2,31 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { Command } from 'commander';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { COMMAND_ACTIONS, COMMAND_ACTION_NAMES, type CommandAction } from '../api/phases.js';
-import type { Rollout } from '../api/schema/rollout.js';
 import type { Command as RolloutCommand } from '../api/schema/rollout-status.js';
 import { kubeClients, loadKubeConfig, statusOf, type Kube } from '../kube/client.js';
+import { recordCommand } from '../kube/rollout-writes.js';
 import { VERSION } from '../version.js';
 import type { Io } from './lint-command.js';
-
-const MAX_COMMANDS = 20;
-
-/** Appends a command to status.commands, with optimistic concurrency (retried on 409). */
-export async function recordCommand(kube: Kube, ref: { namespace: string; name: string }, command: RolloutCommand): Promise<void> {
-  const gvr = { group: 'sluice.dev', version: 'v1alpha1', plural: 'rollouts', namespace: ref.namespace, name: ref.name };
-  for (let attempt = 0; ; attempt++) {
-    const rollout = (await kube.custom.getNamespacedCustomObject(gvr)) as Rollout;
-    const kept = (rollout.status?.commands ?? []).slice(-(MAX_COMMANDS - 1));
-    const body = { metadata: { resourceVersion: rollout.metadata.resourceVersion }, status: { commands: [...kept, command] } };
-    try {
-      await kube.custom.patchNamespacedCustomObjectStatus({ ...gvr, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
-      return;
-    } catch (e) {
-      if (statusOf(e) !== 409 || attempt >= 5) throw e;
-    }
-  }
-}
 
 function who(kube: Kube): string {
   return kube.config.getCurrentUser()?.name ?? userInfo().username;

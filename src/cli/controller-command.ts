@@ -11,7 +11,8 @@ import { RedisLedger } from '../queue/redis-ledger.js';
 import { MemoryLedger, type Ledger } from '../controller/ledger.js';
 import { VERSION } from '../version.js';
 import type { Io } from './lint-command.js';
-import { addReportingFlags, reporting, type ReportingFlags } from './reporting-flags.js';
+import { addReportingFlags, reporting, type Reporting, type ReportingFlags } from './reporting-flags.js';
+import { webhookServer } from '../chatops/webhook.js';
 
 interface Flags extends ReportingFlags {
   kubeconfig?: string;
@@ -23,9 +24,9 @@ interface Flags extends ReportingFlags {
   shutdownGrace: string;
 }
 
-function listenAddress(value: string): { host: string; port: number } {
+function listenAddress(value: string, flag = '--listen'): { host: string; port: number } {
   const m = /^(?:(.*):)?(\d+)$/.exec(value);
-  if (m === null) throw new Error(`--listen ${value}: expected [HOST]:PORT, e.g. :8080 or 127.0.0.1:8080`);
+  if (m === null) throw new Error(`${flag} ${value}: expected [HOST]:PORT, e.g. :8080 or 127.0.0.1:8080`);
   return { host: m[1] === undefined || m[1] === '' ? '0.0.0.0' : m[1], port: Number(m[2]) };
 }
 
@@ -87,13 +88,16 @@ export function controllerCommand(io: Io, setExitCode: (code: number) => void): 
       const metrics = controllerMetrics();
       let controller: Controller;
       let grace: number;
+      let rep: Reporting;
       try {
         grace = positiveInt('--shutdown-grace', flags.shutdownGrace) * 1000;
         const prometheusUrl = flags.prometheusUrl === undefined ? undefined : url('--prometheus-url', flags.prometheusUrl, ['http:', 'https:'], 'http://prometheus.monitoring:9090');
         const kube = kubeClients(loadKubeConfig(flags.kubeconfig, `sluice-controller/${VERSION}`));
         const { queue, ledger } = sharedState(flags, log, metrics, () => controller.resync());
         const redisUrl = flags.redisUrl === undefined ? undefined : url('--redis-url', flags.redisUrl, ['redis:', 'rediss:'], 'redis://127.0.0.1:6379/0');
-        controller = new Controller({ kube, namespace: flags.namespace, log, prometheusUrl, queue, ledger, metrics, reporting: reporting(flags, redisUrl, log) });
+        if (flags.webhookListen !== undefined) listenAddress(flags.webhookListen, '--webhook-listen');
+        rep = reporting(flags, redisUrl, log, { kube, rollouts: () => controller.rolloutsNow() });
+        controller = new Controller({ kube, namespace: flags.namespace, log, prometheusUrl, queue, ledger, metrics, reporting: rep });
       } catch (e) {
         io.err(`sluice controller: ${(e as Error).message}`);
         setExitCode(1);
@@ -105,8 +109,14 @@ export function controllerCommand(io: Io, setExitCode: (code: number) => void): 
         for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve(sig));
       });
       await Promise.race([controller.start(), stopping]);
+      const webhook = rep.webhook === undefined || flags.webhookListen === undefined ? undefined : webhookServer(rep.webhook);
+      if (webhook !== undefined && flags.webhookListen !== undefined) {
+        const at = listenAddress(flags.webhookListen, '--webhook-listen');
+        webhook.listen(at.port, at.host);
+      }
       const sig = await stopping;
       log.info({ signal: sig, graceMs: grace }, 'stopping: finishing the passes in progress');
+      webhook?.close();
       await controller.stop(grace);
       server.close();
       log.info('stopped');

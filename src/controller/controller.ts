@@ -3,7 +3,6 @@
  * Events for decisions. Work is keyed by rollout; a key is never reconciled twice at once, and a
  * change that arrives meanwhile causes one more pass.
  */
-import { hostname } from 'node:os';
 import { PatchStrategy, setHeaderOptions, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Rollout } from '../api/schema/rollout.js';
@@ -12,6 +11,7 @@ import { resolveAnalysis } from '../analysis/resolve.js';
 import { PrometheusProvider } from '../analysis/prometheus.js';
 import type { MetricProvider } from '../analysis/provider.js';
 import type { Kube } from '../kube/client.js';
+import { recordRolloutEvent } from '../kube/rollout-writes.js';
 import type { PlanEvent } from '../rollout/context.js';
 import { plan, type Plan } from '../rollout/plan.js';
 import type { VirtualService } from '../traffic/istio/types.js';
@@ -188,6 +188,11 @@ export class Controller {
     await Promise.all([this.rollouts, ...this.dependents()].map((c) => c.stop()));
   }
 
+  /** The Rollouts as the informer holds them now. */
+  rolloutsNow(): readonly Rollout[] {
+    return this.rollouts.list();
+  }
+
   queueDepth(): Promise<number> {
     return this.queue.depth();
   }
@@ -341,20 +346,7 @@ export class Controller {
   }
 
   private async recordEvent(rollout: Rollout, e: PlanEvent): Promise<void> {
-    const ns = rollout.metadata.namespace ?? 'default';
-    await this.opts.kube.events.createNamespacedEvent({
-      namespace: ns,
-      body: {
-        metadata: { generateName: `${rollout.metadata.name}.` },
-        eventTime: new Date(),
-        reportingController: 'sluice.dev/controller',
-        reportingInstance: hostname(),
-        action: e.reason,
-        reason: e.reason,
-        type: e.type,
-        note: e.message,
-        regarding: { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', name: rollout.metadata.name, namespace: ns, ...(rollout.metadata.uid === undefined ? {} : { uid: rollout.metadata.uid }) },
-      },
-    });
+    await recordRolloutEvent(this.opts.kube, rollout, e);
   }
+
 }

@@ -34,6 +34,11 @@ export class Notifier {
     });
   }
 
+  /** Queues a message of a channel directly (false when its id was queued before). */
+  send(m: OutboxMessage): Promise<boolean> {
+    return this.outbox.send(m);
+  }
+
   /** The Rollout as just written (its new status). */
   async observe(rollout: Rollout, now = Date.now()): Promise<void> {
     const s = rollout.status;

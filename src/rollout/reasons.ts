@@ -47,6 +47,7 @@ export const REASONS = {
   // Commands
   CommandAccepted: 'A manual command was acted on.',
   CommandRejected: 'A manual command could not be acted on in the current phase; the message says why.',
+  ChatOpsCommand: 'A command was given in a pull request comment; the message names who gave it, what it was and the comment.',
 } as const;
 
 export type Reason = keyof typeof REASONS;

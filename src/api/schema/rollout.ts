@@ -80,6 +80,7 @@ export const Notifications = Obj(
         {
           repository: Str({ description: 'Repository as owner/name, used when the release carries no sluice.dev/github-repository annotation.', pattern: '^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$', maxLength: 200 }),
           environment: Optional(Str({ description: 'GitHub deployment environment; defaults to <cluster>/<namespace>.', maxLength: 255 })),
+          approvers: Optional(List(Str({ description: 'A GitHub login.', pattern: '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$', maxLength: 39 }), { description: 'GitHub users who may command this Rollout from pull-request comments even without write permission on the repository.', maxItems: 100, listType: 'set' })),
         },
         { description: 'Report runs on GitHub: commit status, deployment and one pull-request comment.' },
       ),

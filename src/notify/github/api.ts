@@ -31,6 +31,10 @@ export interface GitHubApi {
   findComment(r: Repo, pullRequest: number, marker: string): Promise<number | undefined>;
   createComment(r: Repo, pullRequest: number, body: string): Promise<number>;
   updateComment(r: Repo, id: number, body: string): Promise<void>;
+  /** Adds a reaction to an issue or PR comment. */
+  react(r: Repo, commentId: number, content: 'eyes' | '+1' | 'confused'): Promise<void>;
+  /** The user's permission on the repository: admin, maintain, write, triage, read or none. */
+  permission(r: Repo, user: string): Promise<string>;
 }
 
 /** A failure that retrying will not fix (401, 403 without rate limiting, 404, 422): reported, not retried. */

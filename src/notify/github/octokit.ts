@@ -91,6 +91,20 @@ export function octokitApi(o: OctokitOptions): GitHubApi {
         return undefined;
       }),
     createComment: (r, pr, body) => call(`comment on #${pr}`, async () => (await gh.rest.issues.createComment({ ...r, issue_number: pr, body })).data.id),
+    react: (r, id, content) =>
+      call(`reaction on comment ${id}`, async () => {
+        await gh.rest.reactions.createForIssueComment({ ...r, comment_id: id, content });
+      }),
+    permission: (r, user) =>
+      call(`permission of ${user}`, async () => {
+        try {
+          const data = (await gh.rest.repos.getCollaboratorPermissionLevel({ ...r, username: user })).data;
+          return data.role_name === 'maintain' ? 'maintain' : data.permission;
+        } catch (e) {
+          if ((e as { status?: number }).status === 404) return 'none';
+          throw e;
+        }
+      }),
     updateComment: (r, id, body) =>
       call(`comment ${id}`, async () => {
         await gh.rest.issues.updateComment({ ...r, comment_id: id, body });
