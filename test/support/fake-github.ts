@@ -98,6 +98,11 @@ export class FakeGitHub {
   readonly statuses: { repo: string; sha: string; state: string; context: string; description: string }[] = [];
   readonly deployments: { id: number; repo: string; sha: string; environment: string; payload: unknown; description: string; statuses: { state: string; description: string }[] }[] = [];
   readonly comments: { id: number; repo: string; issue: number; body: string; created: number; updated: number }[] = [];
+  readonly reactions: { repo: string; commentId: number; content: string }[] = [];
+  /** GitHub login -> permission on every repository (absent: none). */
+  readonly permissions = new Map<string, string>();
+  /** Ids of comments people made (as webhooks deliver them), so that reactions to them succeed. */
+  readonly foreignComments = new Set<number>();
   private failing: { until: number; mode: '500' | 'secondary' } | undefined;
   private nextId = 1000;
   private currentPath = '';
@@ -225,6 +230,16 @@ export class FakeGitHub {
         c.body = body?.['body'] as string;
         c.updated = Date.now();
         return { status: 200, body: { id: c.id, body: c.body, user, created_at: now, updated_at: now } };
+      }
+      case 'reactions/create-for-issue-comment': {
+        const c = this.comments.find((x) => x.repo === name && x.id === Number(params['comment_id']));
+        this.reactions.push({ repo: name, commentId: Number(params['comment_id']), content: body?.['content'] as string });
+        return c === undefined && !this.foreignComments.has(Number(params['comment_id'])) ? notFound : { status: 201, body: { id: this.nextId++, content: body?.['content'], user, created_at: now } };
+      }
+      case 'repos/get-collaborator-permission-level': {
+        const permission = this.permissions.get(params['username'] ?? '') ?? 'none';
+        if (permission === 'none') return notFound;
+        return { status: 200, body: { permission, role_name: permission, user: { login: params['username'] } } };
       }
       default:
         return { status: 501, body: { message: `the fake does not implement ${operationId}` } };
