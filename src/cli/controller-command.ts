@@ -96,7 +96,7 @@ export function controllerCommand(io: Io, setExitCode: (code: number) => void): 
         const { queue, ledger } = sharedState(flags, log, metrics, () => controller.resync());
         const redisUrl = flags.redisUrl === undefined ? undefined : url('--redis-url', flags.redisUrl, ['redis:', 'rediss:'], 'redis://127.0.0.1:6379/0');
         if (flags.webhookListen !== undefined) listenAddress(flags.webhookListen, '--webhook-listen');
-        rep = reporting(flags, redisUrl, log, { kube, rollouts: () => controller.rolloutsNow() });
+        rep = reporting(flags, redisUrl, log, { kube, rollouts: () => controller.rolloutsNow(), enqueue: (k) => controller.enqueue(k) });
         controller = new Controller({ kube, namespace: flags.namespace, log, prometheusUrl, queue, ledger, metrics, reporting: rep });
       } catch (e) {
         io.err(`sluice controller: ${(e as Error).message}`);

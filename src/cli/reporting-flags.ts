@@ -5,7 +5,9 @@ import type { Logger } from 'pino';
 import type { GitHubApi } from '../notify/github/api.js';
 import { GitHubDelivery, githubChannel } from '../notify/github/deliver.js';
 import { octokitApi, type GitHubAuth } from '../notify/github/octokit.js';
-import { Notifier } from '../notify/notifier.js';
+import { Notifier, type Channel } from '../notify/notifier.js';
+import { SlackChannel } from '../notify/slack/channel.js';
+import { slackWebApi } from '../notify/slack/web-api.js';
 import { MemoryRunStore, RedisRunStore } from '../notify/run-store.js';
 import { MemoryOutbox } from '../queue/memory-outbox.js';
 import type { Rollout } from '../api/schema/rollout.js';
@@ -23,6 +25,9 @@ export interface ReportingFlags {
   clusterName: string;
   webhookListen?: string;
   githubWebhookSecret?: string;
+  slackToken?: string;
+  slackApiUrl?: string;
+  slackChannel?: string;
 }
 
 const env = (name: string): string | undefined => process.env[name];
@@ -36,6 +41,9 @@ export function addReportingFlags(c: Command): Command {
     .option('--github-api-url <url>', 'GitHub API URL, e.g. https://github.example.com/api/v3 for GitHub Enterprise (env SLUICE_GITHUB_API_URL; default https://api.github.com)', env('SLUICE_GITHUB_API_URL'))
     .option('--webhook-listen <addr>', 'serve POST /webhooks/github here for /sluice commands in PR comments, e.g. :8443 (env SLUICE_WEBHOOK_LISTEN; needs --github-webhook-secret and GitHub credentials)', env('SLUICE_WEBHOOK_LISTEN'))
     .option('--github-webhook-secret <secret>', "the GitHub webhook's secret, to verify X-Hub-Signature-256 (env SLUICE_GITHUB_WEBHOOK_SECRET; prefer the env var)", env('SLUICE_GITHUB_WEBHOOK_SECRET'))
+    .option('--slack-token <token>', 'Slack bot token (chat:write) for one message per run with its story in the thread (env SLUICE_SLACK_TOKEN; prefer the env var)', env('SLUICE_SLACK_TOKEN'))
+    .option('--slack-api-url <url>', 'Slack Web API URL (env SLUICE_SLACK_API_URL; default https://slack.com/api/)', env('SLUICE_SLACK_API_URL'))
+    .option('--slack-channel <channel>', 'channel for Rollouts that name none in spec.notifications.slack (env SLUICE_SLACK_CHANNEL)', env('SLUICE_SLACK_CHANNEL'))
     .option('--cluster-name <name>', 'names GitHub deployment environments <cluster>/<namespace> (env SLUICE_CLUSTER_NAME)', env('SLUICE_CLUSTER_NAME') ?? 'kubernetes');
 }
 
@@ -58,6 +66,7 @@ function githubAuth(f: ReportingFlags): GitHubAuth | undefined {
 export interface Reporting {
   github: GitHubApi | undefined;
   notifier?: Notifier;
+  slack?: { defaultChannel?: string };
   /** The ChatOps webhook, when --webhook-listen is given. */
   webhook?: WebhookDeps;
 }
@@ -68,19 +77,30 @@ function checkWebhookFlags(f: ReportingFlags, auth: GitHubAuth | undefined): voi
   if (auth === undefined) throw new Error('--webhook-listen needs GitHub credentials (--github-token or a GitHub App) to react and reply to commands');
 }
 
+function checkUrls(f: ReportingFlags): void {
+  for (const [flag, value] of [['--github-api-url', f.githubApiUrl], ['--slack-api-url', f.slackApiUrl]] as const) if (value !== undefined && !/^https?:\/\//.test(value)) throw new Error(`${flag} ${value}: expected an http(s) URL`);
+}
+
 /** What the controller reports with: the GitHub API (when credentials are given), the notifier, the ChatOps webhook. */
-export function reporting(f: ReportingFlags, redisUrl: string | undefined, log: Logger, chat: { kube: Kube; rollouts: () => readonly Rollout[] }): Reporting {
-  if (f.githubApiUrl !== undefined && !/^https?:\/\//.test(f.githubApiUrl)) throw new Error(`--github-api-url ${f.githubApiUrl}: expected an http(s) URL, e.g. https://github.example.com/api/v3`);
+export function reporting(f: ReportingFlags, redisUrl: string | undefined, log: Logger, chat: { kube: Kube; rollouts: () => readonly Rollout[]; enqueue: (rollout: string) => void }): Reporting {
+  checkUrls(f);
   const auth = githubAuth(f);
   checkWebhookFlags(f, auth);
-  if (auth === undefined) return { github: undefined };
-  const github = octokitApi({ auth, log, ...(f.githubApiUrl === undefined ? {} : { baseUrl: f.githubApiUrl }) });
+  const slackToken = f.slackToken === '' ? undefined : f.slackToken;
+  if (auth === undefined && slackToken === undefined) return { github: undefined };
+  const github = auth === undefined ? undefined : octokitApi({ auth, log, ...(f.githubApiUrl === undefined ? {} : { baseUrl: f.githubApiUrl }) });
   const store = redisUrl === undefined ? new MemoryRunStore() : new RedisRunStore(redisUrl, log);
   const outbox = redisUrl === undefined ? new MemoryOutbox({ log }) : new RedisOutbox({ url: redisUrl, log });
-  const chatops = new ChatOps({ api: github, kube: chat.kube, rollouts: chat.rollouts, log });
-  const channels = [githubChannel(new GitHubDelivery(github, store, log, { cluster: f.clusterName })), chatopsChannel(chatops, log)];
+  const channels: Channel[] = [];
+  if (github !== undefined) channels.push(githubChannel(new GitHubDelivery(github, store, log, { cluster: f.clusterName })), chatopsChannel(new ChatOps({ api: github, kube: chat.kube, rollouts: chat.rollouts, log }), log));
+  if (slackToken !== undefined) channels.push(new SlackChannel(slackWebApi(slackToken, { log, ...(f.slackApiUrl === undefined ? {} : { slackApiUrl: f.slackApiUrl }) }), store, log, { ...(f.slackChannel === undefined ? {} : { defaultChannel: f.slackChannel }), onProblem: chat.enqueue }));
   const notifier = new Notifier(store, outbox, channels, log);
-  const secret = f.githubWebhookSecret ?? '';
-  const webhook: WebhookDeps | undefined = f.webhookListen === undefined ? undefined : { secret, log, accept: (job) => notifier.send({ id: `chatops|${job.delivery}`, stream: `chatops|${job.repository}#${job.pullRequest}`, channel: 'chatops', payload: job }) };
-  return { github, notifier, ...(webhook === undefined ? {} : { webhook }) };
+  const slack = slackToken === undefined ? undefined : { ...(f.slackChannel === undefined ? {} : { defaultChannel: f.slackChannel }) };
+  return { github, notifier, ...webhookOf(f, notifier, log), ...(slack === undefined ? {} : { slack }) };
+}
+
+/** The ChatOps webhook: deliveries go to the notifier's outbox, keyed by their delivery id. */
+function webhookOf(f: ReportingFlags, notifier: Notifier, log: Logger): { webhook?: WebhookDeps } {
+  if (f.webhookListen === undefined) return {};
+  return { webhook: { secret: f.githubWebhookSecret ?? '', log, accept: (job) => notifier.send({ id: `chatops|${job.delivery}`, stream: `chatops|${job.repository}#${job.pullRequest}`, channel: 'chatops', payload: job }) } };
 }

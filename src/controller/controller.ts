@@ -54,7 +54,7 @@ export interface ControllerOptions {
   ledger?: Ledger;
   metrics?: ControllerMetrics;
   /** Release reporting: resolve each release's GitHub origin (GitHubReporting condition), and notify. */
-  reporting?: { github: GitHubApi | undefined; notifier?: Notifier };
+  reporting?: { github: GitHubApi | undefined; notifier?: Notifier; slack?: { defaultChannel?: string } };
 }
 
 const key = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
@@ -305,12 +305,31 @@ export class Controller {
     const taken = await this.analyst.take(rollout, analysis.metrics, new Date());
     const findings = { ...analysis, taken };
     const release = this.releases?.observe(rollout, this.caches.deployment(rollout.metadata.namespace, rollout.spec.targetRef.name));
-    const withRelease = (o: Observations): Observations => (release === undefined ? o : { ...o, release });
+    const slack = await this.slackObservation(rollout);
+    const withRelease = (o: Observations): Observations => ({ ...o, ...(release === undefined ? {} : { release }), ...(slack === undefined ? {} : { slack }) });
     const decided = plan(rollout, withRelease(observe(rollout, this.caches, this.router, findings, this.templateStore)), new Date());
     if (decided.actions.length === 0) return { decided, caches: this.caches, router: this.router };
     const fresh = await freshView(this.opts.kube, rollout, this.caches, this.istio);
     if (fresh.rollout === undefined || echoOf(fresh.rollout) !== echoOf(rollout)) return undefined;
     return { decided: plan(rollout, withRelease(observe(rollout, fresh.caches, fresh.router, findings, this.templateStore)), new Date()), caches: fresh.caches, router: fresh.router };
+  }
+
+  /** Whether Slack takes the Rollout's messages: undefined when Slack is not used for it. */
+  private async slackObservation(rollout: Rollout): Promise<Observations['slack']> {
+    const slack = this.opts.reporting?.slack;
+    const notifier = this.opts.reporting?.notifier;
+    const channel = rollout.spec.notifications?.slack?.channel ?? slack?.defaultChannel;
+    if (slack === undefined || notifier === undefined || channel === undefined) return undefined;
+    const problem = await notifier.problem('slack', key(rollout.metadata.namespace, rollout.metadata.name)).catch(() => undefined);
+    return problem === undefined ? { ok: true, reason: 'Reporting', message: `Runs are reported in Slack channel ${channel}.` } : { ok: false, reason: problem.reason, message: problem.message };
+  }
+
+  /** The images of the primary and the canary, for reports. */
+  private images(rollout: Rollout): { stable?: string; canary?: string } {
+    const image = (name: string): string | undefined => this.caches.deployment(rollout.metadata.namespace, name)?.spec?.template.spec?.containers[0]?.image;
+    const stable = image(primaryName(rollout));
+    const canary = image(rollout.spec.targetRef.name);
+    return { ...(stable === undefined ? {} : { stable }), ...(canary === undefined ? {} : { canary }) };
   }
 
   /** One status patch when the status changed, the ledger entry written first. */
@@ -324,7 +343,7 @@ export class Controller {
     await this.opts.kube.custom.patchNamespacedCustomObjectStatus({ group: 'sluice.dev', version: 'v1alpha1', namespace, plural: 'rollouts', name: rollout.metadata.name, body: { status: statusPatch(rollout.status, status) } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
     this.opts.log.info({ rollout: k, phase: status.phase, reason: status.reason, weight: status.canaryWeight, step: status.currentStepIndex }, 'status');
     // Reports never fail or hold up a pass: the outbox delivers them later.
-    await this.opts.reporting?.notifier?.observe({ ...rollout, status }).catch((err: unknown) => this.opts.log.warn({ rollout: k, err: (err as Error).message }, 'notification not queued'));
+    await this.opts.reporting?.notifier?.observe({ ...rollout, status }, { images: this.images(rollout) }).catch((err: unknown) => this.opts.log.warn({ rollout: k, err: (err as Error).message }, 'notification not queued'));
   }
 
   /**

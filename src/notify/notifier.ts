@@ -18,6 +18,14 @@ export interface Channel {
   deliver(m: OutboxMessage): Promise<void>;
 }
 
+/** The snapshot's optional parts, present only when known. */
+function optional(rollout: Rollout, images: RunSnapshot['images']): Partial<RunSnapshot> {
+  const s = rollout.status;
+  const environment = rollout.spec.notifications?.github?.environment;
+  const slack = rollout.spec.notifications?.slack;
+  return { ...(s?.release === undefined ? {} : { release: s.release }), ...(environment === undefined ? {} : { environment }), ...(slack === undefined ? {} : { slack }), ...(images === undefined ? {} : { images }) };
+}
+
 export class Notifier {
   constructor(
     private readonly store: RunStore,
@@ -39,8 +47,14 @@ export class Notifier {
     return this.outbox.send(m);
   }
 
-  /** The Rollout as just written (its new status). */
-  async observe(rollout: Rollout, now = Date.now()): Promise<void> {
+  /** A channel's problem with a rollout's messages (Slack channel_not_found...), if any. */
+  async problem(channel: string, rollout: string): Promise<{ reason: string; message: string } | undefined> {
+    const p = await this.store.state<{ reason: string; message: string }>(`problem:${channel}`, rollout);
+    return p.reason === undefined ? undefined : { reason: p.reason, message: p.message ?? '' };
+  }
+
+  /** The Rollout as just written (its new status), and the images it runs. */
+  async observe(rollout: Rollout, extra: { images?: RunSnapshot['images'] } = {}, now = Date.now()): Promise<void> {
     const s = rollout.status;
     if (s?.runStartedAt === undefined || this.channels.length === 0) return;
     const namespace = rollout.metadata.namespace ?? 'default';
@@ -49,8 +63,7 @@ export class Notifier {
     const prev = await this.store.snapshot(key);
     const timeline = prev?.timeline ?? newTimeline(`${namespace}/${name}`, Date.parse(s.runStartedAt));
     observeRun(timeline, rollout, now);
-    const environment = rollout.spec.notifications?.github?.environment;
-    const snap: RunSnapshot = { key, namespace, name, steps: rollout.spec.strategy.canary.steps, status: s, ...(s.release === undefined ? {} : { release: s.release }), ...(environment === undefined ? {} : { environment }), timeline };
+    const snap: RunSnapshot = { key, namespace, name, steps: rollout.spec.strategy.canary.steps, status: s, ...optional(rollout, extra.images), timeline };
     await this.store.saveSnapshot(snap);
     for (const c of this.channels) for (const m of c.messages(prev, snap)) await this.outbox.send({ ...m, channel: c.name });
   }

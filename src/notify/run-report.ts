@@ -18,6 +18,10 @@ export interface RunSnapshot {
   release?: Release;
   /** spec.notifications.github.environment, when set. */
   environment?: string;
+  /** spec.notifications.slack, when set. */
+  slack?: { channel: string; severity?: 'info' | 'warning' | 'error'; dashboardUrl?: string };
+  /** The images of the primary (stable) and the canary, for people to read. */
+  images?: { stable?: string; canary?: string };
   timeline: Timeline;
 }
 

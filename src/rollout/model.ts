@@ -46,6 +46,8 @@ export interface Observations {
   commands: PendingCommand[];
   /** Where the target's release comes from on GitHub, and whether it is reported (absent: not observed). */
   release?: ReleaseObservation;
+  /** Whether Slack takes this Rollout's messages (absent: Slack is not used for it). */
+  slack?: { ok: boolean; reason: string; message: string };
 }
 
 /** Changes to the world, carried out in order by the controller; each is idempotent. */

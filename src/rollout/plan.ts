@@ -27,21 +27,34 @@ export function plan(rollout: Rollout, obs: Observations, now: Date): Plan {
   const p = new Pass(rollout, obs, now);
   decide(p);
   p.rejectRest((c) => `nothing to ${c.action} while the rollout is ${p.status.phase ?? 'starting'}.`);
-  // Every decision is an Event: a new reason without an Event of its own gets one.
-  const reason = p.status.reason as Reason | undefined;
-  if (reason !== undefined && (reason !== rollout.status?.reason || p.status.message !== rollout.status.message) && !p.events.some((e) => e.reason === reason)) {
-    p.event(p.status.phase === 'RolledBack' || p.status.phase === 'Invalid' ? 'Warning' : 'Normal', reason, p.status.message ?? reason);
-  }
+  decisionEvents(p, rollout, obs);
   const due = nextDueMs(obs.analysis.metrics, p.status, now);
   if (due !== undefined) p.requeue(due);
   const status: RolloutStatus = { ...p.status, observedGeneration: rollout.metadata.generation ?? p.status.observedGeneration ?? 1 };
   if (status.commands !== undefined) status.commands = p.handledCommands();
-  if (obs.release !== undefined) {
-    if (obs.release.release === undefined) delete status.release;
-    else status.release = obs.release.release;
-  }
+  withRelease(status, obs);
   status.conditions = conditions(rollout, status, p.iso, obs);
   return { actions: p.actions, status, events: p.events, requeueAfterMs: p.requeueAfterMs };
+}
+
+/** Every decision is an Event; so is a notification channel's new problem (once; the rollout goes on). */
+function decisionEvents(p: Pass, rollout: Rollout, obs: Observations): void {
+  const reason = p.status.reason as Reason | undefined;
+  if (reason !== undefined && (reason !== rollout.status?.reason || p.status.message !== rollout.status.message) && !p.events.some((e) => e.reason === reason)) {
+    p.event(p.status.phase === 'RolledBack' || p.status.phase === 'Invalid' ? 'Warning' : 'Normal', reason, p.status.message ?? reason);
+  }
+  notificationEvent(p, rollout, obs);
+}
+
+function notificationEvent(p: Pass, rollout: Rollout, obs: Observations): void {
+  const before = rollout.status?.conditions?.find((c) => c.type === 'SlackReporting');
+  if (obs.slack !== undefined && !obs.slack.ok && (before?.status !== 'False' || before.reason !== obs.slack.reason)) p.event('Warning', 'NotificationFailed', obs.slack.message);
+}
+
+function withRelease(status: RolloutStatus, obs: Observations): void {
+  if (obs.release === undefined) return;
+  if (obs.release.release === undefined) delete status.release;
+  else status.release = obs.release.release;
 }
 
 function decide(p: Pass): void {
@@ -187,5 +200,6 @@ function conditions(rollout: Rollout, s: RolloutStatus, at: string, obs: Observa
   const out = [make('Ready', s.phase === 'Healthy'), make('Progressing', RUNNING.has(s.phase ?? ''))];
   const reporting = obs.release?.condition;
   if (reporting !== undefined) out.push(make('GitHubReporting', reporting.ok, reporting.reason, reporting.message));
+  if (obs.slack !== undefined) out.push(make('SlackReporting', obs.slack.ok, obs.slack.reason, obs.slack.message));
   return out;
 }

@@ -48,6 +48,7 @@ export const REASONS = {
   CommandAccepted: 'A manual command was acted on.',
   CommandRejected: 'A manual command could not be acted on in the current phase; the message says why.',
   ChatOpsCommand: 'A command was given in a pull request comment; the message names who gave it, what it was and the comment.',
+  NotificationFailed: 'A notification channel refused Sluice\'s messages (e.g. Slack channel_not_found or invalid_auth); the rollout goes on; the message says what to fix.',
 } as const;
 
 export type Reason = keyof typeof REASONS;

@@ -1,0 +1,51 @@
+/**
+ * SlackApi on @slack/web-api: requests form-encoded with `blocks` as JSON, as Slack expects;
+ * on a 429 the client waits Retry-After and tries again (twice), then the outbox retries with
+ * backoff. `ok: false` answers become SlackPlatformError with Slack's error code.
+ */
+import slack from '@slack/web-api';
+import type { Logger } from 'pino';
+import { SlackPlatformError, type SlackApi } from './channel.js';
+
+function logger(log: Logger): slack.Logger {
+  const l = log.child({ component: 'slack' });
+  return {
+    debug: (...m: unknown[]) => l.debug(m.map(String).join(' ')),
+    info: (...m: unknown[]) => l.debug(m.map(String).join(' ')),
+    warn: (...m: unknown[]) => l.warn(m.map(String).join(' ')),
+    error: (...m: unknown[]) => l.warn(m.map(String).join(' ')),
+    setLevel: () => undefined,
+    getLevel: () => slack.LogLevel.DEBUG,
+    setName: () => undefined,
+  };
+}
+
+async function call<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    const err = e as { code?: string; data?: { error?: string } };
+    if (err.code === slack.ErrorCode.PlatformError && typeof err.data?.error === 'string') throw new SlackPlatformError(err.data.error);
+    throw e;
+  }
+}
+
+export function slackWebApi(token: string, opts: { slackApiUrl?: string; log: Logger }): SlackApi {
+  const client = new slack.WebClient(token, {
+    ...(opts.slackApiUrl === undefined ? {} : { slackApiUrl: opts.slackApiUrl.endsWith('/') ? opts.slackApiUrl : `${opts.slackApiUrl}/` }),
+    retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5000 },
+    rejectRateLimitedCalls: false,
+    logger: logger(opts.log),
+  });
+  return {
+    postMessage: (m) =>
+      call(async () => {
+        const r = await client.chat.postMessage({ channel: m.channel, text: m.text, ...(m.blocks === undefined ? {} : { blocks: m.blocks as never }), ...(m.thread_ts === undefined ? {} : { thread_ts: m.thread_ts }), unfurl_links: false });
+        return { channel: r.channel ?? m.channel, ts: r.ts ?? '' };
+      }),
+    update: (m) =>
+      call(async () => {
+        await client.chat.update({ channel: m.channel, ts: m.ts, text: m.text, blocks: m.blocks as never });
+      }),
+  };
+}
