@@ -61,7 +61,8 @@ export class Notifier {
     const name = rollout.metadata.name;
     const key = runKey(namespace, name, s.runStartedAt);
     const prev = await this.store.snapshot(key);
-    const timeline = prev?.timeline ?? newTimeline(`${namespace}/${name}`, Date.parse(s.runStartedAt));
+    // A copy: channels compare the previous snapshot's timeline with the new one.
+    const timeline = prev === undefined ? newTimeline(`${namespace}/${name}`, Date.parse(s.runStartedAt)) : structuredClone(prev.timeline);
     observeRun(timeline, rollout, now);
     const snap: RunSnapshot = { key, namespace, name, steps: rollout.spec.strategy.canary.steps, status: s, ...optional(rollout, extra.images), timeline };
     await this.store.saveSnapshot(snap);
