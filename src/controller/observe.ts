@@ -62,6 +62,6 @@ export function observe(rollout: Rollout, caches: Caches, router: TrafficRouter,
     routedWeight: router.weight(rollout),
     missingRouting: missingRouting(rollout, caches, router),
     analysis: { metrics: analysis.metrics, taken: analysis.taken },
-    commands: (rollout.status?.commands ?? []).filter((c) => c.handledAt === undefined).map((c) => ({ id: c.id, action: c.action, user: c.user, ...(c.revision === undefined ? {} : { revision: c.revision }) })),
+    commands: (rollout.status?.commands ?? []).filter((c) => c.handledAt === undefined).map((c) => ({ id: c.id, action: c.action, user: c.user, ...(c.revision === undefined ? {} : { revision: c.revision }), ...(c.force === true ? { force: true } : {}) })),
   };
 }

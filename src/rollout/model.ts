@@ -30,6 +30,8 @@ export interface PendingCommand {
   action: CommandAction;
   user: string;
   revision?: string;
+  /** Override a closed promotion window (sluice promote --force). */
+  force?: boolean;
 }
 
 export interface Observations {

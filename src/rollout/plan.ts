@@ -7,9 +7,10 @@ import type { RolloutStatus } from '../api/schema/rollout-status.js';
 import { fold, forgive, nextDueMs, verdicts, type AnalysisVerdict } from '../analysis/assess.js';
 import { Pass, type PlanEvent } from './context.js';
 import { finalize, healthy, restoreRouting, initialize, promoting, rollBack, rolledBack, startPromotion, startRun } from './lifecycle.js';
-import { FINALIZER, type Action, type Observations } from './model.js';
+import { FINALIZER, type Action, type Observations, type PendingCommand } from './model.js';
 import { runSteps } from './run.js';
 import type { Reason } from './reasons.js';
+import { humanTime, windowState } from '../schedule/windows.js';
 
 export interface Plan {
   actions: Action[];
@@ -164,15 +165,25 @@ function atPromotionGate(p: Pass): boolean {
   return pause !== undefined && pause.duration === undefined;
 }
 
+/** A promote command during a run: promotes now, unless a closed window says no (without --force). */
+function promoteCommand(p: Pass, promote: PendingCommand): boolean {
+  const state = windowState(p.rollout.spec.schedule, p.now);
+  if (!state.open && promote.force !== true) {
+    const opens = state.opensAt === undefined ? 'no window opens within a year' : `it opens ${humanTime(state.opensAt, p.rollout.spec.schedule?.timeZone ?? 'UTC')}`;
+    p.handle(promote, false, `the promotion window is closed (${state.why ?? ''}); ${opens}. Use sluice promote --force to override it.`);
+    return true;
+  }
+  p.handle(promote, true, state.open ? 'the remaining steps were skipped.' : `the remaining steps were skipped; the closed window was overridden by ${promote.user}.`);
+  delete p.status.nextWindow;
+  startPromotion(p, `promoted by ${promote.user}${state.open ? '' : ' (window overridden)'}.`);
+  return false;
+}
+
 /** Pause, resume and promote commands during a run; false when the run holds here. */
 function manualGates(p: Pass): boolean {
   const s = p.status;
   const promote = atPromotionGate(p) ? undefined : p.command('promote');
-  if (promote !== undefined) {
-    p.handle(promote, true, 'the remaining steps were skipped.');
-    startPromotion(p, `promoted by ${promote.user}.`);
-    return false;
-  }
+  if (promote !== undefined) return promoteCommand(p, promote);
   const pauseCmd = p.command('pause');
   if (pauseCmd !== undefined) p.handle(pauseCmd, true, `the run holds at ${s.canaryWeight ?? 0}%.`);
   const paused = pauseCmd !== undefined || (s.phase === 'Paused' && s.reason === 'ManualPause');

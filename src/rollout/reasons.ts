@@ -25,6 +25,7 @@ export const REASONS = {
   PauseStep: 'A timed pause step is waiting for its duration to pass.',
   WaitingForPromotion: 'A pause step without duration waits for a promote command.',
   ManualPause: 'A pause command holds the run at its current weight until a resume command.',
+  OutsideWindow: 'The run holds its weight outside its promotion windows (or inside a freeze) until status.nextWindow; analysis goes on and a failing canary is still rolled back. sluice promote --force overrides it.',
   AnalysisInconclusive: 'Analysis gave no verdict too often (no data, too little traffic); a person decides: promote, abort or retry.',
   MetricsUnavailable: 'A metric errored more times in a row than its consecutiveErrorLimit; the run holds until measurements work again (or a person decides).',
   CanaryLostEndpoints: 'The canary has no ready endpoints during a run; its traffic went back to the primary until it recovers.',

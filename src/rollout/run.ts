@@ -3,6 +3,7 @@ import { verdicts } from '../analysis/assess.js';
 import { parseDuration } from '../api/duration.js';
 import type { Pass } from './context.js';
 import { canaryReplicas, rollBack, startPromotion } from './lifecycle.js';
+import { humanTime, windowState } from '../schedule/windows.js';
 
 const MAX_STEPS_PER_PASS = 1000;
 
@@ -60,6 +61,26 @@ function guardTraffic(p: Pass): boolean {
   return false;
 }
 
+/**
+ * Whether traffic may move forward now (spec.schedule). When not, the run holds its weight:
+ * Paused/OutsideWindow with status.nextWindow, and a pass is due when the window opens.
+ */
+export function windowGate(p: Pass, where: string): boolean {
+  const schedule = p.rollout.spec.schedule;
+  const state = windowState(schedule, p.now);
+  if (state.open) {
+    delete p.status.nextWindow;
+    return true;
+  }
+  const zone = schedule?.timeZone ?? 'UTC';
+  const opens = state.opensAt === undefined ? 'no window opens within a year' : `waiting for window, opens ${humanTime(state.opensAt, zone)}`;
+  if (state.opensAt === undefined) delete p.status.nextWindow;
+  else p.status.nextWindow = state.opensAt.toISOString().replace(/\.\d+Z$/, 'Z');
+  p.set('Paused', 'OutsideWindow', `${where}: ${state.why ?? 'the window is closed'}; ${opens} (sluice promote --force overrides).`);
+  if (state.opensAt !== undefined) p.requeue(state.opensAt.getTime() - p.now.getTime());
+  return false;
+}
+
 /** Runs steps until one needs the world to change or time to pass. */
 export function runSteps(p: Pass): void {
   const steps = p.rollout.spec.strategy.canary.steps;
@@ -68,19 +89,12 @@ export function runSteps(p: Pass): void {
     const index = p.status.currentStepIndex ?? 0;
     const step = steps[index];
     if (step === undefined) {
-      startPromotion(p, `all ${steps.length} steps passed.`);
+      if (windowGate(p, 'promotion')) startPromotion(p, `all ${steps.length} steps passed.`);
       return;
     }
     const where = `step ${index + 1}/${steps.length}`;
     if (step.setWeight !== undefined) {
-      if (step.setWeight > 0 && !canaryReady(p)) return;
-      if (p.obs.routedWeight !== step.setWeight) {
-        p.status.canaryWeight = step.setWeight;
-        p.act({ type: 'setWeight', canaryWeight: step.setWeight });
-        p.set('Progressing', 'WeightSet', `${where}: ${step.setWeight}% of traffic to the canary.`);
-        return;
-      }
-      p.status.canaryWeight = step.setWeight;
+      if (!setWeight(p, step.setWeight, where)) return;
     } else if (step.pause !== undefined) {
       if (!pause(p, step.pause.duration, where)) return;
     } else if (step.analysis !== undefined) {
@@ -88,6 +102,20 @@ export function runSteps(p: Pass): void {
     }
     advance(p);
   }
+}
+
+/** True when the weight is set; moving it up waits for a ready canary and an open window. */
+function setWeight(p: Pass, weight: number, where: string): boolean {
+  if (weight > 0 && !canaryReady(p)) return false;
+  if (p.obs.routedWeight === weight) {
+    p.status.canaryWeight = weight;
+    return true;
+  }
+  if (weight > (p.obs.routedWeight ?? 0) && !windowGate(p, where)) return false;
+  p.status.canaryWeight = weight;
+  p.act({ type: 'setWeight', canaryWeight: weight });
+  p.set('Progressing', 'WeightSet', `${where}: ${weight}% of traffic to the canary.`);
+  return false;
 }
 
 /** True when the pause is over. */

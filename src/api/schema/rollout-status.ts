@@ -73,6 +73,7 @@ export const RolloutStatus = Obj(
     rolledBackRevision: Optional(Str({ description: 'Revision last rolled back; it is not run again unless retried.', maxLength: 64 })),
     runStartedAt: Optional(DateTime({ description: 'When the current run started.' })),
     stepStartedAt: Optional(DateTime({ description: 'When the current step started.' })),
+    nextWindow: Optional(DateTime({ description: 'While a run waits outside its promotion windows (reason OutsideWindow): when traffic may move again.' })),
     conditions: Optional(List(Condition, { description: 'Conditions per the Kubernetes API conventions.', listType: 'map', mapKeys: ['type'], maxItems: 32 })),
     metrics: Optional(List(MetricStatus, { description: 'Analysis state of each metric in the current run.', listType: 'map', mapKeys: ['name'], maxItems: 64 })),
     commands: Optional(List(Command, { description: 'Recent manual commands, oldest first (bounded).', maxItems: 20 })),
