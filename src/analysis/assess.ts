@@ -29,7 +29,10 @@ const RUN_PHASES = new Set(['Progressing', 'Paused']);
 export function activeMetrics(metrics: readonly ResolvedMetric[], s: RolloutStatus): ResolvedMetric[] {
   if (!RUN_PHASES.has(s.phase ?? '')) return [];
   const index = s.currentStepIndex ?? 0;
-  return metrics.filter((m) => (m.scope === 'step' ? m.step === index : index >= m.startingStep));
+  // Background checks measure the canary's traffic: a run held at 0% outside its promotion
+  // window has none by design, and must not turn "inconclusive" for want of it.
+  const held = s.reason === 'OutsideWindow' && (s.canaryWeight ?? 0) === 0;
+  return metrics.filter((m) => (m.scope === 'step' ? m.step === index : !held && index >= m.startingStep));
 }
 
 function entryOf(s: RolloutStatus, key: string): MetricStatus | undefined {
