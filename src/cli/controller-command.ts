@@ -1,6 +1,11 @@
 /** `sluice controller`: runs the controller, with health and metrics endpoints. */
 import { createServer, type Server } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { formatPath } from '../api/problem.js';
+import { checkSchedule } from '../api/semantics/schedule.js';
+import type { ScheduleSpec } from '../schedule/windows.js';
 import { pino, type Logger } from 'pino';
 import { Controller } from '../controller/controller.js';
 import { controllerMetrics, type ControllerMetrics } from '../controller/metrics.js';
@@ -15,6 +20,7 @@ import { addReportingFlags, reporting, type Reporting, type ReportingFlags } fro
 import { webhookServer } from '../chatops/webhook.js';
 
 interface Flags extends ReportingFlags {
+  scheduleDefaults?: string;
   kubeconfig?: string;
   namespace?: string;
   listen: string;
@@ -39,6 +45,20 @@ function url(flag: string, value: string, protocols: string[], example: string):
   }
   if (!protocols.includes(parsed.protocol)) throw new Error(`${flag} ${value}: expected a ${protocols.map((p) => `${p}//`).join(' or ')} URL, e.g. ${example}`);
   return value;
+}
+
+/** --schedule-defaults: a spec.schedule in a YAML file, checked like a Rollout's. */
+function loadSchedule(file: string): ScheduleSpec {
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`--schedule-defaults ${file}: ${(e as Error).message}`, { cause: e });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`--schedule-defaults ${file}: expected a mapping with timeZone, allow and deny, as in spec.schedule`);
+  const problems = checkSchedule(parsed, []);
+  if (problems.length > 0) throw new Error(`--schedule-defaults ${file}: ${problems.map((p) => `${formatPath(p.path) || '(top)'}: ${p.message}`).join('; ')}`);
+  return parsed;
 }
 
 function positiveInt(flag: string, value: string): number {
@@ -82,6 +102,7 @@ export function controllerCommand(io: Io, setExitCode: (code: number) => void): 
     .option('--prometheus-url <url>', 'Prometheus for analysis when neither the template nor the Rollout names one (env SLUICE_PROMETHEUS_URL)', process.env['SLUICE_PROMETHEUS_URL'])
     .option('--redis-url <url>', 'Redis for the work queue and timers, shared by replicas (env SLUICE_REDIS_URL; default: in memory, one replica)', process.env['SLUICE_REDIS_URL'])
     .option('--concurrency <n>', 'rollouts handled at once by this replica (env SLUICE_CONCURRENCY)', process.env['SLUICE_CONCURRENCY'] ?? '10')
+    .option('--schedule-defaults <file>', 'cluster-wide promotion windows (YAML: timeZone, allow, deny, as spec.schedule); a Rollout\'s own schedule may only tighten them (env SLUICE_SCHEDULE_DEFAULTS)', process.env['SLUICE_SCHEDULE_DEFAULTS'])
     .option('--shutdown-grace <seconds>', 'on SIGTERM, how long passes in progress may take to finish', '25')
     .action(async (flags: Flags) => {
       const log = pino({ name: 'sluice', level: process.env['SLUICE_LOG_LEVEL'] ?? 'info' });
@@ -97,7 +118,8 @@ export function controllerCommand(io: Io, setExitCode: (code: number) => void): 
         const redisUrl = flags.redisUrl === undefined ? undefined : url('--redis-url', flags.redisUrl, ['redis:', 'rediss:'], 'redis://127.0.0.1:6379/0');
         if (flags.webhookListen !== undefined) listenAddress(flags.webhookListen, '--webhook-listen');
         rep = reporting(flags, redisUrl, log, { kube, rollouts: () => controller.rolloutsNow(), enqueue: (k) => controller.enqueue(k) });
-        controller = new Controller({ kube, namespace: flags.namespace, log, prometheusUrl, queue, ledger, metrics, reporting: rep });
+        const defaultSchedule = flags.scheduleDefaults === undefined ? undefined : loadSchedule(flags.scheduleDefaults);
+        controller = new Controller({ kube, namespace: flags.namespace, log, prometheusUrl, queue, ledger, metrics, reporting: rep, ...(defaultSchedule === undefined ? {} : { defaultSchedule }) });
       } catch (e) {
         io.err(`sluice controller: ${(e as Error).message}`);
         setExitCode(1);

@@ -35,6 +35,7 @@ import type { Observations } from '../rollout/model.js';
 import type { GitHubApi } from '../notify/github/api.js';
 import { ReleaseLookup } from '../notify/github/lookup.js';
 import type { Notifier } from '../notify/notifier.js';
+import type { ScheduleSpec } from '../schedule/windows.js';
 
 export interface ControllerOptions {
   kube: Kube;
@@ -55,6 +56,8 @@ export interface ControllerOptions {
   metrics?: ControllerMetrics;
   /** Release reporting: resolve each release's GitHub origin (GitHubReporting condition), and notify. */
   reporting?: { github: GitHubApi | undefined; notifier?: Notifier; slack?: { defaultChannel?: string } };
+  /** Cluster-wide promotion windows (--schedule-defaults). */
+  defaultSchedule?: ScheduleSpec;
 }
 
 const key = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
@@ -306,7 +309,8 @@ export class Controller {
     const findings = { ...analysis, taken };
     const release = this.releases?.observe(rollout, this.caches.deployment(rollout.metadata.namespace, rollout.spec.targetRef.name));
     const slack = await this.slackObservation(rollout);
-    const withRelease = (o: Observations): Observations => ({ ...o, ...(release === undefined ? {} : { release }), ...(slack === undefined ? {} : { slack }) });
+    const defaults = this.opts.defaultSchedule;
+    const withRelease = (o: Observations): Observations => ({ ...o, ...(release === undefined ? {} : { release }), ...(slack === undefined ? {} : { slack }), ...(defaults === undefined ? {} : { defaultSchedule: defaults }) });
     const decided = plan(rollout, withRelease(observe(rollout, this.caches, this.router, findings, this.templateStore)), new Date());
     if (decided.actions.length === 0) return { decided, caches: this.caches, router: this.router };
     const fresh = await freshView(this.opts.kube, rollout, this.caches, this.istio);

@@ -81,6 +81,12 @@ export function checkLine(m: MetricStatus): string {
   return `${checkLabel(m.name)} ${checkValue(m)} (${checkVerdict(m)})`;
 }
 
+function runningHeadline(s: RolloutStatus, total: number): string {
+  // Held outside a promotion window: the message says when it opens.
+  if (s.reason === 'OutsideWindow') return `Canary held at ${s.canaryWeight ?? 0}%, ${(s.message ?? '').replace(/^[^:]*: /, '')}`;
+  return `Canary at ${s.canaryWeight ?? 0}%, step ${Math.min((s.currentStepIndex ?? 0) + 1, total)}/${total}: ${s.reason ?? 'starting'}.`;
+}
+
 /** One sentence for a commit status or a headline (GitHub limits commit status descriptions to 140 characters). */
 export function headline(snap: RunSnapshot, max = 140): string {
   const s = snap.status;
@@ -97,7 +103,7 @@ export function headline(snap: RunSnapshot, max = 140): string {
       text = `Stopped: ${s.message ?? s.reason ?? ''}`;
       break;
     case 'running':
-      text = `Canary at ${s.canaryWeight ?? 0}%, step ${Math.min((s.currentStepIndex ?? 0) + 1, total)}/${total}: ${s.reason ?? 'starting'}.`;
+      text = runningHeadline(s, total);
       break;
   }
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;

@@ -3,6 +3,7 @@
  * shell gathers observations from its informer caches and carries actions out.
  */
 import type { ReleaseObservation } from '../notify/release.js';
+import type { ScheduleSpec } from '../schedule/windows.js';
 import type { CommandAction } from '../api/phases.js';
 import type { TakenMeasurement } from '../analysis/assess.js';
 import type { ResolvedMetric } from '../analysis/resolve.js';
@@ -48,6 +49,8 @@ export interface Observations {
   commands: PendingCommand[];
   /** Where the target's release comes from on GitHub, and whether it is reported (absent: not observed). */
   release?: ReleaseObservation;
+  /** Cluster-wide promotion windows (--schedule-defaults); the Rollout's spec.schedule may only tighten them. */
+  defaultSchedule?: ScheduleSpec;
   /** Whether Slack takes this Rollout's messages (absent: Slack is not used for it). */
   slack?: { ok: boolean; reason: string; message: string };
 }

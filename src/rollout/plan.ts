@@ -10,7 +10,7 @@ import { finalize, healthy, restoreRouting, initialize, promoting, rollBack, rol
 import { FINALIZER, type Action, type Observations, type PendingCommand } from './model.js';
 import { runSteps } from './run.js';
 import type { Reason } from './reasons.js';
-import { humanTime, windowState } from '../schedule/windows.js';
+import { allWindows, humanTime } from '../schedule/windows.js';
 
 export interface Plan {
   actions: Action[];
@@ -167,9 +167,9 @@ function atPromotionGate(p: Pass): boolean {
 
 /** A promote command during a run: promotes now, unless a closed window says no (without --force). */
 function promoteCommand(p: Pass, promote: PendingCommand): boolean {
-  const state = windowState(p.rollout.spec.schedule, p.now);
+  const state = allWindows([p.obs.defaultSchedule, p.rollout.spec.schedule], p.now);
   if (!state.open && promote.force !== true) {
-    const opens = state.opensAt === undefined ? 'no window opens within a year' : `it opens ${humanTime(state.opensAt, p.rollout.spec.schedule?.timeZone ?? 'UTC')}`;
+    const opens = state.opensAt === undefined ? 'no window opens within a year' : `it opens ${humanTime(state.opensAt, state.zone)}`;
     p.handle(promote, false, `the promotion window is closed (${state.why ?? ''}); ${opens}. Use sluice promote --force to override it.`);
     return true;
   }

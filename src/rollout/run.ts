@@ -3,7 +3,7 @@ import { verdicts } from '../analysis/assess.js';
 import { parseDuration } from '../api/duration.js';
 import type { Pass } from './context.js';
 import { canaryReplicas, rollBack, startPromotion } from './lifecycle.js';
-import { humanTime, windowState } from '../schedule/windows.js';
+import { allWindows, humanTime } from '../schedule/windows.js';
 
 const MAX_STEPS_PER_PASS = 1000;
 
@@ -66,13 +66,12 @@ function guardTraffic(p: Pass): boolean {
  * Paused/OutsideWindow with status.nextWindow, and a pass is due when the window opens.
  */
 export function windowGate(p: Pass, where: string): boolean {
-  const schedule = p.rollout.spec.schedule;
-  const state = windowState(schedule, p.now);
+  const state = allWindows([p.obs.defaultSchedule, p.rollout.spec.schedule], p.now);
   if (state.open) {
     delete p.status.nextWindow;
     return true;
   }
-  const zone = schedule?.timeZone ?? 'UTC';
+  const zone = state.zone;
   const opens = state.opensAt === undefined ? 'no window opens within a year' : `waiting for window, opens ${humanTime(state.opensAt, zone)}`;
   if (state.opensAt === undefined) delete p.status.nextWindow;
   else p.status.nextWindow = state.opensAt.toISOString().replace(/\.\d+Z$/, 'Z');

@@ -82,6 +82,26 @@ export function windowState(s: ScheduleSpec | undefined, now: Date): WindowState
   return { open: false, why: first.why };
 }
 
+/**
+ * Several schedules at once (cluster-wide defaults and the Rollout's own, which may only
+ * tighten them): open when every one is open; opens when all are open together.
+ */
+export function allWindows(schedules: readonly (ScheduleSpec | undefined)[], now: Date): WindowState & { zone: string } {
+  const present = schedules.filter((s): s is ScheduleSpec => s !== undefined);
+  const zone = present[present.length - 1]?.timeZone ?? 'UTC';
+  const states = present.map((s) => windowState(s, now));
+  const closed = states.find((x) => !x.open);
+  if (closed === undefined) return { open: true, zone };
+  let t = Math.max(...states.map((x) => (x.open ? now.getTime() : (x.opensAt?.getTime() ?? Infinity))));
+  for (let i = 0; i < 100 && Number.isFinite(t); i++) {
+    const at = new Date(t);
+    const later = present.map((s) => windowState(s, at));
+    if (later.every((x) => x.open)) return { open: false, why: closed.why ?? 'the window is closed', opensAt: at, zone };
+    t = Math.max(...later.map((x) => (x.open ? t : (x.opensAt?.getTime() ?? Infinity))));
+  }
+  return { open: false, why: closed.why ?? 'the window is closed', zone };
+}
+
 /** "Mon 09:00 Europe/Berlin", as people read an opening time. */
 export function humanTime(d: Date, zone: string): string {
   const parts = new Intl.DateTimeFormat('en-GB', { timeZone: zone, weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false }).format(d);

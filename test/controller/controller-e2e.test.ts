@@ -1,6 +1,7 @@
 /** The controller end to end against the sandbox: initialize, run, promote, abort, retry, deadline. */
 import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
@@ -141,6 +142,10 @@ describe('the controller', () => {
     expect(bad).toMatchObject({ code: 1, stderr: expect.stringMatching(/kubeconfig \/nonexistent\/kubeconfig does not exist/) });
     const app = await exec(process.execPath, [join(root, 'bin/sluice.js'), 'controller', '--kubeconfig', sb.kubeconfig, '--github-app-id', '1']).catch((e: unknown) => e as { code: number; stderr: string });
     expect(app).toMatchObject({ code: 1, stderr: expect.stringContaining('a GitHub App needs all of --github-app-id, --github-app-private-key and --github-app-installation-id') });
+    const windows = join(sb.dir, 'windows.yaml');
+    writeFileSync(windows, 'timeZone: Europe/Berlin\nallow:\n  - cron: "0 9 * *"\n    duration: 8h\ndeny:\n  - cron: "0 16 * * 5"\n    duration: 64h\n    timeZone: Mars/Olympus\n');
+    const badWindows = await exec(process.execPath, [join(root, 'bin/sluice.js'), 'controller', '--kubeconfig', sb.kubeconfig, '--schedule-defaults', windows]).catch((e: unknown) => e as { code: number; stderr: string });
+    expect(badWindows).toMatchObject({ code: 1, stderr: expect.stringMatching(/--schedule-defaults .*windows\.yaml: allow\[0\]\.cron: is not a valid cron expression.*deny\[0\]\.timeZone: unknown time zone "Mars\/Olympus"/) });
     const api = await exec(process.execPath, [join(root, 'bin/sluice.js'), 'controller', '--kubeconfig', sb.kubeconfig, '--github-token', 't', '--github-api-url', 'github.example.com']).catch((e: unknown) => e as { code: number; stderr: string });
     expect(api).toMatchObject({ code: 1, stderr: expect.stringContaining('--github-api-url github.example.com: expected an http(s) URL') });
   });

@@ -29,6 +29,8 @@ describe('Slack rendering', () => {
     expect(text).toContain('<https://github.com/org/app/pull/7|org/app#7>');
     expect(text).toContain('<https://grafana.example/d/1|dashboard>');
     expect(esc('a <b> & c')).toBe('a &lt;b&gt; &amp; c');
+    const held = snap({ status: { phase: 'Paused', reason: 'OutsideWindow', message: 'step 3/3: inside the freeze weekend; waiting for window, opens Mon 09:00 Europe/Berlin (sluice promote --force overrides).', canaryWeight: 10, currentStepIndex: 2, runStartedAt: 't0' } });
+    expect(rootMessage(held, {}).text).toBe('demo/podinfo: Canary held at 10%, inside the freeze weekend; waiting for window, opens Mon 09:00 Europe/Berlin (sluice promote --force overrides).');
   });
 
   it('filters thread replies by severity', () => {

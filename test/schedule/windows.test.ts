@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { humanTime, windowState } from '../../src/schedule/windows.js';
+import { allWindows, humanTime, windowState } from '../../src/schedule/windows.js';
 
 const at = (iso: string): Date => new Date(iso);
 const state = (s: Parameters<typeof windowState>[0], iso: string) => {
@@ -50,5 +50,14 @@ describe('promotion windows', () => {
     expect(state(s, '2026-11-26T16:45:00Z')).toMatchObject({ open: false, opensAt: '2026-11-27T10:00:00.000Z' });
     expect(state(s, '2026-11-27T18:00:00Z')).toMatchObject({ open: false, opensAt: '2026-11-30T09:00:00.000Z' }); // Friday evening -> Monday
     expect(windowState(undefined, at('2026-11-26T12:30:00Z')).open).toBe(true);
+  });
+
+  it('combines cluster-wide defaults with a Rollout schedule that tightens them: open only when both are', () => {
+    const defaults = { timeZone: 'UTC', allow: [{ name: 'weekdays', cron: '0 8 * * 1-5', duration: '10h' }] };
+    const mine = { timeZone: 'UTC', allow: [{ name: 'afternoons', cron: '0 13 * * *', duration: '3h' }] };
+    expect(allWindows([defaults, mine], at('2026-11-26T09:00:00Z'))).toMatchObject({ open: false, opensAt: at('2026-11-26T13:00:00Z') });
+    expect(allWindows([defaults, mine], at('2026-11-26T14:00:00Z')).open).toBe(true);
+    expect(allWindows([defaults, mine], at('2026-11-28T14:00:00Z'))).toMatchObject({ open: false, opensAt: at('2026-11-30T13:00:00Z') }); // Saturday -> Monday afternoon
+    expect(allWindows([undefined, undefined], at('2026-11-28T14:00:00Z')).open).toBe(true);
   });
 });
