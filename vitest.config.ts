@@ -1,4 +1,14 @@
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
+
+/** test/deploy/rbac.test.ts reads the audit logs the other files' sandboxes wrote: it runs last. */
+class AuditLast extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const last = (f: TestSpecification): boolean => f.moduleId.endsWith('/test/deploy/rbac.test.ts');
+    return [...sorted.filter((f) => !last(f)), ...sorted.filter(last)];
+  }
+}
 
 export default defineConfig({
   test: {
@@ -10,5 +20,6 @@ export default defineConfig({
     // controller; on a 2-core machine several at once starve each other and time out. One file
     // at a time keeps their timings honest.
     fileParallelism: false,
+    sequence: { sequencer: AuditLast },
   },
 });

@@ -1,5 +1,6 @@
 /** The Prometheus MetricProvider, on prometheus-query (which rejects with plain objects, mapped here). */
 import { PrometheusDriver, ResponseType, type QueryResult } from 'prometheus-query';
+import { observed, type RequestObserver } from '../telemetry/requests.js';
 import { targetKey, type MetricProvider, type ProviderTarget, type QueryAnswer, type Series } from './provider.js';
 
 interface DriverError {
@@ -15,6 +16,12 @@ function describe(e: unknown, address: string): string {
     return `Prometheus at ${address}: ${d.prometheus?.errorType ?? d.errorType ?? 'error'}: ${d.error ?? 'no details'}`;
   }
   return `Prometheus at ${address}: ${e instanceof Error ? e.message : String(e)}`;
+}
+
+/** The HTTP status of a failed query; undefined when no answer came. */
+function failureCode(e: unknown): number | string | undefined {
+  const d = e as { httpStatus?: number; errorType?: string } | undefined;
+  return d?.httpStatus ?? (d?.errorType === 'client_error' ? 'invalid_response' : undefined);
 }
 
 /** The series of a result; a scalar is one series without labels. */
@@ -37,6 +44,9 @@ export class PrometheusProvider implements MetricProvider {
   /** Queries sent, for the controller's metrics and for tests. */
   queries = 0;
 
+  /** `observer` is told of every query (the controller's metrics). */
+  constructor(private readonly observer?: RequestObserver) {}
+
   private driver(t: ProviderTarget): PrometheusDriver {
     const key = targetKey(t);
     let d = this.drivers.get(key);
@@ -58,7 +68,7 @@ export class PrometheusProvider implements MetricProvider {
   async instant(target: ProviderTarget, query: string, at: Date): Promise<QueryAnswer> {
     this.queries++;
     try {
-      const result = await this.driver(target).instantQuery(query, at);
+      const result = await observed(this.observer, 'prometheus', 'query', () => this.driver(target).instantQuery(query, at), (r) => ('ok' in r ? 200 : failureCode(r.error)));
       const series = seriesOf(result);
       return typeof series === 'string' ? { ok: false, error: `Prometheus at ${target.address}: ${series}` } : { ok: true, series };
     } catch (e) {

@@ -9,7 +9,7 @@ import type { ScheduleSpec } from '../schedule/windows.js';
 import { pino, type Logger } from 'pino';
 import { Controller } from '../controller/controller.js';
 import { controllerMetrics, type ControllerMetrics } from '../controller/metrics.js';
-import { kubeClients, loadKubeConfig } from '../kube/client.js';
+import { kubeClients, loadKubeConfig, observeKubeRequests } from '../kube/client.js';
 import { BullQueue } from '../queue/bull-queue.js';
 import { MemoryQueue, type WorkQueue } from '../queue/work-queue.js';
 import { RedisLedger } from '../queue/redis-ledger.js';
@@ -114,10 +114,11 @@ export function controllerCommand(io: Io, setExitCode: (code: number) => void): 
         grace = positiveInt('--shutdown-grace', flags.shutdownGrace) * 1000;
         const prometheusUrl = flags.prometheusUrl === undefined ? undefined : url('--prometheus-url', flags.prometheusUrl, ['http:', 'https:'], 'http://prometheus.monitoring:9090');
         const kube = kubeClients(loadKubeConfig(flags.kubeconfig, `sluice-controller/${VERSION}`));
+        observeKubeRequests(kube.config, metrics.request);
         const { queue, ledger } = sharedState(flags, log, metrics, () => controller.resync());
         const redisUrl = flags.redisUrl === undefined ? undefined : url('--redis-url', flags.redisUrl, ['redis:', 'rediss:'], 'redis://127.0.0.1:6379/0');
         if (flags.webhookListen !== undefined) listenAddress(flags.webhookListen, '--webhook-listen');
-        rep = reporting(flags, redisUrl, log, { kube, rollouts: () => controller.rolloutsNow(), enqueue: (k) => controller.enqueue(k) });
+        rep = reporting(flags, redisUrl, log, { kube, rollouts: () => controller.rolloutsNow(), enqueue: (k) => controller.enqueue(k), observer: metrics.request });
         const defaultSchedule = flags.scheduleDefaults === undefined ? undefined : loadSchedule(flags.scheduleDefaults);
         controller = new Controller({ kube, namespace: flags.namespace, log, prometheusUrl, queue, ledger, metrics, reporting: rep, ...(defaultSchedule === undefined ? {} : { defaultSchedule }) });
       } catch (e) {
@@ -126,6 +127,7 @@ export function controllerCommand(io: Io, setExitCode: (code: number) => void): 
         return;
       }
       metrics.watchQueue(() => controller.queueDepth());
+      metrics.watchRollouts(() => controller.rolloutsNow());
       const server = serve(flags, controller, metrics);
       const stopping = new Promise<string>((resolve) => {
         for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve(sig));

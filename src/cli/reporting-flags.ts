@@ -8,7 +8,8 @@ import { octokitApi, type GitHubAuth } from '../notify/github/octokit.js';
 import { Notifier, type Channel } from '../notify/notifier.js';
 import { SlackChannel } from '../notify/slack/channel.js';
 import { slackWebApi } from '../notify/slack/web-api.js';
-import { MemoryRunStore, RedisRunStore } from '../notify/run-store.js';
+import type { RequestObserver } from '../telemetry/requests.js';
+import { MemoryRunStore, RedisRunStore, type RunStore } from '../notify/run-store.js';
 import { MemoryOutbox } from '../queue/memory-outbox.js';
 import type { Rollout } from '../api/schema/rollout.js';
 import { chatopsChannel, ChatOps } from '../chatops/handler.js';
@@ -82,21 +83,27 @@ function checkUrls(f: ReportingFlags): void {
 }
 
 /** What the controller reports with: the GitHub API (when credentials are given), the notifier, the ChatOps webhook. */
-export function reporting(f: ReportingFlags, redisUrl: string | undefined, log: Logger, chat: { kube: Kube; rollouts: () => readonly Rollout[]; enqueue: (rollout: string) => void }): Reporting {
+export function reporting(f: ReportingFlags, redisUrl: string | undefined, log: Logger, chat: { kube: Kube; rollouts: () => readonly Rollout[]; enqueue: (rollout: string) => void; observer?: RequestObserver }): Reporting {
   checkUrls(f);
   const auth = githubAuth(f);
   checkWebhookFlags(f, auth);
   const slackToken = f.slackToken === '' ? undefined : f.slackToken;
   if (auth === undefined && slackToken === undefined) return { github: undefined };
-  const github = auth === undefined ? undefined : octokitApi({ auth, log, ...(f.githubApiUrl === undefined ? {} : { baseUrl: f.githubApiUrl }) });
+  const observing = chat.observer === undefined ? {} : { observer: chat.observer };
+  const github = auth === undefined ? undefined : octokitApi({ auth, log, ...observing, ...(f.githubApiUrl === undefined ? {} : { baseUrl: f.githubApiUrl }) });
   const store = redisUrl === undefined ? new MemoryRunStore() : new RedisRunStore(redisUrl, log);
   const outbox = redisUrl === undefined ? new MemoryOutbox({ log }) : new RedisOutbox({ url: redisUrl, log });
   const channels: Channel[] = [];
   if (github !== undefined) channels.push(githubChannel(new GitHubDelivery(github, store, log, { cluster: f.clusterName })), chatopsChannel(new ChatOps({ api: github, kube: chat.kube, rollouts: chat.rollouts, log }), log));
-  if (slackToken !== undefined) channels.push(new SlackChannel(slackWebApi(slackToken, { log, ...(f.slackApiUrl === undefined ? {} : { slackApiUrl: f.slackApiUrl }) }), store, log, { ...(f.slackChannel === undefined ? {} : { defaultChannel: f.slackChannel }), onProblem: chat.enqueue }));
+  if (slackToken !== undefined) channels.push(slackChannel(f, slackToken, store, log, { ...observing, onProblem: chat.enqueue }));
   const notifier = new Notifier(store, outbox, channels, log);
   const slack = slackToken === undefined ? undefined : { ...(f.slackChannel === undefined ? {} : { defaultChannel: f.slackChannel }) };
   return { github, notifier, ...webhookOf(f, notifier, log), ...(slack === undefined ? {} : { slack }) };
+}
+
+function slackChannel(f: ReportingFlags, token: string, store: RunStore, log: Logger, o: { observer?: RequestObserver; onProblem: (rollout: string) => void }): SlackChannel {
+  const api = slackWebApi(token, { log, ...(o.observer === undefined ? {} : { observer: o.observer }), ...(f.slackApiUrl === undefined ? {} : { slackApiUrl: f.slackApiUrl }) });
+  return new SlackChannel(api, store, log, { ...(f.slackChannel === undefined ? {} : { defaultChannel: f.slackChannel }), onProblem: o.onProblem });
 }
 
 /** The ChatOps webhook: deliveries go to the notifier's outbox, keyed by their delivery id. */

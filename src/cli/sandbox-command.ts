@@ -26,8 +26,9 @@ export function sandboxCommand(io: Io): Command {
     .description('run the Kubernetes API emulator alone, in the foreground')
     .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', port, 0)
     .option('--kubeconfig-out <file>', 'write a kubeconfig for it to this file')
-    .action(async (opts: { port: number; kubeconfigOut?: string }) => {
-      const server = await startApiServer({ port: opts.port });
+    .option('--audit-log <file>', 'append every request to this file as kube-apiserver\'s --audit-log-path does (audit.k8s.io/v1 Events)')
+    .action(async (opts: { port: number; kubeconfigOut?: string; auditLog?: string }) => {
+      const server = await startApiServer({ port: opts.port, ...(opts.auditLog === undefined ? {} : { auditLogPath: resolve(opts.auditLog) }) });
       if (opts.kubeconfigOut !== undefined) {
         const file = resolve(opts.kubeconfigOut);
         mkdirSync(dirname(file), { recursive: true });
@@ -44,10 +45,11 @@ export function sandboxCommand(io: Io): Command {
     .option('--dir <dir>', 'folder for kubeconfig, sandbox.json and Prometheus data', '.sandbox')
     .option('--rps <n>', 'requests per second to every VirtualService host', rate, 20)
     .option('--redis-url <url>', 'use this Redis instead of starting a private redis-server')
-    .action(async (opts: { dir: string; rps: number; redisUrl?: string }) => {
+    .option('--audit-log <file>', 'append every API request to this file (audit.k8s.io/v1 Events), e.g. to see which verbs and resources a client used')
+    .action(async (opts: { dir: string; rps: number; redisUrl?: string; auditLog?: string }) => {
       let sb;
       try {
-        sb = await startSandbox({ dir: opts.dir, rps: opts.rps, ...(opts.redisUrl === undefined ? {} : { redisUrl: opts.redisUrl }) });
+        sb = await startSandbox({ dir: opts.dir, rps: opts.rps, ...(opts.redisUrl === undefined ? {} : { redisUrl: opts.redisUrl }), ...(opts.auditLog === undefined ? {} : { auditLog: resolve(opts.auditLog) }) });
       } catch (e) {
         io.err(`sluice sandbox up: ${(e as Error).message}`);
         process.exitCode = 1;

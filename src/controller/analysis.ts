@@ -19,6 +19,8 @@ export interface AnalystOptions {
   defaultAddress?: string | undefined;
   credentials: Credentials;
   batchWindowMs?: number;
+  /** Told of each measurement taken (the controller's metrics). */
+  onMeasurement?: (metric: string, result: string) => void;
 }
 
 export class Analyst {
@@ -43,7 +45,9 @@ export class Analyst {
       q === undefined ? undefined : typeof target === 'string' ? Promise.resolve({ kind: 'error', message: target }) : this.batcher.value(target, q, at);
     const [canary, primary, sample] = await Promise.all([ask(m.queries.canary), ask(m.queries.primary), ask(m.queries.sample)]);
     const raw = { canary: canary ?? { kind: 'empty' as const }, ...(primary === undefined ? {} : { primary }), ...(sample === undefined ? {} : { sample }) };
-    return { key: m.key, measurement: judge(m, at, raw) };
+    const measurement = judge(m, at, raw);
+    this.opts.onMeasurement?.(m.name, measurement.phase);
+    return { key: m.key, measurement };
   }
 
   /** The measurements due now for this Rollout, taken. */

@@ -6,6 +6,8 @@
  * kept as a content hash, so that their data (and a Secret's values) never sit in the
  * controller's memory, and a cluster full of large Secrets costs little.
  */
+import { kubeOperation } from '../telemetry/requests.js';
+import { kubeRequestObserver, statusOf } from '../kube/client.js';
 import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject, type KubernetesObjectApi } from '@kubernetes/client-node';
 
 export interface WatchedResource {
@@ -39,19 +41,32 @@ export interface CacheOptions<T> {
 
 const OBJECT_PHASES = new Set(['ADDED', 'MODIFIED', 'DELETED']);
 
-/** A Watch that hands the informer the digest of each object instead of the object. */
-class DigestWatch<T> extends Watch {
+/**
+ * A Watch that hands the informer the digest of each object instead of the object (when given
+ * one), and tells the config's request observer of each watch request when it ends.
+ */
+class CacheWatch<T> extends Watch {
   constructor(
-    kc: KubeConfig,
-    private readonly digest: (obj: KubernetesObject) => T,
+    private readonly kc: KubeConfig,
+    private readonly digest: ((obj: KubernetesObject) => T) | undefined,
   ) {
     super(kc);
   }
 
   override watch(path: string, params: Record<string, string | number | boolean | undefined>, callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void, done: (err: unknown) => void): Promise<AbortController> {
-    return super.watch(path, params, (phase, obj, watchObj) => {
-      callback(phase, OBJECT_PHASES.has(phase) ? this.digest(obj as KubernetesObject) : obj, watchObj);
-    }, done);
+    const digest = this.digest;
+    const observer = kubeRequestObserver(this.kc);
+    const started = performance.now();
+    const ended = (err: unknown): void => {
+      if (observer !== undefined) {
+        const aborted = err instanceof Error && err.name === 'AbortError';
+        const code = err === null || err === undefined || aborted ? 200 : (statusOf(err) ?? (err as { statusCode?: number }).statusCode);
+        observer({ upstream: 'kubernetes', operation: kubeOperation('GET', `${path}?watch=true`), code: code === undefined ? 'network' : String(code), seconds: (performance.now() - started) / 1000 });
+      }
+      done(err);
+    };
+    const each = digest === undefined ? callback : (phase: string, obj: unknown, watchObj?: unknown): void => callback(phase, OBJECT_PHASES.has(phase) ? digest(obj as KubernetesObject) : obj, watchObj);
+    return super.watch(path, params, each, ended);
   }
 }
 
@@ -72,7 +87,7 @@ export class ResourceCache<T extends KubernetesObject> {
       const result = await objects.list<KubernetesObject>(resource.apiVersion, resource.kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
       return { ...result, items: result.items.map((o) => (digest === undefined ? (o as T) : digest(o))) };
     };
-    const watch = digest === undefined ? new Watch(kc) : new DigestWatch(kc, digest);
+    const watch = new CacheWatch(kc, digest);
     this.informer = new ListWatch<T>(pathOf(resource, namespace), watch, list, false, labelSelector);
     for (const verb of ['add', 'update', 'delete'] as const) this.informer.on(verb, onChange);
     this.informer.on('error', (err) => {

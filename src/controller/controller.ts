@@ -140,7 +140,8 @@ export class Controller {
     this.templates = cache<AnalysisTemplate>(ANALYSIS_TEMPLATES, (t) => this.dependentChanged(t.metadata.namespace, (r) => usesTemplate(r, t.metadata.name)));
     this.templateStore = new TemplateStore((ns, name) => this.templates.get(ns, name));
     this.analyst = new Analyst({
-      provider: opts.provider ?? new PrometheusProvider(),
+      provider: opts.provider ?? new PrometheusProvider(opts.metrics?.request),
+      onMeasurement: (metric, result) => opts.metrics?.measurement(metric, result),
       defaultAddress: opts.prometheusUrl,
       credentials: secretCredentials(kube, (ns, name) => this.configs.Secret.get(ns, name)),
     });

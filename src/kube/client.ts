@@ -5,7 +5,24 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent, type RequestOptions } from 'node:https';
-import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, EventsV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject, type RequestContext } from '@kubernetes/client-node';
+import {
+  ApiException,
+  AppsV1Api,
+  CoreV1Api,
+  createConfiguration,
+  CustomObjectsApi,
+  EventsV1Api,
+  IsomorphicFetchHttpLibrary,
+  KubeConfig,
+  KubernetesObjectApi,
+  ServerConfiguration,
+  wrapHttpLibrary,
+  type ApiConstructor,
+  type ApiType,
+  type KubernetesObject,
+  type RequestContext,
+} from '@kubernetes/client-node';
+import { kubeOperation, observed, type RequestObserver } from '../telemetry/requests.js';
 
 export interface Kube {
   config: KubeConfig;
@@ -24,8 +41,23 @@ class AgentKubeConfig extends KubeConfig {
   /** Keep-alive agents by their TLS settings (client-node makes a new agent, so a new connection, per request). */
   private readonly agents = new Map<string, HttpAgent>();
 
+  /** Told of every API request (watches are told by the informer caches). */
+  observer: RequestObserver | undefined;
+
   constructor(private readonly userAgent: string) {
     super();
+  }
+
+  /** client-node's own makeApiClient, with requests timed and told to the observer. */
+  override makeApiClient<T extends ApiType>(apiClientType: ApiConstructor<T>): T {
+    const cluster = this.getCurrentCluster();
+    if (cluster === null) throw new Error('the kubeconfig has no current cluster: set current-context');
+    const inner = new IsomorphicFetchHttpLibrary();
+    const httpApi = wrapHttpLibrary({
+      send: (request) =>
+        observed(this.observer, 'kubernetes', kubeOperation(request.getHttpMethod(), request.getUrl()), () => inner.send(request).toPromise(), (r) => ('ok' in r ? r.ok.httpStatusCode : undefined)),
+    });
+    return new apiClientType(createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: this }, httpApi }));
   }
 
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
@@ -84,6 +116,16 @@ export function loadKubeConfig(path?: string, userAgent = 'sluice'): KubeConfig 
     throw new Error('no kubeconfig: pass --kubeconfig, set KUBECONFIG, or run in a cluster');
   }
   return kc;
+}
+
+/** Tells `observer` of every request made through clients of this config (loaded by loadKubeConfig). */
+export function observeKubeRequests(config: KubeConfig, observer: RequestObserver): void {
+  if (config instanceof AgentKubeConfig) config.observer = observer;
+}
+
+/** The observer of a config's requests, for watches (which client-node makes outside the API clients). */
+export function kubeRequestObserver(config: KubeConfig): RequestObserver | undefined {
+  return config instanceof AgentKubeConfig ? config.observer : undefined;
 }
 
 export function kubeClients(config: KubeConfig): Kube {

@@ -24,6 +24,12 @@ export interface SandboxOptions {
   prometheus?: boolean;
   apiPort?: number;
   readyDelayMs?: number;
+  /**
+   * Write the API server's audit log to this file (audit.k8s.io/v1 Events, one per line). By
+   * default a file in $SLUICE_SANDBOX_AUDIT_DIR when that is set (the test suite collects every
+   * sandbox's log there, to check the controller's RBAC against what it used), else none.
+   */
+  auditLog?: string;
 }
 
 export interface SandboxInfo {
@@ -45,10 +51,17 @@ export interface Sandbox extends SandboxInfo {
   stop(): Promise<void>;
 }
 
+/** A fresh file in $SLUICE_SANDBOX_AUDIT_DIR, when that is set. */
+function defaultAuditLog(): string | undefined {
+  const dir = process.env['SLUICE_SANDBOX_AUDIT_DIR'];
+  return dir === undefined || dir === '' ? undefined : join(dir, `audit-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.log`);
+}
+
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const dir = resolve(opts.dir ?? mkdtempSync(join(tmpdir(), 'sluice-sandbox-')));
   mkdirSync(dir, { recursive: true });
-  const server = await startApiServer({ ...(opts.apiPort === undefined ? {} : { port: opts.apiPort }) });
+  const auditLogPath = opts.auditLog ?? defaultAuditLog();
+  const server = await startApiServer({ ...(opts.apiPort === undefined ? {} : { port: opts.apiPort }), ...(auditLogPath === undefined ? {} : { auditLogPath }) });
   const crdType = server.api.registry.find('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
   if (crdType === undefined) throw new Error('the API emulator serves no CustomResourceDefinitions');
   for (const crd of ISTIO_CRDS) server.api.create(crdType, undefined, crd);

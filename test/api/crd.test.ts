@@ -29,7 +29,7 @@ describe.each(KINDS)('CRD of $kind', (def) => {
   const version = crd.spec.versions[0]!;
   const schema = version.schema.openAPIV3Schema;
 
-  it.each(['crds', 'charts/sluice/crds'])('%s holds what `npm run gen:crds` generates from the schema source', (dir) => {
+  it.each(['crds', 'deploy/crds', 'charts/sluice/crds'])('%s holds what `npm run gen:crds` generates from the schema source', (dir) => {
     expect(read(`${dir}/${crdFileName(def)}`)).toBe(renderCrd(def));
   });
 

@@ -9,6 +9,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
 import { VERSION } from '../../version.js';
+import { observed, type RequestObserver } from '../../telemetry/requests.js';
 import { PermanentGitHubError, type GitHubApi, type Repo } from './api.js';
 
 export type GitHubAuth = { token: string } | { appId: string; privateKey: string; installationId: number };
@@ -20,6 +21,8 @@ export interface OctokitOptions {
   log: Logger;
   /** Retries of a 5xx within one delivery (the outbox retries after that). */
   retries?: number;
+  /** Told of every request (the controller's metrics). */
+  observer?: RequestObserver;
 }
 
 const Client = Octokit.plugin(throttling, retry);
@@ -28,7 +31,7 @@ type ClientType = InstanceType<typeof Client>;
 function client(o: OctokitOptions): ClientType {
   const log = o.log.child({ component: 'github' });
   const auth = 'token' in o.auth ? { auth: o.auth.token } : { authStrategy: createAppAuth, auth: o.auth };
-  return new Client({
+  const gh = new Client({
     ...auth,
     ...(o.baseUrl === undefined ? {} : { baseUrl: o.baseUrl.replace(/\/$/, '') }),
     userAgent: `sluice-controller/${VERSION}`,
@@ -39,6 +42,11 @@ function client(o: OctokitOptions): ClientType {
       onSecondaryRateLimit: (retryAfter: number, _opts: unknown, _o: unknown, retryCount: number) => retryCount < 2 && retryAfter <= 60,
     },
   });
+  // each request, retries included; the operation is the route template (e.g. POST /repos/{owner}/{repo}/statuses/{sha})
+  gh.hook.wrap('request', (request, options) =>
+    observed(o.observer, 'github', `${options.method} ${options.url}`, async () => request(options), (r) => ('ok' in r ? r.ok.status : (r.error as { status?: number }).status)),
+  );
+  return gh;
 }
 
 /** Turns the failures retrying cannot fix into PermanentGitHubError. */

@@ -5,6 +5,7 @@
  */
 import slack from '@slack/web-api';
 import type { Logger } from 'pino';
+import { observed, type RequestObserver } from '../../telemetry/requests.js';
 import { SlackPlatformError, type SlackApi } from './channel.js';
 
 function logger(log: Logger): slack.Logger {
@@ -20,9 +21,18 @@ function logger(log: Logger): slack.Logger {
   };
 }
 
-async function call<T>(fn: () => Promise<T>): Promise<T> {
+/** The status of a failed call: HTTP status, Slack's error code (ok: false), or undefined when no answer came. */
+function failureCode(e: unknown): number | string | undefined {
+  const err = e as { code?: string; statusCode?: number; data?: { error?: string } };
+  if (err.code === slack.ErrorCode.PlatformError) return err.data?.error ?? 'platform_error';
+  if (err.code === slack.ErrorCode.HTTPError) return err.statusCode;
+  if (err.code === slack.ErrorCode.RateLimitedError) return 429;
+  return undefined;
+}
+
+async function call<T>(method: string, observer: RequestObserver | undefined, fn: () => Promise<T>): Promise<T> {
   try {
-    return await fn();
+    return await observed(observer, 'slack', method, fn, (r) => ('ok' in r ? 200 : failureCode(r.error)));
   } catch (e) {
     const err = e as { code?: string; data?: { error?: string } };
     if (err.code === slack.ErrorCode.PlatformError && typeof err.data?.error === 'string') throw new SlackPlatformError(err.data.error);
@@ -30,7 +40,7 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export function slackWebApi(token: string, opts: { slackApiUrl?: string; log: Logger }): SlackApi {
+export function slackWebApi(token: string, opts: { slackApiUrl?: string; log: Logger; observer?: RequestObserver }): SlackApi {
   const client = new slack.WebClient(token, {
     ...(opts.slackApiUrl === undefined ? {} : { slackApiUrl: opts.slackApiUrl.endsWith('/') ? opts.slackApiUrl : `${opts.slackApiUrl}/` }),
     retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5000 },
@@ -39,12 +49,12 @@ export function slackWebApi(token: string, opts: { slackApiUrl?: string; log: Lo
   });
   return {
     postMessage: (m) =>
-      call(async () => {
+      call('chat.postMessage', opts.observer, async () => {
         const r = await client.chat.postMessage({ channel: m.channel, text: m.text, ...(m.blocks === undefined ? {} : { blocks: m.blocks as never }), ...(m.thread_ts === undefined ? {} : { thread_ts: m.thread_ts }), unfurl_links: false });
         return { channel: r.channel ?? m.channel, ts: r.ts ?? '' };
       }),
     update: (m) =>
-      call(async () => {
+      call('chat.update', opts.observer, async () => {
         await client.chat.update({ channel: m.channel, ts: m.ts, text: m.text, blocks: m.blocks as never });
       }),
   };

@@ -26,6 +26,8 @@ export interface ApiServerOptions {
   /** Events kept per resource for watches; older resourceVersions answer 410 Gone. */
   historySize?: number;
   bookmarkIntervalMs?: number;
+  /** Also write the audit log to this file, as kube-apiserver's --audit-log-path does. */
+  auditLogPath?: string;
 }
 
 export interface ApiServer {
@@ -49,7 +51,7 @@ interface Ctx {
   res: ServerResponse;
   url: URL;
   body: string;
-  audit: { resource?: string; subresource?: string; namespace?: string; name?: string; watch: boolean };
+  audit: { apiGroup?: string; apiVersion?: string; resource?: string; subresource?: string; namespace?: string; name?: string; watch: boolean };
   headers: Record<string, string>;
 }
 
@@ -98,10 +100,11 @@ function wantsTable(req: IncomingMessage): boolean {
 export class ApiServerHandler {
   readonly store: Store;
   readonly api: Api;
-  readonly audit = new AuditLog();
+  readonly audit: AuditLog;
   readonly faults = new Faults();
 
   constructor(private readonly opts: ApiServerOptions = {}) {
+    this.audit = new AuditLog(undefined, opts.auditLogPath);
     this.store = new Store(opts.historySize);
     this.api = new Api(this.store);
   }
@@ -109,6 +112,7 @@ export class ApiServerHandler {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const ctx: Ctx = { req, res, url, body: '', audit: { watch: url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1' }, headers: {} };
+    this.inFlight.add(ctx);
     res.on('finish', () => this.record(ctx));
     res.on('close', () => this.record(ctx));
     try {
@@ -127,7 +131,17 @@ export class ApiServerHandler {
   }
 
   private recorded = new WeakSet<Ctx>();
+  /** Requests not answered (or closed) yet: their audit entries are still to come. */
+  private readonly inFlight = new Set<Ctx>();
+
+  /** Resolves once every request in flight has been recorded (closed connections close them), or after `timeoutMs`. */
+  async settled(timeoutMs = 2000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  }
+
   private record(ctx: Ctx): void {
+    this.inFlight.delete(ctx);
     if (this.recorded.has(ctx) || ctx.url.pathname.startsWith('/sandbox/')) return;
     this.recorded.add(ctx);
     const a = ctx.audit;
@@ -135,12 +149,8 @@ export class ApiServerHandler {
       verb: a.resource === undefined ? ctx.req.method?.toLowerCase() ?? '' : verbOf(ctx.req.method ?? '', a.name !== undefined, a.watch),
       method: ctx.req.method ?? '',
       path: ctx.url.pathname,
-      ...(a.resource === undefined ? {} : { resource: a.resource }),
-      ...(a.subresource === undefined ? {} : { subresource: a.subresource }),
-      ...(a.namespace === undefined ? {} : { namespace: a.namespace }),
-      ...(a.name === undefined ? {} : { name: a.name }),
-      ...(ctx.req.headers['content-type'] === undefined ? {} : { contentType: ctx.req.headers['content-type'] }),
-      ...(ctx.req.headers['user-agent'] === undefined ? {} : { userAgent: ctx.req.headers['user-agent'] }),
+      ...defined({ apiGroup: a.apiGroup, apiVersion: a.apiVersion, resource: a.resource, subresource: a.subresource, namespace: a.namespace, name: a.name }),
+      ...defined({ contentType: ctx.req.headers['content-type'], userAgent: ctx.req.headers['user-agent'] }),
       code: ctx.res.statusCode,
     });
   }
@@ -156,7 +166,7 @@ export class ApiServerHandler {
       send(ctx, 200, body);
       return;
     }
-    Object.assign(ctx.audit, { resource: r.type.resource, subresource: r.subresource, namespace: r.namespace, name: r.name });
+    Object.assign(ctx.audit, { apiGroup: r.type.group, apiVersion: r.type.version, resource: r.type.resource, subresource: r.subresource, namespace: r.namespace, name: r.name });
     const failure = this.faults.failure(ctx.req.method !== 'GET', ctx.audit.watch);
     if (failure !== undefined) throw failure;
     this.resource(ctx, r.type, r.namespace, r.name, r.subresource);
@@ -309,6 +319,11 @@ export class ApiServerHandler {
   }
 }
 
+/** The fields that have a value. */
+function defined<T extends Record<string, string | undefined>>(fields: T): Partial<Record<keyof T, string>> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<Record<keyof T, string>>;
+}
+
 function optional<K extends string>(key: K, value: string | null): Partial<Record<K, string>> {
   return value === null ? {} : ({ [key]: value } as Partial<Record<K, string>>);
 }
@@ -339,7 +354,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => void handler.settled().then(() => handler.audit.close()).then(resolve));
       }),
   };
 }
