@@ -7,7 +7,7 @@ import { PatchStrategy, setHeaderOptions, type KubernetesObject, type V1Deployme
 import type { Logger } from 'pino';
 import type { Rollout } from '../api/schema/rollout.js';
 import type { AnalysisTemplate } from '../api/schema/analysis-template.js';
-import { resolveAnalysis } from '../analysis/resolve.js';
+import { resolveAnalysis, type ResolvedMetric } from '../analysis/resolve.js';
 import { PrometheusProvider } from '../analysis/prometheus.js';
 import type { MetricProvider } from '../analysis/provider.js';
 import type { Kube } from '../kube/client.js';
@@ -29,7 +29,8 @@ import { MemoryLedger, type Ledger } from './ledger.js';
 import { secretCredentials, TemplateStore } from './templates.js';
 import { configDigest, referencedConfigs, type ConfigDigest, type ConfigKind } from './configs.js';
 import { primaryName } from './generated.js';
-import { observe, type Caches } from './observe.js';
+import { observe, specProblems, type Caches } from './observe.js';
+import { SpecMemo } from './spec-memo.js';
 import { canonicalJson } from '../rollout/revision.js';
 import type { Observations } from '../rollout/model.js';
 import type { GitHubApi } from '../notify/github/api.js';
@@ -93,6 +94,8 @@ export class Controller {
   private readonly configs: Record<ConfigKind, ResourceCache<ConfigDigest>>;
   private readonly templates: ResourceCache<AnalysisTemplate>;
   private readonly templateStore: TemplateStore;
+  /** Spec validation and resolved analysis, per Rollout generation and templates. */
+  private readonly specMemo: SpecMemo<{ analysis: { metrics: ResolvedMetric[]; errors: string[] }; problems: string[] }>;
   private readonly analyst: Analyst;
   private readonly caches: Caches;
   private readonly router: TrafficRouter;
@@ -139,6 +142,7 @@ export class Controller {
     };
     this.templates = cache<AnalysisTemplate>(ANALYSIS_TEMPLATES, (t) => this.dependentChanged(t.metadata.namespace, (r) => usesTemplate(r, t.metadata.name)));
     this.templateStore = new TemplateStore((ns, name) => this.templates.get(ns, name));
+    this.specMemo = new SpecMemo((ns, name) => this.templates.get(ns, name));
     this.analyst = new Analyst({
       provider: opts.provider ?? new PrometheusProvider(opts.metrics?.request),
       onMeasurement: (metric, result) => opts.metrics?.measurement(metric, result),
@@ -179,7 +183,9 @@ export class Controller {
 
   /** A pass for every Rollout (at start, after a Redis outage, and now and then). */
   resync(): void {
-    for (const r of this.rollouts.list()) this.enqueue(key(r.metadata.namespace, r.metadata.name));
+    const rollouts = this.rollouts.list();
+    this.specMemo.retain(new Set(rollouts.map((r) => r.metadata.uid ?? '')));
+    for (const r of rollouts) this.enqueue(key(r.metadata.namespace, r.metadata.name));
   }
 
   /** Stops taking work, finishes the passes in progress (up to `graceMs`), then stops watching. */
@@ -305,18 +311,18 @@ export class Controller {
    * else's write would repeat or undo a step). Undefined when the cached Rollout is behind.
    */
   private async decide(rollout: Rollout): Promise<{ decided: Plan; caches: Caches; router: TrafficRouter } | undefined> {
-    const analysis = resolveAnalysis(rollout, this.templateStore);
+    const { analysis, problems } = this.specMemo.get(rollout, () => ({ analysis: resolveAnalysis(rollout, this.templateStore), problems: specProblems(rollout, this.templateStore) }));
     const taken = await this.analyst.take(rollout, analysis.metrics, new Date());
     const findings = { ...analysis, taken };
     const release = this.releases?.observe(rollout, this.caches.deployment(rollout.metadata.namespace, rollout.spec.targetRef.name));
     const slack = await this.slackObservation(rollout);
     const defaults = this.opts.defaultSchedule;
     const withRelease = (o: Observations): Observations => ({ ...o, ...(release === undefined ? {} : { release }), ...(slack === undefined ? {} : { slack }), ...(defaults === undefined ? {} : { defaultSchedule: defaults }) });
-    const decided = plan(rollout, withRelease(observe(rollout, this.caches, this.router, findings, this.templateStore)), new Date());
+    const decided = plan(rollout, withRelease(observe(rollout, this.caches, this.router, findings, problems)), new Date());
     if (decided.actions.length === 0) return { decided, caches: this.caches, router: this.router };
     const fresh = await freshView(this.opts.kube, rollout, this.caches, this.istio);
     if (fresh.rollout === undefined || echoOf(fresh.rollout) !== echoOf(rollout)) return undefined;
-    return { decided: plan(rollout, withRelease(observe(rollout, fresh.caches, fresh.router, findings, this.templateStore)), new Date()), caches: fresh.caches, router: fresh.router };
+    return { decided: plan(rollout, withRelease(observe(rollout, fresh.caches, fresh.router, findings, problems)), new Date()), caches: fresh.caches, router: fresh.router };
   }
 
   /** Whether Slack takes the Rollout's messages: undefined when Slack is not used for it. */

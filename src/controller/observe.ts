@@ -48,11 +48,16 @@ export interface AnalysisFindings extends AnalysisObservation {
   errors: string[];
 }
 
-export function observe(rollout: Rollout, caches: Caches, router: TrafficRouter, analysis: AnalysisFindings, catalog?: TemplateCatalog): Observations {
+/** The errors that make a Rollout's spec unusable, as `path: message` lines. */
+export function specProblems(rollout: Rollout, catalog?: TemplateCatalog): string[] {
+  return validateRollout(rollout, catalog).filter((p) => p.severity === 'error').map((p) => `${formatPath(p.path)}: ${p.message}`);
+}
+
+/** `problems`: specProblems() of the Rollout (the caller may keep them per spec). */
+export function observe(rollout: Rollout, caches: Caches, router: TrafficRouter, analysis: AnalysisFindings, problems: readonly string[]): Observations {
   const ns = rollout.metadata.namespace;
-  const problems = validateRollout(rollout, catalog).filter((p) => p.severity === 'error').map((p) => `${formatPath(p.path)}: ${p.message}`);
   // Reference problems are found by both; the validator's wording (with the field path) wins.
-  const specErrors = problems.length > 0 ? problems : analysis.errors;
+  const specErrors = problems.length > 0 ? [...problems] : analysis.errors;
   const target = caches.deployment(ns, rollout.spec.targetRef.name);
   const primary = caches.deployment(ns, primaryName(rollout));
   return {

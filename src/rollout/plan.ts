@@ -38,10 +38,16 @@ export function plan(rollout: Rollout, obs: Observations, now: Date): Plan {
   return { actions: p.actions, status, events: p.events, requeueAfterMs: p.requeueAfterMs };
 }
 
-/** Every decision is an Event; so is a notification channel's new problem (once; the rollout goes on). */
+/**
+ * Every decision is an Event: a new reason, or the same reason at another step or for another
+ * revision (progress within a decision — counts of measurements, replicas ready — changes only
+ * the status message). So is a notification channel's new problem (once; the rollout goes on).
+ */
 function decisionEvents(p: Pass, rollout: Rollout, obs: Observations): void {
   const reason = p.status.reason as Reason | undefined;
-  if (reason !== undefined && (reason !== rollout.status?.reason || p.status.message !== rollout.status.message) && !p.events.some((e) => e.reason === reason)) {
+  const before = rollout.status;
+  const decided = reason !== before?.reason || p.status.currentStepIndex !== before?.currentStepIndex || p.status.canaryRevision !== before?.canaryRevision;
+  if (reason !== undefined && decided && !p.events.some((e) => e.reason === reason)) {
     p.event(p.status.phase === 'RolledBack' || p.status.phase === 'Invalid' ? 'Warning' : 'Normal', reason, p.status.message ?? reason);
   }
   notificationEvent(p, rollout, obs);

@@ -16,6 +16,19 @@ export function canonicalJson(value: unknown): string {
  * name -> content hash), so that a config change is a new revision too.
  */
 export function revisionOf(template: unknown, configs: Readonly<Record<string, string>> = {}): string {
+  if (typeof template !== 'object' || template === null) return hash(template, configs);
+  // The same template object (an informer cache's, replaced on every change) hashes once per configs.
+  const configsKey = canonicalJson(configs);
+  let known = memo.get(template);
+  if (known === undefined) memo.set(template, (known = new Map<string, string>()));
+  let revision = known.get(configsKey);
+  if (revision === undefined) known.set(configsKey, (revision = hash(template, configs)));
+  return revision;
+}
+
+const memo = new WeakMap<object, Map<string, string>>();
+
+function hash(template: unknown, configs: Readonly<Record<string, string>>): string {
   return createHash('sha256').update(canonicalJson({ template, configs })).digest('hex').slice(0, 16);
 }
 
