@@ -59,9 +59,9 @@ if (!quick) {
 const runs = quick
   ? [{ rollouts: 1000, spreadSeconds: 20, pauseSeconds: 10, intervalSeconds: 5, restartAndIdleSeconds: 10 }]
   : [
-      { rollouts: 1000, spreadSeconds: 60, pauseSeconds: 30 },
-      { rollouts: 5000, spreadSeconds: 150, pauseSeconds: 30 },
-      { rollouts: 10000, spreadSeconds: 300, pauseSeconds: 30, restartAndIdleSeconds: 120 },
+      { rollouts: 1000, spreadSeconds: 60, pauseSeconds: 30, intervalSeconds: 10 },
+      { rollouts: 5000, spreadSeconds: 300, pauseSeconds: 30, intervalSeconds: 30 },
+      { rollouts: 10000, spreadSeconds: 600, pauseSeconds: 60, intervalSeconds: 60, restartAndIdleSeconds: 120 },
     ];
 for (const r of runs) {
   const result = await benchScale(r);
