@@ -89,13 +89,13 @@ async function restart(sb: RunningSandbox, old: ChildProcess, port: number, prom
   const readySeconds = (Date.now() - t0) / 1000;
   let lastWrite = Date.now();
   let seen = from;
-  await until('the restarted controller to settle', Date.now() + 600_000, async () => {
+  await until('the restarted controller to settle', Date.now() + 300_000, async () => {
     const audit = await auditSince(api, seen);
     seen = audit.at(-1)?.seq ?? seen;
     if (audit.some((e) => e.userAgent?.startsWith('sluice-controller') === true && WRITES.has(e.verb))) lastWrite = Date.now();
     const depth = /^sluice_queue_depth (\S+)$/m.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1];
     return Date.now() - lastWrite > 10_000 && Number(depth) === 0;
-  });
+  }).catch((e: unknown) => console.error(`  restart: ${(e as Error).message}`));
   const caughtUpSeconds = (Math.max(lastWrite, t0 + readySeconds * 1000) - t0) / 1000;
   const audit = await auditSince(api, from);
   return { proc, result: { readySeconds: round(readySeconds), caughtUpSeconds: round(caughtUpSeconds), writes: requestsByVerb(audit, (e) => WRITES.has(e.verb)), reads: requestsByVerb(audit, (e) => !WRITES.has(e.verb)) } };
@@ -182,7 +182,8 @@ export async function benchScale(opts: ScaleOptions): Promise<ScaleResult> {
       writesPerTransition: round(writes / Math.max(1, transitions)),
       promql: { ticks: ticks.length, queriesPerTickMedian: median(ticks), queriesPerTickMax: Math.max(0, ...ticks), total: prometheus.total() - totalBefore },
     };
-    if (opts.restartAndIdleSeconds !== undefined) {
+    // idle and restart mean something only once every run is over
+    if (opts.restartAndIdleSeconds !== undefined && completed === n) {
       result.idle = await idle(sb, pid, opts.restartAndIdleSeconds);
       const restarted = await restart(sb, controller, port, prometheus.url);
       controller = restarted.proc;

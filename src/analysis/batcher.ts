@@ -3,8 +3,10 @@
  * evaluated at grid times, so every canary due at a tick asks the same question about a
  * different workload: a groupable query is sent once for the namespaces waiting (every workload
  * in them, grouped by workload; see group.ts) and its answer is kept for that tick, so that
- * canaries whose turn comes later in the tick are answered from it. Other queries are sent once
- * per distinct text and tick.
+ * canaries whose turn comes later in the tick are answered from it. It asks, too, for every
+ * namespace it served at the previous tick, so that in a steady state one query a tick answers
+ * every canary, whichever pass comes first. Other queries are sent once per distinct text and
+ * tick.
  */
 import { groupedQuery, type Grouping } from './group.js';
 import type { QueryValue } from './judge.js';
@@ -48,12 +50,23 @@ function pick(answer: QueryAnswer, g: Grouping, q: QuerySpec): QueryValue {
   return series === undefined ? { kind: 'empty' } : { kind: 'value', value: series.value };
 }
 
+/** A batch key without its tick. */
+function shapeOf(key: string): string {
+  return key.split('\n').filter((_, i) => i !== 1).join('\n');
+}
+
 export class QueryBatcher {
   private pending = new Map<string, Batch>();
   private timer: NodeJS.Timeout | undefined;
   private readonly ticks = new Map<number, Tick>();
   /** Queries sent and not answered yet, by batch key, with the namespaces they cover. */
   private readonly inflight = new Map<string, { namespaces: Set<string>; answer: Promise<QueryAnswer> }>();
+  /**
+   * The namespaces each grouped query (by target and shape, whatever the tick) covered at its
+   * last tick: the next tick asks for them all at once, so that canaries of other namespaces
+   * whose turn comes later in the tick find their answer instead of sending another query.
+   */
+  private readonly recent = new Map<string, { at: number; namespaces: Set<string> }>();
 
   constructor(
     private readonly provider: MetricProvider,
@@ -88,6 +101,7 @@ export class QueryBatcher {
     const ns = g === undefined ? '' : query.namespace;
     const answerOf = (a: QueryAnswer): QueryValue => (g === undefined ? single(a) : pick(a, g, query));
     const known = this.answered(at, key, ns);
+    if (g !== undefined && (known !== undefined || this.inflight.get(key)?.namespaces.has(ns) === true)) this.used(key, at.getTime(), ns);
     if (known !== undefined) return Promise.resolve(answerOf(known));
     const flying = this.inflight.get(key);
     if (flying?.namespaces.has(ns) === true) return flying.answer.then(answerOf);
@@ -108,9 +122,27 @@ export class QueryBatcher {
     await Promise.all(batches.map(([key, b]) => this.run(key, b)));
   }
 
+  /** Notes that a canary of `ns` asked the query of `key` at tick `at`. */
+  private used(key: string, at: number, ns: string): void {
+    const shape = shapeOf(key);
+    const last = this.recent.get(shape);
+    if (last === undefined || last.at < at) this.recent.set(shape, { at, namespaces: new Set([ns]) });
+    else if (last.at === at) last.namespaces.add(ns);
+  }
+
+  /** The waiters' namespaces, and those the same query covered at its previous tick. */
+  private namespacesFor(key: string, b: Batch): string[] {
+    const at = b.at.getTime();
+    const last = this.recent.get(shapeOf(key));
+    const previous = last !== undefined && last.at < at ? [...last.namespaces] : [];
+    const waiting = b.waiters.map((w) => w.query.namespace);
+    for (const ns of waiting) this.used(key, at, ns);
+    return [...new Set([...previous, ...waiting])];
+  }
+
   private async run(key: string, b: Batch): Promise<void> {
     const g = b.grouping;
-    const namespaces = g === undefined ? [''] : [...new Set(b.waiters.map((w) => w.query.namespace))];
+    const namespaces = g === undefined ? [''] : this.namespacesFor(key, b);
     const answer = this.provider.instant(b.target, g === undefined ? b.text : groupedQuery(g, namespaces), b.at);
     this.inflight.set(key, { namespaces: new Set(namespaces), answer });
     const a = await answer;

@@ -44,6 +44,26 @@ describe('the query batcher', () => {
     expect(fake.queries).toHaveLength(2);
   });
 
+  it('asks, at the next tick, for every namespace the query served at the last one, in one query', async () => {
+    const fake = new Fake();
+    const b = new QueryBatcher(fake, 1);
+    const next = new Date(AT.getTime() + 30_000);
+    const later = new Date(AT.getTime() + 60_000);
+    await b.value(target, spec('shop', 'cart'), AT);
+    await b.value(target, spec('blog', 'web'), AT); // a later pass of the same tick: a second query
+    expect(fake.queries).toEqual(['sum by (ns, wl) (rate(r{ns=~"shop", wl!=""}[1m]))', 'sum by (ns, wl) (rate(r{ns=~"blog", wl!=""}[1m]))']);
+    await b.value(target, spec('shop', 'cart'), next);
+    await b.value(target, spec('blog', 'web'), next); // answered by the first query of the tick
+    expect(fake.queries.slice(2)).toEqual(['sum by (ns, wl) (rate(r{ns=~"blog|shop", wl!=""}[1m]))']);
+    await b.value(target, spec('shop', 'cart'), later);
+    await b.value(target, spec('blog', 'web'), later);
+    expect(fake.queries).toHaveLength(4);
+    // a namespace without canaries any more is asked for once more, then no longer
+    await b.value(target, spec('shop', 'cart'), new Date(AT.getTime() + 90_000));
+    await b.value(target, spec('shop', 'cart'), new Date(AT.getTime() + 120_000));
+    expect(fake.queries.slice(4)).toEqual(['sum by (ns, wl) (rate(r{ns=~"blog|shop", wl!=""}[1m]))', 'sum by (ns, wl) (rate(r{ns=~"shop", wl!=""}[1m]))']);
+  });
+
   it('shares a query in flight, and does not keep failures', async () => {
     const fake = new Fake();
     fake.down = true;
