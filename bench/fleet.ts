@@ -190,3 +190,12 @@ export function lateness(audit: Audit[], starts: Map<string, number>, n: number,
   return out;
 }
 
+
+/** SIGTERM, and wait until the process has exited (nothing to do if it already has). */
+export async function stopProcess(c: ChildProcess | undefined): Promise<void> {
+  if (c === undefined || c.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    c.once('exit', () => resolve());
+    c.kill('SIGTERM');
+  });
+}

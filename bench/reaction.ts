@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { freePort } from '../src/sandbox/processes/child.js';
-import { controllerProcess, json, ready, until, type Audit } from './fleet.js';
+import { controllerProcess, json, ready, stopProcess, until, type Audit } from './fleet.js';
 import { down, post, up } from './sandbox.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -87,13 +87,7 @@ export async function benchReaction(opts: { intervalSeconds?: number } = {}): Pr
       }),
     };
   } finally {
-    if (controller !== undefined && controller.exitCode === null) {
-      const c = controller;
-      await new Promise<void>((resolve) => {
-        c.once('exit', () => resolve());
-        c.kill('SIGTERM');
-      });
-    }
+    await stopProcess(controller);
     await down(sb);
   }
 }

@@ -10,7 +10,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { freePort } from '../src/sandbox/processes/child.js';
-import { app, controllerProcess, createApps, histogramPercentile, inBatches, json, lateness, peakActive, peakRssMiB, ready, requestsByVerb, rollouts, rssMiB, until, watchRollouts, type Audit, type Seen } from './fleet.js';
+import { app, controllerProcess, createApps, histogramPercentile, inBatches, json, lateness, peakActive, peakRssMiB, ready, requestsByVerb, rollouts, rssMiB, stopProcess, until, watchRollouts, type Audit, type Seen } from './fleet.js';
 import { median, percentile } from './machine.js';
 import { syntheticPrometheus } from './prometheus-api.js';
 import { cpuTicks, down, up, type RunningSandbox } from './sandbox.js';
@@ -60,14 +60,6 @@ async function auditLast(api: string): Promise<number> {
   return (await json<{ last: number }>(`${api}/sandbox/v1/audit?after=999999999`)).last;
 }
 
-async function stop(c: ChildProcess | undefined): Promise<void> {
-  if (c === undefined || c.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    c.once('exit', () => resolve());
-    c.kill('SIGTERM');
-  });
-}
-
 /** Releases every app (a new image), spread over `spreadSeconds`. */
 async function release(api: string, n: number, namespaces: number, spreadSeconds: number, t0: number): Promise<void> {
   await inBatches(n, 32, async (i) => {
@@ -81,7 +73,7 @@ async function release(api: string, n: number, namespaces: number, spreadSeconds
 /** A new controller on the same fleet: until ready, then until 10 s pass without a write. */
 async function restart(sb: RunningSandbox, old: ChildProcess, port: number, prometheusUrl: string): Promise<{ proc: ChildProcess; result: NonNullable<ScaleResult['restart']> }> {
   const api = sb.info.apiServer;
-  await stop(old);
+  await stopProcess(old);
   const from = await auditLast(api);
   const t0 = Date.now();
   const proc = controllerProcess(sb, port, prometheusUrl);
@@ -191,7 +183,7 @@ export async function benchScale(opts: ScaleOptions): Promise<ScaleResult> {
     }
     return result;
   } finally {
-    await stop(controller);
+    await stopProcess(controller);
     await down(sb);
     await prometheus.close();
   }

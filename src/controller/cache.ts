@@ -6,7 +6,7 @@
  * kept as a content hash, so that their data (and a Secret's values) never sit in the
  * controller's memory, and a cluster full of large Secrets costs little.
  */
-import { kubeOperation } from '../telemetry/requests.js';
+import { kubeOperation, record } from '../telemetry/requests.js';
 import { kubeRequestObserver, statusOf } from '../kube/client.js';
 import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject, type KubernetesObjectApi } from '@kubernetes/client-node';
 
@@ -61,7 +61,7 @@ class CacheWatch<T> extends Watch {
       if (observer !== undefined) {
         const aborted = err instanceof Error && err.name === 'AbortError';
         const code = err === null || err === undefined || aborted ? 200 : (statusOf(err) ?? (err as { statusCode?: number }).statusCode);
-        observer({ upstream: 'kubernetes', operation: kubeOperation('GET', `${path}?watch=true`), code: code === undefined ? 'network' : String(code), seconds: (performance.now() - started) / 1000 });
+        observer(record('kubernetes', kubeOperation('GET', `${path}?watch=true`), code, started));
       }
       done(err);
     };

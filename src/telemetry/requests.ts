@@ -22,6 +22,11 @@ export function isFailure(r: Pick<RequestRecord, 'code'>): boolean {
   return !Number.isInteger(n) || n >= 400;
 }
 
+/** A record of a request begun at `started` (performance.now()) and ending now; `code` undefined: no answer came. */
+export function record(upstream: Upstream, operation: string, code: number | string | undefined, started: number): RequestRecord {
+  return { upstream, operation, code: code === undefined ? 'network' : String(code), seconds: (performance.now() - started) / 1000 };
+}
+
 /**
  * Times `call` and tells `observe`; `codeOf` reads the status of an answer or a failure
  * (undefined: no answer came).
@@ -29,7 +34,7 @@ export function isFailure(r: Pick<RequestRecord, 'code'>): boolean {
 export async function observed<T>(observe: RequestObserver | undefined, upstream: Upstream, operation: string, call: () => Promise<T>, codeOf: (result: { ok: T } | { error: unknown }) => number | string | undefined): Promise<T> {
   if (observe === undefined) return call();
   const started = performance.now();
-  const tell = (code: number | string | undefined): void => observe({ upstream, operation, code: code === undefined ? 'network' : String(code), seconds: (performance.now() - started) / 1000 });
+  const tell = (code: number | string | undefined): void => observe(record(upstream, operation, code, started));
   try {
     const ok = await call();
     tell(codeOf({ ok }));
@@ -45,8 +50,9 @@ export async function observed<T>(observe: RequestObserver | undefined, upstream
  * `patch rollouts/status`), from its method and path, as the API server's audit log names them.
  */
 export function kubeOperation(method: string, url: string): string {
-  const path = new URL(url, 'http://x').pathname.split('/').filter((s) => s !== '');
-  const query = new URL(url, 'http://x').searchParams;
+  const parsed = new URL(url, 'http://x');
+  const path = parsed.pathname.split('/').filter((s) => s !== '');
+  const query = parsed.searchParams;
   // /api/v1/... or /apis/group/version/...
   const rest = path[0] === 'api' ? path.slice(2) : path.slice(3);
   if (rest[0] === 'namespaces' && rest.length >= 3) rest.splice(0, 2);
