@@ -67,10 +67,6 @@ export interface RolloutItem {
   status?: { phase?: string; currentStepIndex?: number; stepStartedAt?: string; stableRevision?: string; canaryRevision?: string };
 }
 
-export async function rollouts(api: string): Promise<RolloutItem[]> {
-  return (await json<{ items: RolloutItem[] }>(`${api}/apis/sluice.dev/v1alpha1/rollouts`)).items;
-}
-
 export async function until(what: string, deadline: number, check: () => Promise<boolean>): Promise<void> {
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -83,6 +79,19 @@ export interface Seen {
   starts: Map<string, number>;
   /** Per rollout, when its run was first seen in progress and when it was first seen done after that. */
   runs: Map<string, { from: number; to?: number }>;
+  /** Per rollout, its phase as last seen. */
+  phases: Map<string, string | undefined>;
+}
+
+export function newSeen(): Seen {
+  return { starts: new Map(), runs: new Map(), phases: new Map() };
+}
+
+/** How many Rollouts were last seen Healthy. */
+export function healthy(seen: Seen): number {
+  let n = 0;
+  for (const phase of seen.phases.values()) if (phase === 'Healthy') n++;
+  return n;
 }
 
 const RUNNING = new Set(['Progressing', 'Paused', 'Promoting']);
@@ -90,6 +99,7 @@ const RUNNING = new Set(['Progressing', 'Paused', 'Promoting']);
 function see(seen: Seen, r: RolloutItem): void {
   const k = `${r.metadata.namespace}/${r.metadata.name}`;
   const s = r.status;
+  seen.phases.set(k, s?.phase);
   const run = seen.runs.get(k);
   if (run === undefined && RUNNING.has(s?.phase ?? '')) seen.runs.set(k, { from: Date.now() });
   if (run !== undefined && run.to === undefined && s?.phase === 'Healthy') run.to = Date.now();
@@ -107,23 +117,34 @@ export function peakActive(seen: Seen): number {
   return peak;
 }
 
-/** Follows the Rollouts with a watch, as a client of the API would. */
-export function watchRollouts(api: string, from: string, seen: Seen): AbortController {
+/**
+ * Follows the Rollouts with a watch, as a client of the API would (from the current state: every
+ * Rollout first as ADDED). Cheap at any scale, where polling a LIST of 10,000 Rollouts would load
+ * the emulator more than the controller does.
+ */
+export function watchRollouts(api: string, seen: Seen): AbortController {
   const abort = new AbortController();
-  void (async () => {
-    const res = await fetch(`${api}/apis/sluice.dev/v1alpha1/rollouts?watch=true&resourceVersion=${from}`, { signal: abort.signal });
+  let from = '';
+  const follow = async (): Promise<void> => {
+    const res = await fetch(`${api}/apis/sluice.dev/v1alpha1/rollouts?watch=true${from === '' ? '' : `&resourceVersion=${from}`}`, { signal: abort.signal });
+    if (!res.ok) throw new Error(`watch: ${res.status}`); // e.g. before the CRD exists
     const decoder = new TextDecoder();
     let buffer = '';
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       buffer += decoder.decode(chunk, { stream: true });
       let nl: number;
       while ((nl = buffer.indexOf('\n')) >= 0) {
-        const event = JSON.parse(buffer.slice(0, nl)) as { object: RolloutItem };
+        const event = JSON.parse(buffer.slice(0, nl)) as { type: string; object: RolloutItem & { metadata: { resourceVersion?: string } } };
         buffer = buffer.slice(nl + 1);
-        see(seen, event.object);
+        from = event.object.metadata.resourceVersion ?? from;
+        if (event.type !== 'BOOKMARK') see(seen, event.object);
       }
     }
-  })().catch(() => undefined);
+  };
+  void (async () => {
+    // a watch the server ends is taken up again where it stopped
+    while (!abort.signal.aborted) await follow().catch(() => new Promise((r) => setTimeout(r, 100)));
+  })();
   return abort;
 }
 

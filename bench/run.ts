@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: runs the benchmarks, prints their figures and the machine, writes JSON to
  * bench/results/. `--quick`: a 1,000-rollout scale run and the reaction run (under 3 minutes).
+ * `--scale 10000` (or `1000,5000`): only the scale runs of those sizes, as the full run has them.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,12 @@ import { benchReaction, type ReactionResult } from './reaction.js';
 import { machine } from './machine.js';
 
 const quick = process.argv.includes('--quick');
+const scaleArg = process.argv.indexOf('--scale');
+const only = scaleArg < 0 ? undefined : (process.argv[scaleArg + 1] ?? '').split(',').map(Number);
+if (only !== undefined && (only.length === 0 || only.some((x) => !Number.isInteger(x) || x <= 0))) {
+  console.error('--scale: expected the sizes of the runs, e.g. --scale 10000 or --scale 1000,5000');
+  process.exit(2);
+}
 const m = machine();
 console.log(`machine: ${m.cpus} x ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}; commit ${m.commit}; ${m.date}`);
 
@@ -50,7 +57,7 @@ function printReaction(r: ReactionResult): void {
 }
 
 const results: { apiserver?: ApiServerBenchResult; sandbox?: SandboxBenchResult; scale: ScaleResult[]; reaction?: ReactionResult } = { scale: [] };
-if (!quick) {
+if (!quick && only === undefined) {
   results.apiserver = await benchApiServer({});
   printApiServer(results.apiserver);
   results.sandbox = await benchSandbox({});
@@ -61,19 +68,26 @@ const runs = quick
   : [
       { rollouts: 1000, spreadSeconds: 60, pauseSeconds: 30, intervalSeconds: 10 },
       { rollouts: 5000, spreadSeconds: 300, pauseSeconds: 30, intervalSeconds: 30 },
-      { rollouts: 10000, spreadSeconds: 600, pauseSeconds: 60, intervalSeconds: 60, restartAndIdleSeconds: 120 },
-    ];
+      // 10,000 releases over 30 minutes: about 1,000 runs in progress at a time, what 2 cores carry
+      { rollouts: 10000, spreadSeconds: 1800, pauseSeconds: 60, intervalSeconds: 60, restartAndIdleSeconds: 120 },
+    ].filter((r) => only === undefined || only.includes(r.rollouts));
+if (only !== undefined && runs.length !== only.length) {
+  console.error('--scale: the full run has scale runs of 1000, 5000 and 10000 rollouts');
+  process.exit(2);
+}
 for (const r of runs) {
   const result = await benchScale(r);
   results.scale.push(result);
   printScale(result);
 }
-results.reaction = await benchReaction();
-printReaction(results.reaction);
+if (only === undefined) {
+  results.reaction = await benchReaction();
+  printReaction(results.reaction);
+}
 
 const dir = join(new URL('.', import.meta.url).pathname, 'results');
 mkdirSync(dir, { recursive: true });
-const file = join(dir, `${m.date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
+const file = join(dir, `${m.date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}${only === undefined ? '' : `-scale-${only.join('-')}`}.json`);
 writeFileSync(file, `${JSON.stringify({ machine: m, quick, ...results }, null, 2)}\n`);
 console.log(`\nwrote ${file}`);
 process.exit(0); // open keep-alive sockets must not keep the runner alive

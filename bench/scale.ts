@@ -10,7 +10,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { freePort } from '../src/sandbox/processes/child.js';
-import { app, controllerProcess, createApps, histogramPercentile, inBatches, json, lateness, peakActive, peakRssMiB, ready, requestsByVerb, rollouts, rssMiB, stopProcess, until, watchRollouts, type Audit, type Seen } from './fleet.js';
+import { app, controllerProcess, createApps, healthy, histogramPercentile, inBatches, json, lateness, newSeen, peakActive, peakRssMiB, ready, requestsByVerb, rssMiB, stopProcess, until, watchRollouts, type Audit } from './fleet.js';
 import { median, percentile } from './machine.js';
 import { syntheticPrometheus } from './prometheus-api.js';
 import { cpuTicks, down, up, type RunningSandbox } from './sandbox.js';
@@ -122,17 +122,18 @@ export async function benchScale(opts: ScaleOptions): Promise<ScaleResult> {
   const api = sb.info.apiServer;
   const port = await freePort();
   let controller: ChildProcess | undefined;
+  const seen = newSeen();
+  const watch = watchRollouts(api, seen);
   try {
     const tCreate = Date.now();
     await createApps(api, n, namespaces, pauseSeconds, intervalSeconds);
     const tInit = Date.now();
     controller = controllerProcess(sb, port, prometheus.url);
-    await until('every Rollout to be Healthy', Date.now() + 1_800_000, async () => (await rollouts(api)).filter((r) => r.status?.phase === 'Healthy').length === n);
+    await until('every Rollout to be Healthy', Date.now() + 3_600_000, () => Promise.resolve(healthy(seen) === n));
     const setupSeconds = { create: round((tInit - tCreate) / 1000, 1), initialize: round((Date.now() - tInit) / 1000, 1) };
     const pid = controller.pid ?? 0;
-    const list = await json<{ metadata: { resourceVersion: string } }>(`${api}/apis/sluice.dev/v1alpha1/rollouts?limit=1`);
-    const seen: Seen = { starts: new Map(), runs: new Map() };
-    const watch = watchRollouts(api, list.metadata.resourceVersion, seen);
+    seen.starts.clear();
+    seen.runs.clear();
     const auditFrom = await auditLast(api);
     const ticksBefore = prometheus.queriesPerTick().length;
     const totalBefore = prometheus.total();
@@ -141,9 +142,9 @@ export async function benchScale(opts: ScaleOptions): Promise<ScaleResult> {
     const t0 = Date.now();
     await release(api, n, namespaces, opts.spreadSeconds, t0);
     let completed = 0;
-    await until('every run to complete', t0 + (opts.spreadSeconds + pauseSeconds * 2 + 900) * 1000, async () => {
-      completed = (await rollouts(api)).filter((r) => r.status?.phase === 'Healthy' && seen.starts.has(`${r.metadata.namespace}/${r.metadata.name}#3`)).length;
-      return completed === n;
+    await until('every run to complete', t0 + (opts.spreadSeconds + pauseSeconds * 2 + 900) * 1000, () => {
+      completed = [...seen.phases].filter(([k, phase]) => phase === 'Healthy' && seen.starts.has(`${k}#3`)).length;
+      return Promise.resolve(completed === n);
     }).catch((e: unknown) => console.error(`  scale: ${(e as Error).message} (${completed}/${n} completed)`));
     const runSeconds = round((Date.now() - t0) / 1000, 0);
     watch.abort();
@@ -183,6 +184,7 @@ export async function benchScale(opts: ScaleOptions): Promise<ScaleResult> {
     }
     return result;
   } finally {
+    watch.abort();
     await stopProcess(controller);
     await down(sb);
     await prometheus.close();

@@ -104,6 +104,8 @@ export class Controller {
   private resyncTimer: NodeJS.Timeout | undefined;
   /** The last failure of each key, for backoff and to record each new kind of failure once. */
   private readonly failures = new Map<string, { message: string; attempt: number }>();
+  /** Rollouts whose reports were checked for what a crash kept from the outbox, since the start. */
+  private readonly reportsChecked = new Set<string>();
   /**
    * Keys whose last actions the caches have not shown yet, with the Rollout as this controller
    * left it: the echo of its own status patch is ignored (the dependent's change will come), any
@@ -294,6 +296,7 @@ export class Controller {
       this.enqueue(k, CATCH_UP_MS);
       return;
     }
+    await this.notificationsCaughtUp(k, rollout);
     const { decided, caches, router } = decision;
     const expect: Record<string, string> = {};
     for (const action of decided.actions) {
@@ -323,6 +326,18 @@ export class Controller {
     const fresh = await freshView(this.opts.kube, rollout, this.caches, this.istio);
     if (fresh.rollout === undefined || echoOf(fresh.rollout) !== echoOf(rollout)) return undefined;
     return { decided: plan(rollout, withRelease(observe(rollout, fresh.caches, fresh.router, findings, problems)), new Date()), caches: fresh.caches, router: fresh.router };
+  }
+
+  /** Once per rollout after a start: reports a crash kept from the outbox are queued (see Notifier.catchUp). */
+  private async notificationsCaughtUp(k: string, rollout: Rollout): Promise<void> {
+    const notifier = this.opts.reporting?.notifier;
+    if (notifier === undefined || this.reportsChecked.has(k)) return;
+    try {
+      await notifier.catchUp(rollout, { images: this.images(rollout) });
+      this.reportsChecked.add(k);
+    } catch (err) {
+      this.opts.log.warn({ rollout: k, err: (err as Error).message }, 'reports not checked after the start; trying again on the next pass');
+    }
   }
 
   /** Whether Slack takes the Rollout's messages: undefined when Slack is not used for it. */

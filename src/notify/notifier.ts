@@ -11,6 +11,9 @@ import { runKey, type RunSnapshot } from './run-report.js';
 import type { RunStore } from './run-store.js';
 import { newTimeline, observeRun } from './timeline.js';
 
+/** The store's mark of an observation whose messages are being queued. */
+const UNQUEUED = 'unqueued';
+
 export interface Channel {
   name: string;
   /** The messages for the change from `prev` (undefined: first seen) to `snap`. */
@@ -53,7 +56,11 @@ export class Notifier {
     return p.reason === undefined ? undefined : { reason: p.reason, message: p.message ?? '' };
   }
 
-  /** The Rollout as just written (its new status), and the images it runs. */
+  /**
+   * The Rollout as just written (its new status), and the images it runs. The messages are queued
+   * between two marks in the store: a crash before they are all queued leaves the mark, and
+   * `catchUp` queues them again (the outbox drops ids it has seen).
+   */
   async observe(rollout: Rollout, extra: { images?: RunSnapshot['images'] } = {}, now = Date.now()): Promise<void> {
     const s = rollout.status;
     if (s?.runStartedAt === undefined || this.channels.length === 0) return;
@@ -65,8 +72,34 @@ export class Notifier {
     const timeline = prev === undefined ? newTimeline(`${namespace}/${name}`, Date.parse(s.runStartedAt)) : structuredClone(prev.timeline);
     observeRun(timeline, rollout, now);
     const snap: RunSnapshot = { key, namespace, name, steps: rollout.spec.strategy.canary.steps, status: s, ...optional(rollout, extra.images), timeline };
+    await this.store.saveState(UNQUEUED, key, { from: prev ?? null });
     await this.store.saveSnapshot(snap);
+    await this.queue(prev, snap);
+    await this.store.saveState(UNQUEUED, key, {});
+  }
+
+  private async queue(prev: RunSnapshot | undefined, snap: RunSnapshot): Promise<void> {
     for (const c of this.channels) for (const m of c.messages(prev, snap)) await this.outbox.send({ ...m, channel: c.name });
+  }
+
+  /**
+   * After a restart: what a crash kept from the outbox — a status written but not observed, or
+   * messages of an observation not all queued — is queued now. Nothing when all is in order.
+   */
+  async catchUp(rollout: Rollout, extra: { images?: RunSnapshot['images'] } = {}): Promise<void> {
+    const s = rollout.status;
+    if (s?.runStartedAt === undefined || this.channels.length === 0) return;
+    const key = runKey(rollout.metadata.namespace ?? 'default', rollout.metadata.name, s.runStartedAt);
+    const [snap, unqueued] = await Promise.all([this.store.snapshot(key), this.store.state<{ from: RunSnapshot | null }>(UNQUEUED, key)]);
+    if (snap !== undefined && unqueued.from !== undefined) {
+      this.log.info({ run: key }, 'queueing the messages a crash interrupted');
+      await this.queue(unqueued.from ?? undefined, snap);
+      await this.store.saveState(UNQUEUED, key, {});
+    }
+    if ((snap?.status.sequence ?? -1) < (s.sequence ?? 0)) {
+      this.log.info({ run: key, sequence: s.sequence }, 'observing a status written before a crash');
+      await this.observe(rollout, extra);
+    }
   }
 
   async close(): Promise<void> {
