@@ -106,7 +106,10 @@ export class RedisOutbox implements Outbox {
     this.worker = new Worker(this.queue.name, (job: Job<{ stream: string }>) => this.drain(job, deliver), {
       connection: this.workerConnection,
       concurrency: 10,
-      lockDuration: 30_000,
+      // a crashed replica's drains are taken over after this long (BullMQ's default of 30 s,
+      // checked every 30 s, held reports back up to a minute after a crash)
+      lockDuration: 10_000,
+      stalledInterval: 5_000,
       settings: { backoffStrategy: (attemptsMade: number) => Math.min(cap, base * 2 ** Math.max(0, attemptsMade - 1)) },
     });
     this.worker.on('error', (err) => this.opts.log.warn({ err: err.message }, 'outbox worker'));

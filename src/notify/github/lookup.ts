@@ -2,7 +2,9 @@
  * The release of a Rollout's target, with what GitHub says about its commit (full SHA, pull
  * request). Lookups never hold up a pass: the first pass that needs one starts it and sees the
  * release as "looking up"; when GitHub answers, `onAnswer` asks for another pass. Answers are
- * kept (failures for a minute, then tried again).
+ * kept; a failed lookup is tried again after 5 s, doubling to a minute, and the rollouts that
+ * wait for it get a pass then (a short GitHub outage must not hold reports back for long, and a
+ * run that ended meanwhile still gets its reports).
  */
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -10,11 +12,17 @@ import type { Rollout } from '../../api/schema/rollout.js';
 import { releaseOf, resolveRelease, type Found, type ReleaseObservation } from '../release.js';
 import { repoOf, type GitHubApi } from './api.js';
 
-const RETRY_FAILED_MS = 60_000;
+const RETRY_FIRST_MS = 5_000;
+const RETRY_MAX_MS = 60_000;
 const RECHECK_NO_PR_MS = 5 * 60_000;
 const MAX_KEPT = 10_000;
 
-type Entry = { kind: 'pending' } | { kind: 'found'; found: Found; at: number } | { kind: 'failed'; error: string; at: number };
+type Entry = { kind: 'pending' } | { kind: 'found'; found: Found; at: number } | { kind: 'failed'; error: string; at: number; attempts: number };
+
+/** When a lookup that failed `attempts` times in a row is tried again. */
+export function retryAfterMs(attempts: number): number {
+  return Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.max(0, attempts - 1));
+}
 
 function sourcesOf(rollout: Rollout, target: V1Deployment | undefined): Parameters<typeof releaseOf>[0] {
   const template = target?.spec?.template;
@@ -32,6 +40,8 @@ export class ReleaseLookup {
     private readonly onAnswer: (rollouts: string[]) => void,
     private readonly log: Logger,
     private readonly clock: () => number = Date.now,
+    /** Runs `fn` after `ms` (a timer that does not keep the process alive). */
+    private readonly schedule: (fn: () => void, ms: number) => void = (fn, ms) => void setTimeout(fn, ms).unref(),
   ) {}
 
   observe(rollout: Rollout, target: V1Deployment | undefined): ReleaseObservation {
@@ -58,16 +68,16 @@ export class ReleaseLookup {
     const key = `${repository}@${commit}`;
     const now = this.clock();
     const known = this.entries.get(key);
-    const stale = known === undefined || (known.kind === 'failed' && now - known.at > RETRY_FAILED_MS) || (known.kind === 'found' && !hasPr && known.found.pullRequest === undefined && now - known.at > RECHECK_NO_PR_MS);
+    const stale = known === undefined || (known.kind === 'failed' && now - known.at >= retryAfterMs(known.attempts)) || (known.kind === 'found' && !hasPr && known.found.pullRequest === undefined && now - known.at > RECHECK_NO_PR_MS);
     if (!stale) return known;
     // A full SHA with a known pull request needs no lookup at all.
     if (commit.length === 40 && hasPr) return { kind: 'found', found: { sha: commit }, at: now };
     if (known?.kind !== 'found') this.entries.set(key, { kind: 'pending' });
-    void this.look(key, repository, commit);
+    void this.look(key, repository, commit, known?.kind === 'failed' ? known.attempts : 0);
     return known ?? { kind: 'pending' };
   }
 
-  private async look(key: string, repository: string, commit: string): Promise<void> {
+  private async look(key: string, repository: string, commit: string, failedBefore: number): Promise<void> {
     const github = this.github;
     if (github === undefined) return;
     const r = repoOf(repository);
@@ -78,7 +88,10 @@ export class ReleaseLookup {
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
       this.log.warn({ repository, commit, err: error }, 'GitHub lookup failed');
-      this.keep(key, { kind: 'failed', error: error.slice(0, 200), at: this.clock() });
+      const attempts = failedBefore + 1;
+      this.keep(key, { kind: 'failed', error: error.slice(0, 200), at: this.clock(), attempts });
+      const again = [...(this.waiting.get(key) ?? [])];
+      this.schedule(() => this.onAnswer(again), retryAfterMs(attempts));
     }
     const waiting = [...(this.waiting.get(key) ?? [])];
     this.waiting.delete(key);

@@ -116,6 +116,9 @@ export class ApiServerHandler {
     res.on('finish', () => this.record(ctx));
     res.on('close', () => this.record(ctx));
     try {
+      // what the request is about, first (as kube-apiserver's request-info filter does): the
+      // audit entry names it even when the client goes away during the latency below
+      this.describe(ctx);
       ctx.body = await readBody(req);
       const { latencyMs } = this.faults.config;
       if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
@@ -155,6 +158,13 @@ export class ApiServerHandler {
     });
   }
 
+  /** The audit's objectRef of a resource request. */
+  private describe(ctx: Ctx): void {
+    const r = route(this.api.registry, ctx.url.pathname);
+    if (r?.kind === 'discovery' || r === undefined) return;
+    Object.assign(ctx.audit, { apiGroup: r.type.group, apiVersion: r.type.version, resource: r.type.resource, subresource: r.subresource, namespace: r.namespace, name: r.name });
+  }
+
   private dispatch(ctx: Ctx): void {
     const path = ctx.url.pathname;
     if (this.special(ctx, path)) return;
@@ -166,7 +176,7 @@ export class ApiServerHandler {
       send(ctx, 200, body);
       return;
     }
-    Object.assign(ctx.audit, { apiGroup: r.type.group, apiVersion: r.type.version, resource: r.type.resource, subresource: r.subresource, namespace: r.namespace, name: r.name });
+    this.describe(ctx); // the registry may have changed while the body was read
     const failure = this.faults.failure(ctx.req.method !== 'GET', ctx.audit.watch);
     if (failure !== undefined) throw failure;
     this.resource(ctx, r.type, r.namespace, r.name, r.subresource);
