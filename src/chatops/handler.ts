@@ -4,7 +4,7 @@
  * the repository, or the Rollout's approvers); the command recorded on the Rollout's status
  * exactly as `sluice promote|abort|...` does (never spec), with an Event naming who, what and
  * the comment; then a reply with the outcome. Refusals say why. A retried job never records its
- * command twice (its id comes from the delivery id).
+ * command twice (its id comes from the comment id).
  */
 import type { Logger } from 'pino';
 import type { Rollout } from '../api/schema/rollout.js';
@@ -94,7 +94,7 @@ export class ChatOps {
   }
 
   private async command(job: CommentJob, rollout: Rollout, verb: Exclude<Verb, 'status' | 'help'>, reason: string | undefined, reply: (t: string) => Promise<number>): Promise<void> {
-    const id = `gh-${job.delivery}`.slice(0, 64);
+    const id = `gh-${job.commentId}`;
     const ref = { namespace: rollout.metadata.namespace ?? 'default', name: rollout.metadata.name };
     if (!(rollout.status?.commands ?? []).some((c) => c.id === id)) {
       const command: RolloutCommand = { id, action: verb, user: job.user, source: 'github', at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), ...(reason === undefined ? {} : { reason }) };

@@ -2,9 +2,12 @@
  * `POST /webhooks/github` on --webhook-listen. The raw body (at most 1 MiB, else 413) is
  * checked against `X-Hub-Signature-256` with the webhook secret (constant time) before anything
  * is parsed: a missing or wrong signature is 401. `issue_comment` `created` on a pull request
- * whose first line is a `/sluice` command is queued (the delivery id is its idempotency key, so
- * a replayed delivery is a no-op) and answered 202 at once; everything else gets a 2xx and is
- * ignored. The work happens in the queue (handler.ts).
+ * whose first line is a `/sluice` command is queued and answered 202 at once; everything else
+ * gets a 2xx and is ignored. The work happens in the queue (handler.ts).
+ *
+ * Replays: X-GitHub-Delivery is not signed, so a captured delivery could come again under a new
+ * id. What is signed decides instead: a comment is acted on once (its repository and comment id
+ * are the idempotency key), and only while it is fresh (created at most 10 minutes ago).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { verify } from '@octokit/webhooks-methods';
@@ -12,6 +15,8 @@ import type { Logger } from 'pino';
 import { parseComment } from './parse.js';
 
 export const MAX_BODY = 1024 * 1024;
+/** Comments older than this are not acted on: a late or replayed delivery. */
+export const MAX_COMMENT_AGE_MS = 10 * 60_000;
 export const WEBHOOK_PATH = '/webhooks/github';
 
 /** What the queue needs of a comment. */
@@ -23,13 +28,21 @@ export interface CommentJob {
   commentUrl: string;
   body: string;
   user: string;
+  /** When the comment was made (ms since the epoch), from the signed payload. */
+  createdAt: number;
+}
+
+/** A comment's idempotency key: it is acted on once, whatever delivery brings it. */
+export function jobKey(job: Pick<CommentJob, 'repository' | 'commentId'>): string {
+  return `${job.repository}#${job.commentId}`;
 }
 
 export interface WebhookDeps {
   secret: string;
-  /** Queues the job; false when this delivery was queued before (a replay). */
+  /** Queues the job; false when its comment (jobKey) was queued before (a replay). */
   accept(job: CommentJob): Promise<boolean>;
   log: Logger;
+  now?: () => number;
 }
 
 export interface Answer {
@@ -66,7 +79,9 @@ export function commentJob(delivery: string, payload: unknown): CommentJob | str
   if (why !== undefined) return why;
   const fields = { repository: str(obj(p['repository'])?.['full_name']), pullRequest: int(issue['number']), commentId: int(comment['id']), user: str(user['login']) };
   if (Object.values(fields).some((v) => v === undefined)) return 'repository, issue number, comment id or user missing';
-  return { delivery, ...(fields as Pick<CommentJob, 'repository' | 'pullRequest' | 'commentId' | 'user'>), commentUrl: str(comment['html_url']) ?? '', body: body.slice(0, 10_000) };
+  const createdAt = Date.parse(str(comment['created_at']) ?? '');
+  if (Number.isNaN(createdAt)) return 'comment.created_at missing or not a time';
+  return { delivery, ...(fields as Pick<CommentJob, 'repository' | 'pullRequest' | 'commentId' | 'user'>), commentUrl: str(comment['html_url']) ?? '', body: body.slice(0, 10_000), createdAt };
 }
 
 /** Handles one delivery (headers lower-cased, the raw body as received). */
@@ -86,7 +101,9 @@ export async function handleDelivery(headers: Record<string, string | undefined>
   }
   const job = commentJob(delivery, payload);
   if (typeof job === 'string') return answer(202, `ignored: ${job}`);
-  if (!(await deps.accept(job))) return answer(200, `delivery ${delivery} was received before; ignored`);
+  const age = (deps.now ?? Date.now)() - job.createdAt;
+  if (age > MAX_COMMENT_AGE_MS) return answer(202, `ignored: comment ${job.commentId} was made ${Math.round(age / 60_000)} minutes ago; commands older than ${MAX_COMMENT_AGE_MS / 60_000} minutes are not acted on (a late or replayed delivery)`);
+  if (!(await deps.accept(job))) return answer(200, `comment ${job.commentId} (delivery ${delivery}) was received before; ignored`);
   deps.log.info({ delivery, repository: job.repository, pullRequest: job.pullRequest, user: job.user }, 'ChatOps command queued');
   return answer(202, 'queued');
 }

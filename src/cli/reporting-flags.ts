@@ -13,7 +13,7 @@ import { MemoryRunStore, RedisRunStore, type RunStore } from '../notify/run-stor
 import { MemoryOutbox } from '../queue/memory-outbox.js';
 import type { Rollout } from '../api/schema/rollout.js';
 import { chatopsChannel, ChatOps } from '../chatops/handler.js';
-import type { WebhookDeps } from '../chatops/webhook.js';
+import { jobKey, type WebhookDeps } from '../chatops/webhook.js';
 import type { Kube } from '../kube/client.js';
 import { RedisOutbox } from '../queue/outbox.js';
 
@@ -109,5 +109,5 @@ function slackChannel(f: ReportingFlags, token: string, store: RunStore, log: Lo
 /** The ChatOps webhook: deliveries go to the notifier's outbox, keyed by their delivery id. */
 function webhookOf(f: ReportingFlags, notifier: Notifier, log: Logger): { webhook?: WebhookDeps } {
   if (f.webhookListen === undefined) return {};
-  return { webhook: { secret: f.githubWebhookSecret ?? '', log, accept: (job) => notifier.send({ id: `chatops|${job.delivery}`, stream: `chatops|${job.repository}#${job.pullRequest}`, channel: 'chatops', payload: job }) } };
+  return { webhook: { secret: f.githubWebhookSecret ?? '', log, accept: (job) => notifier.send({ id: `chatops|${jobKey(job)}`, stream: `chatops|${job.repository}#${job.pullRequest}`, channel: 'chatops', payload: job }) } };
 }

@@ -6,6 +6,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { AnalysisTemplate } from '../api/schema/analysis-template.js';
 import type { TemplateCatalog } from '../api/semantics/references.js';
 import { validateAnalysisTemplate } from '../api/validate-object.js';
+import { formatPath } from '../api/problem.js';
 import type { TemplateSource } from '../analysis/resolve.js';
 import { statusOf, type Kube } from '../kube/client.js';
 import type { Credentials } from './analysis.js';
@@ -13,30 +14,33 @@ import type { ConfigDigest } from './configs.js';
 
 export class TemplateStore implements TemplateSource, TemplateCatalog {
   readonly missingHint = 'create it in the Rollout namespace (see analysis-templates/ for ready ones)';
-  private readonly validity = new Map<string, boolean>();
+  private readonly validity = new Map<string, string>();
 
   constructor(private readonly get: (namespace: string, name: string) => AnalysisTemplate | undefined) {}
 
-  private valid(t: AnalysisTemplate): boolean {
+  /** The template's first error ('' when it has none). */
+  private firstError(t: AnalysisTemplate): string {
     const id = `${t.metadata.uid ?? t.metadata.name}@${t.metadata.resourceVersion ?? ''}`;
-    let ok = this.validity.get(id);
-    if (ok === undefined) {
-      ok = !validateAnalysisTemplate(t).some((p) => p.severity === 'error');
+    let first = this.validity.get(id);
+    if (first === undefined) {
+      const p = validateAnalysisTemplate(t).find((x) => x.severity === 'error');
+      first = p === undefined ? '' : `${formatPath(p.path)}: ${p.message}`;
       if (this.validity.size > 10_000) this.validity.clear();
-      this.validity.set(id, ok);
+      this.validity.set(id, first);
     }
-    return ok;
+    return first;
   }
 
-  find(name: string, namespace: string | undefined): AnalysisTemplate | 'invalid' | undefined {
+  find(name: string, namespace: string | undefined): AnalysisTemplate | { invalid: string } | undefined {
     const t = this.get(namespace ?? 'default', name);
     if (t === undefined) return undefined;
-    return this.valid(t) ? t : 'invalid';
+    const invalid = this.firstError(t);
+    return invalid === '' ? t : { invalid };
   }
 
   template(namespace: string, name: string): AnalysisTemplate | undefined {
     const t = this.find(name, namespace);
-    return typeof t === 'object' ? t : undefined;
+    return t === undefined || 'invalid' in t ? undefined : t;
   }
 }
 

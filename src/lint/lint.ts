@@ -35,7 +35,7 @@ export function inputCatalog(templates: readonly { value: unknown; valid: boolea
         return meta?.name === name && (namespace === undefined || meta.namespace === undefined || meta.namespace === namespace);
       });
       if (found === undefined) return undefined;
-      return found.valid ? (found.value as AnalysisTemplate) : 'invalid';
+      return found.valid ? (found.value as AnalysisTemplate) : { invalid: 'its errors are listed with its file' };
     },
     missingHint: 'add the file that defines it to the lint inputs',
   };

@@ -10,7 +10,7 @@ const created = examples.find((e) => e.name === 'issue_comment')!.examples.find(
 
 let nextComment = 9_000_000;
 
-export function commentPayload(o: { body: string; user?: string; repository?: string; pr?: number; onPullRequest?: boolean; action?: string; bot?: boolean }): { payload: any; commentId: number } {
+export function commentPayload(o: { body: string; user?: string; repository?: string; pr?: number; onPullRequest?: boolean; action?: string; bot?: boolean; createdAt?: Date }): { payload: any; commentId: number } {
   const p = structuredClone(created);
   const [owner = 'example-org', name = 'podinfo'] = (o.repository ?? 'example-org/podinfo').split('/');
   const number = o.pr ?? 12;
@@ -24,6 +24,7 @@ export function commentPayload(o: { body: string; user?: string; repository?: st
   const commentId = nextComment++;
   p.comment.id = commentId;
   p.comment.body = o.body;
+  p.comment.created_at = p.comment.updated_at = (o.createdAt ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z');
   p.comment.html_url = `https://github.com/${owner}/${name}/pull/${number}#issuecomment-${commentId}`;
   p.comment.user.login = o.user ?? 'octocat';
   p.comment.user.type = o.bot === true ? 'Bot' : 'User';

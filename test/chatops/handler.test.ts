@@ -30,7 +30,7 @@ function world(permissions: Record<string, string>, rollouts: any[]) {
   return { chatops, writes, replies };
 }
 
-const job = (body: string, user: string) => ({ delivery: 'd1', repository: 'org/app', pullRequest: 7, commentId: 1, commentUrl: 'https://github.com/org/app/pull/7#issuecomment-1', body, user });
+const job = (body: string, user: string) => ({ delivery: 'd1', repository: 'org/app', pullRequest: 7, commentId: 1, commentUrl: 'https://github.com/org/app/pull/7#issuecomment-1', body, user, createdAt: Date.now() });
 
 describe('ChatOps handler', () => {
   it('records the command of a writer, or of a listed approver, and nothing for anyone else', async () => {
@@ -39,8 +39,8 @@ describe('ChatOps handler', () => {
     expect(w.writes).toEqual([]);
     expect(w.replies[0]).toContain('@bob not permitted');
     await w.chatops.handle(job('/sluice promote', 'carol'));
-    await w.chatops.handle({ ...job('/sluice abort too slow', 'alice'), delivery: 'd2' });
-    expect(w.writes.filter((x) => x !== 'event').map((x) => JSON.parse(x.slice(4)))).toEqual([expect.objectContaining({ id: 'gh-d1', action: 'promote', user: 'carol', source: 'github' }), expect.objectContaining({ id: 'gh-d2', action: 'abort', user: 'alice', reason: 'too slow' })]);
+    await w.chatops.handle({ ...job('/sluice abort too slow', 'alice'), delivery: 'd2', commentId: 2 });
+    expect(w.writes.filter((x) => x !== 'event').map((x) => JSON.parse(x.slice(4)))).toEqual([expect.objectContaining({ id: 'gh-1', action: 'promote', user: 'carol', source: 'github' }), expect.objectContaining({ id: 'gh-2', action: 'abort', user: 'alice', reason: 'too slow' })]);
   });
 
   it('asks which rollout when the pull request drives several, and explains unknown commands', async () => {

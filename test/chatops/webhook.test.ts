@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { HELP, parseComment, targetOf } from '../../src/chatops/parse.js';
-import { handleDelivery, type CommentJob } from '../../src/chatops/webhook.js';
+import { handleDelivery, jobKey, type CommentJob } from '../../src/chatops/webhook.js';
 import { commentPayload, SECRET, signed } from './fixtures.js';
 
 const log = pino({ level: 'silent' });
@@ -11,8 +11,8 @@ function deps(): { accepted: CommentJob[]; deps: Parameters<typeof handleDeliver
   const accepted: CommentJob[] = [];
   const seen = new Set<string>();
   return { accepted, deps: { secret: SECRET, log, accept: (job) => {
-    if (seen.has(job.delivery)) return Promise.resolve(false);
-    seen.add(job.delivery);
+    if (seen.has(jobKey(job))) return Promise.resolve(false);
+    seen.add(jobKey(job));
     accepted.push(job);
     return Promise.resolve(true);
   } } };
@@ -46,8 +46,24 @@ describe('the webhook', () => {
     const { payload, commentId } = commentPayload({ body: '/sluice abort too slow', user: 'alice' });
     const { raw, headers } = await signed(payload);
     expect(await handleDelivery(headers, raw, d.deps)).toEqual({ status: 202, body: { message: 'queued' } });
-    expect(d.accepted).toEqual([{ delivery: headers['x-github-delivery'], repository: 'example-org/podinfo', pullRequest: 12, commentId, commentUrl: `https://github.com/example-org/podinfo/pull/12#issuecomment-${commentId}`, body: '/sluice abort too slow', user: 'alice' }]);
+    expect(d.accepted).toEqual([{ delivery: headers['x-github-delivery'], repository: 'example-org/podinfo', pullRequest: 12, commentId, commentUrl: `https://github.com/example-org/podinfo/pull/12#issuecomment-${commentId}`, body: '/sluice abort too slow', user: 'alice', createdAt: expect.any(Number) }]);
     expect(await handleDelivery(headers, raw, d.deps)).toMatchObject({ status: 200, body: { message: expect.stringContaining('was received before; ignored') } });
+    expect(d.accepted).toHaveLength(1);
+  });
+
+  it('acts on a comment once, whatever delivery id a replay carries (the delivery id is not signed), and only while it is fresh', async () => {
+    const d = deps();
+    const { payload } = commentPayload({ body: '/sluice promote', user: 'alice' });
+    const first = await signed(payload);
+    expect((await handleDelivery(first.headers, first.raw, d.deps)).status).toBe(202);
+    const replay = { ...first.headers, 'x-github-delivery': 'a-new-delivery-id' };
+    expect(await handleDelivery(replay, first.raw, d.deps)).toMatchObject({ status: 200, body: { message: expect.stringContaining('was received before; ignored') } });
+    const old = await signed(commentPayload({ body: '/sluice abort', createdAt: new Date(Date.now() - 11 * 60_000) }).payload);
+    expect(await handleDelivery(old.headers, old.raw, d.deps)).toMatchObject({ status: 202, body: { message: expect.stringMatching(/made 11 minutes ago; commands older than 10 minutes are not acted on/) } });
+    const undated = commentPayload({ body: '/sluice abort' }).payload;
+    delete undated.comment.created_at;
+    const u = await signed(undated);
+    expect(await handleDelivery(u.headers, u.raw, d.deps)).toMatchObject({ status: 202, body: { message: 'ignored: comment.created_at missing or not a time' } });
     expect(d.accepted).toHaveLength(1);
   });
 

@@ -1,4 +1,4 @@
-/** A controller restarted during a 60 s pause (queue and timers on Redis) resumes at the due time. */
+/** A controller restarted during a 20 s pause (queue and timers on Redis) resumes at the due time. */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
@@ -22,7 +22,7 @@ const canaryWeight = (): number => (sb.server.api.store.get(type('networking.ist
 beforeAll(async () => {
   harness = await startControllerSandbox((s) => {
     sb = s;
-    installPodinfo(s.server.api, [{ setWeight: 20 }, { pause: { duration: '60s' } }, { setWeight: 50 }, { pause: {} }]);
+    installPodinfo(s.server.api, [{ setWeight: 20 }, { pause: { duration: '20s' } }, { setWeight: 50 }, { pause: {} }]);
   }, { sandbox: { redisUrl: undefined }, controller: (s) => ({ queue: queue(s) }) });
   await eventually('Healthy', () => status().phase === 'Healthy', 30_000);
 }, 90_000);
@@ -35,18 +35,18 @@ describe('a controller restart during a pause', () => {
   it('resumes the run at the time the pause ends, within 2 s', async () => {
     await kubectl('set', 'image', 'deployment/podinfo', '-n', 'demo', 'podinfo=ghcr.io/stefanprodan/podinfo:6.7.1');
     await eventually('the pause', () => status().reason === 'PauseStep', 20_000);
-    const due = Date.parse(status().stepStartedAt) + 60_000;
-    await new Promise((r) => setTimeout(r, 5000));
+    const due = Date.parse(status().stepStartedAt) + 20_000;
+    await new Promise((r) => setTimeout(r, 3000));
     await harness.controller.stop();
-    await new Promise((r) => setTimeout(r, 10_000));
+    await new Promise((r) => setTimeout(r, 6000));
     expect(status().currentStepIndex).toBe(1);
     second = newController(sb, { queue: queue(sb) });
     await second.start();
     const since = sb.server.audit.last;
-    await eventually('the next step', () => canaryWeight() === 50, 70_000);
+    await eventually('the next step', () => canaryWeight() === 50, 30_000);
     const patched = sb.server.audit.since(since).find((e) => e.resource === 'virtualservices' && e.verb === 'patch');
     const late = Date.parse(patched!.time) - due;
     expect(late).toBeGreaterThanOrEqual(0);
     expect(late).toBeLessThan(2000);
-  }, 120_000);
+  }, 90_000);
 });

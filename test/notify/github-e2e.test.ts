@@ -99,11 +99,11 @@ describe('GitHub reporting', () => {
   }, 150_000);
 
   it('keeps the rollout going through a GitHub outage (500s, then secondary rate limits) and reports the final state after it, once', async () => {
-    const outageEnds = Date.now() + 60_000;
-    fake.failFor(30_000, '500');
-    setTimeout(() => fake.failFor(outageEnds - Date.now(), 'secondary'), 30_000);
+    const outageEnds = Date.now() + 40_000;
+    fake.failFor(20_000, '500');
+    setTimeout(() => fake.failFor(outageEnds - Date.now(), 'secondary'), 20_000);
     release(LATE, { SANDBOX_ERROR_RATE: '0.001', SANDBOX_P99_MS: '102' }, { 'sluice.dev/pull-request': '13' });
-    await eventually('promoted during the outage', () => status().reason === 'Promoted' && status().release?.commit === LATE, 55_000);
+    await eventually('promoted during the outage', () => status().reason === 'Promoted' && status().release?.commit === LATE, 38_000);
     expect(Date.now()).toBeLessThan(outageEnds);
     expect(statesOf(LATE)).toEqual([]);
     await eventually('final reports after the outage', () => statesOf(LATE).at(-1) === 'success' && deploymentOf(LATE)[0]?.statuses.at(-1)?.state === 'success' && /promoted/.test(commentsOn(13)[0]?.body ?? ''), 60_000);

@@ -7,8 +7,8 @@ import { isNumeric, numericArgs } from './template.js';
 
 /** Where templates are looked up: the lint inputs, or the controller's informer cache. */
 export interface TemplateCatalog {
-  /** The template; 'invalid' when it exists but fails validation itself. */
-  find(name: string, namespace: string | undefined): AnalysisTemplate | 'invalid' | undefined;
+  /** The template; `{ invalid }` (its first error) when it exists but fails validation itself. */
+  find(name: string, namespace: string | undefined): AnalysisTemplate | { invalid: string } | undefined;
   /** How to make a missing template found, e.g. "add the file that defines it to the lint inputs". */
   readonly missingHint: string;
 }
@@ -24,8 +24,8 @@ function checkRef(ref: AnalysisRef, path: PathSegment[], namespace: string | und
       problems.push(error([...path, 'templates', i, 'name'], `AnalysisTemplate "${t.name}" not found${where}: ${catalog.missingHint}`));
       return;
     }
-    if (template === 'invalid') {
-      problems.push(error([...path, 'templates', i, 'name'], `AnalysisTemplate "${t.name}" is invalid itself; fix its errors first`));
+    if ('invalid' in template) {
+      problems.push(error([...path, 'templates', i, 'name'], `AnalysisTemplate "${t.name}" is invalid itself (${template.invalid}); fix it first`));
       return;
     }
     const numeric = numericArgs(template);
