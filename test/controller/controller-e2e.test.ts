@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/sandbox/processes/child.js';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
 import { example, startControllerSandbox, type ControllerSandbox } from './harness.js';
 import { eventually, root } from '../sandbox/helpers.js';
@@ -130,10 +131,15 @@ describe('the controller', () => {
   });
 
   it('`sluice controller` serves /healthz, and /readyz once its caches are synced', async () => {
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const proc = spawn(process.execPath, [join(root, 'bin/sluice.js'), 'controller', '--kubeconfig', sb.kubeconfig, '--listen', `127.0.0.1:${port}`], { stdio: 'ignore' });
+    const port = await freePort();
+    const proc = spawn(process.execPath, [join(root, 'bin/sluice.js'), 'controller', '--kubeconfig', sb.kubeconfig, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     try {
-      await eventually('/readyz', async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200, 20_000);
+      await eventually('/readyz', async () => {
+        if (proc.exitCode !== null) throw new Error(`sluice controller exited ${proc.exitCode}: ${stderr}`);
+        return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200;
+      }, 60_000);
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     } finally {
       proc.kill('SIGTERM');
@@ -148,7 +154,7 @@ describe('the controller', () => {
     expect(badWindows).toMatchObject({ code: 1, stderr: expect.stringMatching(/--schedule-defaults .*windows\.yaml: allow\[0\]\.cron: is not a valid cron expression.*deny\[0\]\.timeZone: unknown time zone "Mars\/Olympus"/) });
     const api = await exec(process.execPath, [join(root, 'bin/sluice.js'), 'controller', '--kubeconfig', sb.kubeconfig, '--github-token', 't', '--github-api-url', 'github.example.com']).catch((e: unknown) => e as { code: number; stderr: string });
     expect(api).toMatchObject({ code: 1, stderr: expect.stringContaining('--github-api-url github.example.com: expected an http(s) URL') });
-  });
+  }, 120_000);
 
   it('refuses a command on a missing rollout with a clear message', async () => {
     const r = await exec(process.execPath, [join(root, 'bin/sluice.js'), 'abort', 'nope', '-n', 'demo', '--kubeconfig', sb.kubeconfig]).catch((e: unknown) => e as { code: number; stderr: string });

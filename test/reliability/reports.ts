@@ -54,9 +54,13 @@ function check(w: World): ReportCheck {
   return out;
 }
 
-/** Waits (up to 2 minutes) for every report to arrive, then checks them. */
+/**
+ * Waits for every report to arrive, then checks them. Sluice paces its GitHub writes at one a
+ * second, as GitHub asks of integrations (about 6 writes a run), so the wait grows with the runs.
+ */
 export async function checkReports(w: World, say: (line: string) => void): Promise<ReportCheck> {
-  const deadline = Date.now() + 120_000;
+  const waitMs = 60_000 + w.apps.length * w.rounds * 8_000;
+  const deadline = Date.now() + waitMs;
   let result = check(w);
   for (let i = 1; result.lost.length > 0 && Date.now() < deadline; i++) {
     await new Promise((r) => setTimeout(r, 1000));
@@ -66,7 +70,7 @@ export async function checkReports(w: World, say: (line: string) => void): Promi
   // a little longer: a duplicate may still be on its way
   await new Promise((r) => setTimeout(r, 3000));
   result = check(w);
-  if (result.lost.length > 0) say(`reports still missing after 2 minutes: ${result.lost.slice(0, 5).join('; ')}`);
+  if (result.lost.length > 0) say(`reports still missing after ${waitMs / 1000} s: ${result.lost.slice(0, 5).join('; ')}`);
   if (result.lost.length + result.duplicated.length > 0) say(`GitHub deployments: ${JSON.stringify(w.github.deployments.map((d) => ({ id: d.id, sha: d.sha.slice(0, 8), environment: d.environment, statuses: d.statuses.map((x) => x.state) })))}`);
   return result;
 }

@@ -12,8 +12,8 @@ import { runScenario, summary, type ScenarioOptions, type ScenarioResult } from 
 export const REDUCED: ScenarioOptions[] = [{ name: 'chaos+faults (reduced)', apps: 4, rounds: 1, kills: 4, faults: true, killWindowMs: 20_000, outageMs: 2000, roundDeadlineMs: 150_000, seed: 1 }];
 
 export const FULL: ScenarioOptions[] = [
-  { name: 'chaos', apps: 20, rounds: 2, kills: 50, faults: false, killWindowMs: 60_000, outageMs: 0, roundDeadlineMs: 300_000, seed: 42 },
-  { name: 'faults', apps: 20, rounds: 2, kills: 4, faults: true, killWindowMs: 60_000, outageMs: 15_000, roundDeadlineMs: 300_000, seed: 7 },
+  { name: 'chaos', apps: 20, rounds: 1, kills: 50, faults: false, killWindowMs: 60_000, outageMs: 0, roundDeadlineMs: 300_000, seed: 42 },
+  { name: 'faults', apps: 20, rounds: 1, kills: 4, faults: true, killWindowMs: 60_000, outageMs: 15_000, roundDeadlineMs: 300_000, seed: 7 },
 ];
 
 if (process.argv[1]?.endsWith('run.ts') === true) {
