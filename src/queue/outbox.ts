@@ -110,10 +110,24 @@ export class RedisOutbox implements Outbox {
       // checked every 30 s, held reports back up to a minute after a crash)
       lockDuration: 10_000,
       stalledInterval: 5_000,
+      // BullMQ fails a job that stalled more than once — a drain whose worker was killed twice —
+      // and a failed drain is removed: its stream's messages would wait for the next send
+      maxStalledCount: 1000,
       settings: { backoffStrategy: (attemptsMade: number) => Math.min(cap, base * 2 ** Math.max(0, attemptsMade - 1)) },
     });
     this.worker.on('error', (err) => this.opts.log.warn({ err: err.message }, 'outbox worker'));
-    return this.worker.waitUntilReady().then(() => undefined);
+    return this.worker.waitUntilReady().then(() => this.resume());
+  }
+
+  /** A drain for every stream with messages waiting: none is stranded by a drain job lost to a crash. */
+  private async resume(): Promise<void> {
+    const prefix = `${this.key('stream')}:`;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      for (const k of keys) await this.drainLater(k.slice(prefix.length));
+    } while (cursor !== '0');
   }
 
   /** Delivers the stream's messages in order; a failure retries the drain later (same order). */

@@ -1,4 +1,5 @@
 /** The outbox against a real Redis server of its own, with persistence so that it can restart. */
+import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisOutbox, type Outbox, type OutboxMessage } from '../../src/queue/outbox.js';
@@ -33,6 +34,24 @@ describe('the outbox', () => {
     await sleep(200);
     expect(got).toEqual(['a', 'b', 'c']);
     await o.close();
+  });
+
+  it('delivers the messages of a stream whose drain job was lost (a crash), once a worker starts', async () => {
+    const name = `outbox${++n}`;
+    const first = new RedisOutbox({ url: redis.url, log, name, backoffMs: 50 });
+    await first.send(msg('x', 'stranded'));
+    await first.send(msg('y', 'stranded'));
+    await first.close();
+    // the drain job is gone, as when BullMQ fails a job whose worker died
+    const queue = new Queue(name, { connection: { url: redis.url } });
+    await queue.obliterate({ force: true });
+    await queue.close();
+    const second = new RedisOutbox({ url: redis.url, log, name, backoffMs: 50 });
+    const got: string[] = [];
+    await second.start((m) => (got.push(m.id), Promise.resolve()));
+    await eventually('the stranded stream delivered', () => got.length === 2, 5000);
+    expect(got).toEqual(['x', 'y']);
+    await second.close();
   });
 
   it('retries with backoff without reordering, and dead-letters what keeps failing', async () => {
