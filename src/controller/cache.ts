@@ -1,6 +1,8 @@
 /**
  * Informer caches: the controller reads the world from these, never with GETs, so that a steady
- * state costs no API traffic. An informer that stops on an error is restarted.
+ * state costs no API traffic. An informer that stops on an error is restarted. A cache is started
+ * (synced) only once a LIST has succeeded: an empty cache after a failed first LIST would make
+ * every AnalysisTemplate "not found" and every Deployment missing.
  *
  * A cache may keep only what Sluice needs of each object (`digest`): ConfigMaps and Secrets are
  * kept as a content hash, so that their data (and a Secret's values) never sit in the
@@ -70,9 +72,15 @@ class CacheWatch<T> extends Watch {
   }
 }
 
+const RESTART_MS = 1000;
+const MAX_START_RETRY_MS = 30_000;
+
 export class ResourceCache<T extends KubernetesObject> {
   private readonly informer: ListWatch<T>;
   private stopped = false;
+  /** Whether a LIST has succeeded (the cache holds the world, not nothing). */
+  private listed = false;
+  private readonly onError: (err: unknown) => void;
 
   constructor(
     kube: { config: KubeConfig; objects: KubernetesObjectApi },
@@ -85,19 +93,50 @@ export class ResourceCache<T extends KubernetesObject> {
     const { config: kc, objects } = kube;
     const list = async (): Promise<KubernetesListObject<T>> => {
       const result = await objects.list<KubernetesObject>(resource.apiVersion, resource.kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
+      // The informer puts the items in right after this returns, before its start() resolves.
+      this.listed = true;
       return { ...result, items: result.items.map((o) => (digest === undefined ? (o as T) : digest(o))) };
     };
     const watch = new CacheWatch(kc, digest);
+    this.onError = (err): void => options.onError?.(err);
     this.informer = new ListWatch<T>(pathOf(resource, namespace), watch, list, false, labelSelector);
     for (const verb of ['add', 'update', 'delete'] as const) this.informer.on(verb, onChange);
     this.informer.on('error', (err) => {
-      options.onError?.(err);
-      if (!this.stopped) setTimeout(() => void this.informer.start().catch((e: unknown) => options.onError?.(e)), 1000);
+      this.onError(err);
+      // Until the first LIST succeeds, start() retries itself.
+      if (this.listed) this.restartLater();
     });
   }
 
-  start(): Promise<void> {
-    return this.informer.start();
+  private restartLater(): void {
+    if (this.stopped) return;
+    setTimeout(() => {
+      if (this.stopped) return;
+      this.informer.start().catch((e: unknown) => {
+        this.onError(e);
+        this.restartLater();
+      });
+    }, RESTART_MS);
+  }
+
+  /**
+   * Resolves once the cache holds a successful LIST, trying again after 1 s, doubling to 30 s,
+   * until then (a resource whose CRD is not installed keeps the controller not ready).
+   */
+  async start(): Promise<void> {
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        await this.informer.start();
+      } catch (e) {
+        this.onError(e);
+        if (this.listed) {
+          this.restartLater();
+          return;
+        }
+      }
+      if (this.listed) return;
+      await new Promise((r) => setTimeout(r, Math.min(MAX_START_RETRY_MS, RESTART_MS * 2 ** attempt)));
+    }
   }
 
   async stop(): Promise<void> {

@@ -10,7 +10,7 @@ import type { AnalysisTemplate } from '../api/schema/analysis-template.js';
 import { resolveAnalysis, type ResolvedMetric } from '../analysis/resolve.js';
 import { PrometheusProvider } from '../analysis/prometheus.js';
 import type { MetricProvider } from '../analysis/provider.js';
-import type { Kube } from '../kube/client.js';
+import { statusOf, type Kube } from '../kube/client.js';
 import { recordRolloutEvent } from '../kube/rollout-writes.js';
 import type { PlanEvent } from '../rollout/context.js';
 import { plan, type Plan } from '../rollout/plan.js';
@@ -80,9 +80,14 @@ function usesTemplate(r: Rollout, name: string): boolean {
   return [...canary.steps.map((s) => s.analysis), canary.analysis].some((a) => a?.templates.some((t) => t.name === name) === true);
 }
 
-/** What identifies a Rollout's own status echo: its generation (spec) and status. */
-/** The status as written, whatever the key order the API server keeps it in. */
+/** What identifies a Rollout's own status echo: its generation (spec) and status, whatever the key order the API server keeps. */
 const echoOf = (r: Rollout): string => canonicalJson([r.metadata.generation, r.status]);
+
+/** What to do when the API server does not serve a resource the controller watches. */
+function notServed(r: WatchedResource): string {
+  const install = r.apiVersion.endsWith('istio.io/v1') ? 'install Istio (its CRDs)' : r.apiVersion.startsWith('sluice.dev/') ? 'install Sluice\'s CRDs (kubectl apply -f deploy/crds/)' : 'check the API server';
+  return `the API server does not serve ${r.kind} (${r.apiVersion}): ${install}; the controller is not ready until it does`;
+}
 
 export class Controller {
   private readonly rollouts: ResourceCache<Rollout>;
@@ -104,7 +109,7 @@ export class Controller {
   private resyncTimer: NodeJS.Timeout | undefined;
   /** The last failure of each key, for backoff and to record each new kind of failure once. */
   private readonly failures = new Map<string, { message: string; attempt: number }>();
-  /** Rollouts whose reports were checked for what a crash kept from the outbox, since the start. */
+  /** Rollouts whose reports were checked for what a crash kept from the outbox, since the start (deleted ones are forgotten at each resync). */
   private readonly reportsChecked = new Set<string>();
   /**
    * Keys whose last actions the caches have not shown yet, with the Rollout as this controller
@@ -121,7 +126,12 @@ export class Controller {
     this.queue = opts.queue ?? new MemoryQueue();
     this.ledger = opts.ledger ?? new MemoryLedger();
     this.releases = opts.reporting === undefined ? undefined : new ReleaseLookup(opts.reporting.github, (keys) => keys.forEach((k) => this.enqueue(k)), opts.log);
-    const onError = (r: WatchedResource) => (err: unknown): void => opts.log.warn({ resource: r.plural, err: err instanceof Error ? err.message : String(err) }, 'watch failed; restarting');
+    const onError = (r: WatchedResource) => (err: unknown): void => {
+      const message = err instanceof Error ? err.message : String(err);
+      // A resource the API server does not serve: its CRD is missing (Istio's, or Sluice's own).
+      if (statusOf(err) === 404 || /HTTP-Code: 404\b/.test(message)) opts.log.error({ resource: r.plural, apiVersion: r.apiVersion, err: message }, notServed(r));
+      else opts.log.warn({ resource: r.plural, err: message }, 'watch failed; restarting');
+    };
     const cache = <T extends KubernetesObject>(r: WatchedResource, onChange: (obj: T) => void, options?: CacheOptions<T>): ResourceCache<T> => new ResourceCache<T>(kube, r, namespace, onChange, { onError: onError(r), ...options });
     this.rollouts = cache<Rollout>(ROLLOUTS, (r) => this.rolloutChanged(r));
     this.deployments = cache<V1Deployment>(DEPLOYMENTS, (d) => this.dependentChanged(d.metadata?.namespace, (r) => [r.spec.targetRef.name, primaryName(r)].includes(d.metadata?.name ?? '')));
@@ -187,6 +197,8 @@ export class Controller {
   resync(): void {
     const rollouts = this.rollouts.list();
     this.specMemo.retain(new Set(rollouts.map((r) => r.metadata.uid ?? '')));
+    const keys = new Set(rollouts.map((r) => key(r.metadata.namespace, r.metadata.name)));
+    for (const k of this.reportsChecked) if (!keys.has(k)) this.reportsChecked.delete(k);
     for (const r of rollouts) this.enqueue(key(r.metadata.namespace, r.metadata.name));
   }
 

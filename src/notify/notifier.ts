@@ -57,9 +57,9 @@ export class Notifier {
   }
 
   /**
-   * The Rollout as just written (its new status), and the images it runs. The messages are queued
-   * between two marks in the store: a crash before they are all queued leaves the mark, and
-   * `catchUp` queues them again (the outbox drops ids it has seen).
+   * The Rollout as just written (its new status), and the images it runs. The snapshot is saved
+   * with a mark (one write) that is cleared once its messages are queued: a crash before they are
+   * all queued leaves the mark, and `catchUp` queues them again (the outbox drops ids it has seen).
    */
   async observe(rollout: Rollout, extra: { images?: RunSnapshot['images'] } = {}, now = Date.now()): Promise<void> {
     const s = rollout.status;
@@ -72,8 +72,7 @@ export class Notifier {
     const timeline = prev === undefined ? newTimeline(`${namespace}/${name}`, Date.parse(s.runStartedAt)) : structuredClone(prev.timeline);
     observeRun(timeline, rollout, now);
     const snap: RunSnapshot = { key, namespace, name, steps: rollout.spec.strategy.canary.steps, status: s, ...optional(rollout, extra.images), timeline };
-    await this.store.saveState(UNQUEUED, key, { from: prev ?? null });
-    await this.store.saveSnapshot(snap);
+    await this.store.saveSnapshot(snap, { channel: UNQUEUED, value: { from: prev ?? null } });
     await this.queue(prev, snap);
     await this.store.saveState(UNQUEUED, key, {});
   }

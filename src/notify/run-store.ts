@@ -10,7 +10,8 @@ import type { RunSnapshot } from './run-report.js';
 
 export interface RunStore {
   snapshot(run: string): Promise<RunSnapshot | undefined>;
-  saveSnapshot(s: RunSnapshot): Promise<void>;
+  /** Saves the snapshot, and with it (in one write) a channel's state for the run when given. */
+  saveSnapshot(s: RunSnapshot, state?: { channel: string; value: object }): Promise<void>;
   /** A channel's own state for a run. */
   state<T extends object>(channel: string, run: string): Promise<Partial<T>>;
   saveState(channel: string, run: string, state: object): Promise<void>;
@@ -26,7 +27,8 @@ export class MemoryRunStore implements RunStore {
     return Promise.resolve(raw === undefined ? undefined : (JSON.parse(raw) as RunSnapshot));
   }
 
-  saveSnapshot(s: RunSnapshot): Promise<void> {
+  saveSnapshot(s: RunSnapshot, state?: { channel: string; value: object }): Promise<void> {
+    if (state !== undefined) this.states.set(`${state.channel}|${s.key}`, JSON.stringify(state.value));
     this.snapshots.delete(s.key);
     this.snapshots.set(s.key, JSON.stringify(s));
     // Runs finish; keep the latest thousand.
@@ -63,8 +65,12 @@ export class RedisRunStore implements RunStore {
     return raw === null ? undefined : (JSON.parse(raw) as RunSnapshot);
   }
 
-  async saveSnapshot(s: RunSnapshot): Promise<void> {
-    await this.redis.set(`${this.prefix}snapshot:${s.key}`, JSON.stringify(s), 'EX', WEEK_S);
+  async saveSnapshot(s: RunSnapshot, state?: { channel: string; value: object }): Promise<void> {
+    const tx = this.redis.multi().set(`${this.prefix}snapshot:${s.key}`, JSON.stringify(s), 'EX', WEEK_S);
+    if (state !== undefined) tx.set(`${this.prefix}${state.channel}:${s.key}`, JSON.stringify(state.value), 'EX', WEEK_S);
+    const results = await tx.exec();
+    const failed = results?.find(([err]) => err !== null)?.[0];
+    if (results === null || failed !== undefined) throw failed ?? new Error('run store: the snapshot transaction was aborted');
   }
 
   async state<T extends object>(channel: string, run: string): Promise<Partial<T>> {

@@ -22,7 +22,7 @@ const fake = new FakeGitHub();
 let sb: Sandbox;
 let controller: ChildProcess;
 let hook = '';
-const type = (group: string, resource: string): any => sb.server.api.registry.all().find((t) => t.group === group && t.resource === resource)!;
+const type = (group: string, resource: string): any => sb.server.api.registry.resource(group, resource);
 const rollout = (): any => sb.server.api.store.get(type('sluice.dev', 'rollouts').storageKey, 'demo', 'podinfo');
 const status = (): any => rollout()?.status ?? {};
 const repliesTo = (user: string): string[] => fake.comments.filter((c) => c.issue === 12 && c.body.startsWith(`<!-- sluice:reply -->\n@${user} `)).map((c) => c.body);

@@ -8,7 +8,7 @@ import { installPodinfo, startControllerSandbox, type ControllerSandbox } from '
 
 let sb: Sandbox;
 let harness: ControllerSandbox;
-const type = (group: string, resource: string): any => sb.server.api.registry.all().find((t) => t.group === group && t.resource === resource)!;
+const type = (group: string, resource: string): any => sb.server.api.registry.resource(group, resource);
 
 beforeAll(async () => {
   harness = await startControllerSandbox((s) => {

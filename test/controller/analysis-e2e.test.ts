@@ -13,7 +13,7 @@ const exec = promisify(execFile);
 let sb: Sandbox;
 let harness: ControllerSandbox;
 const kubectl = async (...args: string[]): Promise<string> => (await exec('kubectl', args, { env: { ...process.env, KUBECONFIG: sb.kubeconfig }, timeout: 30_000 })).stdout;
-const type = (group: string, resource: string): any => sb.server.api.registry.all().find((t) => t.group === group && t.resource === resource)!;
+const type = (group: string, resource: string): any => sb.server.api.registry.resource(group, resource);
 const get = (group: string, resource: string, name: string): any => sb.server.api.store.get(type(group, resource).storageKey, 'demo', name);
 const status = (): any => get('sluice.dev', 'rollouts', 'podinfo')?.status ?? {};
 const canaryWeight = (): number => get('networking.istio.io', 'virtualservices', 'podinfo')?.spec.http[0].route[1].weight;

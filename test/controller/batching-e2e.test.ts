@@ -26,7 +26,7 @@ class CountingProvider implements MetricProvider {
 let sb: Sandbox;
 let harness: ControllerSandbox;
 const provider = new CountingProvider();
-const type = (group: string, resource: string): any => sb.server.api.registry.all().find((t) => t.group === group && t.resource === resource)!;
+const type = (group: string, resource: string): any => sb.server.api.registry.resource(group, resource);
 const rollouts = (): any[] => names.map((n) => sb.server.api.store.get(type('sluice.dev', 'rollouts').storageKey, 'demo', n));
 const seen = new Map<string, Set<string>>();
 const record = (): void => {

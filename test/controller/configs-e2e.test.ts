@@ -17,7 +17,7 @@ let harness: ControllerSandbox;
 const kubectl = async (...args: string[]): Promise<string> => (await exec('kubectl', args, { env: { ...process.env, KUBECONFIG: sb.kubeconfig }, timeout: 30_000 })).stdout;
 const get = (resource: string, name: string): any => {
   const [plural, group = ''] = resource.split(/\.(.*)/s);
-  const type = sb.server.api.registry.all().find((t) => t.resource === plural && t.group === group)!;
+  const type = sb.server.api.registry.resource(group, plural ?? resource);
   return sb.server.api.store.get(type.storageKey, 'demo', name);
 };
 const status = (): any => get('rollouts.sluice.dev', 'podinfo')?.status ?? {};
@@ -27,7 +27,7 @@ beforeAll(async () => {
   harness = await startControllerSandbox((s) => {
     sb = s;
     const api = s.server.api;
-    const type = (group: string, resource: string): any => api.registry.all().find((t) => t.group === group && t.resource === resource)!;
+    const type = (group: string, resource: string): any => api.registry.resource(group, resource);
     installPodinfo(api, [{ setWeight: 50 }, { pause: { duration: '1s' } }], (d) => {
       const c = d.spec.template.spec.containers[0];
       c.envFrom = [{ configMapRef: { name: 'podinfo-settings' } }];
@@ -83,7 +83,7 @@ describe('config tracking', () => {
   it('refuses to overwrite a -primary object it did not make, and says so', async () => {
     await kubectl('delete', 'configmap', 'podinfo-settings-primary', '-n', 'demo');
     // (kubectl's `create configmap` sends protobuf, which the emulator does not speak)
-    const cms = sb.server.api.registry.all().find((t) => t.group === '' && t.resource === 'configmaps')!;
+    const cms = sb.server.api.registry.resource('', 'configmaps');
     sb.server.api.create(cms, 'demo', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'podinfo-settings-primary', namespace: 'demo' }, data: { mine: 'yes' } });
     const before = status().stableRevision;
     await kubectl('patch', 'configmap', 'podinfo-settings', '-n', 'demo', '--type=merge', '-p', '{"data":{"PODINFO_UI_MESSAGE":"hello v3"}}');

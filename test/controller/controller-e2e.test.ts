@@ -17,7 +17,7 @@ const kubectl = async (...args: string[]): Promise<string> => (await exec('kubec
 const sluice = async (...args: string[]): Promise<string> => (await exec(process.execPath, [join(root, 'bin/sluice.js'), ...args, '--kubeconfig', sb.kubeconfig], { timeout: 30_000 })).stdout;
 const get = (resource: string, name: string): any => {
   const [plural, group = ''] = resource.split(/\.(.*)/s);
-  const type = sb.server.api.registry.all().find((t) => t.resource === plural && t.group === group)!;
+  const type = sb.server.api.registry.resource(group, plural ?? resource);
   return sb.server.api.store.get(type.storageKey, 'demo', name);
 };
 const rollout = (): any => get('rollouts.sluice.dev', 'podinfo');

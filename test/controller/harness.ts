@@ -83,23 +83,22 @@ export function analysedRollout(): any {
  * that run many rollouts; `shape` adjusts the Rollout.
  */
 export function exampleApp(api: Sandbox['server']['api'], name: string, shape: (rollout: any) => void): void {
-  const kind = (group: string, resource: string): any => api.registry.all().find((t) => t.group === group && t.resource === resource)!;
   const d = example('deployment.yaml');
   d.metadata.name = name;
   d.metadata.labels = { app: name };
   d.spec.selector.matchLabels = { app: name };
   d.spec.template.metadata.labels = { app: name };
-  api.create(kind('apps', 'deployments'), 'demo', d);
+  api.create(api.registry.resource('apps', 'deployments'), 'demo', d);
   const svc = example('service.yaml');
   svc.metadata.name = name;
   svc.spec.selector = { app: name };
-  api.create(kind('', 'services'), 'demo', svc);
+  api.create(api.registry.resource('', 'services'), 'demo', svc);
   const r = example('rollout.yaml');
   r.metadata.name = name;
   r.spec.targetRef.name = name;
   r.spec.service = { name, port: 9898 };
   shape(r);
-  api.create(kind('sluice.dev', 'rollouts'), 'demo', r);
+  api.create(api.registry.resource('sluice.dev', 'rollouts'), 'demo', r);
 }
 
 /**
@@ -107,26 +106,24 @@ export function exampleApp(api: Sandbox['server']['api'], name: string, shape: (
  * these canary steps and no background analysis; `shape` adjusts the Deployment first.
  */
 export function installPodinfo(api: Sandbox['server']['api'], steps: unknown[], shape: (deployment: any) => void = () => undefined): void {
-  const kind = (group: string, resource: string): any => api.registry.all().find((t) => t.group === group && t.resource === resource)!;
-  api.create(kind('', 'namespaces'), undefined, example('namespace.yaml'));
+  api.create(api.registry.resource('', 'namespaces'), undefined, example('namespace.yaml'));
   const d = example('deployment.yaml');
   shape(d);
-  api.create(kind('apps', 'deployments'), 'demo', d);
-  api.create(kind('', 'services'), 'demo', example('service.yaml'));
+  api.create(api.registry.resource('apps', 'deployments'), 'demo', d);
+  api.create(api.registry.resource('', 'services'), 'demo', example('service.yaml'));
   const r = example('rollout.yaml');
   r.spec.strategy.canary.steps = steps;
   delete r.spec.strategy.canary.analysis;
-  api.create(kind('sluice.dev', 'rollouts'), 'demo', r);
+  api.create(api.registry.resource('sluice.dev', 'rollouts'), 'demo', r);
 }
 
 /** examples/podinfo with analysedRollout() and the error-rate and latency templates, its pods behaving as `env` says. */
 export function installAnalysedPodinfo(api: Sandbox['server']['api'], env: Record<string, string>): void {
-  const kind = (group: string, resource: string): any => api.registry.all().find((t) => t.group === group && t.resource === resource)!;
-  api.create(kind('', 'namespaces'), undefined, example('namespace.yaml'));
+  api.create(api.registry.resource('', 'namespaces'), undefined, example('namespace.yaml'));
   const d = example('deployment.yaml');
   d.spec.template.spec.containers[0].env = Object.entries(env).map(([name, value]) => ({ name, value }));
-  api.create(kind('apps', 'deployments'), 'demo', d);
-  api.create(kind('', 'services'), 'demo', example('service.yaml'));
-  for (const f of ['istio-error-rate.yaml', 'istio-latency-p99.yaml']) api.create(kind('sluice.dev', 'analysistemplates'), 'demo', testTemplate(f));
-  api.create(kind('sluice.dev', 'rollouts'), 'demo', analysedRollout());
+  api.create(api.registry.resource('apps', 'deployments'), 'demo', d);
+  api.create(api.registry.resource('', 'services'), 'demo', example('service.yaml'));
+  for (const f of ['istio-error-rate.yaml', 'istio-latency-p99.yaml']) api.create(api.registry.resource('sluice.dev', 'analysistemplates'), 'demo', testTemplate(f));
+  api.create(api.registry.resource('sluice.dev', 'rollouts'), 'demo', analysedRollout());
 }

@@ -18,7 +18,7 @@ const log = pino({ level: 'silent' });
 let sb: Sandbox;
 let harness: ControllerSandbox;
 let redis: TestRedis;
-const type = (group: string, resource: string): any => sb.server.api.registry.all().find((t) => t.group === group && t.resource === resource)!;
+const type = (group: string, resource: string): any => sb.server.api.registry.resource(group, resource);
 const rollouts = (): any[] => names.map((n) => sb.server.api.store.get(type('sluice.dev', 'rollouts').storageKey, 'demo', n));
 
 beforeAll(async () => {

@@ -19,7 +19,7 @@ const N = 30;
 const names = Array.from({ length: N }, (_, i) => `app-${String(i).padStart(2, '0')}`);
 let sb: Sandbox;
 const replicas: (ChildProcess | undefined)[] = [undefined, undefined, undefined];
-const type = (group: string, resource: string): any => sb.server.api.registry.all().find((t) => t.group === group && t.resource === resource)!;
+const type = (group: string, resource: string): any => sb.server.api.registry.resource(group, resource);
 const rollouts = (): any[] => names.map((n) => sb.server.api.store.get(type('sluice.dev', 'rollouts').storageKey, 'demo', n));
 
 const GRACE_S = 5;

@@ -9,6 +9,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ISTIO_CRDS } from '../../src/sandbox/mesh/istio-crds.js';
 import { freePort } from '../../src/sandbox/processes/child.js';
 import { eventually, root, startSandbox, type Sandbox } from '../sandbox/helpers.js';
 
@@ -57,15 +58,21 @@ describe('the image\'s steps, run here', () => {
     expect(existsSync(join(app, 'node_modules/vitest'))).toBe(false);
   });
 
-  it('starts the controller on production dependencies only: ready, with /metrics', async () => {
+  it('starts the controller on production dependencies only: not ready without Istio, then ready, with /metrics', async () => {
     const port = await freePort();
     let log = '';
     controller = spawn(process.execPath, [join(app, 'bin/sluice.js'), 'controller', '--kubeconfig', sb.kubeconfig, '--listen', `127.0.0.1:${port}`], { cwd: app, env: { PATH: process.env['PATH'], NODE_ENV: 'production' } });
     controller.stdout?.on('data', (d: Buffer) => (log += d.toString()));
     controller.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-    await eventually('ready', async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200, 30_000).catch((e: unknown) => {
+    const ready = async (): Promise<number | undefined> => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status;
+    // No Istio in the cluster yet: the controller says so and is not ready.
+    await eventually('the missing Istio CRDs named', () => log.includes('does not serve VirtualService (networking.istio.io/v1): install Istio'), 30_000);
+    expect(await ready()).not.toBe(200);
+    const crds = sb.server.api.registry.resource('apiextensions.k8s.io', 'customresourcedefinitions');
+    for (const crd of ISTIO_CRDS) sb.server.api.create(crds, undefined, structuredClone(crd));
+    await eventually('ready', async () => (await ready()) === 200, 30_000).catch((e: unknown) => {
       throw new Error(`${(e as Error).message}; controller output:\n${log}`);
     });
     expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(/sluice_rollouts\{phase="Healthy"\} 0/);
-  }, 60_000);
+  }, 90_000);
 });

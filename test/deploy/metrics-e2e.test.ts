@@ -26,7 +26,7 @@ const slack = new FakeSlack();
 let sb: Sandbox;
 let controller: ChildProcess | undefined;
 let metricsUrl: string;
-const type = (group: string, resource: string): any => sb.server.api.registry.all().find((t) => t.group === group && t.resource === resource)!;
+const type = (group: string, resource: string): any => sb.server.api.registry.resource(group, resource);
 const status = (): any => sb.server.api.store.get(type('sluice.dev', 'rollouts').storageKey, 'demo', 'podinfo')?.status ?? {};
 
 /** Samples of the exposition text: `name{labels} value` lines, by metric name. */

@@ -54,6 +54,10 @@ describe('run store on Redis', () => {
     expect(await b.snapshot(snap.key)).toEqual(snap);
     expect(await b.state('github', snap.key)).toEqual({ commentId: 9 });
     expect(await b.state('slack', snap.key)).toEqual({});
+    // A snapshot saved with a state writes both.
+    await a.saveSnapshot({ ...snap, status: { phase: 'Paused' as const } }, { channel: 'unqueued', value: { from: null } });
+    expect((await b.snapshot(snap.key))?.status.phase).toBe('Paused');
+    expect(await b.state('unqueued', snap.key)).toEqual({ from: null });
     await a.close();
     await b.close();
   });

@@ -23,7 +23,7 @@ const fake = new FakeGitHub();
 let sb: Sandbox;
 let harness: ControllerSandbox;
 const log = process.env['SLUICE_TEST_LOG'] === undefined ? pino({ level: 'silent' }) : pino({ level: 'debug' }, pino.destination(process.env['SLUICE_TEST_LOG']));
-const type = (group: string, resource: string): any => sb.server.api.registry.all().find((t) => t.group === group && t.resource === resource)!;
+const type = (group: string, resource: string): any => sb.server.api.registry.resource(group, resource);
 const status = (): any => sb.server.api.store.get(type('sluice.dev', 'rollouts').storageKey, 'demo', 'podinfo')?.status ?? {};
 
 function release(commit: string, env: Record<string, string>, annotations: Record<string, string> = {}): void {

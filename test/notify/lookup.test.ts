@@ -42,4 +42,24 @@ describe('ReleaseLookup', () => {
     expect(lookup.observe(rollout, undefined).release?.pullRequest).toBe(7);
     expect(calls).toBe(3);
   });
+
+  it('takes the full SHA and pull request the status recorded before a restart, without asking GitHub', async () => {
+    let calls = 0;
+    const github = { commitSha: () => (calls++, Promise.resolve(SHA)), pullRequestOf: () => (calls++, Promise.resolve(9)) } as unknown as GitHubApi;
+    const lookup = new ReleaseLookup(github, () => undefined, pino({ level: 'silent' }));
+    const short = { ...rollout, metadata: { ...rollout.metadata, annotations: { ...rollout.metadata.annotations, 'sluice.dev/commit': SHA.slice(0, 7) } } } as Rollout;
+    const recorded = { ...short, status: { release: { repository: 'org/app', source: 'annotations', commit: SHA, pullRequest: 7 } } } as unknown as Rollout;
+    const seen = lookup.observe(recorded, undefined);
+    expect([seen.condition.reason, seen.release?.commit, seen.release?.pullRequest]).toEqual(['Reporting', SHA, 7]);
+    await settle();
+    expect(calls).toBe(0);
+    // What the status recorded of another commit or repository is not taken.
+    const other = { ...short, metadata: { ...short.metadata, annotations: { ...short.metadata.annotations, 'sluice.dev/commit': 'b'.repeat(7) } } } as Rollout;
+    expect(lookup.observe({ ...other, status: recorded.status }, undefined).condition.reason).toBe('LookingUp');
+    const elsewhere = { ...recorded, status: { release: { ...recorded.status?.release, repository: 'org/other' } } } as unknown as Rollout;
+    expect(new ReleaseLookup(github, () => undefined, pino({ level: 'silent' })).observe(elsewhere, undefined).condition.reason).toBe('LookingUp');
+    // A status without a pull request may have been written while a lookup was under way.
+    const noPr = { ...recorded, status: { release: { ...recorded.status?.release, pullRequest: undefined } } } as unknown as Rollout;
+    expect(new ReleaseLookup(github, () => undefined, pino({ level: 'silent' })).observe(noPr, undefined).condition.reason).toBe('LookingUp');
+  });
 });

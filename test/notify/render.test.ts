@@ -48,11 +48,18 @@ describe('GitHub messages of a run', () => {
   it('start with a deployment and pending statuses, end with the outcome, and update the comment only on a visible change', () => {
     const start = snapshot({});
     const first = githubMessages(undefined, start).map((m) => m.id.split('|').slice(1).join('|'));
-    expect(first).toEqual(['deployment', 'status|pending', 'deployment-status|in_progress', expect.stringMatching(/^comment\|[0-9a-f]{16}$/)]);
+    expect(first).toEqual(['deployment', 'status|pending', 'deployment-status|in_progress', expect.stringMatching(/^comment\|0\|[0-9a-f]{16}$/)]);
     expect(githubMessages(start, start)).toEqual([]);
     const done = snapshot({ phase: 'RolledBack', reason: 'AnalysisFailed', message: 'x', canaryWeight: 0 });
     expect(githubMessages(start, done).map((m) => [m.id.split('|').slice(1, 3).join('|'), m.payload.kind])).toEqual([['status|failure', 'status'], ['deployment-status|failure', 'deployment-status'], [expect.stringMatching(/^comment\|/), 'comment']]);
     expect(githubMessages(undefined, { ...start, release: undefined })).toEqual([]);
     expect(new Set(githubMessages(undefined, start).map((m) => m.stream))).toEqual(new Set(['github|demo/podinfo@2026-11-26T12:00:00.000Z']));
+  });
+
+  it('update the comment again when the view comes back to one it showed before', () => {
+    const views = [1, 2, 3, 4].map((sequence) => snapshot({ sequence, ...(sequence % 2 === 0 ? { phase: 'Paused', reason: 'ManualPause', message: 'paused' } : {}) }));
+    const ids = views.slice(1).flatMap((s, i) => githubMessages(views[i], s).map((m) => m.id));
+    expect(ids).toHaveLength(3);
+    expect(new Set(ids).size).toBe(3);
   });
 });

@@ -20,7 +20,7 @@ const fake = new FakeSlack();
 let sb: Sandbox;
 let harness: ControllerSandbox | undefined;
 const log = process.env['SLUICE_TEST_LOG'] === undefined ? pino({ level: 'silent' }) : pino({ level: 'debug' }, pino.destination(process.env['SLUICE_TEST_LOG']));
-const type = (group: string, resource: string): any => sb.server.api.registry.all().find((t) => t.group === group && t.resource === resource)!;
+const type = (group: string, resource: string): any => sb.server.api.registry.resource(group, resource);
 const rollout = (): any => sb.server.api.store.get(type('sluice.dev', 'rollouts').storageKey, 'demo', 'podinfo');
 const status = (): any => rollout()?.status ?? {};
 let image = 1;

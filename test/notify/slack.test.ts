@@ -52,4 +52,14 @@ describe('Slack rendering', () => {
     expect(kinds(channel.messages(first, quiet))).toEqual([expect.stringMatching(/^update\|/)]);
     expect(channel.messages(undefined, { ...first, slack: undefined })).toEqual([]);
   });
+
+  it('asks for an update whenever the view changes, also back to one it showed before', () => {
+    const channel = new SlackChannel({} as SlackApi, new MemoryRunStore(), pino({ level: 'silent' }));
+    const at = (sequence: number, paused: boolean): RunSnapshot => snap({ status: { phase: paused ? 'Paused' : 'Progressing', reason: paused ? 'ManualPause' : 'WeightSet', canaryWeight: 30, currentStepIndex: 1, runStartedAt: 't0', sequence } });
+    const runs = [at(1, false), at(2, true), at(3, false), at(4, true)];
+    const updates = runs.slice(1).flatMap((s, i) => channel.messages(runs[i], s).filter((m) => m.id.includes('|update|')).map((m) => m.id));
+    expect(updates).toHaveLength(3);
+    expect(new Set(updates).size).toBe(3);
+    expect(channel.messages(runs[1], { ...runs[1]!, status: { ...runs[1]!.status, sequence: 5 } }).filter((m) => m.id.includes('|update|'))).toEqual([]);
+  });
 });

@@ -21,7 +21,7 @@ let harness: ControllerSandbox;
 let sb: Sandbox;
 /** What came of each case: the API server's refusal, or the Rollout's Invalid message. */
 const outcome = new Map<string, string>();
-const kind = (group: string, resource: string): any => sb.server.api.registry.all().find((t) => t.group === group && t.resource === resource)!;
+const kind = (group: string, resource: string): any => sb.server.api.registry.resource(group, resource);
 const statusOf = (name: string): any => (sb.server.api.store.get(kind('sluice.dev', 'rollouts').storageKey, 'demo', name) as any)?.status ?? {};
 
 /** A valid Rollout shape for the cases to break: 10%, a pause, no analysis, no notifications. */

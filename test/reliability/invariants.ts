@@ -27,7 +27,7 @@ export class Invariants {
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(api: Api) {
-    const type = (group: string, resource: string): string => api.registry.all().find((t) => t.group === group && t.resource === resource)!.storageKey;
+    const type = (group: string, resource: string): string => api.registry.resource(group, resource).storageKey;
     this.unsubscribe.push(api.store.subscribe(type('sluice.dev', 'rollouts'), (e) => this.rollout(e)));
     this.unsubscribe.push(api.store.subscribe(type('networking.istio.io', 'virtualservices'), (e) => this.virtualService(e)));
   }

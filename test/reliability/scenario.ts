@@ -5,7 +5,6 @@
  * Counts what matters: invariant violations, crashes, runs that did not end as their profile
  * says in time, reports lost or duplicated, secrets found where they must not be.
  */
-import type { Sandbox } from '../../src/sandbox/sandbox.js';
 import { eventually } from '../sandbox/helpers.js';
 import { Invariants } from './invariants.js';
 import { checkReports } from './reports.js';
@@ -58,10 +57,9 @@ export function random(seed: number): () => number {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const kind = (sb: Sandbox, group: string, resource: string): any => sb.server.api.registry.all().find((t) => t.group === group && t.resource === resource)!;
 
 function statusOf(w: World, name: string): any {
-  return (w.sb.server.api.store.get(kind(w.sb, 'sluice.dev', 'rollouts').storageKey, 'demo', name) as any)?.status ?? {};
+  return (w.sb.server.api.store.get(w.sb.server.api.registry.resource('sluice.dev', 'rollouts').storageKey, 'demo', name) as any)?.status ?? {};
 }
 
 /** Whether app i's round r ended as its profile says: promoted (good) or rolled back (bad). */

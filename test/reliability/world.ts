@@ -44,7 +44,6 @@ export interface World {
   stop(): Promise<void>;
 }
 
-const kind = (sb: Sandbox, group: string, resource: string): any => sb.server.api.registry.all().find((t) => t.group === group && t.resource === resource)!;
 
 const requests = (codes: string): string => `sum(rate(istio_requests_total{reporter="destination", destination_workload_namespace="{{ args.namespace }}", destination_workload="{{ args.workload }}"${codes}}[10s]))`;
 
@@ -78,9 +77,9 @@ function template(): any {
  */
 function installApps(sb: Sandbox, n: number): App[] {
   const api = sb.server.api;
-  api.create(kind(sb, '', 'namespaces'), undefined, example('namespace.yaml'));
-  api.create(kind(sb, '', 'secrets'), 'demo', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'prometheus-credentials' }, data: { username: Buffer.from('sluice').toString('base64'), password: Buffer.from(SECRETS.prometheusPassword).toString('base64') } });
-  api.create(kind(sb, 'sluice.dev', 'analysistemplates'), 'demo', template());
+  api.create(sb.server.api.registry.resource('', 'namespaces'), undefined, example('namespace.yaml'));
+  api.create(sb.server.api.registry.resource('', 'secrets'), 'demo', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'prometheus-credentials' }, data: { username: Buffer.from('sluice').toString('base64'), password: Buffer.from(SECRETS.prometheusPassword).toString('base64') } });
+  api.create(sb.server.api.registry.resource('sluice.dev', 'analysistemplates'), 'demo', template());
   const apps: App[] = [];
   for (let i = 0; i < n; i++) {
     const app = { name: `app${i}`, good: i % 2 === 0 };
@@ -108,7 +107,7 @@ export function pullOf(app: number, round: number): number {
 export function release(w: World, i: number, round: number): void {
   const app = w.apps[i]!;
   const env = [{ name: 'SANDBOX_ERROR_RATE', value: app.good ? '0' : '0.6' }];
-  w.sb.server.api.patch({ type: kind(w.sb, 'apps', 'deployments'), namespace: 'demo', name: app.name }, 'strategic', {
+  w.sb.server.api.patch({ type: w.sb.server.api.registry.resource('apps', 'deployments'), namespace: 'demo', name: app.name }, 'strategic', {
     spec: { template: { metadata: { annotations: { 'sluice.dev/commit': commitOf(i, round) } }, spec: { containers: [{ name: 'podinfo', image: `ghcr.io/stefanprodan/podinfo:6.9.${round}`, env }] } } },
   });
 }
@@ -172,7 +171,7 @@ export async function startWorld(n: number, rounds: number): Promise<World> {
   await Promise.all([github.start(), slack.start()]);
   const redis = await testRedis(true);
   const sb = await startSandbox({ rps: 20, readyDelayMs: 100, redisUrl: false });
-  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml']) sb.server.api.create(kind(sb, 'apiextensions.k8s.io', 'customresourcedefinitions'), undefined, parse(readFileSync(join(root, 'crds', f), 'utf8')));
+  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml']) sb.server.api.create(sb.server.api.registry.resource('apiextensions.k8s.io', 'customresourcedefinitions'), undefined, parse(readFileSync(join(root, 'crds', f), 'utf8')));
   const apps = installApps(sb, n);
   const port = await freePort();
   const webhookPort = await freePort();

@@ -10,7 +10,7 @@ import { eventually } from '../sandbox/helpers.js';
 
 let sb: Sandbox;
 let harness: ControllerSandbox;
-const type = (group: string, resource: string): any => sb.server.api.registry.all().find((t) => t.group === group && t.resource === resource)!;
+const type = (group: string, resource: string): any => sb.server.api.registry.resource(group, resource);
 const rollout = (): any => sb.server.api.store.get(type('sluice.dev', 'rollouts').storageKey, 'demo', 'podinfo');
 const status = (): any => rollout()?.status ?? {};
 const canaryWeight = (): number => (sb.server.api.store.get(type('networking.istio.io', 'virtualservices').storageKey, 'demo', 'podinfo') as any)?.spec.http[0].route[1].weight;

@@ -4,10 +4,14 @@
  * release as "looking up"; when GitHub answers, `onAnswer` asks for another pass. Answers are
  * kept; a failed lookup is tried again after 5 s, doubling to a minute, and the rollouts that
  * wait for it get a pass then (a short GitHub outage must not hold reports back for long, and a
- * run that ended meanwhile still gets its reports).
+ * run that ended meanwhile still gets its reports). What the Rollout's status already records
+ * for the same commit (its full SHA and pull request, found before a restart) counts as an
+ * answer: a restarted controller neither asks GitHub again for every rollout nor shows a
+ * release that lost its pull request while it asks.
  */
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { Release } from '../../api/schema/rollout-status.js';
 import type { Rollout } from '../../api/schema/rollout.js';
 import { releaseOf, resolveRelease, type Found, type ReleaseObservation } from '../release.js';
 import { repoOf, type GitHubApi } from './api.js';
@@ -48,6 +52,7 @@ export class ReleaseLookup {
     const src = sourcesOf(rollout, target);
     const own = releaseOf(src);
     if (this.github === undefined || 'problem' in own || own.release.commit === undefined) return resolveRelease(src, { configured: this.github !== undefined });
+    this.remember(own.release.repository, own.release.commit, rollout.status?.release);
     const entry = this.entry(own.release.repository, own.release.commit, own.release.pullRequest !== undefined);
     if (entry.kind === 'pending') {
       const key = `${own.release.repository}@${own.release.commit}`;
@@ -61,6 +66,17 @@ export class ReleaseLookup {
       case 'failed':
         return resolveRelease(src, { configured: true, lookupError: entry.error });
     }
+  }
+
+  /**
+   * Takes what the status recorded of repository@commit when nothing is known yet: a full SHA
+   * and its pull request, found before. (A status without a pull request may have been written
+   * while a lookup was under way: that one is looked up.)
+   */
+  private remember(repository: string, commit: string, recorded: Release | undefined): void {
+    const key = `${repository}@${commit}`;
+    if (this.entries.has(key) || recorded?.repository !== repository || recorded.pullRequest === undefined || recorded.commit?.length !== 40 || !recorded.commit.startsWith(commit)) return;
+    this.keep(key, { kind: 'found', found: { sha: recorded.commit, pullRequest: recorded.pullRequest }, at: this.clock() });
   }
 
   /** What is known about repository@commit, starting a lookup when nothing (current) is. */

@@ -1,7 +1,8 @@
 /**
  * Which GitHub messages a change of a run calls for. Pure. Each has an id that makes sending it
  * twice harmless (the outbox drops a known id): one deployment per run, one status per state,
- * and one comment update per distinct view of the run (the deliverer renders the latest).
+ * and one comment update per status write that changes what the comment shows (the deliverer
+ * renders the latest).
  */
 import { createHash } from 'node:crypto';
 import { headline, outcomeOf, type RunSnapshot } from '../run-report.js';
@@ -54,6 +55,7 @@ export function githubMessages(prev: Pick<RunSnapshot, 'status' | 'release'> | u
     add(`deployment-status|${final.deployment}`, { kind: 'deployment-status', run, state: final.deployment, description });
   }
   const now = view(snap);
-  if (first || view(prev) !== now) add(`comment|${createHash('sha256').update(now).digest('hex').slice(0, 16)}`, { kind: 'comment', run });
+  // By status write, not by view alone: a view seen before must be sent again when it comes back.
+  if (first || view(prev) !== now) add(`comment|${snap.status.sequence ?? 0}|${createHash('sha256').update(now).digest('hex').slice(0, 16)}`, { kind: 'comment', run });
   return out;
 }

@@ -80,14 +80,20 @@ export class SlackChannel implements Channel {
     const out: { id: string; stream: string; payload: Payload }[] = [];
     const add = (id: string, payload: Payload): void => void out.push({ id: `${run}|slack|${id}`, stream, payload });
     if (prev === undefined) add('root', { kind: 'root', run });
-    const view = createHash('sha256').update(JSON.stringify(rootMessage(snap, this.context(snap)))).digest('hex').slice(0, 16);
-    add(`update|${view}`, { kind: 'update', run });
+    const view = this.view(snap);
+    // By status write, not by view alone: a view seen before (a pause, a resume, the same pause
+    // again) must be sent again, and the outbox drops ids it has seen.
+    if (prev === undefined || this.view(prev) !== view) add(`update|${snap.status.sequence ?? 0}|${view}`, { kind: 'update', run });
     snap.timeline.decisions.forEach((d, i) => {
       if (i >= (prev?.timeline.decisions.length ?? 0) && shown(d.reason, snap.slack?.severity)) add(`reply|decision|${i}|${d.reason}`, { kind: 'reply', run, text: decisionReply(d) });
     });
     for (const m of newlyFailing(prev?.status, snap.status)) if (shown('AnalysisInconclusive', snap.slack?.severity)) add(`reply|failing|${m.name}|${m.failed}`, { kind: 'reply', run, text: failingReply(m) });
     for (const c of commandReplies(prev?.status, snap.status)) add(`reply|command|${c.id}`, { kind: 'reply', run, text: c.text });
     return out;
+  }
+
+  private view(snap: RunSnapshot): string {
+    return createHash('sha256').update(JSON.stringify(rootMessage(snap, this.context(snap)))).digest('hex').slice(0, 16);
   }
 
   private context(snap: RunSnapshot): SlackContext {

@@ -33,6 +33,13 @@ export class Registry {
     return this.all().find((t) => t.group === group && t.version === version && t.resource === resource);
   }
 
+  /** The (first served version of the) resource `group`/`resource`; throws when it is not served. */
+  resource(group: string, resource: string): ResourceType {
+    const t = this.all().find((x) => x.group === group && x.resource === resource);
+    if (t === undefined) throw new Error(`resource ${resource}${group === '' ? '' : `.${group}`} is not served (is its CRD applied?)`);
+    return t;
+  }
+
   byKind(apiVersion: string, kind: string): ResourceType | undefined {
     return this.all().find((t) => apiVersionOf(t) === apiVersion && t.kind === kind);
   }
