@@ -142,7 +142,12 @@ export function webhookServer(deps: WebhookDeps): Server {
           return;
         }
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
-        send(res, await handleDelivery(headers, raw, deps));
+        const a = await handleDelivery(headers, raw, deps);
+        const seen = { event: headers['x-github-event'], delivery: headers['x-github-delivery']?.slice(0, 100), status: a.status, answer: a.body.message };
+        // A wrong signature is a forged delivery or a webhook secret that differs from GitHub's.
+        if (a.status === 401) deps.log.warn(seen, 'webhook delivery refused: check that --github-webhook-secret is the secret of the GitHub webhook');
+        else deps.log.debug(seen, 'webhook delivery answered');
+        send(res, a);
       },
       (err: unknown) => {
         deps.log.warn({ err: (err as Error).message }, 'webhook request failed');

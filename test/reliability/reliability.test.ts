@@ -17,6 +17,8 @@ describe('reliability (reduced run)', () => {
       expect(r.kills).toBeGreaterThanOrEqual(o(r.name).kills);
       expect({ violations: r.violations, crashes: r.crashes, late: r.late, lost: r.lost, duplicated: r.duplicated, secrets: r.secrets }).toEqual({ violations: [], crashes: 0, late: [], lost: [], duplicated: [], secrets: [] });
       expect(r.faults.apiErrors + r.faults.apiConflicts).toBeGreaterThan(0);
+      expect(r.webhooks.wrong).toEqual([]);
+      expect(r.webhooks.answered).toBeGreaterThan(0);
       expect(r.checked.virtualServices).toBeGreaterThan(r.runs);
     }
   }, 300_000);

@@ -22,13 +22,13 @@ if (process.argv[1]?.endsWith('run.ts') === true) {
   for (const o of reduced ? REDUCED : FULL) {
     const r = await runScenario({ ...o, say: (line) => console.log(line) });
     results.push(r);
-    console.log(JSON.stringify({ ...r, violations: r.violations.slice(0, 10), late: r.late.slice(0, 10), lost: r.lost.slice(0, 10), duplicated: r.duplicated.slice(0, 10) }));
+    console.log(JSON.stringify({ ...r, violations: r.violations.slice(0, 10), late: r.late.slice(0, 10), lost: r.lost.slice(0, 10), duplicated: r.duplicated.slice(0, 10), webhooks: { ...r.webhooks, wrong: r.webhooks.wrong.slice(0, 10) } }));
   }
   const line = summary(results);
   console.log(line);
   const dir = join(new URL('.', import.meta.url).pathname, 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}${reduced ? '-reduced' : ''}.json`), `${JSON.stringify({ summary: line, results }, null, 2)}\n`);
-  const bad = results.some((r) => r.violations.length + r.crashes + r.late.length + r.lost.length + r.duplicated.length + r.secrets.length > 0);
+  const bad = results.some((r) => r.violations.length + r.webhooks.wrong.length + r.crashes + r.late.length + r.lost.length + r.duplicated.length + r.secrets.length > 0);
   process.exit(bad ? 1 : 0);
 }

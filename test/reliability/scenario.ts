@@ -6,6 +6,7 @@
  * says in time, reports lost or duplicated, secrets found where they must not be.
  */
 import { eventually } from '../sandbox/helpers.js';
+import { chatter, type WebhookCounts } from './chatter.js';
 import { Invariants } from './invariants.js';
 import { checkReports } from './reports.js';
 import { findSecrets } from './secrets.js';
@@ -35,6 +36,8 @@ export interface ScenarioResult {
   kills: number;
   faults: { apiErrors: number; apiConflicts: number; watchCuts: number; redisRestarts: number; prometheusOutages: number; githubOutages: number; slackOutages: number };
   checked: { virtualServices: number; rollouts: number };
+  /** PR comments sent to the webhook during the kills and faults (see chatter.ts). */
+  webhooks: WebhookCounts;
   violations: string[];
   crashes: number;
   late: string[];
@@ -135,6 +138,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   const counts: FaultCounts = { redisRestarts: 0, prometheusOutages: 0, githubOutages: 0, slackOutages: 0 };
   let watchCuts = 0;
   let auditFrom = 0;
+  const webhooks: WebhookCounts = { sent: 0, answered: 0, wrong: [] };
   try {
     await eventually('every Rollout Healthy before the first release', () => w.apps.every((a) => statusOf(w, a.name).phase === 'Healthy'), 90_000);
     say(`${o.name}: ${o.apps} Rollouts Healthy after ${Math.round((Date.now() - t0) / 1000)} s`);
@@ -148,7 +152,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
         for (let i = 0; i < o.apps; i++) release(w, i, round);
         const killing = killAtRandom(w, Math.min(killsPerRound, o.kills - round * killsPerRound), o.killWindowMs, rnd);
         const faults = o.faults ? dependencyFaults(w, o.killWindowMs, o.outageMs, counts) : Promise.resolve();
-        await Promise.all([killing, faults]);
+        await Promise.all([killing, faults, chatter(w, round, o.killWindowMs, webhooks)]);
         if (!w.controller.running()) w.controller.start();
         await eventually(`round ${round + 1} to end`, () => w.apps.every((_, i) => ended(w, i, round)), o.roundDeadlineMs - o.killWindowMs).catch(() => undefined);
         late.push(...notEnded(w, round));
@@ -168,6 +172,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       kills: w.controller.starts - 1,
       faults: { apiErrors: audit.filter((e) => e.code === 500).length, apiConflicts: audit.filter((e) => e.code === 409).length, watchCuts, ...counts },
       checked: { ...invariants.checked },
+      webhooks,
       violations: [...invariants.violations],
       crashes: w.controller.crashes,
       late,
@@ -186,5 +191,5 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
 export function summary(results: ScenarioResult[]): string {
   const sum = (f: (r: ScenarioResult) => number): number => results.reduce((a, r) => a + f(r), 0);
   const faults = sum((r) => Object.values(r.faults).reduce((a, b) => a + b, 0));
-  return `reliability: ${results.length} scenarios, ${sum((r) => r.runs)} runs, ${sum((r) => r.kills)} kills, ${faults} faults injected, ${sum((r) => r.checked.virtualServices + r.checked.rollouts)} changes checked; ${sum((r) => r.violations.length)} invariant violations, ${sum((r) => r.crashes)} crashes, ${sum((r) => r.late.length)} runs late or wrong, ${sum((r) => r.lost.length)} reports lost, ${sum((r) => r.duplicated.length)} duplicated, ${sum((r) => r.secrets.length)} secrets exposed`;
+  return `reliability: ${results.length} scenarios, ${sum((r) => r.runs)} runs, ${sum((r) => r.kills)} kills, ${faults} faults injected, ${sum((r) => r.checked.virtualServices + r.checked.rollouts)} changes checked, ${sum((r) => r.webhooks.sent)} webhook deliveries (${sum((r) => r.webhooks.answered)} answered); ${sum((r) => r.violations.length)} invariant violations, ${sum((r) => r.webhooks.wrong.length)} webhook answers wrong, ${sum((r) => r.crashes)} crashes, ${sum((r) => r.late.length)} runs late or wrong, ${sum((r) => r.lost.length)} reports lost, ${sum((r) => r.duplicated.length)} duplicated, ${sum((r) => r.secrets.length)} secrets exposed`;
 }

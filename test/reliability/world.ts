@@ -8,6 +8,7 @@ import { openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { freePort } from '../../src/sandbox/processes/child.js';
+import { WEBHOOK_PATH } from '../../src/chatops/webhook.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
 import { example, exampleApp } from '../controller/harness.js';
 import { root } from '../sandbox/helpers.js';
@@ -41,6 +42,8 @@ export interface World {
   /** Releases per app. */
   rounds: number;
   controller: ControllerProcess;
+  /** The controller's GitHub webhook (POST). */
+  webhookUrl: string;
   stop(): Promise<void>;
 }
 
@@ -186,6 +189,7 @@ export async function startWorld(n: number, rounds: number): Promise<World> {
     apps,
     rounds,
     controller,
+    webhookUrl: `http://127.0.0.1:${webhookPort}${WEBHOOK_PATH}`,
     stop: async () => {
       await controller.kill();
       await sb.stop();
