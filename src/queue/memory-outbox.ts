@@ -45,7 +45,8 @@ export class MemoryOutbox implements Outbox {
     while (list.length > 0 && deliver !== undefined && !this.closed) {
       const m = list[0] as OutboxMessage;
       try {
-        await deliver(m);
+        // A retry may follow an attempt that reached the receiver before it failed.
+        await deliver(attempt === 0 ? m : { ...m, redelivery: true });
       } catch (e) {
         const error = e instanceof Error ? e.message : String(e);
         if (attempt + 1 < (this.opts.maxAttempts ?? 30)) {

@@ -18,6 +18,12 @@ export interface OutboxMessage {
   /** Where it goes, e.g. github or slack (the deliverer decides what it means). */
   channel: string;
   payload: unknown;
+  /**
+   * Set by the outbox when an earlier attempt at this message may have reached its receiver (the
+   * process died or the attempt failed after sending): a receiver without idempotency keys
+   * checks before sending again.
+   */
+  redelivery?: boolean;
 }
 
 export interface DeadLetter extends OutboxMessage {
@@ -138,8 +144,11 @@ export class RedisOutbox implements Outbox {
       if (raw === null) return;
       const m = JSON.parse(raw) as OutboxMessage;
       if ((await this.redis.exists(this.key('sent', m.id))) === 0) {
+        // Marked before the attempt: a crash after the receiver took it and before `sent` is set
+        // makes the next attempt a redelivery.
+        const first = (await this.redis.set(this.key('attempt', m.id), '1', 'EX', WEEK_S, 'NX')) === 'OK';
         try {
-          await deliver(m);
+          await deliver(first ? m : { ...m, redelivery: true });
         } catch (e) {
           const message = e instanceof Error ? e.message : String(e);
           const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);

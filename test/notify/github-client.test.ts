@@ -32,6 +32,22 @@ describe('GitHub client', () => {
     expect(fake.invalid()).toEqual([]);
   });
 
+  it('reads the newest commit status of a context and the newest deployment status (to check a redelivery)', async () => {
+    const api = octokitApi({ auth: { token: 't' }, baseUrl: fake.url, log });
+    const r = { owner: 'org', repo: 'app' };
+    expect(await api.latestCommitStatus(r, SHA, 'sluice/demo/other')).toBeUndefined();
+    await api.setCommitStatus(r, SHA, { state: 'pending', context: 'sluice/demo/other', description: 'Canary at 10%' });
+    await api.setCommitStatus(r, SHA, { state: 'failure', context: 'sluice/demo/other', description: 'Rolled back' });
+    await api.setCommitStatus(r, SHA, { state: 'pending', context: 'sluice/demo/third', description: 'Canary at 10%' });
+    expect(await api.latestCommitStatus(r, SHA, 'sluice/demo/other')).toBe('failure');
+    const id = await api.createDeployment(r, { sha: SHA, environment: 'kubernetes/demo', description: 'x', run: 'demo/other@t' });
+    expect(await api.latestDeploymentStatus(r, id)).toBeUndefined();
+    await api.setDeploymentStatus(r, id, { state: 'in_progress', description: 'x', environment: 'kubernetes/demo' });
+    await api.setDeploymentStatus(r, id, { state: 'success', description: 'x', environment: 'kubernetes/demo' });
+    expect(await api.latestDeploymentStatus(r, id)).toBe('success');
+    expect(fake.invalid()).toEqual([]);
+  });
+
   it('turns failures retrying cannot fix into permanent errors, and completes short commits', async () => {
     const api = octokitApi({ auth: { token: 't' }, baseUrl: fake.url, log });
     await expect(api.createComment({ owner: 'org', repo: 'missing' }, 1, 'x')).rejects.toBeInstanceOf(PermanentGitHubError);

@@ -54,6 +54,25 @@ describe('the outbox', () => {
     await second.close();
   });
 
+  it('marks a message as a redelivery when an earlier attempt may have reached the receiver', async () => {
+    const o = outbox();
+    const got: [string, boolean][] = [];
+    let failOnce = true;
+    await o.start((m) => {
+      got.push([m.id, m.redelivery === true]);
+      if (m.id === 'sent-then-failed' && failOnce) {
+        failOnce = false;
+        return Promise.reject(new Error('timed out after the receiver took it'));
+      }
+      return Promise.resolve();
+    });
+    await o.send(msg('sent-then-failed', 'redelivered'));
+    await o.send(msg('next', 'redelivered'));
+    await eventually('both delivered', () => got.length === 3, 5000);
+    expect(got).toEqual([['sent-then-failed', false], ['sent-then-failed', true], ['next', false]]);
+    await o.close();
+  });
+
   it('retries with backoff without reordering, and dead-letters what keeps failing', async () => {
     const o = outbox({ maxAttempts: 3 });
     const got: string[] = [];

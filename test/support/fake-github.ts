@@ -95,8 +95,8 @@ export interface FakeRepo {
 export class FakeGitHub {
   readonly requests: RecordedRequest[] = [];
   readonly repos = new Map<string, FakeRepo>();
-  readonly statuses: { repo: string; sha: string; state: string; context: string; description: string }[] = [];
-  readonly deployments: { id: number; repo: string; sha: string; environment: string; payload: unknown; description: string; statuses: { state: string; description: string }[] }[] = [];
+  readonly statuses: { id: number; repo: string; sha: string; state: string; context: string; description: string }[] = [];
+  readonly deployments: { id: number; repo: string; sha: string; environment: string; payload: unknown; description: string; statuses: { id: number; state: string; description: string }[] }[] = [];
   readonly comments: { id: number; repo: string; issue: number; body: string; created: number; updated: number }[] = [];
   readonly reactions: { repo: string; commentId: number; content: string }[] = [];
   /** GitHub login -> permission on every repository (absent: none). */
@@ -201,9 +201,21 @@ export class FakeGitHub {
         const prs = Object.entries(repo.pulls).filter(([, commits]) => commits.includes(sha)).map(([n, commits]) => ({ number: Number(n), state: 'closed', merge_commit_sha: commits[commits.length - 1] }));
         return this.page(prs, query);
       }
-      case 'repos/create-commit-status':
-        this.statuses.push({ repo: name, sha: params['sha'] ?? '', state: body?.['state'] as string, context: body?.['context'] as string, description: body?.['description'] as string });
-        return { status: 201, body: { id: this.nextId++, state: body?.['state'], context: body?.['context'], description: body?.['description'], created_at: now, updated_at: now } };
+      case 'repos/create-commit-status': {
+        const id = this.nextId++;
+        this.statuses.push({ id, repo: name, sha: params['sha'] ?? '', state: body?.['state'] as string, context: body?.['context'] as string, description: body?.['description'] as string });
+        return { status: 201, body: { id, state: body?.['state'], context: body?.['context'], description: body?.['description'], created_at: now, updated_at: now } };
+      }
+      case 'repos/list-commit-statuses-for-ref': {
+        // Newest first, as GitHub lists them.
+        const sha = repo.commits.find((c) => c === params['ref'] || c.startsWith(params['ref'] ?? '-')) ?? params['ref'];
+        return this.page(this.statuses.filter((x) => x.repo === name && x.sha === sha).map((x) => ({ id: x.id, state: x.state, context: x.context, description: x.description })).reverse(), query);
+      }
+      case 'repos/list-deployment-statuses': {
+        const d = this.deployments.find((x) => x.repo === name && x.id === Number(params['deployment_id']));
+        if (d === undefined) return notFound;
+        return this.page(d.statuses.map((x) => ({ id: x.id, state: x.state, description: x.description })).reverse(), query);
+      }
       case 'repos/list-deployments':
         return this.page(this.deployments.filter((d) => d.repo === name && (query['sha'] === undefined || d.sha === query['sha']) && (query['environment'] === undefined || d.environment === query['environment'])).map((d) => ({ id: d.id, sha: d.sha, environment: d.environment, payload: d.payload, description: d.description })), query);
       case 'repos/create-deployment': {
@@ -214,8 +226,9 @@ export class FakeGitHub {
       case 'repos/create-deployment-status': {
         const d = this.deployments.find((x) => x.repo === name && x.id === Number(params['deployment_id']));
         if (d === undefined) return notFound;
-        d.statuses.push({ state: body?.['state'] as string, description: body?.['description'] as string });
-        return { status: 201, body: { id: this.nextId++, state: body?.['state'], description: body?.['description'], created_at: now } };
+        const id = this.nextId++;
+        d.statuses.push({ id, state: body?.['state'] as string, description: body?.['description'] as string });
+        return { status: 201, body: { id, state: body?.['state'], description: body?.['description'], created_at: now } };
       }
       case 'issues/list-comments':
         return this.page(this.comments.filter((c) => c.repo === name && c.issue === Number(params['issue_number'])).map((c) => ({ id: c.id, body: c.body, user })), query);

@@ -17,16 +17,25 @@ export function repoOf(repository: string): Repo {
 export type CommitState = 'pending' | 'success' | 'failure' | 'error';
 export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error' | 'inactive' | 'queued' | 'pending';
 
+/** The newest of a list of GitHub objects (ids grow with time; the API's order is not relied on). */
+export function newest<T extends { id: number }>(items: readonly T[]): T | undefined {
+  return items.reduce<T | undefined>((a, b) => (a === undefined || b.id > a.id ? b : a), undefined);
+}
+
 export interface GitHubApi {
   /** The full SHA of a commit named by a (short) SHA or ref. */
   commitSha(r: Repo, ref: string): Promise<string>;
   /** The pull request a commit belongs to (the one it was merged by, else the first open one). */
   pullRequestOf(r: Repo, sha: string): Promise<number | undefined>;
   setCommitStatus(r: Repo, sha: string, s: { state: CommitState; context: string; description: string; targetUrl?: string }): Promise<void>;
+  /** The state of the newest status of the commit in `context`, if any (to check a redelivery). */
+  latestCommitStatus(r: Repo, sha: string, context: string): Promise<CommitState | undefined>;
   /** A deployment this run made before (found by its payload), for restarts. */
   findDeployment(r: Repo, sha: string, environment: string, run: string): Promise<number | undefined>;
   createDeployment(r: Repo, d: { sha: string; environment: string; description: string; run: string }): Promise<number>;
   setDeploymentStatus(r: Repo, id: number, s: { state: DeploymentState; description: string; environment: string }): Promise<void>;
+  /** The state of the deployment's newest status, if any (to check a redelivery). */
+  latestDeploymentStatus(r: Repo, id: number): Promise<DeploymentState | undefined>;
   /** The comment on a pull request that carries `marker`. */
   findComment(r: Repo, pullRequest: number, marker: string): Promise<number | undefined>;
   createComment(r: Repo, pullRequest: number, body: string): Promise<number>;

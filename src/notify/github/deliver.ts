@@ -48,7 +48,7 @@ export class GitHubDelivery {
     const snap = await this.store.snapshot(p.run);
     if (snap?.release === undefined) return; // nothing to report on (the run is gone or has no release)
     try {
-      await this.send(p, snap, repoOf(snap.release.repository));
+      await this.send(p, snap, repoOf(snap.release.repository), m.redelivery === true);
     } catch (e) {
       if (!(e instanceof PermanentGitHubError)) throw e;
       this.log.warn({ run: p.run, kind: p.kind, status: e.status, err: e.message }, 'GitHub refused a report; not retrying');
@@ -59,17 +59,28 @@ export class GitHubDelivery {
     return snap.environment ?? `${this.opts.cluster}/${snap.namespace}`;
   }
 
-  private async send(p: GitHubPayload, snap: RunSnapshot, r: Repo): Promise<void> {
+  /**
+   * Statuses have no idempotency key in GitHub's API: on a redelivery (an earlier attempt may
+   * have got through) the newest status is read first, and one already in that state is not
+   * posted again.
+   */
+  private async send(p: GitHubPayload, snap: RunSnapshot, r: Repo, redelivery: boolean): Promise<void> {
     switch (p.kind) {
-      case 'status':
-        await this.api.setCommitStatus(r, fullSha(snap), { state: p.state, context: statusContext(snap), description: p.description });
+      case 'status': {
+        const context = statusContext(snap);
+        if (redelivery && (await this.api.latestCommitStatus(r, fullSha(snap), context)) === p.state) return;
+        await this.api.setCommitStatus(r, fullSha(snap), { state: p.state, context, description: p.description });
         return;
+      }
       case 'deployment':
         await this.deployment(snap, r);
         return;
-      case 'deployment-status':
-        await this.api.setDeploymentStatus(r, await this.deployment(snap, r), { state: p.state, description: p.description, environment: this.environment(snap) });
+      case 'deployment-status': {
+        const id = await this.deployment(snap, r);
+        if (redelivery && (await this.api.latestDeploymentStatus(r, id)) === p.state) return;
+        await this.api.setDeploymentStatus(r, id, { state: p.state, description: p.description, environment: this.environment(snap) });
         return;
+      }
       case 'comment':
         await this.comment(snap, r);
         return;

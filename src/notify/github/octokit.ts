@@ -10,7 +10,7 @@ import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
 import { VERSION } from '../../version.js';
 import { observed, type RequestObserver } from '../../telemetry/requests.js';
-import { PermanentGitHubError, type GitHubApi, type Repo } from './api.js';
+import { newest, PermanentGitHubError, type CommitState, type GitHubApi, type Repo } from './api.js';
 
 export type GitHubAuth = { token: string } | { appId: string; privateKey: string; installationId: number };
 
@@ -75,6 +75,10 @@ export function octokitApi(o: OctokitOptions): GitHubApi {
       call(`status of ${sha}`, async () => {
         await gh.rest.repos.createCommitStatus({ ...r, sha, state: s.state, context: s.context, description: s.description.slice(0, 140), ...(s.targetUrl === undefined ? {} : { target_url: s.targetUrl }) });
       }),
+    latestCommitStatus: (r, sha, context) =>
+      call(`statuses of ${sha}`, async () => newest((await gh.rest.repos.listCommitStatusesForRef({ ...r, ref: sha, per_page: 100 })).data.filter((s) => s.context === context))?.state as CommitState | undefined),
+    latestDeploymentStatus: (r, id) =>
+      call(`statuses of deployment ${id}`, async () => newest((await gh.rest.repos.listDeploymentStatuses({ ...r, deployment_id: id, per_page: 100 })).data)?.state),
     findDeployment: (r, sha, environment, run) =>
       call('deployments', async () => {
         const list = (await gh.rest.repos.listDeployments({ ...r, sha, environment, per_page: 100 })).data;
