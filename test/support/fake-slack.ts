@@ -1,5 +1,6 @@
 /**
- * A local fake of Slack's Web API (chat.postMessage, chat.update) that speaks the real request
+ * A local fake of Slack's Web API (chat.postMessage with message metadata, chat.update,
+ * conversations.history and conversations.replies, which take channel ids only) that speaks the real request
  * format — POST, application/x-www-form-urlencoded, `blocks` as a JSON string, a Bearer token —
  * and checks it, keeps the messages and threads, and can answer 429 with Retry-After or
  * platform errors (`ok: false` with an error code) the way Slack does.
@@ -14,6 +15,8 @@ export interface SlackMessage {
   blocks: unknown[] | undefined;
   threadTs: string | undefined;
   updates: number;
+  /** Message metadata as posted (`event_type`, `event_payload`). */
+  metadata?: unknown;
 }
 
 export interface SlackRequest {
@@ -29,7 +32,7 @@ export class FakeSlack {
   readonly channels = new Map<string, string>([['#deploys', 'C0DEPLOYS']]);
   private rateLimitedUntil = 0;
   private server: Server | undefined;
-  private clock = 1_700_000_000;
+  private counter = 0;
   url = '';
 
   /** Answers every call with 429 and Retry-After: 1 for `ms`. */
@@ -65,7 +68,7 @@ export class FakeSlack {
           reply(429, { ok: false, error: 'ratelimited' }, { 'Retry-After': '1' });
           return;
         }
-        const form = this.check(req.method, req.headers, Buffer.concat(chunks).toString('utf8'), record);
+        const form = this.check(req.method, req.url ?? '', req.headers, Buffer.concat(chunks).toString('utf8'), record);
         if (record.problems.length > 0) {
           reply(200, { ok: false, error: 'invalid_arguments', problems: record.problems });
           return;
@@ -84,13 +87,22 @@ export class FakeSlack {
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  private check(method: string | undefined, headers: Record<string, string | string[] | undefined>, raw: string, record: SlackRequest): URLSearchParams {
-    if (method !== 'POST') record.problems.push(`method ${method ?? '?'}, expected POST`);
+  private check(verb: string | undefined, method: string, headers: Record<string, string | string[] | undefined>, raw: string, record: SlackRequest): URLSearchParams {
+    if (verb !== 'POST') record.problems.push(`method ${verb ?? '?'}, expected POST`);
     if (!String(headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) record.problems.push(`content-type ${String(headers['content-type'])}, expected application/x-www-form-urlencoded`);
     if (!/^Bearer xox[bp]-/.test(String(headers['authorization'] ?? ''))) record.problems.push('no Bearer token');
     const form = new URLSearchParams(raw);
     if ((form.get('channel') ?? '') === '') record.problems.push('no channel');
-    if ((form.get('text') ?? '') === '' && form.get('blocks') === null) record.problems.push('neither text nor blocks');
+    if (!method.startsWith('/api/conversations.') && (form.get('text') ?? '') === '' && form.get('blocks') === null) record.problems.push('neither text nor blocks');
+    const metadata = form.get('metadata');
+    if (metadata !== null) {
+      try {
+        const m = JSON.parse(metadata) as { event_type?: unknown; event_payload?: unknown };
+        if (typeof m.event_type !== 'string' || typeof m.event_payload !== 'object' || m.event_payload === null) record.problems.push('metadata needs event_type and event_payload');
+      } catch {
+        record.problems.push('metadata is not JSON');
+      }
+    }
     const blocks = form.get('blocks');
     if (blocks !== null) {
       try {
@@ -112,7 +124,8 @@ export class FakeSlack {
       case 'chat.postMessage': {
         const threadTs = form.get('thread_ts') ?? undefined;
         if (threadTs !== undefined && !this.messages.some((m) => m.ts === threadTs && m.threadTs === undefined)) return { ok: false, error: 'thread_not_found' };
-        const m: SlackMessage = { channel, ts: `${this.clock++}.000100`, text: form.get('text') ?? '', blocks, threadTs, updates: 0 };
+        const metadata = form.get('metadata') === null ? undefined : (JSON.parse(form.get('metadata') ?? '{}') as unknown);
+        const m: SlackMessage = { channel, ts: `${Math.floor(Date.now() / 1000)}.${String(++this.counter % 1_000_000).padStart(6, '0')}`, text: form.get('text') ?? '', blocks, threadTs, updates: 0, ...(metadata === undefined ? {} : { metadata }) };
         this.messages.push(m);
         return { ok: true, channel, ts: m.ts, message: { text: m.text, ts: m.ts } };
       }
@@ -123,6 +136,19 @@ export class FakeSlack {
         m.blocks = blocks ?? m.blocks;
         m.updates++;
         return { ok: true, channel, ts: m.ts, text: m.text };
+      }
+      case 'conversations.history':
+      case 'conversations.replies': {
+        // Channel ids only, newest first for history; a thread lists its parent first.
+        if (!/^[CG][A-Z0-9]+$/.test(given)) return { ok: false, error: 'channel_not_found' };
+        const oldest = Number(form.get('oldest') ?? 0);
+        const all = form.get('include_all_metadata') === 'true';
+        const thread = form.get('ts');
+        const found = method === 'conversations.replies' ? this.messages.filter((m) => m.channel === channel && (m.ts === thread || m.threadTs === thread)) : this.messages.filter((m) => m.channel === channel && m.threadTs === undefined).reverse();
+        if (method === 'conversations.replies' && found.length === 0) return { ok: false, error: 'thread_not_found' };
+        const limit = Number(form.get('limit') ?? 100);
+        const messages = found.filter((m) => Number(m.ts) >= oldest).slice(0, limit).map((m) => ({ type: 'message', ts: m.ts, text: m.text, ...(m.threadTs === undefined ? {} : { thread_ts: m.threadTs }), ...(all && m.metadata !== undefined ? { metadata: m.metadata } : {}) }));
+        return { ok: true, messages, has_more: false };
       }
       default:
         return { ok: false, error: 'unknown_method' };

@@ -16,8 +16,15 @@ import { commandReplies, decisionReply, failingReply, newlyFailing, rootMessage,
 
 /** What Sluice needs of Slack's Web API (the @slack/web-api client in production). */
 export interface SlackApi {
-  postMessage(m: { channel: string; text: string; blocks?: unknown[]; thread_ts?: string }): Promise<{ channel: string; ts: string }>;
+  /** `id` goes into the message's metadata, so that a message posted by an attempt that died can be found. */
+  postMessage(m: { channel: string; text: string; blocks?: unknown[]; thread_ts?: string; id?: string }): Promise<{ channel: string; ts: string }>;
   update(m: { channel: string; ts: string; text: string; blocks: unknown[] }): Promise<void>;
+  /**
+   * The ts of the message posted with `id` in a channel (by id) since `oldest`, or in the thread
+   * of `thread_ts`; undefined when there is none. Needs a history scope (channels:history,
+   * groups:history): without one it throws SlackPlatformError missing_scope.
+   */
+  findPosted(q: { channel: string; id: string; thread_ts?: string; oldest?: string }): Promise<string | undefined>;
 }
 
 /** A Slack answer `ok: false` with this error. */
@@ -47,7 +54,13 @@ interface SlackRunState {
   ts: string;
   hash: string;
   at: number;
+  /** When posting the root was attempted (set before the post: a crash may follow it). */
+  rootAttemptAt?: number;
 }
+
+/** Store key of a channel name's id (conversations.* take ids only). */
+const CHANNEL_IDS = 'slack-channel-id';
+const isChannelId = (c: string): boolean => /^[CGD][A-Z0-9]{6,}$/.test(c);
 
 export interface SlackOptions {
   defaultChannel?: string;
@@ -61,6 +74,7 @@ const CHANNEL = 'slack';
 
 export class SlackChannel implements Channel {
   readonly name = CHANNEL;
+  private noHistoryLogged = false;
 
   constructor(
     private readonly api: SlackApi,
@@ -107,9 +121,11 @@ export class SlackChannel implements Channel {
     if (snap === undefined || channel === undefined) return;
     const rollout = `${snap.namespace}/${snap.name}`;
     try {
-      const root = await this.root(snap, channel);
+      const root = await this.root(snap, channel, rollout);
       if (p.kind === 'update') await this.update(snap, root);
-      if (p.kind === 'reply') await this.api.postMessage({ channel: root.channel, thread_ts: root.ts, text: p.text });
+      // Slack takes no idempotency key: a reply an earlier attempt may have posted is looked for first.
+      const again = p.kind === 'reply' && m.redelivery === true && (await this.posted(rollout, { channel: root.channel, id: m.id, thread_ts: root.ts })) !== undefined;
+      if (p.kind === 'reply' && !again) await this.api.postMessage({ channel: root.channel, thread_ts: root.ts, text: p.text, id: m.id });
       await this.setProblem(rollout, undefined);
     } catch (e) {
       if (!(e instanceof SlackPlatformError) || PERMANENT[e.code] === undefined) throw e;
@@ -126,15 +142,40 @@ export class SlackChannel implements Channel {
     this.opts.onProblem?.(rollout);
   }
 
-  /** The run's root message, posted once. */
-  private async root(snap: RunSnapshot, channel: string): Promise<SlackRunState> {
+  /**
+   * The run's root message, posted once. An attempt is marked before the post; after one that
+   * may have got through (a crash before its ts was saved) the channel is searched for it first.
+   */
+  private async root(snap: RunSnapshot, channel: string, rollout: string): Promise<SlackRunState> {
     const state = await this.store.state<SlackRunState>(CHANNEL, snap.key);
     if (state.ts !== undefined && state.channel !== undefined) return { channel: state.channel, ts: state.ts, hash: state.hash ?? '', at: state.at ?? 0 };
+    const id = `${snap.key}|${CHANNEL}|root`;
+    const channelId = isChannelId(channel) ? channel : (await this.store.state<{ id: string }>(CHANNEL_IDS, channel)).id;
+    const earlier = state.rootAttemptAt === undefined || channelId === undefined ? undefined : await this.posted(rollout, { channel: channelId, id, oldest: String(Math.floor(state.rootAttemptAt / 1000) - 60) });
+    if (earlier !== undefined && channelId !== undefined) {
+      const found = { channel: channelId, ts: earlier, hash: '', at: 0 };
+      await this.store.saveState(CHANNEL, snap.key, found);
+      return found;
+    }
+    await this.store.saveState(CHANNEL, snap.key, { rootAttemptAt: Date.now() });
     const message = rootMessage(snap, this.context(snap));
-    const posted = await this.api.postMessage({ channel, ...message });
+    const posted = await this.api.postMessage({ channel, ...message, id });
     const saved = { channel: posted.channel, ts: posted.ts, hash: createHash('sha256').update(JSON.stringify(message)).digest('hex'), at: Date.now() };
     await this.store.saveState(CHANNEL, snap.key, saved);
+    if (channelId === undefined && posted.channel !== channel) await this.store.saveState(CHANNEL_IDS, channel, { id: posted.channel });
     return saved;
+  }
+
+  /** The ts of a message an earlier attempt posted, if the token may read history; else undefined (it is posted again). */
+  private async posted(rollout: string, q: { channel: string; id: string; thread_ts?: string; oldest?: string }): Promise<string | undefined> {
+    try {
+      return await this.api.findPosted(q);
+    } catch (e) {
+      if (!(e instanceof SlackPlatformError) || !['missing_scope', 'not_allowed_token_type', 'channel_not_found', 'not_in_channel'].includes(e.code)) throw e;
+      if (!this.noHistoryLogged) this.log.warn({ rollout, error: e.code }, 'Slack history cannot be read (add the channels:history and groups:history scopes): a message an attempt that died may have posted is posted again');
+      this.noHistoryLogged = true;
+      return undefined;
+    }
   }
 
   private async update(first: RunSnapshot, root: SlackRunState): Promise<void> {

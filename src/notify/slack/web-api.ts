@@ -8,6 +8,9 @@ import type { Logger } from 'pino';
 import { observed, type RequestObserver } from '../../telemetry/requests.js';
 import { SlackPlatformError, type SlackApi } from './channel.js';
 
+/** The metadata event type of Sluice's messages (its payload: the outbox message id). */
+const METADATA_EVENT = 'sluice_message';
+
 function logger(log: Logger): slack.Logger {
   const l = log.child({ component: 'slack' });
   return {
@@ -50,12 +53,19 @@ export function slackWebApi(token: string, opts: { slackApiUrl?: string; log: Lo
   return {
     postMessage: (m) =>
       call('chat.postMessage', opts.observer, async () => {
-        const r = await client.chat.postMessage({ channel: m.channel, text: m.text, ...(m.blocks === undefined ? {} : { blocks: m.blocks as never }), ...(m.thread_ts === undefined ? {} : { thread_ts: m.thread_ts }), unfurl_links: false });
+        const metadata = m.id === undefined ? {} : { metadata: { event_type: METADATA_EVENT, event_payload: { id: m.id } } };
+        const r = await client.chat.postMessage({ channel: m.channel, text: m.text, ...(m.blocks === undefined ? {} : { blocks: m.blocks as never }), ...(m.thread_ts === undefined ? {} : { thread_ts: m.thread_ts }), ...metadata, unfurl_links: false });
         return { channel: r.channel ?? m.channel, ts: r.ts ?? '' };
       }),
     update: (m) =>
       call('chat.update', opts.observer, async () => {
         await client.chat.update({ channel: m.channel, ts: m.ts, text: m.text, blocks: m.blocks as never });
+      }),
+    findPosted: (q) =>
+      call(q.thread_ts === undefined ? 'conversations.history' : 'conversations.replies', opts.observer, async () => {
+        const common = { channel: q.channel, include_all_metadata: true, limit: 200, ...(q.oldest === undefined ? {} : { oldest: q.oldest }) };
+        const r = q.thread_ts === undefined ? await client.conversations.history(common) : await client.conversations.replies({ ...common, ts: q.thread_ts });
+        return (r.messages ?? []).find((msg) => msg.metadata?.event_type === METADATA_EVENT && (msg.metadata.event_payload as Record<string, unknown> | undefined)?.['id'] === q.id)?.ts;
       }),
   };
 }
