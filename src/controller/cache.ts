@@ -10,6 +10,7 @@
  */
 import { kubeOperation, record } from '../telemetry/requests.js';
 import { kubeRequestObserver, statusOf } from '../kube/client.js';
+import type { Logger } from 'pino';
 import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject, type KubernetesObjectApi } from '@kubernetes/client-node';
 
 export interface WatchedResource {
@@ -70,6 +71,21 @@ class CacheWatch<T> extends Watch {
     const each = digest === undefined ? callback : (phase: string, obj: unknown, watchObj?: unknown): void => callback(phase, OBJECT_PHASES.has(phase) ? digest(obj as KubernetesObject) : obj, watchObj);
     return super.watch(path, params, each, ended);
   }
+}
+
+/** What to do when the API server does not serve a resource the controller watches. */
+function notServed(r: WatchedResource): string {
+  const install = r.apiVersion.endsWith('istio.io/v1') ? 'install Istio (its CRDs)' : r.apiVersion.startsWith('sluice.dev/') ? 'install Sluice\'s CRDs (kubectl apply -f deploy/crds/)' : 'check the API server';
+  return `the API server does not serve ${r.kind} (${r.apiVersion}): ${install}; the controller is not ready until it does`;
+}
+
+/** Logs a cache's failures: a resource the API server does not serve (its CRD is missing) as an error saying what to install. */
+export function cacheErrorLogger(log: Logger, r: WatchedResource): (err: unknown) => void {
+  return (err) => {
+    const message = err instanceof Error ? err.message : String(err);
+    if (statusOf(err) === 404 || /HTTP-Code: 404\b/.test(message)) log.error({ resource: r.plural, apiVersion: r.apiVersion, err: message }, notServed(r));
+    else log.warn({ resource: r.plural, err: message }, 'watch failed; restarting');
+  };
 }
 
 const RESTART_MS = 1000;

@@ -10,7 +10,7 @@ import type { AnalysisTemplate } from '../api/schema/analysis-template.js';
 import { resolveAnalysis, type ResolvedMetric } from '../analysis/resolve.js';
 import { PrometheusProvider } from '../analysis/prometheus.js';
 import type { MetricProvider } from '../analysis/provider.js';
-import { statusOf, type Kube } from '../kube/client.js';
+import type { Kube } from '../kube/client.js';
 import { recordRolloutEvent } from '../kube/rollout-writes.js';
 import type { PlanEvent } from '../rollout/context.js';
 import { plan, type Plan } from '../rollout/plan.js';
@@ -21,7 +21,7 @@ import { IstioRouter, virtualServiceName, type IstioCaches } from '../traffic/is
 import { freshView } from './fresh.js';
 import { hosts } from '../traffic/istio/virtual-service.js';
 import type { TrafficRouter } from '../traffic/router.js';
-import { ANALYSIS_TEMPLATES, CONFIG_MAPS, DEPLOYMENTS, DESTINATION_RULES, ResourceCache, ROLLOUTS, SECRETS, SERVICES, VIRTUAL_SERVICES, type CacheOptions, type WatchedResource } from './cache.js';
+import { ANALYSIS_TEMPLATES, cacheErrorLogger, CONFIG_MAPS, DEPLOYMENTS, DESTINATION_RULES, ResourceCache, ROLLOUTS, SECRETS, SERVICES, VIRTUAL_SERVICES, type CacheOptions, type WatchedResource } from './cache.js';
 import { Analyst } from './analysis.js';
 import type { ControllerMetrics } from './metrics.js';
 import { MemoryQueue, type WorkQueue } from '../queue/work-queue.js';
@@ -83,12 +83,6 @@ function usesTemplate(r: Rollout, name: string): boolean {
 /** What identifies a Rollout's own status echo: its generation (spec) and status, whatever the key order the API server keeps. */
 const echoOf = (r: Rollout): string => canonicalJson([r.metadata.generation, r.status]);
 
-/** What to do when the API server does not serve a resource the controller watches. */
-function notServed(r: WatchedResource): string {
-  const install = r.apiVersion.endsWith('istio.io/v1') ? 'install Istio (its CRDs)' : r.apiVersion.startsWith('sluice.dev/') ? 'install Sluice\'s CRDs (kubectl apply -f deploy/crds/)' : 'check the API server';
-  return `the API server does not serve ${r.kind} (${r.apiVersion}): ${install}; the controller is not ready until it does`;
-}
-
 export class Controller {
   private readonly rollouts: ResourceCache<Rollout>;
   private readonly deployments: ResourceCache<V1Deployment>;
@@ -126,13 +120,7 @@ export class Controller {
     this.queue = opts.queue ?? new MemoryQueue();
     this.ledger = opts.ledger ?? new MemoryLedger();
     this.releases = opts.reporting === undefined ? undefined : new ReleaseLookup(opts.reporting.github, (keys) => keys.forEach((k) => this.enqueue(k)), opts.log);
-    const onError = (r: WatchedResource) => (err: unknown): void => {
-      const message = err instanceof Error ? err.message : String(err);
-      // A resource the API server does not serve: its CRD is missing (Istio's, or Sluice's own).
-      if (statusOf(err) === 404 || /HTTP-Code: 404\b/.test(message)) opts.log.error({ resource: r.plural, apiVersion: r.apiVersion, err: message }, notServed(r));
-      else opts.log.warn({ resource: r.plural, err: message }, 'watch failed; restarting');
-    };
-    const cache = <T extends KubernetesObject>(r: WatchedResource, onChange: (obj: T) => void, options?: CacheOptions<T>): ResourceCache<T> => new ResourceCache<T>(kube, r, namespace, onChange, { onError: onError(r), ...options });
+    const cache = <T extends KubernetesObject>(r: WatchedResource, onChange: (obj: T) => void, options?: CacheOptions<T>): ResourceCache<T> => new ResourceCache<T>(kube, r, namespace, onChange, { onError: cacheErrorLogger(opts.log, r), ...options });
     this.rollouts = cache<Rollout>(ROLLOUTS, (r) => this.rolloutChanged(r));
     this.deployments = cache<V1Deployment>(DEPLOYMENTS, (d) => this.dependentChanged(d.metadata?.namespace, (r) => [r.spec.targetRef.name, primaryName(r)].includes(d.metadata?.name ?? '')));
     this.virtualServices = cache<VirtualService>(VIRTUAL_SERVICES, (vs) => this.dependentChanged(undefined, (r) => {
