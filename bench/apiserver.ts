@@ -17,12 +17,22 @@ export interface ApiServerBenchResult {
   listMs: { median: number; samples: number[] };
   listBytes: number;
   watchAllAddedMs: number;
-  fanout: { targetPerSecond: number; seconds: number; watchers: number; sentPerSecond: number; deliveredPerSecondPerWatcher: number; latencyMs: { p50: number; p99: number }; missed: number };
+  fanout: {
+    targetPerSecond: number;
+    seconds: number;
+    watchers: number;
+    sentPerSecond: number;
+    deliveredPerSecondPerWatcher: number;
+    latencyMs: { p50: number; p99: number };
+    missed: number;
+  };
   rssMiB: number;
 }
 
 async function startEmulator(): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, [join(root, 'bin/sluice.js'), 'sandbox', 'apiserver', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [join(root, 'bin/sluice.js'), 'sandbox', 'apiserver', '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout.on('data', (d: Buffer) => {
@@ -46,15 +56,25 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 function request(url: string, method: string, body?: unknown, contentType = 'application/json'): Promise<any> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent, headers: payload === undefined ? {} : { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        if ((res.statusCode ?? 500) >= 300) reject(new Error(`${method} ${url}: ${res.statusCode} ${text.slice(0, 200)}`));
-        else resolve(text === '' ? undefined : JSON.parse(text));
-      });
-    });
+    const req = http.request(
+      url,
+      {
+        method,
+        agent,
+        headers:
+          payload === undefined ? {} : { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if ((res.statusCode ?? 500) >= 300)
+            reject(new Error(`${method} ${url}: ${res.statusCode} ${text.slice(0, 200)}`));
+          else resolve(text === '' ? undefined : JSON.parse(text));
+        });
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -93,9 +113,11 @@ function watch(url: string, on: (event: any, at: number) => void): { stop: () =>
 
 async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
 }
 
 const until = async (what: string, check: () => boolean, timeoutMs: number): Promise<void> => {
@@ -106,11 +128,18 @@ const until = async (what: string, check: () => boolean, timeoutMs: number): Pro
   }
 };
 
-export async function benchApiServer(opts: { objects?: number; fanoutSeconds?: number } = {}): Promise<ApiServerBenchResult> {
+export async function benchApiServer(
+  opts: { objects?: number; fanoutSeconds?: number } = {},
+): Promise<ApiServerBenchResult> {
   const n = opts.objects ?? 10_000;
   const { proc, url } = await startEmulator();
   try {
-    for (const file of ['crds/rollouts.sluice.dev.yaml']) await request(`${url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`, 'POST', parse(readFileSync(join(root, file), 'utf8')));
+    for (const file of ['crds/rollouts.sluice.dev.yaml'])
+      await request(
+        `${url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`,
+        'POST',
+        parse(readFileSync(join(root, file), 'utf8')),
+      );
     await request(`${url}/api/v1/namespaces`, 'POST', { metadata: { name: 'bench' } });
     const base = `${url}/apis/sluice.dev/v1alpha1/namespaces/bench/rollouts`;
     const template = parse(readFileSync(join(root, 'examples/podinfo/rollout.yaml'), 'utf8'));
@@ -118,12 +147,21 @@ export async function benchApiServer(opts: { objects?: number; fanoutSeconds?: n
 
     // 3 watchers from before the creation see every ADDED event.
     const added = [0, 0, 0];
-    const watchers = added.map((_, i) => watch(`${base}?watch=true&resourceVersion=${startRv}`, (e) => (e.type === 'ADDED' ? added[i]!++ : undefined)));
+    const watchers = added.map((_, i) =>
+      watch(`${base}?watch=true&resourceVersion=${startRv}`, (e) => (e.type === 'ADDED' ? added[i]!++ : undefined)),
+    );
     await Promise.all(watchers.map((w) => w.ready));
     const createStart = performance.now();
-    await pool(Array.from({ length: n }, (_, i) => i), 32, async (i) => {
-      await request(base, 'POST', { ...template, metadata: { name: `r-${String(i).padStart(5, '0')}`, namespace: 'bench' } });
-    });
+    await pool(
+      Array.from({ length: n }, (_, i) => i),
+      32,
+      async (i) => {
+        await request(base, 'POST', {
+          ...template,
+          metadata: { name: `r-${String(i).padStart(5, '0')}`, namespace: 'bench' },
+        });
+      },
+    );
     const createMs = performance.now() - createStart;
     await until('every watcher to see every object', () => added.every((a) => a === n), 60_000);
     const watchAllAddedMs = performance.now() - createStart;
@@ -134,15 +172,18 @@ export async function benchApiServer(opts: { objects?: number; fanoutSeconds?: n
     for (let i = 0; i < 5; i++) {
       const t0 = performance.now();
       const text = await new Promise<string>((resolve, reject) => {
-        http.get(base, { agent }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-        }).on('error', reject);
+        http
+          .get(base, { agent }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+          })
+          .on('error', reject);
       });
       samples.push(performance.now() - t0);
       listBytes = text.length;
-      if ((JSON.parse(text) as { items: unknown[] }).items.length !== n) throw new Error('the LIST did not return every object');
+      if ((JSON.parse(text) as { items: unknown[] }).items.length !== n)
+        throw new Error('the LIST did not return every object');
     }
 
     const fanout = await sustainedFanout(base, n, opts.fanoutSeconds ?? 10);
@@ -161,7 +202,11 @@ export async function benchApiServer(opts: { objects?: number; fanoutSeconds?: n
 }
 
 /** 1,000 changes per second for `seconds`, each watched by 3 watchers; latency from send to receipt. */
-async function sustainedFanout(base: string, objects: number, seconds: number): Promise<ApiServerBenchResult['fanout']> {
+async function sustainedFanout(
+  base: string,
+  objects: number,
+  seconds: number,
+): Promise<ApiServerBenchResult['fanout']> {
   const target = 1000;
   const watchersN = 3;
   const sentAt = new Map<string, number>();
@@ -187,7 +232,12 @@ async function sustainedFanout(base: string, objects: number, seconds: number): 
       const key = String(seq++);
       const name = `r-${String(Number(key) % objects).padStart(5, '0')}`;
       sentAt.set(key, Date.now());
-      const p = request(`${base}/${name}`, 'PATCH', { metadata: { annotations: { 'bench/seq': key } } }, 'application/merge-patch+json').then(() => undefined);
+      const p = request(
+        `${base}/${name}`,
+        'PATCH',
+        { metadata: { annotations: { 'bench/seq': key } } },
+        'application/merge-patch+json',
+      ).then(() => undefined);
       inflight.add(p);
       void p.finally(() => inflight.delete(p));
     }

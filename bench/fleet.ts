@@ -38,8 +38,19 @@ export function app(i: number, namespaces: number): { ns: string; name: string }
  * and per rollout a Deployment, a Service and a Rollout: weight 10, pause, 30, pause, 60, with
  * background analysis on the template for the whole run.
  */
-export async function createApps(api: string, n: number, namespaces: number, pauseSeconds: number, intervalSeconds: number): Promise<void> {
-  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml']) await post(api, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', parse(readFileSync(join(root, 'crds', f), 'utf8')));
+export async function createApps(
+  api: string,
+  n: number,
+  namespaces: number,
+  pauseSeconds: number,
+  intervalSeconds: number,
+): Promise<void> {
+  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml'])
+    await post(
+      api,
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+      parse(readFileSync(join(root, 'crds', f), 'utf8')),
+    );
   const template = parse(readFileSync(join(root, 'analysis-templates/istio-error-rate.yaml'), 'utf8'));
   template.spec.metrics[0].interval = `${intervalSeconds}s`;
   for (let i = 0; i < namespaces; i++) {
@@ -51,20 +62,48 @@ export async function createApps(api: string, n: number, namespaces: number, pau
   const one = async (i: number): Promise<void> => {
     const { ns, name } = app(i, namespaces);
     const labels = { app: name };
-    await post(api, `/apis/apps/v1/namespaces/${ns}/deployments`, { metadata: { name, labels }, spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'podinfo:1' }] } } } });
-    await post(api, `/api/v1/namespaces/${ns}/services`, { metadata: { name }, spec: { selector: labels, ports: [{ name: 'http', port: 9898 }] } });
-    await post(api, `/apis/sluice.dev/v1alpha1/namespaces/${ns}/rollouts`, { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', metadata: { name }, spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name }, service: { name, port: 9898 }, progressDeadlineSeconds: 3600, strategy: { canary: { steps: [{ setWeight: 10 }, pause, { setWeight: 30 }, pause, { setWeight: 60 }], analysis } } } });
+    await post(api, `/apis/apps/v1/namespaces/${ns}/deployments`, {
+      metadata: { name, labels },
+      spec: {
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'podinfo:1' }] } },
+      },
+    });
+    await post(api, `/api/v1/namespaces/${ns}/services`, {
+      metadata: { name },
+      spec: { selector: labels, ports: [{ name: 'http', port: 9898 }] },
+    });
+    await post(api, `/apis/sluice.dev/v1alpha1/namespaces/${ns}/rollouts`, {
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name },
+      spec: {
+        targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+        service: { name, port: 9898 },
+        progressDeadlineSeconds: 3600,
+        strategy: {
+          canary: { steps: [{ setWeight: 10 }, pause, { setWeight: 30 }, pause, { setWeight: 60 }], analysis },
+        },
+      },
+    });
   };
   await inBatches(n, 32, one);
 }
 
 export async function inBatches(n: number, width: number, fn: (i: number) => Promise<void>): Promise<void> {
-  for (let i = 0; i < n; i += width) await Promise.all(Array.from({ length: Math.min(width, n - i) }, (_, k) => fn(i + k)));
+  for (let i = 0; i < n; i += width)
+    await Promise.all(Array.from({ length: Math.min(width, n - i) }, (_, k) => fn(i + k)));
 }
 
 export interface RolloutItem {
   metadata: { namespace: string; name: string };
-  status?: { phase?: string; currentStepIndex?: number; stepStartedAt?: string; stableRevision?: string; canaryRevision?: string };
+  status?: {
+    phase?: string;
+    currentStepIndex?: number;
+    stepStartedAt?: string;
+    stableRevision?: string;
+    canaryRevision?: string;
+  };
 }
 
 export async function until(what: string, deadline: number, check: () => Promise<boolean>): Promise<void> {
@@ -110,7 +149,15 @@ function see(seen: Seen, r: RolloutItem): void {
 
 /** The most runs in progress at one time. */
 export function peakActive(seen: Seen): number {
-  const edges = [...seen.runs.values()].flatMap((r) => [[r.from, 1], [r.to ?? Infinity, -1]] as [number, number][]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const edges = [...seen.runs.values()]
+    .flatMap(
+      (r) =>
+        [
+          [r.from, 1],
+          [r.to ?? Infinity, -1],
+        ] as [number, number][],
+    )
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let active = 0;
   let peak = 0;
   for (const [, d] of edges) peak = Math.max(peak, (active += d));
@@ -126,7 +173,10 @@ export function watchRollouts(api: string, seen: Seen): AbortController {
   const abort = new AbortController();
   let from = '';
   const follow = async (): Promise<void> => {
-    const res = await fetch(`${api}/apis/sluice.dev/v1alpha1/rollouts?watch=true${from === '' ? '' : `&resourceVersion=${from}`}`, { signal: abort.signal });
+    const res = await fetch(
+      `${api}/apis/sluice.dev/v1alpha1/rollouts?watch=true${from === '' ? '' : `&resourceVersion=${from}`}`,
+      { signal: abort.signal },
+    );
     if (!res.ok) throw new Error(`watch: ${res.status}`); // e.g. before the CRD exists
     const decoder = new TextDecoder();
     let buffer = '';
@@ -134,7 +184,10 @@ export function watchRollouts(api: string, seen: Seen): AbortController {
       buffer += decoder.decode(chunk, { stream: true });
       let nl: number;
       while ((nl = buffer.indexOf('\n')) >= 0) {
-        const event = JSON.parse(buffer.slice(0, nl)) as { type: string; object: RolloutItem & { metadata: { resourceVersion?: string } } };
+        const event = JSON.parse(buffer.slice(0, nl)) as {
+          type: string;
+          object: RolloutItem & { metadata: { resourceVersion?: string } };
+        };
         buffer = buffer.slice(nl + 1);
         from = event.object.metadata.resourceVersion ?? from;
         if (event.type !== 'BOOKMARK') see(seen, event.object);
@@ -150,8 +203,23 @@ export function watchRollouts(api: string, seen: Seen): AbortController {
 
 /** `sluice controller` on the sandbox's Redis, /metrics on `port`, analysis against `prometheusUrl`. */
 export function controllerProcess(sb: RunningSandbox, port: number, prometheusUrl: string): ChildProcess {
-  const args = ['controller', '--kubeconfig', sb.info.kubeconfig, '--redis-url', sb.info.redis, '--prometheus-url', prometheusUrl, '--listen', `127.0.0.1:${port}`, '--concurrency', '20'];
-  return spawn(process.execPath, [...nodeArgs, join(root, 'bin/sluice.js'), ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, SLUICE_LOG_LEVEL: 'warn' } });
+  const args = [
+    'controller',
+    '--kubeconfig',
+    sb.info.kubeconfig,
+    '--redis-url',
+    sb.info.redis,
+    '--prometheus-url',
+    prometheusUrl,
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--concurrency',
+    '20',
+  ];
+  return spawn(process.execPath, [...nodeArgs, join(root, 'bin/sluice.js'), ...args], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, SLUICE_LOG_LEVEL: 'warn' },
+  });
 }
 
 export function rssMiB(pid: number): number {
@@ -162,14 +230,20 @@ export function rssMiB(pid: number): number {
 /** The p-th percentile of a Prometheus histogram on the controller's /metrics (upper bucket bound). */
 export async function histogramPercentile(metricsUrl: string, name: string, p: number): Promise<number | undefined> {
   const text = await (await fetch(metricsUrl)).text();
-  const buckets = [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`, 'gm'))].map((m) => ({ le: Number(m[1] === '+Inf' ? Infinity : m[1]), count: Number(m[2]) }));
+  const buckets = [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`, 'gm'))].map((m) => ({
+    le: Number(m[1] === '+Inf' ? Infinity : m[1]),
+    count: Number(m[2]),
+  }));
   const total = buckets.at(-1)?.count ?? 0;
   if (total === 0) return undefined;
   return buckets.find((b) => b.count >= (p / 100) * total)?.le;
 }
 
 /** The controller's requests in an audit excerpt, by `verb resource[/subresource]`. */
-export function requestsByVerb(audit: readonly Audit[], only: (e: Audit) => boolean = () => true): Record<string, number> {
+export function requestsByVerb(
+  audit: readonly Audit[],
+  only: (e: Audit) => boolean = () => true,
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const e of audit) {
     if (e.userAgent?.startsWith('sluice-controller') !== true || !only(e)) continue;
@@ -181,7 +255,11 @@ export function requestsByVerb(audit: readonly Audit[], only: (e: Audit) => bool
 
 /** Waits until /readyz answers 200. */
 export async function ready(port: number, deadline: number): Promise<void> {
-  await until('the controller to be ready', deadline, async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200);
+  await until(
+    'the controller to be ready',
+    deadline,
+    async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200,
+  );
 }
 
 export function peakRssMiB(pid: number): number {
@@ -190,7 +268,13 @@ export function peakRssMiB(pid: number): number {
 }
 
 /** Lateness of every pause: the first VirtualService write after it was due, minus its due time. */
-export function lateness(audit: Audit[], starts: Map<string, number>, n: number, namespaces: number, pauseMs: number): number[] {
+export function lateness(
+  audit: Audit[],
+  starts: Map<string, number>,
+  n: number,
+  namespaces: number,
+  pauseMs: number,
+): number[] {
   const writes = new Map<string, number[]>();
   for (const e of audit) {
     if (e.resource !== 'virtualservices' || (e.verb !== 'patch' && e.verb !== 'update') || e.code >= 300) continue;
@@ -210,7 +294,6 @@ export function lateness(audit: Audit[], starts: Map<string, number>, n: number,
   }
   return out;
 }
-
 
 /** SIGTERM, and wait until the process has exited (nothing to do if it already has). */
 export async function stopProcess(c: ChildProcess | undefined): Promise<void> {

@@ -18,7 +18,14 @@ export function machine(): Machine {
   } catch {
     // not a git checkout
   }
-  return { date: new Date().toISOString(), commit, node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30) };
+  return {
+    date: new Date().toISOString(),
+    commit,
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+  };
 }
 
 export function median(values: number[]): number {

@@ -35,7 +35,9 @@ function answer(query: string, workloadsOf: (namespace: string) => readonly stri
   return { status: 'success', data: { resultType: 'vector', result } };
 }
 
-export async function syntheticPrometheus(workloadsOf: (namespace: string) => readonly string[]): Promise<SyntheticPrometheus> {
+export async function syntheticPrometheus(
+  workloadsOf: (namespace: string) => readonly string[],
+): Promise<SyntheticPrometheus> {
   const ticks = new Map<string, number>();
   let total = 0;
   const server: Server = createServer((req, res) => {
@@ -45,7 +47,9 @@ export async function syntheticPrometheus(workloadsOf: (namespace: string) => re
       const url = new URL(req.url ?? '/', 'http://x');
       const params = new URLSearchParams(req.method === 'POST' ? body : url.search);
       if (url.pathname !== '/api/v1/query') {
-        res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ status: 'error', errorType: 'not_found', error: url.pathname }));
+        res
+          .writeHead(404, { 'Content-Type': 'application/json' })
+          .end(JSON.stringify({ status: 'error', errorType: 'not_found', error: url.pathname }));
         return;
       }
       const query = params.get('query') ?? '';

@@ -23,7 +23,12 @@ export interface ReactionResult {
   prometheus: 'real';
   intervalSeconds: number;
   scrapeSeconds: number;
-  cases: { name: string; failuresNeeded: number; breachToWeightZeroSeconds: number | undefined; floorSeconds: number }[];
+  cases: {
+    name: string;
+    failuresNeeded: number;
+    breachToWeightZeroSeconds: number | undefined;
+    floorSeconds: number;
+  }[];
 }
 
 interface Case {
@@ -39,20 +44,53 @@ const CASES: Case[] = [
 ];
 
 async function install(api: string, intervalSeconds: number): Promise<void> {
-  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml']) await post(api, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', parse(readFileSync(join(root, 'crds', f), 'utf8')));
+  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml'])
+    await post(
+      api,
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+      parse(readFileSync(join(root, 'crds', f), 'utf8')),
+    );
   await post(api, '/api/v1/namespaces', { metadata: { name: 'reaction' } });
   for (const [i, c] of CASES.entries()) {
     const name = `app${i}`;
     const template = parse(readFileSync(join(root, 'analysis-templates/istio-error-rate.yaml'), 'utf8'));
     template.metadata.name = `error-rate-${i}`;
     const metric = template.spec.metrics[0];
-    Object.assign(metric, { interval: `${intervalSeconds}s`, failureLimit: c.failureLimit, ...(c.failFast ? { failFast: { max: '0.05' } } : {}) });
+    Object.assign(metric, {
+      interval: `${intervalSeconds}s`,
+      failureLimit: c.failureLimit,
+      ...(c.failFast ? { failFast: { max: '0.05' } } : {}),
+    });
     await post(api, '/apis/sluice.dev/v1alpha1/namespaces/reaction/analysistemplates', template);
     const labels = { app: name };
-    await post(api, '/apis/apps/v1/namespaces/reaction/deployments', { metadata: { name, labels }, spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'podinfo:1', env: [{ name: 'SANDBOX_ERROR_RATE', value: '0' }] }] } } } });
-    await post(api, '/api/v1/namespaces/reaction/services', { metadata: { name }, spec: { selector: labels, ports: [{ name: 'http', port: 9898 }] } });
+    await post(api, '/apis/apps/v1/namespaces/reaction/deployments', {
+      metadata: { name, labels },
+      spec: {
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            containers: [{ name: 'app', image: 'podinfo:1', env: [{ name: 'SANDBOX_ERROR_RATE', value: '0' }] }],
+          },
+        },
+      },
+    });
+    await post(api, '/api/v1/namespaces/reaction/services', {
+      metadata: { name },
+      spec: { selector: labels, ports: [{ name: 'http', port: 9898 }] },
+    });
     const analysis = { templates: [{ name: template.metadata.name }], args: [{ name: 'minRequests', value: '10' }] };
-    await post(api, '/apis/sluice.dev/v1alpha1/namespaces/reaction/rollouts', { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', metadata: { name }, spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name }, service: { name, port: 9898 }, progressDeadlineSeconds: 600, strategy: { canary: { steps: [{ setWeight: 50 }, { pause: { duration: '10m' } }], analysis } } } });
+    await post(api, '/apis/sluice.dev/v1alpha1/namespaces/reaction/rollouts', {
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name },
+      spec: {
+        targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+        service: { name, port: 9898 },
+        progressDeadlineSeconds: 600,
+        strategy: { canary: { steps: [{ setWeight: 50 }, { pause: { duration: '10m' } }], analysis } },
+      },
+    });
   }
 }
 
@@ -66,15 +104,38 @@ export async function benchReaction(opts: { intervalSeconds?: number } = {}): Pr
     await install(api, intervalSeconds);
     controller = controllerProcess(sb, port, sb.info.prometheus);
     await ready(port, Date.now() + 60_000);
-    const phase = async (): Promise<string[]> => (await json<{ items: { status?: { phase?: string } }[] }>(`${api}/apis/sluice.dev/v1alpha1/namespaces/reaction/rollouts`)).items.map((r) => r.status?.phase ?? '');
-    await until('the apps to be Healthy', Date.now() + 120_000, async () => (await phase()).every((p) => p === 'Healthy'));
+    const phase = async (): Promise<string[]> =>
+      (
+        await json<{ items: { status?: { phase?: string } }[] }>(
+          `${api}/apis/sluice.dev/v1alpha1/namespaces/reaction/rollouts`,
+        )
+      ).items.map((r) => r.status?.phase ?? '');
+    await until('the apps to be Healthy', Date.now() + 120_000, async () =>
+      (await phase()).every((p) => p === 'Healthy'),
+    );
     await new Promise((r) => setTimeout(r, 3000)); // a few scrapes of healthy traffic first
     const from = (await json<{ last: number }>(`${api}/sandbox/v1/audit?after=999999999`)).last;
     for (let i = 0; i < CASES.length; i++) {
-      await json(`${api}/apis/apps/v1/namespaces/reaction/deployments/app${i}`, { method: 'PATCH', headers: { 'Content-Type': 'application/merge-patch+json' }, body: JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'app', image: 'podinfo:2', env: [{ name: 'SANDBOX_ERROR_RATE', value: '0.5' }] }] } } } }) });
+      await json(`${api}/apis/apps/v1/namespaces/reaction/deployments/app${i}`, {
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/merge-patch+json' },
+        body: JSON.stringify({
+          spec: {
+            template: {
+              spec: {
+                containers: [{ name: 'app', image: 'podinfo:2', env: [{ name: 'SANDBOX_ERROR_RATE', value: '0.5' }] }],
+              },
+            },
+          },
+        }),
+      });
     }
-    await until('every canary rolled back', Date.now() + 180_000, async () => (await phase()).every((p) => p === 'RolledBack'));
-    const audit = (await json<{ items: Audit[] }>(`${api}/sandbox/v1/audit?after=${from}`)).items.filter((e) => e.resource === 'virtualservices' && e.verb === 'patch' && e.code < 300);
+    await until('every canary rolled back', Date.now() + 180_000, async () =>
+      (await phase()).every((p) => p === 'RolledBack'),
+    );
+    const audit = (await json<{ items: Audit[] }>(`${api}/sandbox/v1/audit?after=${from}`)).items.filter(
+      (e) => e.resource === 'virtualservices' && e.verb === 'patch' && e.code < 300,
+    );
     return {
       prometheus: 'real',
       intervalSeconds,
@@ -83,7 +144,13 @@ export async function benchReaction(opts: { intervalSeconds?: number } = {}): Pr
         const writes = audit.filter((e) => e.name === `app${i}`).map((e) => Date.parse(e.time));
         const [start, end] = writes;
         const failuresNeeded = c.failFast ? 1 : c.failureLimit + 1;
-        return { name: c.name, failuresNeeded, breachToWeightZeroSeconds: start === undefined || end === undefined ? undefined : Math.round((end - start) / 100) / 10, floorSeconds: SCRAPE_SECONDS + failuresNeeded * intervalSeconds };
+        return {
+          name: c.name,
+          failuresNeeded,
+          breachToWeightZeroSeconds:
+            start === undefined || end === undefined ? undefined : Math.round((end - start) / 100) / 10,
+          floorSeconds: SCRAPE_SECONDS + failuresNeeded * intervalSeconds,
+        };
       }),
     };
   } finally {

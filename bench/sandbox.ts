@@ -38,11 +38,16 @@ export interface RunningSandbox {
 export async function up(rps: number): Promise<RunningSandbox> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-sandbox-'));
   const startedAt = performance.now();
-  const proc = spawn(process.execPath, [...nodeArgs, join(root, 'bin/sluice.js'), 'sandbox', 'up', '--dir', dir, '--rps', String(rps)], { stdio: 'ignore' });
+  const proc = spawn(
+    process.execPath,
+    [...nodeArgs, join(root, 'bin/sluice.js'), 'sandbox', 'up', '--dir', dir, '--rps', String(rps)],
+    { stdio: 'ignore' },
+  );
   const file = join(dir, 'sandbox.json');
   const deadline = Date.now() + 60_000;
   while (!existsSync(file)) {
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error('sluice sandbox up did not write sandbox.json');
+    if (Date.now() > deadline || proc.exitCode !== null)
+      throw new Error('sluice sandbox up did not write sandbox.json');
     await new Promise((r) => setTimeout(r, 20));
   }
   return { proc, dir, info: JSON.parse(readFileSync(file, 'utf8')) as Info, startedAt };
@@ -58,7 +63,9 @@ export async function down(s: { proc: ChildProcess; dir: string }): Promise<void
 
 async function firstSample(prometheus: string): Promise<void> {
   for (;;) {
-    const res = await fetch(`${prometheus}/api/v1/query?query=${encodeURIComponent('up{job="sandbox-mesh"}')}`).catch(() => undefined);
+    const res = await fetch(`${prometheus}/api/v1/query?query=${encodeURIComponent('up{job="sandbox-mesh"}')}`).catch(
+      () => undefined,
+    );
     const body = (await res?.json().catch(() => undefined)) as { data?: { result?: unknown[] } } | undefined;
     if ((body?.data?.result?.length ?? 0) > 0) return;
     await new Promise((r) => setTimeout(r, 25));
@@ -71,7 +78,11 @@ export function cpuTicks(pid: number): number {
 }
 
 export async function post(base: string, path: string, body: unknown): Promise<void> {
-  const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
 }
 
@@ -80,9 +91,27 @@ async function deployServices(api: string, n: number): Promise<void> {
     const ns = `svc${i}`;
     const labels = { app: `app${i}` };
     await post(api, '/api/v1/namespaces', { metadata: { name: ns } });
-    await post(api, `/apis/apps/v1/namespaces/${ns}/deployments`, { metadata: { name: `app${i}` }, spec: { replicas: 2, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'podinfo', env: [{ name: 'SANDBOX_ERROR_RATE', value: '0.01' }] }] } } } });
-    await post(api, `/api/v1/namespaces/${ns}/services`, { metadata: { name: `app${i}` }, spec: { selector: labels, ports: [{ name: 'http', port: 9898 }] } });
-    await post(api, `/apis/networking.istio.io/v1/namespaces/${ns}/virtualservices`, { metadata: { name: `app${i}` }, spec: { hosts: [`app${i}`], http: [{ route: [{ destination: { host: `app${i}` } }] }] } });
+    await post(api, `/apis/apps/v1/namespaces/${ns}/deployments`, {
+      metadata: { name: `app${i}` },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            containers: [{ name: 'app', image: 'podinfo', env: [{ name: 'SANDBOX_ERROR_RATE', value: '0.01' }] }],
+          },
+        },
+      },
+    });
+    await post(api, `/api/v1/namespaces/${ns}/services`, {
+      metadata: { name: `app${i}` },
+      spec: { selector: labels, ports: [{ name: 'http', port: 9898 }] },
+    });
+    await post(api, `/apis/networking.istio.io/v1/namespaces/${ns}/virtualservices`, {
+      metadata: { name: `app${i}` },
+      spec: { hosts: [`app${i}`], http: [{ route: [{ destination: { host: `app${i}` } }] }] },
+    });
   }
 }
 
@@ -108,8 +137,20 @@ export async function benchSandbox(opts: { runs?: number; cpuSeconds?: number } 
     const used = (cpuTicks(pid) - before) / 100;
     const wall = (performance.now() - t0) / 1000;
     const metrics = await (await fetch(`${s.info.mesh}/metrics`)).text();
-    const sent = [...metrics.matchAll(/^istio_requests_total\{.*reporter="source".*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
-    return { upToFirstSampleMs: { median: median(samples), samples }, cpu: { services, rpsPerService: rps, seconds, percentOfOneCore: Math.round((used / wall) * 1000) / 10, requestsSent: sent } };
+    const sent = [...metrics.matchAll(/^istio_requests_total\{.*reporter="source".*\} (\d+)$/gm)].reduce(
+      (n, m) => n + Number(m[1]),
+      0,
+    );
+    return {
+      upToFirstSampleMs: { median: median(samples), samples },
+      cpu: {
+        services,
+        rpsPerService: rps,
+        seconds,
+        percentOfOneCore: Math.round((used / wall) * 1000) / 10,
+        requestsSent: sent,
+      },
+    };
   } finally {
     await down(s);
   }

@@ -10,7 +10,26 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { freePort } from '../src/sandbox/processes/child.js';
-import { app, controllerProcess, createApps, healthy, histogramPercentile, inBatches, json, lateness, newSeen, peakActive, peakRssMiB, ready, requestsByVerb, rssMiB, stopProcess, until, watchRollouts, type Audit } from './fleet.js';
+import {
+  app,
+  controllerProcess,
+  createApps,
+  healthy,
+  histogramPercentile,
+  inBatches,
+  json,
+  lateness,
+  newSeen,
+  peakActive,
+  peakRssMiB,
+  ready,
+  requestsByVerb,
+  rssMiB,
+  stopProcess,
+  until,
+  watchRollouts,
+  type Audit,
+} from './fleet.js';
 import { median, percentile } from './machine.js';
 import { syntheticPrometheus } from './prometheus-api.js';
 import { cpuTicks, down, up, type RunningSandbox } from './sandbox.js';
@@ -39,14 +58,31 @@ export interface ScaleResult {
   runSeconds: number;
   transitions: number;
   latenessMs: { p50: number; p99: number; max: number; pauses: number };
-  controller: { cpuSeconds: number; cpuMsPerTransition: number; peakRssMiB: number; steadyRssMiB: number; reconcileP99Seconds: number | undefined };
+  controller: {
+    cpuSeconds: number;
+    cpuMsPerTransition: number;
+    peakRssMiB: number;
+    steadyRssMiB: number;
+    reconcileP99Seconds: number | undefined;
+  };
   sandboxCpuSeconds: number;
   /** The controller's requests during the runs, by verb and resource, per step transition. */
   requestsPerTransition: Record<string, number>;
   writesPerTransition: number;
   promql: { ticks: number; queriesPerTickMedian: number; queriesPerTickMax: number; total: number };
-  restart?: { readySeconds: number; caughtUpSeconds: number; writes: Record<string, number>; reads: Record<string, number> };
-  idle?: { seconds: number; cpuPercentOfOneCore: number; requestsPerMinute: number; requests: Record<string, number>; rssMiB: number };
+  restart?: {
+    readySeconds: number;
+    caughtUpSeconds: number;
+    writes: Record<string, number>;
+    reads: Record<string, number>;
+  };
+  idle?: {
+    seconds: number;
+    cpuPercentOfOneCore: number;
+    requestsPerMinute: number;
+    requests: Record<string, number>;
+    rssMiB: number;
+  };
 }
 
 const WRITES = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
@@ -66,12 +102,21 @@ async function release(api: string, n: number, namespaces: number, spreadSeconds
     const { ns, name } = app(i, namespaces);
     const at = t0 + (i * spreadSeconds * 1000) / n;
     if (at > Date.now()) await new Promise((r) => setTimeout(r, at - Date.now()));
-    await json(`${api}/apis/apps/v1/namespaces/${ns}/deployments/${name}`, { method: 'PATCH', headers: { 'Content-Type': 'application/merge-patch+json' }, body: JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'app', image: 'podinfo:2' }] } } } }) });
+    await json(`${api}/apis/apps/v1/namespaces/${ns}/deployments/${name}`, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/merge-patch+json' },
+      body: JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'app', image: 'podinfo:2' }] } } } }),
+    });
   });
 }
 
 /** A new controller on the same fleet: until ready, then until 10 s pass without a write. */
-async function restart(sb: RunningSandbox, old: ChildProcess, port: number, prometheusUrl: string): Promise<{ proc: ChildProcess; result: NonNullable<ScaleResult['restart']> }> {
+async function restart(
+  sb: RunningSandbox,
+  old: ChildProcess,
+  port: number,
+  prometheusUrl: string,
+): Promise<{ proc: ChildProcess; result: NonNullable<ScaleResult['restart']> }> {
   const api = sb.info.apiServer;
   await stopProcess(old);
   const from = await auditLast(api);
@@ -84,13 +129,24 @@ async function restart(sb: RunningSandbox, old: ChildProcess, port: number, prom
   await until('the restarted controller to settle', Date.now() + 300_000, async () => {
     const audit = await auditSince(api, seen);
     seen = audit.at(-1)?.seq ?? seen;
-    if (audit.some((e) => e.userAgent?.startsWith('sluice-controller') === true && WRITES.has(e.verb))) lastWrite = Date.now();
-    const depth = /^sluice_queue_depth (\S+)$/m.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1];
+    if (audit.some((e) => e.userAgent?.startsWith('sluice-controller') === true && WRITES.has(e.verb)))
+      lastWrite = Date.now();
+    const depth = /^sluice_queue_depth (\S+)$/m.exec(
+      await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
+    )?.[1];
     return Date.now() - lastWrite > 10_000 && Number(depth) === 0;
   }).catch((e: unknown) => console.error(`  restart: ${(e as Error).message}`));
   const caughtUpSeconds = (Math.max(lastWrite, t0 + readySeconds * 1000) - t0) / 1000;
   const audit = await auditSince(api, from);
-  return { proc, result: { readySeconds: round(readySeconds), caughtUpSeconds: round(caughtUpSeconds), writes: requestsByVerb(audit, (e) => WRITES.has(e.verb)), reads: requestsByVerb(audit, (e) => !WRITES.has(e.verb)) } };
+  return {
+    proc,
+    result: {
+      readySeconds: round(readySeconds),
+      caughtUpSeconds: round(caughtUpSeconds),
+      writes: requestsByVerb(audit, (e) => WRITES.has(e.verb)),
+      reads: requestsByVerb(audit, (e) => !WRITES.has(e.verb)),
+    },
+  };
 }
 
 /** Every Rollout Healthy, nothing changing, for `seconds`: the controller's CPU and requests. */
@@ -104,7 +160,13 @@ async function idle(sb: RunningSandbox, pid: number, seconds: number): Promise<N
   const cpu = (cpuTicks(pid) - cpu0) / 100;
   const requests = requestsByVerb(await auditSince(api, from));
   const count = Object.values(requests).reduce((a, b) => a + b, 0);
-  return { seconds, cpuPercentOfOneCore: round((cpu / wall) * 100, 1), requestsPerMinute: round((count * 60) / wall, 1), requests, rssMiB: rssMiB(pid) };
+  return {
+    seconds,
+    cpuPercentOfOneCore: round((cpu / wall) * 100, 1),
+    requestsPerMinute: round((count * 60) / wall, 1),
+    requests,
+    rssMiB: rssMiB(pid),
+  };
 }
 
 export async function benchScale(opts: ScaleOptions): Promise<ScaleResult> {
@@ -130,7 +192,10 @@ export async function benchScale(opts: ScaleOptions): Promise<ScaleResult> {
     const tInit = Date.now();
     controller = controllerProcess(sb, port, prometheus.url);
     await until('every Rollout to be Healthy', Date.now() + 3_600_000, () => Promise.resolve(healthy(seen) === n));
-    const setupSeconds = { create: round((tInit - tCreate) / 1000, 1), initialize: round((Date.now() - tInit) / 1000, 1) };
+    const setupSeconds = {
+      create: round((tInit - tCreate) / 1000, 1),
+      initialize: round((Date.now() - tInit) / 1000, 1),
+    };
     const pid = controller.pid ?? 0;
     seen.starts.clear();
     seen.runs.clear();
@@ -151,10 +216,20 @@ export async function benchScale(opts: ScaleOptions): Promise<ScaleResult> {
     const cpuSeconds = (cpuTicks(pid) - cpu0) / 100;
     const audit = await auditSince(api, auditFrom);
     const late = lateness(audit, seen.starts, n, namespaces, pauseSeconds * 1000);
-    const transitions = audit.filter((e) => e.userAgent?.startsWith('sluice-controller') === true && e.resource === 'virtualservices' && e.verb === 'patch' && e.code < 300).length;
+    const transitions = audit.filter(
+      (e) =>
+        e.userAgent?.startsWith('sluice-controller') === true &&
+        e.resource === 'virtualservices' &&
+        e.verb === 'patch' &&
+        e.code < 300,
+    ).length;
     const requests = requestsByVerb(audit);
-    const perTransition = Object.fromEntries(Object.entries(requests).map(([k, v]) => [k, round(v / Math.max(1, transitions))]));
-    const writes = Object.entries(requests).filter(([k]) => WRITES.has(k.split(' ')[0] ?? '')).reduce((a, [, v]) => a + v, 0);
+    const perTransition = Object.fromEntries(
+      Object.entries(requests).map(([k, v]) => [k, round(v / Math.max(1, transitions))]),
+    );
+    const writes = Object.entries(requests)
+      .filter(([k]) => WRITES.has(k.split(' ')[0] ?? ''))
+      .reduce((a, [, v]) => a + v, 0);
     const ticks = prometheus.queriesPerTick().slice(ticksBefore);
     const result: ScaleResult = {
       rollouts: n,
@@ -169,11 +244,26 @@ export async function benchScale(opts: ScaleOptions): Promise<ScaleResult> {
       runSeconds,
       transitions,
       latenessMs: { p50: median(late), p99: percentile(late, 99), max: Math.max(0, ...late), pauses: late.length },
-      controller: { cpuSeconds, cpuMsPerTransition: round((cpuSeconds * 1000) / Math.max(1, transitions), 1), peakRssMiB: peakRssMiB(pid), steadyRssMiB: rssMiB(pid), reconcileP99Seconds: await histogramPercentile(`http://127.0.0.1:${port}/metrics`, 'sluice_reconcile_duration_seconds', 99) },
+      controller: {
+        cpuSeconds,
+        cpuMsPerTransition: round((cpuSeconds * 1000) / Math.max(1, transitions), 1),
+        peakRssMiB: peakRssMiB(pid),
+        steadyRssMiB: rssMiB(pid),
+        reconcileP99Seconds: await histogramPercentile(
+          `http://127.0.0.1:${port}/metrics`,
+          'sluice_reconcile_duration_seconds',
+          99,
+        ),
+      },
       sandboxCpuSeconds: (cpuTicks(sb.proc.pid ?? 0) - sandboxCpu0) / 100,
       requestsPerTransition: perTransition,
       writesPerTransition: round(writes / Math.max(1, transitions)),
-      promql: { ticks: ticks.length, queriesPerTickMedian: median(ticks), queriesPerTickMax: Math.max(0, ...ticks), total: prometheus.total() - totalBefore },
+      promql: {
+        ticks: ticks.length,
+        queriesPerTickMedian: median(ticks),
+        queriesPerTickMax: Math.max(0, ...ticks),
+        total: prometheus.total() - totalBefore,
+      },
     };
     // idle and restart mean something only once every run is over
     if (opts.restartAndIdleSeconds !== undefined && completed === n) {

@@ -59,7 +59,11 @@ function dueAt(m: ResolvedMetric, s: RolloutStatus, now: number): number | undef
   return at;
 }
 
-export function dueMetrics(metrics: readonly ResolvedMetric[], s: RolloutStatus, now: Date): { metric: ResolvedMetric; at: Date }[] {
+export function dueMetrics(
+  metrics: readonly ResolvedMetric[],
+  s: RolloutStatus,
+  now: Date,
+): { metric: ResolvedMetric; at: Date }[] {
   return activeMetrics(metrics, s).flatMap((m) => {
     const at = dueAt(m, s, now.getTime());
     return at === undefined ? [] : [{ metric: m, at: new Date(at) }];
@@ -105,17 +109,34 @@ function add(e: MetricStatus, x: Measurement): MetricStatus {
   }
 }
 
-const empty = (name: string): MetricStatus => ({ name, phase: 'Pending', successful: 0, failed: 0, inconclusive: 0, errors: 0, consecutiveErrors: 0, measurements: [] });
+const empty = (name: string): MetricStatus => ({
+  name,
+  phase: 'Pending',
+  successful: 0,
+  failed: 0,
+  inconclusive: 0,
+  errors: 0,
+  consecutiveErrors: 0,
+  measurements: [],
+});
 
 /** `status.metrics` with the new measurements added and each metric's phase recomputed. */
-export function fold(metrics: readonly ResolvedMetric[], s: RolloutStatus, taken: readonly TakenMeasurement[]): MetricStatus[] {
+export function fold(
+  metrics: readonly ResolvedMetric[],
+  s: RolloutStatus,
+  taken: readonly TakenMeasurement[],
+): MetricStatus[] {
   const byKey = new Map(metrics.map((m) => [m.key, m]));
   const entries = new Map((s.metrics ?? []).map((e) => [e.name, e]));
   for (const t of taken) {
     const m = byKey.get(t.key);
     if (m === undefined) continue;
     const updated = add(entries.get(t.key) ?? empty(t.key), t.measurement);
-    const bounds = { ...(m.unit === undefined ? {} : { unit: m.unit }), ...(m.thresholds.min === undefined ? {} : { min: m.thresholds.min }), ...(m.thresholds.max === undefined ? {} : { max: m.thresholds.max }) };
+    const bounds = {
+      ...(m.unit === undefined ? {} : { unit: m.unit }),
+      ...(m.thresholds.min === undefined ? {} : { min: m.thresholds.min }),
+      ...(m.thresholds.max === undefined ? {} : { max: m.thresholds.max }),
+    };
     entries.set(t.key, { ...updated, ...bounds, phase: phaseOf(m, updated) });
   }
   return [...entries.values()].slice(-KEPT_METRICS);
@@ -123,7 +144,11 @@ export function fold(metrics: readonly ResolvedMetric[], s: RolloutStatus, taken
 
 /** After a person resumes: inconclusive counts and provider errors start over. */
 export function forgive(entries: readonly MetricStatus[]): MetricStatus[] {
-  return entries.map((e) => (e.phase === 'Inconclusive' || e.phase === 'Error' ? { ...e, phase: 'Running', inconclusive: 0, consecutiveErrors: 0 } : e));
+  return entries.map((e) =>
+    e.phase === 'Inconclusive' || e.phase === 'Error'
+      ? { ...e, phase: 'Running', inconclusive: 0, consecutiveErrors: 0 }
+      : e,
+  );
 }
 
 function lastMessage(e: MetricStatus, phase: Measurement['phase']): string {
@@ -131,29 +156,55 @@ function lastMessage(e: MetricStatus, phase: Measurement['phase']): string {
 }
 
 /** The verdict of a set of metrics, worst first: Failed, Inconclusive, Error, Blind, Running, Successful. */
-function combine(metrics: readonly ResolvedMetric[], s: RolloutStatus, scope: 'step' | 'background'): AnalysisVerdict | undefined {
+function combine(
+  metrics: readonly ResolvedMetric[],
+  s: RolloutStatus,
+  scope: 'step' | 'background',
+): AnalysisVerdict | undefined {
   const active = activeMetrics(metrics, s).filter((m) => m.scope === scope);
   if (active.length === 0) return undefined;
   const pairs = active.map((m) => ({ m, e: entryOf(s, m.key) }));
   const failed = pairs.find(({ e }) => e?.phase === 'Failed');
   if (failed?.e !== undefined) return { verdict: 'Failed', message: lastMessage(failed.e, 'Failed') };
   const giveUp = pairs.find(({ m, e }) => e?.phase === 'Error' && m.onConsecutiveErrors === 'Rollback');
-  if (giveUp?.e !== undefined) return { verdict: 'Failed', message: `${lastMessage(giveUp.e, 'Error')} (${giveUp.e.consecutiveErrors} errors in a row)` };
+  if (giveUp?.e !== undefined)
+    return {
+      verdict: 'Failed',
+      message: `${lastMessage(giveUp.e, 'Error')} (${giveUp.e.consecutiveErrors} errors in a row)`,
+    };
   const inconclusive = pairs.find(({ e }) => e?.phase === 'Inconclusive');
-  if (inconclusive?.e !== undefined) return { verdict: 'Inconclusive', message: `${lastMessage(inconclusive.e, 'Inconclusive')} (${inconclusive.e.inconclusive} inconclusive measurements)` };
+  if (inconclusive?.e !== undefined)
+    return {
+      verdict: 'Inconclusive',
+      message: `${lastMessage(inconclusive.e, 'Inconclusive')} (${inconclusive.e.inconclusive} inconclusive measurements)`,
+    };
   const error = pairs.find(({ e }) => e?.phase === 'Error');
-  if (error?.e !== undefined) return { verdict: 'Error', message: `${lastMessage(error.e, 'Error')} (${error.e.consecutiveErrors} errors in a row)` };
+  if (error?.e !== undefined)
+    return {
+      verdict: 'Error',
+      message: `${lastMessage(error.e, 'Error')} (${error.e.consecutiveErrors} errors in a row)`,
+    };
   const blind = pairs.find(({ e }) => e?.measurements.at(-1)?.phase === 'Error');
-  if (blind?.e !== undefined) return { verdict: 'Blind', message: `${lastMessage(blind.e, 'Error')} (${blind.e.consecutiveErrors}/${blind.m.consecutiveErrorLimit + 1} errors before pausing)` };
+  if (blind?.e !== undefined)
+    return {
+      verdict: 'Blind',
+      message: `${lastMessage(blind.e, 'Error')} (${blind.e.consecutiveErrors}/${blind.m.consecutiveErrorLimit + 1} errors before pausing)`,
+    };
   const running = pairs.find(({ e }) => e?.phase !== 'Successful');
   if (running !== undefined || scope === 'background') {
     const measured = pairs.map(({ e }) => e?.measurements.at(-1)?.message).filter((x) => x !== undefined);
-    return { verdict: 'Running', message: measured.length === 0 ? 'waiting for the first measurement' : measured.join('; ') };
+    return {
+      verdict: 'Running',
+      message: measured.length === 0 ? 'waiting for the first measurement' : measured.join('; '),
+    };
   }
   return { verdict: 'Successful', message: pairs.map(({ e }) => e?.measurements.at(-1)?.message ?? '').join('; ') };
 }
 
-export function verdicts(metrics: readonly ResolvedMetric[], s: RolloutStatus): { step?: AnalysisVerdict; background?: AnalysisVerdict } {
+export function verdicts(
+  metrics: readonly ResolvedMetric[],
+  s: RolloutStatus,
+): { step?: AnalysisVerdict; background?: AnalysisVerdict } {
   const step = combine(metrics, s, 'step');
   const background = combine(metrics, s, 'background');
   return { ...(step === undefined ? {} : { step }), ...(background === undefined ? {} : { background }) };

@@ -39,20 +39,29 @@ function single(answer: QueryAnswer): QueryValue {
   if (!answer.ok) return { kind: 'error', message: answer.error };
   const [first, ...rest] = answer.series;
   if (first === undefined) return { kind: 'empty' };
-  if (rest.length > 0) return { kind: 'error', message: `the query returned ${answer.series.length} series; it must return one number (aggregate it, e.g. with sum)` };
+  if (rest.length > 0)
+    return {
+      kind: 'error',
+      message: `the query returned ${answer.series.length} series; it must return one number (aggregate it, e.g. with sum)`,
+    };
   return { kind: 'value', value: first.value };
 }
 
 /** A workload's value in a grouped answer. */
 function pick(answer: QueryAnswer, g: Grouping, q: QuerySpec): QueryValue {
   if (!answer.ok) return { kind: 'error', message: answer.error };
-  const series = answer.series.find((s) => s.labels[g.namespaceLabel] === q.namespace && s.labels[g.workloadLabel] === q.workload);
+  const series = answer.series.find(
+    (s) => s.labels[g.namespaceLabel] === q.namespace && s.labels[g.workloadLabel] === q.workload,
+  );
   return series === undefined ? { kind: 'empty' } : { kind: 'value', value: series.value };
 }
 
 /** A batch key without its tick. */
 function shapeOf(key: string): string {
-  return key.split('\n').filter((_, i) => i !== 1).join('\n');
+  return key
+    .split('\n')
+    .filter((_, i) => i !== 1)
+    .join('\n');
 }
 
 export class QueryBatcher {
@@ -101,7 +110,8 @@ export class QueryBatcher {
     const ns = g === undefined ? '' : query.namespace;
     const answerOf = (a: QueryAnswer): QueryValue => (g === undefined ? single(a) : pick(a, g, query));
     const known = this.answered(at, key, ns);
-    if (g !== undefined && (known !== undefined || this.inflight.get(key)?.namespaces.has(ns) === true)) this.used(key, at.getTime(), ns);
+    if (g !== undefined && (known !== undefined || this.inflight.get(key)?.namespaces.has(ns) === true))
+      this.used(key, at.getTime(), ns);
     if (known !== undefined) return Promise.resolve(answerOf(known));
     const flying = this.inflight.get(key);
     if (flying?.namespaces.has(ns) === true) return flying.answer.then(answerOf);

@@ -23,7 +23,25 @@ export interface Grouping {
 }
 
 /** Functions whose result carries no labels (or drops them): a grouped query would change meaning. */
-const LABEL_DROPPING = new Set(['vector', 'scalar', 'time', 'absent', 'absent_over_time', 'label_replace', 'label_join', 'timestamp', 'pi', 'day_of_month', 'day_of_week', 'day_of_year', 'days_in_month', 'hour', 'minute', 'month', 'year']);
+const LABEL_DROPPING = new Set([
+  'vector',
+  'scalar',
+  'time',
+  'absent',
+  'absent_over_time',
+  'label_replace',
+  'label_join',
+  'timestamp',
+  'pi',
+  'day_of_month',
+  'day_of_week',
+  'day_of_year',
+  'days_in_month',
+  'hour',
+  'minute',
+  'month',
+  'year',
+]);
 
 interface Edit {
   from: number;
@@ -126,7 +144,10 @@ export function groupingOf(render: (namespace: string, workload: string) => stri
 }
 
 function alternation(values: Iterable<string>): string {
-  return [...new Set(values)].sort().map((v) => stringEscape(regexEscape(v), '"') ?? '').join('|');
+  return [...new Set(values)]
+    .sort()
+    .map((v) => stringEscape(regexEscape(v), '"') ?? '')
+    .join('|');
 }
 
 /**
@@ -139,7 +160,12 @@ export function groupedQuery(g: Grouping, namespaces: readonly string[]): string
   const scan = scanQuery(q);
   const extra = `${g.namespaceLabel}, ${g.workloadLabel}`;
   const edits: Edit[] = [];
-  for (const m of scan.matchers) edits.push({ from: m.node.from, to: m.node.to, text: m.which === 'ns' ? `${m.label}=~"${alternation(namespaces)}"` : `${m.label}!=""` });
+  for (const m of scan.matchers)
+    edits.push({
+      from: m.node.from,
+      to: m.node.to,
+      text: m.which === 'ns' ? `${m.label}=~"${alternation(namespaces)}"` : `${m.label}!=""`,
+    });
   const addLabels = (grouping: SyntaxNode): void => {
     const close = grouping.to - 1; // the ")"
     const inner = q.slice(grouping.from + 1, close).trim();

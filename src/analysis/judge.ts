@@ -30,24 +30,34 @@ function numberOf(v: QueryValue | undefined): number | undefined {
 function compared(m: ResolvedMetric, value: number, primary: number): string | undefined {
   const { maxRatio, maxDelta } = m.compare;
   const p = formatValue(primary, m.unit);
-  if (maxRatio !== undefined && value > primary * maxRatio) return `${formatValue(value, m.unit)} > ${maxRatio} x primary ${p}`;
-  if (maxDelta !== undefined && value > primary + maxDelta) return `${formatValue(value, m.unit)} > primary ${p} + ${formatValue(maxDelta, m.unit)}`;
+  if (maxRatio !== undefined && value > primary * maxRatio)
+    return `${formatValue(value, m.unit)} > ${maxRatio} x primary ${p}`;
+  if (maxDelta !== undefined && value > primary + maxDelta)
+    return `${formatValue(value, m.unit)} > primary ${p} + ${formatValue(maxDelta, m.unit)}`;
   return undefined;
 }
 
 function within(m: ResolvedMetric, value: number): string {
-  const limits = [m.thresholds.min === undefined ? undefined : `>= ${formatValue(m.thresholds.min, m.unit)}`, m.thresholds.max === undefined ? undefined : `<= ${formatValue(m.thresholds.max, m.unit)}`].filter((x) => x !== undefined);
+  const limits = [
+    m.thresholds.min === undefined ? undefined : `>= ${formatValue(m.thresholds.min, m.unit)}`,
+    m.thresholds.max === undefined ? undefined : `<= ${formatValue(m.thresholds.max, m.unit)}`,
+  ].filter((x) => x !== undefined);
   return `${formatValue(value, m.unit)}${limits.length === 0 ? '' : ` ${limits.join(' and ')}`}`;
 }
 
 /** The verdict on a value that exists, with the sample already found big enough. */
-function verdictOn(m: ResolvedMetric, value: number, primary: number | undefined): Pick<Measurement, 'phase' | 'message' | 'failFast'> {
+function verdictOn(
+  m: ResolvedMetric,
+  value: number,
+  primary: number | undefined,
+): Pick<Measurement, 'phase' | 'message' | 'failFast'> {
   const fast = outside(value, m.failFast, m.unit);
   if (fast !== undefined) return { phase: 'Failed', failFast: true, message: `${m.name}: ${fast} (fail-fast)` };
   const broken = outside(value, m.thresholds, m.unit);
   if (broken !== undefined) return { phase: 'Failed', message: `${m.name}: ${broken}` };
   if (m.queries.primary !== undefined) {
-    if (primary === undefined) return { phase: 'Inconclusive', message: `${m.name}: no data for the primary to compare with` };
+    if (primary === undefined)
+      return { phase: 'Inconclusive', message: `${m.name}: no data for the primary to compare with` };
     const worse = compared(m, value, primary);
     if (worse !== undefined) return { phase: 'Failed', message: `${m.name}: ${worse}` };
   }
@@ -56,14 +66,25 @@ function verdictOn(m: ResolvedMetric, value: number, primary: number | undefined
 
 export function judge(m: ResolvedMetric, at: Date, raw: RawMeasurement): Measurement {
   const base = { startedAt: at.toISOString() };
-  const failure = [raw.canary, raw.primary, raw.sample].find((v): v is { kind: 'error'; message: string } => v?.kind === 'error');
+  const failure = [raw.canary, raw.primary, raw.sample].find(
+    (v): v is { kind: 'error'; message: string } => v?.kind === 'error',
+  );
   if (failure !== undefined) return { ...base, phase: 'Error', message: `${m.name}: ${failure.message}` };
   const sample = raw.sample === undefined ? undefined : (numberOf(raw.sample) ?? 0);
   const value = numberOf(raw.canary);
   const primary = numberOf(raw.primary);
-  const values = { ...(value === undefined ? {} : { value }), ...(primary === undefined ? {} : { primaryValue: primary }), ...(sample === undefined ? {} : { sample }) };
+  const values = {
+    ...(value === undefined ? {} : { value }),
+    ...(primary === undefined ? {} : { primaryValue: primary }),
+    ...(sample === undefined ? {} : { sample }),
+  };
   if (sample !== undefined && m.sampleMin !== undefined && sample < m.sampleMin) {
-    return { ...base, ...values, phase: 'Inconclusive', message: `${m.name}: only ${formatValue(sample)} requests in the window (minimum ${formatValue(m.sampleMin)})` };
+    return {
+      ...base,
+      ...values,
+      phase: 'Inconclusive',
+      message: `${m.name}: only ${formatValue(sample)} requests in the window (minimum ${formatValue(m.sampleMin)})`,
+    };
   }
   if (value === undefined) return { ...base, ...values, phase: 'Inconclusive', message: `${m.name}: no data` };
   return { ...base, ...values, ...verdictOn(m, value, primary) };

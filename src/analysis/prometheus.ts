@@ -28,7 +28,9 @@ function failureCode(e: unknown): number | string | undefined {
 function seriesOf(result: QueryResult): Series[] | string {
   switch (result.resultType) {
     case ResponseType.VECTOR:
-      return (result.result as { metric: { labels: Record<string, string> } | null; value: { value: number } }[]).map((r) => ({ labels: r.metric?.labels ?? {}, value: r.value.value }));
+      return (result.result as { metric: { labels: Record<string, string> } | null; value: { value: number } }[]).map(
+        (r) => ({ labels: r.metric?.labels ?? {}, value: r.value.value }),
+      );
     case ResponseType.SCALAR: {
       const [, value] = result.result as unknown as [number, string];
       return [{ labels: {}, value: parseFloat(value) }];
@@ -58,7 +60,9 @@ export class PrometheusProvider implements MetricProvider {
         timeout: t.timeoutMs,
         preferPost: true,
         ...(auth !== undefined && 'bearer' in auth ? { headers: { Authorization: `Bearer ${auth.bearer}` } } : {}),
-        ...(auth !== undefined && 'username' in auth ? { auth: { username: auth.username, password: auth.password } } : {}),
+        ...(auth !== undefined && 'username' in auth
+          ? { auth: { username: auth.username, password: auth.password } }
+          : {}),
       });
       this.drivers.set(key, d);
     }
@@ -68,9 +72,17 @@ export class PrometheusProvider implements MetricProvider {
   async instant(target: ProviderTarget, query: string, at: Date): Promise<QueryAnswer> {
     this.queries++;
     try {
-      const result = await observed(this.observer, 'prometheus', 'query', () => this.driver(target).instantQuery(query, at), (r) => ('ok' in r ? 200 : failureCode(r.error)));
+      const result = await observed(
+        this.observer,
+        'prometheus',
+        'query',
+        () => this.driver(target).instantQuery(query, at),
+        (r) => ('ok' in r ? 200 : failureCode(r.error)),
+      );
       const series = seriesOf(result);
-      return typeof series === 'string' ? { ok: false, error: `Prometheus at ${target.address}: ${series}` } : { ok: true, series };
+      return typeof series === 'string'
+        ? { ok: false, error: `Prometheus at ${target.address}: ${series}` }
+        : { ok: true, series };
     } catch (e) {
       return { ok: false, error: describe(e, target.address) };
     }

@@ -22,5 +22,7 @@ export interface MetricProvider {
 
 /** The identity of a backend and its credentials, with the credentials only as a hash. */
 export function targetKey(t: ProviderTarget): string {
-  return createHash('sha256').update(JSON.stringify([t.address, t.timeoutMs, t.auth ?? null])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([t.address, t.timeoutMs, t.auth ?? null]))
+    .digest('hex');
 }

@@ -83,7 +83,13 @@ function bounds(b: { min?: string; max?: string } | undefined, args: Readonly<Re
   return { ...(min === undefined ? {} : { min }), ...(max === undefined ? {} : { max }) };
 }
 
-function querySpec(ctx: Context, where: string, query: string, args: Readonly<Record<string, string>>, workload: string): QuerySpec | undefined {
+function querySpec(
+  ctx: Context,
+  where: string,
+  query: string,
+  args: Readonly<Record<string, string>>,
+  workload: string,
+): QuerySpec | undefined {
   const render = (namespace: string, wl: string): string | undefined => {
     const r = renderQuery(query, { ...args, namespace, workload: wl });
     return r.ok ? r.query : undefined;
@@ -105,7 +111,9 @@ interface Where {
 }
 
 function argsOf(r: Rollout, t: AnalysisTemplate, ref: AnalysisRef, interval: string): Record<string, string> {
-  const defaults = Object.fromEntries((t.spec.args ?? []).filter((a) => a.value !== undefined).map((a) => [a.name, a.value ?? '']));
+  const defaults = Object.fromEntries(
+    (t.spec.args ?? []).filter((a) => a.value !== undefined).map((a) => [a.name, a.value ?? '']),
+  );
   const given = Object.fromEntries((ref.args ?? []).map((a) => [a.name, a.value]));
   return { ...defaults, ...given, primary: `${r.spec.targetRef.name}-primary`, service: r.spec.service.name, interval };
 }
@@ -120,7 +128,12 @@ function providerOf(ctx: Context, t: AnalysisTemplate): ProviderRef {
   };
 }
 
-function limitsOf(m: Metric): Pick<ResolvedMetric, 'count' | 'failureLimit' | 'inconclusiveLimit' | 'consecutiveErrorLimit' | 'onConsecutiveErrors' | 'initialDelayMs'> {
+function limitsOf(
+  m: Metric,
+): Pick<
+  ResolvedMetric,
+  'count' | 'failureLimit' | 'inconclusiveLimit' | 'consecutiveErrorLimit' | 'onConsecutiveErrors' | 'initialDelayMs'
+> {
   return {
     count: m.count ?? 1,
     failureLimit: m.failureLimit ?? 1,
@@ -131,7 +144,10 @@ function limitsOf(m: Metric): Pick<ResolvedMetric, 'count' | 'failureLimit' | 'i
   };
 }
 
-function boundsOf(m: Metric, args: Readonly<Record<string, string>>): Pick<ResolvedMetric, 'thresholds' | 'failFast' | 'compare' | 'sampleMin'> {
+function boundsOf(
+  m: Metric,
+  args: Readonly<Record<string, string>>,
+): Pick<ResolvedMetric, 'thresholds' | 'failFast' | 'compare' | 'sampleMin'> {
   const maxRatio = numberOf(m.compare?.maxRatio, args);
   const maxDelta = numberOf(m.compare?.maxDelta, args);
   const sampleMin = numberOf(m.sample?.min, args);
@@ -144,16 +160,32 @@ function boundsOf(m: Metric, args: Readonly<Record<string, string>>): Pick<Resol
 }
 
 /** The canary query, the primary's (for comparisons) and the sample query; undefined when one cannot be rendered. */
-function queriesOf(ctx: Context, m: Metric, args: Readonly<Record<string, string>>, where: string): ResolvedMetric['queries'] | undefined {
+function queriesOf(
+  ctx: Context,
+  m: Metric,
+  args: Readonly<Record<string, string>>,
+  where: string,
+): ResolvedMetric['queries'] | undefined {
   const target = ctx.rollout.spec.targetRef.name;
   const canary = querySpec(ctx, where, m.query, args, target);
   const primary = m.compare === undefined ? undefined : querySpec(ctx, where, m.query, args, `${target}-primary`);
   const sample = m.sample === undefined ? undefined : querySpec(ctx, `${where} (sample)`, m.sample.query, args, target);
-  if (canary === undefined || (m.compare !== undefined && primary === undefined) || (m.sample !== undefined && sample === undefined)) return undefined;
+  if (
+    canary === undefined ||
+    (m.compare !== undefined && primary === undefined) ||
+    (m.sample !== undefined && sample === undefined)
+  )
+    return undefined;
   return { canary, ...(primary === undefined ? {} : { primary }), ...(sample === undefined ? {} : { sample }) };
 }
 
-function metricOf(ctx: Context, t: AnalysisTemplate, m: Metric, ref: AnalysisRef, scope: Where): ResolvedMetric | undefined {
+function metricOf(
+  ctx: Context,
+  t: AnalysisTemplate,
+  m: Metric,
+  ref: AnalysisRef,
+  scope: Where,
+): ResolvedMetric | undefined {
   const interval = m.interval ?? '1m';
   const args = argsOf(ctx.rollout, t, ref, interval);
   const name = `${t.metadata.name}/${m.name}`;
@@ -191,13 +223,30 @@ function refMetrics(ctx: Context, source: TemplateSource, ref: AnalysisRef, scop
 }
 
 /** Every metric of the Rollout's analysis steps and background analysis; errors name the field. */
-export function resolveAnalysis(rollout: Rollout, source: TemplateSource): { metrics: ResolvedMetric[]; errors: string[] } {
+export function resolveAnalysis(
+  rollout: Rollout,
+  source: TemplateSource,
+): { metrics: ResolvedMetric[]; errors: string[] } {
   const ctx: Context = { rollout, namespace: rollout.metadata.namespace ?? 'default', errors: [] };
   const canary = rollout.spec.strategy.canary;
   const metrics: ResolvedMetric[] = [];
   canary.steps.forEach((step, i) => {
-    if (step.analysis !== undefined) metrics.push(...refMetrics(ctx, source, step.analysis, { scope: 'step', step: i, path: `spec.strategy.canary.steps[${i}].analysis` }));
+    if (step.analysis !== undefined)
+      metrics.push(
+        ...refMetrics(ctx, source, step.analysis, {
+          scope: 'step',
+          step: i,
+          path: `spec.strategy.canary.steps[${i}].analysis`,
+        }),
+      );
   });
-  if (canary.analysis !== undefined) metrics.push(...refMetrics(ctx, source, canary.analysis, { scope: 'background', startingStep: canary.analysis.startingStep ?? 0, path: 'spec.strategy.canary.analysis' }));
+  if (canary.analysis !== undefined)
+    metrics.push(
+      ...refMetrics(ctx, source, canary.analysis, {
+        scope: 'background',
+        startingStep: canary.analysis.startingStep ?? 0,
+        path: 'spec.strategy.canary.analysis',
+      }),
+    );
   return { metrics, errors: ctx.errors };
 }

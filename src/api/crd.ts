@@ -61,10 +61,26 @@ export const KINDS: readonly KindDefinition[] = [
     schema: Rollout,
     printerColumns: [
       { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Lifecycle phase.' },
-      { name: 'Weight', type: 'integer', jsonPath: '.status.canaryWeight', description: 'Percentage of traffic sent to the canary.' },
-      { name: 'Step', type: 'integer', jsonPath: '.status.currentStepIndex', description: 'Index of the current step.' },
+      {
+        name: 'Weight',
+        type: 'integer',
+        jsonPath: '.status.canaryWeight',
+        description: 'Percentage of traffic sent to the canary.',
+      },
+      {
+        name: 'Step',
+        type: 'integer',
+        jsonPath: '.status.currentStepIndex',
+        description: 'Index of the current step.',
+      },
       { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation.' },
-      { name: 'Message', type: 'string', jsonPath: '.status.message', description: 'What is happening now.', priority: 1 },
+      {
+        name: 'Message',
+        type: 'string',
+        jsonPath: '.status.message',
+        description: 'What is happening now.',
+        priority: 1,
+      },
     ],
   },
   {
@@ -81,13 +97,30 @@ export const KINDS: readonly KindDefinition[] = [
 ];
 
 /** Keywords a structural schema may not contain (besides value validations inside anyOf etc.). */
-const FORBIDDEN = ['$ref', '$id', '$schema', 'definitions', '$defs', 'patternProperties', 'const', 'oneOf', 'allOf', 'not', 'dependencies', 'additionalItems', 'if', 'then', 'else'];
+const FORBIDDEN = [
+  '$ref',
+  '$id',
+  '$schema',
+  'definitions',
+  '$defs',
+  'patternProperties',
+  'const',
+  'oneOf',
+  'allOf',
+  'not',
+  'dependencies',
+  'additionalItems',
+  'if',
+  'then',
+  'else',
+];
 
 /** Turns one schema node (and its children) into its structural form, or throws naming the path. */
 function structuralEntry(key: string, value: unknown, path: string): unknown {
   if (key === 'properties') {
     const props: Record<string, JsonSchema> = {};
-    for (const [name, child] of Object.entries(value as Record<string, JsonSchema>)) props[name] = toStructural(child, `${path}.${name}`);
+    for (const [name, child] of Object.entries(value as Record<string, JsonSchema>))
+      props[name] = toStructural(child, `${path}.${name}`);
     return props;
   }
   if ((key === 'items' || key === 'additionalProperties') && typeof value === 'object' && value !== null) {
@@ -104,7 +137,8 @@ export function toStructural(node: JsonSchema, path = ''): JsonSchema {
     out[key] = structuralEntry(key, value, path);
   }
   if (out['x-kubernetes-int-or-string'] === true) return out;
-  if (typeof out['type'] !== 'string') throw new Error(`${path || '<root>'}: every node of a structural schema needs a type`);
+  if (typeof out['type'] !== 'string')
+    throw new Error(`${path || '<root>'}: every node of a structural schema needs a type`);
   if ('anyOf' in out) throw new Error(`${path}: anyOf is only used for int-or-string here`);
   return out;
 }

@@ -7,7 +7,8 @@ function typeOf(node: SchemaNode): string {
   if (node['x-kubernetes-int-or-string'] === true) return 'int or string';
   const type = node.type ?? 'object';
   if (type === 'array' && node.items !== undefined) return `[]${typeOf(node.items)}`;
-  if (type === 'object' && typeof node.additionalProperties === 'object') return `map[string]${typeOf(node.additionalProperties)}`;
+  if (type === 'object' && typeof node.additionalProperties === 'object')
+    return `map[string]${typeOf(node.additionalProperties)}`;
   if (node.format !== undefined && node.format !== 'int32') return `${type} (${node.format})`;
   return type;
 }
@@ -26,11 +27,18 @@ function constraints(node: SchemaNode, required: boolean): string {
 }
 
 function escapeCell(text: string): string {
-  return text.replaceAll('|', '\\|').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('{{', '`{{').replaceAll('}}', '}}`');
+  return text
+    .replaceAll('|', '\\|')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('{{', '`{{')
+    .replaceAll('}}', '}}`');
 }
 
 function rows(node: SchemaNode, path: string, required: boolean, out: string[]): void {
-  out.push(`| \`${path}\` | ${typeOf(node)} | ${constraints(node, required)} | ${escapeCell(node.description ?? '')} |`);
+  out.push(
+    `| \`${path}\` | ${typeOf(node)} | ${constraints(node, required)} | ${escapeCell(node.description ?? '')} |`,
+  );
   if (node.type === 'array' && node.items !== undefined) childRows(node.items, `${path}[]`, out);
   else if (typeof node.additionalProperties === 'object') childRows(node.additionalProperties, `${path}.*`, out);
   else childRows(node, path, out);

@@ -37,12 +37,23 @@ export interface PlaceholderScan {
 }
 
 /** Reads the `{{ ... }}` at `start` into the scan; returns its length. */
-function readBraces(text: string, start: number, literal: { quote: Placeholder['quote']; at: number }, scan: PlaceholderScan): number {
+function readBraces(
+  text: string,
+  start: number,
+  literal: { quote: Placeholder['quote']; at: number },
+  scan: PlaceholderScan,
+): number {
   PLACEHOLDER.lastIndex = start;
   const m = PLACEHOLDER.exec(text);
   if (m !== null) {
     const { quote, at } = literal;
-    scan.placeholders.push({ name: m[1] ?? '', start, end: start + m[0].length, quote, ...(quote === undefined ? {} : { literalStart: at }) });
+    scan.placeholders.push({
+      name: m[1] ?? '',
+      start,
+      end: start + m[0].length,
+      quote,
+      ...(quote === undefined ? {} : { literalStart: at }),
+    });
     return m[0].length;
   }
   LOOSE.lastIndex = start;
@@ -77,7 +88,11 @@ export function scanPlaceholders(text: string): PlaceholderScan {
 }
 
 /** Replaces placeholders by values chosen per placeholder (no escaping: callers decide). */
-export function substitute(text: string, placeholders: readonly Placeholder[], valueOf: (p: Placeholder) => string): { text: string; toOriginal: (offset: number) => number } {
+export function substitute(
+  text: string,
+  placeholders: readonly Placeholder[],
+  valueOf: (p: Placeholder) => string,
+): { text: string; toOriginal: (offset: number) => number } {
   let out = '';
   let last = 0;
   const marks: { outStart: number; outEnd: number; origStart: number; origEnd: number }[] = [];

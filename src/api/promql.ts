@@ -33,13 +33,24 @@ export function promqlSyntaxErrors(query: string): { offset: number; message: st
  * position needs (a name inside a string literal, a duration in a range, otherwise a number or
  * the arg's default), then the result is parsed.
  */
-export function checkTemplatedQuery(query: string, defaults: Readonly<Record<string, string>> = {}): PromqlSyntaxError | undefined {
+export function checkTemplatedQuery(
+  query: string,
+  defaults: Readonly<Record<string, string>> = {},
+): PromqlSyntaxError | undefined {
   const { placeholders } = scanPlaceholders(query);
   const sample = (p: Placeholder): string => {
     if (p.quote !== undefined) return 'x';
     const before = query.slice(0, p.start).trimEnd();
     const after = query.slice(p.end).trimStart();
-    if (p.name === 'interval' || before.endsWith('[') || before.endsWith(':') || after.startsWith(']') || after.startsWith(':') || /\boffset$/i.test(before)) return '1m';
+    if (
+      p.name === 'interval' ||
+      before.endsWith('[') ||
+      before.endsWith(':') ||
+      after.startsWith(']') ||
+      after.startsWith(':') ||
+      /\boffset$/i.test(before)
+    )
+      return '1m';
     const given = defaults[p.name];
     return given !== undefined && /^-?[0-9.eE+]+$/.test(given) ? given : '1';
   };

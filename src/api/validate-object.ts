@@ -20,13 +20,26 @@ const KINDS: readonly SluiceKind[] = ['Rollout', 'AnalysisTemplate'];
 /** Is this one of ours, someone else's Kubernetes object, or not an object at all? */
 export function classify(obj: unknown): Classified {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-    return { type: 'invalid', problems: [error([], `expected a Kubernetes object (a mapping with apiVersion and kind), found ${Array.isArray(obj) ? 'a list' : obj === null ? 'nothing' : `a ${typeof obj}`}`)] };
+    return {
+      type: 'invalid',
+      problems: [
+        error(
+          [],
+          `expected a Kubernetes object (a mapping with apiVersion and kind), found ${Array.isArray(obj) ? 'a list' : obj === null ? 'nothing' : `a ${typeof obj}`}`,
+        ),
+      ],
+    };
   }
   const { apiVersion, kind } = obj as Record<string, unknown>;
   const isSet = (v: unknown): v is string => typeof v === 'string' && v !== '';
   if (!isSet(apiVersion) || !isSet(kind)) {
-    const missing = [isSet(apiVersion) ? undefined : 'apiVersion', isSet(kind) ? undefined : 'kind'].filter((f) => f !== undefined);
-    return { type: 'invalid', problems: missing.map((f) => error([f], 'is required: a Kubernetes object needs apiVersion and kind')) };
+    const missing = [isSet(apiVersion) ? undefined : 'apiVersion', isSet(kind) ? undefined : 'kind'].filter(
+      (f) => f !== undefined,
+    );
+    return {
+      type: 'invalid',
+      problems: missing.map((f) => error([f], 'is required: a Kubernetes object needs apiVersion and kind')),
+    };
   }
   return classifyTyped(apiVersion, kind);
 }
@@ -34,8 +47,16 @@ export function classify(obj: unknown): Classified {
 function classifyTyped(apiVersion: string, kind: string): Classified {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
   if (group !== API_GROUP) return { type: 'foreign', apiVersion, kind };
-  if (version !== API_VERSION) return { type: 'invalid', problems: [error(['apiVersion'], `"${apiVersion}" is not served; use ${API_GROUP_VERSION}`)] };
-  if (!(KINDS as readonly string[]).includes(kind)) return { type: 'invalid', problems: [error(['kind'], `"${kind}" is not a kind of ${API_GROUP}; use one of ${KINDS.join(', ')}`)] };
+  if (version !== API_VERSION)
+    return {
+      type: 'invalid',
+      problems: [error(['apiVersion'], `"${apiVersion}" is not served; use ${API_GROUP_VERSION}`)],
+    };
+  if (!(KINDS as readonly string[]).includes(kind))
+    return {
+      type: 'invalid',
+      problems: [error(['kind'], `"${kind}" is not a kind of ${API_GROUP}; use one of ${KINDS.join(', ')}`)],
+    };
   return { type: 'sluice', kind: kind as SluiceKind };
 }
 

@@ -33,12 +33,23 @@ function createAjv(): Ajv {
   ajv.addKeyword({
     keyword: 'x-kubernetes-list-type',
     schemaType: 'string',
-    validate: function uniqueList(this: unknown, listType: unknown, data: unknown, parentSchema?: Record<string, unknown>): boolean {
+    validate: function uniqueList(
+      this: unknown,
+      listType: unknown,
+      data: unknown,
+      parentSchema?: Record<string, unknown>,
+    ): boolean {
       return listItemsUnique(listType, parentSchema?.['x-kubernetes-list-map-keys'], data);
     },
   });
-  ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
-  ajv.addFormat('date-time', { type: 'string', validate: (s: string) => RFC3339.test(s) && !Number.isNaN(Date.parse(s)) });
+  ajv.addFormat('int32', {
+    type: 'number',
+    validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31,
+  });
+  ajv.addFormat('date-time', {
+    type: 'string',
+    validate: (s: string) => RFC3339.test(s) && !Number.isNaN(Date.parse(s)),
+  });
   ajv.addFormat('uri', {
     type: 'string',
     validate: (s: string) => {
@@ -104,7 +115,12 @@ function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(
+        (prev[j] ?? 0) + 1,
+        (cur[j - 1] ?? 0) + 1,
+        (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     prev = cur;
   }
   return prev[b.length] ?? 99;
@@ -125,20 +141,35 @@ function toProblem(e: ErrorObject, root: unknown): Problem {
     case 'additionalProperties': {
       const field = String(params['additionalProperty']);
       const guess = closest(field, propertyNames(e.parentSchema));
-      return error([...path, field], `unknown field${guess === undefined ? '' : ` (did you mean "${guess}"?)`}; known fields: ${propertyNames(e.parentSchema).join(', ')}`);
+      return error(
+        [...path, field],
+        `unknown field${guess === undefined ? '' : ` (did you mean "${guess}"?)`}; known fields: ${propertyNames(e.parentSchema).join(', ')}`,
+      );
     }
     case 'type': {
       const hint = PATTERN_HINTS[String(e.parentSchema?.['pattern'])];
       if (hint !== undefined) return error(path, `${hint}, not ${describe(e.data)}`);
-      return error(path, `must be ${params['type'] === 'integer' ? 'an integer' : `a ${String(params['type'])}`}, not ${describe(e.data)}`);
+      return error(
+        path,
+        `must be ${params['type'] === 'integer' ? 'an integer' : `a ${String(params['type'])}`}, not ${describe(e.data)}`,
+      );
     }
     case 'enum':
-      return error(path, `must be one of ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, not ${describe(e.data)}`);
+      return error(
+        path,
+        `must be one of ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, not ${describe(e.data)}`,
+      );
     case 'pattern':
-      return error(path, `${PATTERN_HINTS[String(params['pattern'])] ?? `must match ${String(params['pattern'])}`}, not ${describe(e.data)}`);
+      return error(
+        path,
+        `${PATTERN_HINTS[String(params['pattern'])] ?? `must match ${String(params['pattern'])}`}, not ${describe(e.data)}`,
+      );
     case 'minimum':
     case 'maximum':
-      return error(path, `must be ${e.keyword === 'minimum' ? 'at least' : 'at most'} ${String(params['limit'])}, not ${describe(e.data)}`);
+      return error(
+        path,
+        `must be ${e.keyword === 'minimum' ? 'at least' : 'at most'} ${String(params['limit'])}, not ${describe(e.data)}`,
+      );
     case 'minLength':
       return error(path, `must not be shorter than ${String(params['limit'])} characters`);
     case 'maxLength':
@@ -156,7 +187,10 @@ function toProblem(e: ErrorObject, root: unknown): Problem {
       return error(path, `must be an integer or a string, not ${describe(e.data)}`);
     case 'x-kubernetes-list-type': {
       const keys: unknown = e.parentSchema?.['x-kubernetes-list-map-keys'];
-      return error(path, Array.isArray(keys) ? `has two items with the same ${keys.join(', ')}` : 'has duplicate items');
+      return error(
+        path,
+        Array.isArray(keys) ? `has two items with the same ${keys.join(', ')}` : 'has duplicate items',
+      );
     }
     default:
       return error(path, e.message ?? `is invalid (${e.keyword})`);

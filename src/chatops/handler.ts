@@ -32,8 +32,16 @@ export const REPLY_MARKER = '<!-- sluice:reply -->';
 const keyOf = (r: Rollout): string => `${r.metadata.namespace ?? 'default'}/${r.metadata.name}`;
 
 /** The rollouts whose current release is this pull request. */
-export function rolloutsOfPullRequest(rollouts: readonly Rollout[], repository: string, pullRequest: number): Rollout[] {
-  return rollouts.filter((r) => r.status?.release?.pullRequest === pullRequest && r.status.release.repository.toLowerCase() === repository.toLowerCase());
+export function rolloutsOfPullRequest(
+  rollouts: readonly Rollout[],
+  repository: string,
+  pullRequest: number,
+): Rollout[] {
+  return rollouts.filter(
+    (r) =>
+      r.status?.release?.pullRequest === pullRequest &&
+      r.status.release.repository.toLowerCase() === repository.toLowerCase(),
+  );
 }
 
 function statusText(r: Rollout): string {
@@ -47,8 +55,13 @@ export class ChatOps {
 
   async handle(job: CommentJob): Promise<void> {
     const r = repoOf(job.repository);
-    await this.deps.api.react(r, job.commentId, 'eyes').catch((e: unknown) => this.deps.log.warn({ delivery: job.delivery, err: (e as Error).message }, 'reaction failed'));
-    const reply = (text: string): Promise<number> => this.deps.api.createComment(r, job.pullRequest, `${REPLY_MARKER}\n@${job.user} ${text}`);
+    await this.deps.api
+      .react(r, job.commentId, 'eyes')
+      .catch((e: unknown) =>
+        this.deps.log.warn({ delivery: job.delivery, err: (e as Error).message }, 'reaction failed'),
+      );
+    const reply = (text: string): Promise<number> =>
+      this.deps.api.createComment(r, job.pullRequest, `${REPLY_MARKER}\n@${job.user} ${text}`);
     const parsed = parseComment(job.body);
     if (parsed.kind === 'none') return;
     if (parsed.kind === 'unknown') {
@@ -63,13 +76,19 @@ export class ChatOps {
     const target = targetOf(parsed.args, mine.map(keyOf));
     switch (target.kind) {
       case 'none':
-        await reply(`no rollout runs a release of this pull request (Sluice knows a release's pull request from its \`sluice.dev/pull-request\` annotation or from the commit), so there is nothing to ${parsed.verb}.`);
+        await reply(
+          `no rollout runs a release of this pull request (Sluice knows a release's pull request from its \`sluice.dev/pull-request\` annotation or from the commit), so there is nothing to ${parsed.verb}.`,
+        );
         return;
       case 'ambiguous':
-        await reply(`this pull request drives several rollouts: ${target.candidates.map((c) => `\`${c}\``).join(', ')}. Name one, e.g. \`/sluice ${parsed.verb} ${target.candidates[0]?.split('/')[1] ?? ''}\`.`);
+        await reply(
+          `this pull request drives several rollouts: ${target.candidates.map((c) => `\`${c}\``).join(', ')}. Name one, e.g. \`/sluice ${parsed.verb} ${target.candidates[0]?.split('/')[1] ?? ''}\`.`,
+        );
         return;
       case 'not-found':
-        await reply(`\`${target.name}\` is not one of this pull request's rollouts: ${target.candidates.map((c) => `\`${c}\``).join(', ')}.`);
+        await reply(
+          `\`${target.name}\` is not one of this pull request's rollouts: ${target.candidates.map((c) => `\`${c}\``).join(', ')}.`,
+        );
         return;
       case 'one':
         break;
@@ -81,28 +100,52 @@ export class ChatOps {
       return;
     }
     if (!(await this.permitted(r, job.user, rollout))) {
-      this.deps.log.info({ delivery: job.delivery, user: job.user, rollout: target.rollout }, 'ChatOps command refused: no permission');
-      await reply(`not permitted: \`/sluice ${parsed.verb}\` needs write permission on ${job.repository}, or a place in the Rollout's \`spec.notifications.github.approvers\`. Nothing was changed.`);
+      this.deps.log.info(
+        { delivery: job.delivery, user: job.user, rollout: target.rollout },
+        'ChatOps command refused: no permission',
+      );
+      await reply(
+        `not permitted: \`/sluice ${parsed.verb}\` needs write permission on ${job.repository}, or a place in the Rollout's \`spec.notifications.github.approvers\`. Nothing was changed.`,
+      );
       return;
     }
     await this.command(job, rollout, parsed.verb, target.reason, reply);
   }
 
   private async permitted(r: Repo, user: string, rollout: Rollout): Promise<boolean> {
-    if ((rollout.spec.notifications?.github?.approvers ?? []).some((a) => a.toLowerCase() === user.toLowerCase())) return true;
+    if ((rollout.spec.notifications?.github?.approvers ?? []).some((a) => a.toLowerCase() === user.toLowerCase()))
+      return true;
     return WRITERS.has(await this.deps.api.permission(r, user));
   }
 
-  private async command(job: CommentJob, rollout: Rollout, verb: Exclude<Verb, 'status' | 'help'>, reason: string | undefined, reply: (t: string) => Promise<number>): Promise<void> {
+  private async command(
+    job: CommentJob,
+    rollout: Rollout,
+    verb: Exclude<Verb, 'status' | 'help'>,
+    reason: string | undefined,
+    reply: (t: string) => Promise<number>,
+  ): Promise<void> {
     const id = `gh-${job.commentId}`;
     const ref = { namespace: rollout.metadata.namespace ?? 'default', name: rollout.metadata.name };
     if (!(rollout.status?.commands ?? []).some((c) => c.id === id)) {
-      const command: RolloutCommand = { id, action: verb, user: job.user, source: 'github', at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), ...(reason === undefined ? {} : { reason }) };
+      const command: RolloutCommand = {
+        id,
+        action: verb,
+        user: job.user,
+        source: 'github',
+        at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+        ...(reason === undefined ? {} : { reason }),
+      };
       await recordCommand(this.deps.kube, ref, command);
-      await recordRolloutEvent(this.deps.kube, rollout, { type: 'Normal', reason: 'ChatOpsCommand', message: `${job.user} commented "/sluice ${verb}${reason === undefined ? '' : ` ${reason}`}" on ${job.commentUrl || `${job.repository}#${job.pullRequest}`}` }).catch((e: unknown) => this.deps.log.warn({ err: (e as Error).message }, 'event not recorded'));
+      await recordRolloutEvent(this.deps.kube, rollout, {
+        type: 'Normal',
+        reason: 'ChatOpsCommand',
+        message: `${job.user} commented "/sluice ${verb}${reason === undefined ? '' : ` ${reason}`}" on ${job.commentUrl || `${job.repository}#${job.pullRequest}`}`,
+      }).catch((e: unknown) => this.deps.log.warn({ err: (e as Error).message }, 'event not recorded'));
     }
     const handled = await this.outcome(keyOf(rollout), id);
-    if (handled === undefined) await reply(`\`/sluice ${verb}\` for \`${keyOf(rollout)}\` is recorded; the controller acts on it shortly.`);
+    if (handled === undefined)
+      await reply(`\`/sluice ${verb}\` for \`${keyOf(rollout)}\` is recorded; the controller acts on it shortly.`);
     else await reply(`\`/sluice ${verb}\` for \`${keyOf(rollout)}\`: ${handled}`);
   }
 
@@ -110,7 +153,10 @@ export class ChatOps {
   private async outcome(rollout: string, id: string): Promise<string | undefined> {
     const deadline = Date.now() + (this.deps.waitMs ?? 10_000);
     for (;;) {
-      const c = this.deps.rollouts().find((r) => keyOf(r) === rollout)?.status?.commands?.find((x) => x.id === id);
+      const c = this.deps
+        .rollouts()
+        .find((r) => keyOf(r) === rollout)
+        ?.status?.commands?.find((x) => x.id === id);
       if (c?.handledAt !== undefined) return c.outcome ?? 'done.';
       if (Date.now() > deadline) return undefined;
       await new Promise((r) => setTimeout(r, 100));

@@ -8,7 +8,8 @@ import type { CommandAction } from '../api/phases.js';
 export type Verb = CommandAction | 'status' | 'help';
 const VERBS: readonly Verb[] = ['promote', 'abort', 'retry', 'pause', 'resume', 'status', 'help'];
 
-export type Parsed = { kind: 'command'; verb: Verb; args: string[] } | { kind: 'unknown'; word: string } | { kind: 'none' };
+export type Parsed =
+  { kind: 'command'; verb: Verb; args: string[] } | { kind: 'unknown'; word: string } | { kind: 'none' };
 
 const MAX_LINE = 500;
 
@@ -20,10 +21,16 @@ export function parseComment(body: unknown): Parsed {
   const words = (m[1] ?? '').split(/\s+/).filter((w) => w !== '');
   const word = (words[0] ?? 'help').toLowerCase();
   const verb = VERBS.find((v) => v === word);
-  return verb === undefined ? { kind: 'unknown', word: words[0] ?? '' } : { kind: 'command', verb, args: words.slice(1) };
+  return verb === undefined
+    ? { kind: 'unknown', word: words[0] ?? '' }
+    : { kind: 'command', verb, args: words.slice(1) };
 }
 
-export type Target = { kind: 'one'; rollout: string; reason: string | undefined } | { kind: 'ambiguous'; candidates: string[] } | { kind: 'none' } | { kind: 'not-found'; name: string; candidates: string[] };
+export type Target =
+  | { kind: 'one'; rollout: string; reason: string | undefined }
+  | { kind: 'ambiguous'; candidates: string[] }
+  | { kind: 'none' }
+  | { kind: 'not-found'; name: string; candidates: string[] };
 
 /**
  * Which of the pull request's rollouts (`namespace/name`) a command means: the one it names
@@ -37,7 +44,8 @@ export function targetOf(args: readonly string[], candidates: readonly string[])
   const reason = rest === '' ? undefined : rest.slice(0, 1000);
   if (named !== undefined) return { kind: 'one', rollout: named, reason };
   if (candidates.length === 1) return { kind: 'one', rollout: candidates[0] ?? '', reason };
-  if (first !== undefined && /^[a-z0-9][-a-z0-9./]*$/.test(first) && args.length === 1) return { kind: 'not-found', name: first, candidates: [...candidates] };
+  if (first !== undefined && /^[a-z0-9][-a-z0-9./]*$/.test(first) && args.length === 1)
+    return { kind: 'not-found', name: first, candidates: [...candidates] };
   return { kind: 'ambiguous', candidates: [...candidates] };
 }
 
@@ -51,5 +59,5 @@ export const HELP = [
   '- `/sluice status [ROLLOUT]`: where the run is',
   '- `/sluice help`: this',
   '',
-  'ROLLOUT is needed only when this pull request drives several rollouts. Commands need write permission on the repository, or a place in the Rollout\'s spec.notifications.github.approvers.',
+  "ROLLOUT is needed only when this pull request drives several rollouts. Commands need write permission on the repository, or a place in the Rollout's spec.notifications.github.approvers.",
 ].join('\n');

@@ -53,9 +53,11 @@ export interface Answer {
 const answer = (status: number, message: string): Answer => ({ status, body: { message } });
 
 type Json = Record<string, unknown>;
-const obj = (v: unknown): Json | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined);
+const obj = (v: unknown): Json | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const int = (v: unknown): number | undefined => (typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined);
+const int = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
 
 /** Why a well-formed issue_comment is not acted on, or undefined when it is. */
 function ignored(p: Json, issue: Json, body: string, user: Json): string | undefined {
@@ -73,24 +75,46 @@ export function commentJob(delivery: string, payload: unknown): CommentJob | str
   const issue = obj(p?.['issue']);
   const comment = obj(p?.['comment']);
   const user = obj(comment?.['user']);
-  if (p === undefined || issue === undefined || comment === undefined || user === undefined) return 'not an issue_comment payload';
+  if (p === undefined || issue === undefined || comment === undefined || user === undefined)
+    return 'not an issue_comment payload';
   const body = str(comment['body']) ?? '';
   const why = ignored(p, issue, body, user);
   if (why !== undefined) return why;
-  const fields = { repository: str(obj(p['repository'])?.['full_name']), pullRequest: int(issue['number']), commentId: int(comment['id']), user: str(user['login']) };
+  const fields = {
+    repository: str(obj(p['repository'])?.['full_name']),
+    pullRequest: int(issue['number']),
+    commentId: int(comment['id']),
+    user: str(user['login']),
+  };
   if (Object.values(fields).some((v) => v === undefined)) return 'repository, issue number, comment id or user missing';
   const createdAt = Date.parse(str(comment['created_at']) ?? '');
   if (Number.isNaN(createdAt)) return 'comment.created_at missing or not a time';
-  return { delivery, ...(fields as Pick<CommentJob, 'repository' | 'pullRequest' | 'commentId' | 'user'>), commentUrl: str(comment['html_url']) ?? '', body: body.slice(0, 10_000), createdAt };
+  return {
+    delivery,
+    ...(fields as Pick<CommentJob, 'repository' | 'pullRequest' | 'commentId' | 'user'>),
+    commentUrl: str(comment['html_url']) ?? '',
+    body: body.slice(0, 10_000),
+    createdAt,
+  };
 }
 
 /** Handles one delivery (headers lower-cased, the raw body as received). */
-export async function handleDelivery(headers: Record<string, string | undefined>, raw: string, deps: WebhookDeps): Promise<Answer> {
+export async function handleDelivery(
+  headers: Record<string, string | undefined>,
+  raw: string,
+  deps: WebhookDeps,
+): Promise<Answer> {
   const signature = headers['x-hub-signature-256'];
-  if (signature === undefined || !/^sha256=[0-9a-f]{64}$/.test(signature) || !(await verify(deps.secret, raw, signature).catch(() => false))) return answer(401, 'X-Hub-Signature-256 is missing or does not match the webhook secret');
+  if (
+    signature === undefined ||
+    !/^sha256=[0-9a-f]{64}$/.test(signature) ||
+    !(await verify(deps.secret, raw, signature).catch(() => false))
+  )
+    return answer(401, 'X-Hub-Signature-256 is missing or does not match the webhook secret');
   const event = headers['x-github-event'];
   const delivery = headers['x-github-delivery'];
-  if (delivery === undefined || delivery === '' || delivery.length > 100) return answer(400, 'X-GitHub-Delivery is missing');
+  if (delivery === undefined || delivery === '' || delivery.length > 100)
+    return answer(400, 'X-GitHub-Delivery is missing');
   if (event === 'ping') return answer(200, 'pong');
   if (event !== 'issue_comment') return answer(202, `event ${event ?? '?'} ignored`);
   let payload: unknown;
@@ -102,9 +126,17 @@ export async function handleDelivery(headers: Record<string, string | undefined>
   const job = commentJob(delivery, payload);
   if (typeof job === 'string') return answer(202, `ignored: ${job}`);
   const age = (deps.now ?? Date.now)() - job.createdAt;
-  if (age > MAX_COMMENT_AGE_MS) return answer(202, `ignored: comment ${job.commentId} was made ${Math.round(age / 60_000)} minutes ago; commands older than ${MAX_COMMENT_AGE_MS / 60_000} minutes are not acted on (a late or replayed delivery)`);
-  if (!(await deps.accept(job))) return answer(200, `comment ${job.commentId} (delivery ${delivery}) was received before; ignored`);
-  deps.log.info({ delivery, repository: job.repository, pullRequest: job.pullRequest, user: job.user }, 'ChatOps command queued');
+  if (age > MAX_COMMENT_AGE_MS)
+    return answer(
+      202,
+      `ignored: comment ${job.commentId} was made ${Math.round(age / 60_000)} minutes ago; commands older than ${MAX_COMMENT_AGE_MS / 60_000} minutes are not acted on (a late or replayed delivery)`,
+    );
+  if (!(await deps.accept(job)))
+    return answer(200, `comment ${job.commentId} (delivery ${delivery}) was received before; ignored`);
+  deps.log.info(
+    { delivery, repository: job.repository, pullRequest: job.pullRequest, user: job.user },
+    'ChatOps command queued',
+  );
   return answer(202, 'queued');
 }
 
@@ -141,11 +173,22 @@ export function webhookServer(deps: WebhookDeps): Server {
           send(res, answer(413, `the body is larger than ${MAX_BODY} bytes`));
           return;
         }
-        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
+        const headers = Object.fromEntries(
+          Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]),
+        );
         const a = await handleDelivery(headers, raw, deps);
-        const seen = { event: headers['x-github-event'], delivery: headers['x-github-delivery']?.slice(0, 100), status: a.status, answer: a.body.message };
+        const seen = {
+          event: headers['x-github-event'],
+          delivery: headers['x-github-delivery']?.slice(0, 100),
+          status: a.status,
+          answer: a.body.message,
+        };
         // A wrong signature is a forged delivery or a webhook secret that differs from GitHub's.
-        if (a.status === 401) deps.log.warn(seen, 'webhook delivery refused: check that --github-webhook-secret is the secret of the GitHub webhook');
+        if (a.status === 401)
+          deps.log.warn(
+            seen,
+            'webhook delivery refused: check that --github-webhook-secret is the secret of the GitHub webhook',
+          );
         else deps.log.debug(seen, 'webhook delivery answered');
         send(res, a);
       },

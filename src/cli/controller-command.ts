@@ -43,7 +43,8 @@ function url(flag: string, value: string, protocols: string[], example: string):
   } catch {
     throw new Error(`${flag} ${value}: not a URL; expected e.g. ${example}`);
   }
-  if (!protocols.includes(parsed.protocol)) throw new Error(`${flag} ${value}: expected a ${protocols.map((p) => `${p}//`).join(' or ')} URL, e.g. ${example}`);
+  if (!protocols.includes(parsed.protocol))
+    throw new Error(`${flag} ${value}: expected a ${protocols.map((p) => `${p}//`).join(' or ')} URL, e.g. ${example}`);
   return value;
 }
 
@@ -55,9 +56,15 @@ function loadSchedule(file: string): ScheduleSpec {
   } catch (e) {
     throw new Error(`--schedule-defaults ${file}: ${(e as Error).message}`, { cause: e });
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`--schedule-defaults ${file}: expected a mapping with timeZone, allow and deny, as in spec.schedule`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Error(
+      `--schedule-defaults ${file}: expected a mapping with timeZone, allow and deny, as in spec.schedule`,
+    );
   const problems = checkSchedule(parsed, []);
-  if (problems.length > 0) throw new Error(`--schedule-defaults ${file}: ${problems.map((p) => `${formatPath(p.path) || '(top)'}: ${p.message}`).join('; ')}`);
+  if (problems.length > 0)
+    throw new Error(
+      `--schedule-defaults ${file}: ${problems.map((p) => `${formatPath(p.path) || '(top)'}: ${p.message}`).join('; ')}`,
+    );
   return parsed;
 }
 
@@ -68,12 +75,23 @@ function positiveInt(flag: string, value: string): number {
 }
 
 /** In memory for one replica; on Redis (queue, timers and ledger) with --redis-url. */
-function sharedState(flags: Flags, log: Logger, metrics: ControllerMetrics, onReconnect: () => void): { queue: WorkQueue; ledger: Ledger } {
+function sharedState(
+  flags: Flags,
+  log: Logger,
+  metrics: ControllerMetrics,
+  onReconnect: () => void,
+): { queue: WorkQueue; ledger: Ledger } {
   const concurrency = positiveInt('--concurrency', flags.concurrency);
   if (flags.redisUrl === undefined) return { queue: new MemoryQueue(), ledger: new MemoryLedger() };
   const redisUrl = url('--redis-url', flags.redisUrl, ['redis:', 'rediss:'], 'redis://127.0.0.1:6379/0');
   return {
-    queue: new BullQueue({ url: redisUrl, concurrency, log, onReconnect, onLatency: (ms) => metrics.jobLatency.observe(ms / 1000) }),
+    queue: new BullQueue({
+      url: redisUrl,
+      concurrency,
+      log,
+      onReconnect,
+      onLatency: (ms) => metrics.jobLatency.observe(ms / 1000),
+    }),
     ledger: new RedisLedger(redisUrl, log),
   };
 }
@@ -82,7 +100,9 @@ function serve(flags: Flags, controller: Controller, metrics: ControllerMetrics)
   const { host, port } = listenAddress(flags.listen);
   const server = createServer((req, res) => {
     if (req.url === '/metrics') {
-      void metrics.registry.metrics().then((text) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text));
+      void metrics.registry
+        .metrics()
+        .then((text) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text));
       return;
     }
     const known = req.url === '/healthz' || req.url === '/readyz';
@@ -96,13 +116,41 @@ function serve(flags: Flags, controller: Controller, metrics: ControllerMetrics)
 export function controllerCommand(io: Io, setExitCode: (code: number) => void): Command {
   return addReportingFlags(new Command('controller'))
     .description('run the Sluice controller')
-    .option('--kubeconfig <file>', 'kubeconfig (env SLUICE_KUBECONFIG; default: $KUBECONFIG, ~/.kube/config or in-cluster)', process.env['SLUICE_KUBECONFIG'])
-    .option('--namespace <ns>', 'watch only this namespace (env SLUICE_NAMESPACE; default: all)', process.env['SLUICE_NAMESPACE'])
-    .option('--listen <addr>', '/healthz, /readyz and /metrics (env SLUICE_LISTEN)', process.env['SLUICE_LISTEN'] ?? ':8080')
-    .option('--prometheus-url <url>', 'Prometheus for analysis when neither the template nor the Rollout names one (env SLUICE_PROMETHEUS_URL)', process.env['SLUICE_PROMETHEUS_URL'])
-    .option('--redis-url <url>', 'Redis for the work queue and timers, shared by replicas (env SLUICE_REDIS_URL; default: in memory, one replica)', process.env['SLUICE_REDIS_URL'])
-    .option('--concurrency <n>', 'rollouts handled at once by this replica (env SLUICE_CONCURRENCY)', process.env['SLUICE_CONCURRENCY'] ?? '10')
-    .option('--schedule-defaults <file>', 'cluster-wide promotion windows (YAML: timeZone, allow, deny, as spec.schedule); a Rollout\'s own schedule may only tighten them (env SLUICE_SCHEDULE_DEFAULTS)', process.env['SLUICE_SCHEDULE_DEFAULTS'])
+    .option(
+      '--kubeconfig <file>',
+      'kubeconfig (env SLUICE_KUBECONFIG; default: $KUBECONFIG, ~/.kube/config or in-cluster)',
+      process.env['SLUICE_KUBECONFIG'],
+    )
+    .option(
+      '--namespace <ns>',
+      'watch only this namespace (env SLUICE_NAMESPACE; default: all)',
+      process.env['SLUICE_NAMESPACE'],
+    )
+    .option(
+      '--listen <addr>',
+      '/healthz, /readyz and /metrics (env SLUICE_LISTEN)',
+      process.env['SLUICE_LISTEN'] ?? ':8080',
+    )
+    .option(
+      '--prometheus-url <url>',
+      'Prometheus for analysis when neither the template nor the Rollout names one (env SLUICE_PROMETHEUS_URL)',
+      process.env['SLUICE_PROMETHEUS_URL'],
+    )
+    .option(
+      '--redis-url <url>',
+      'Redis for the work queue and timers, shared by replicas (env SLUICE_REDIS_URL; default: in memory, one replica)',
+      process.env['SLUICE_REDIS_URL'],
+    )
+    .option(
+      '--concurrency <n>',
+      'rollouts handled at once by this replica (env SLUICE_CONCURRENCY)',
+      process.env['SLUICE_CONCURRENCY'] ?? '10',
+    )
+    .option(
+      '--schedule-defaults <file>',
+      "cluster-wide promotion windows (YAML: timeZone, allow, deny, as spec.schedule); a Rollout's own schedule may only tighten them (env SLUICE_SCHEDULE_DEFAULTS)",
+      process.env['SLUICE_SCHEDULE_DEFAULTS'],
+    )
     .option('--shutdown-grace <seconds>', 'on SIGTERM, how long passes in progress may take to finish', '25')
     .action(async (flags: Flags) => {
       const log = pino({ name: 'sluice', level: process.env['SLUICE_LOG_LEVEL'] ?? 'info' });
@@ -112,15 +160,36 @@ export function controllerCommand(io: Io, setExitCode: (code: number) => void): 
       let rep: Reporting;
       try {
         grace = positiveInt('--shutdown-grace', flags.shutdownGrace) * 1000;
-        const prometheusUrl = flags.prometheusUrl === undefined ? undefined : url('--prometheus-url', flags.prometheusUrl, ['http:', 'https:'], 'http://prometheus.monitoring:9090');
+        const prometheusUrl =
+          flags.prometheusUrl === undefined
+            ? undefined
+            : url('--prometheus-url', flags.prometheusUrl, ['http:', 'https:'], 'http://prometheus.monitoring:9090');
         const kube = kubeClients(loadKubeConfig(flags.kubeconfig, `sluice-controller/${VERSION}`));
         observeKubeRequests(kube.config, metrics.request);
         const { queue, ledger } = sharedState(flags, log, metrics, () => controller.resync());
-        const redisUrl = flags.redisUrl === undefined ? undefined : url('--redis-url', flags.redisUrl, ['redis:', 'rediss:'], 'redis://127.0.0.1:6379/0');
+        const redisUrl =
+          flags.redisUrl === undefined
+            ? undefined
+            : url('--redis-url', flags.redisUrl, ['redis:', 'rediss:'], 'redis://127.0.0.1:6379/0');
         if (flags.webhookListen !== undefined) listenAddress(flags.webhookListen, '--webhook-listen');
-        rep = reporting(flags, redisUrl, log, { kube, rollouts: () => controller.rolloutsNow(), enqueue: (k) => controller.enqueue(k), observer: metrics.request });
+        rep = reporting(flags, redisUrl, log, {
+          kube,
+          rollouts: () => controller.rolloutsNow(),
+          enqueue: (k) => controller.enqueue(k),
+          observer: metrics.request,
+        });
         const defaultSchedule = flags.scheduleDefaults === undefined ? undefined : loadSchedule(flags.scheduleDefaults);
-        controller = new Controller({ kube, namespace: flags.namespace, log, prometheusUrl, queue, ledger, metrics, reporting: rep, ...(defaultSchedule === undefined ? {} : { defaultSchedule }) });
+        controller = new Controller({
+          kube,
+          namespace: flags.namespace,
+          log,
+          prometheusUrl,
+          queue,
+          ledger,
+          metrics,
+          reporting: rep,
+          ...(defaultSchedule === undefined ? {} : { defaultSchedule }),
+        });
       } catch (e) {
         io.err(`sluice controller: ${(e as Error).message}`);
         setExitCode(1);
@@ -133,7 +202,8 @@ export function controllerCommand(io: Io, setExitCode: (code: number) => void): 
         for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve(sig));
       });
       await Promise.race([controller.start(), stopping]);
-      const webhook = rep.webhook === undefined || flags.webhookListen === undefined ? undefined : webhookServer(rep.webhook);
+      const webhook =
+        rep.webhook === undefined || flags.webhookListen === undefined ? undefined : webhookServer(rep.webhook);
       if (webhook !== undefined && flags.webhookListen !== undefined) {
         const at = listenAddress(flags.webhookListen, '--webhook-listen');
         webhook.listen(at.port, at.host);

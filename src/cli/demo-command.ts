@@ -6,9 +6,15 @@ import type { Io } from './lint-command.js';
 
 export function demoCommand(io: Io, setExitCode: (code: number) => void): Command {
   return new Command('demo')
-    .description('run Sluice on a local sandbox: a good release promoted, bad ones rolled back, a manual gate promoted; live view, summary and an HTML report')
+    .description(
+      'run Sluice on a local sandbox: a good release promoted, bad ones rolled back, a manual gate promoted; live view, summary and an HTML report',
+    )
     .option('--scenario <name>', `run one scenario: ${SCENARIOS.map((s) => s.name).join(', ')}`)
-    .option('--keep', 'leave the sandbox and the controller up at the end (until Ctrl-C) to explore with kubectl and sluice get --watch', false)
+    .option(
+      '--keep',
+      'leave the sandbox and the controller up at the end (until Ctrl-C) to explore with kubectl and sluice get --watch',
+      false,
+    )
     .option('--dir <dir>', 'folder for the sandbox files (kubeconfig, logs, Prometheus data); a temp folder by default')
     .option('--report <file>', 'where to write the HTML report', 'demo-report.html')
     .action(async (opts: { scenario?: string; keep: boolean; dir?: string; report: string }) => {

@@ -15,14 +15,18 @@ export function runLint(paths: readonly string[], opts: { output: 'text' | 'json
   } else {
     for (const f of findings) io.out(formatFinding(f));
     const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
-    io.err(`${plural(report.errors, 'error')}, ${plural(report.warnings, 'warning')} in ${plural(report.objects, 'object')} from ${plural(report.files, 'file')}`);
+    io.err(
+      `${plural(report.errors, 'error')}, ${plural(report.warnings, 'warning')} in ${plural(report.objects, 'object')} from ${plural(report.files, 'file')}`,
+    );
   }
   return report.errors > 0 || report.files === 0 ? 1 : 0;
 }
 
 export function lintCommand(io: Io, setExitCode: (code: number) => void): Command {
   return new Command('lint')
-    .description('validate Rollout and AnalysisTemplate YAML offline (schema, semantics, PromQL syntax, references, GitOps pitfalls)')
+    .description(
+      'validate Rollout and AnalysisTemplate YAML offline (schema, semantics, PromQL syntax, references, GitOps pitfalls)',
+    )
     .argument('<paths...>', 'files or folders (folders are searched for .yaml, .yml and .json files)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('-q, --quiet', 'print errors only, no warnings', false)

@@ -22,7 +22,9 @@ function title(r: Rollout): string {
 export function rolloutBlock(r: Rollout): string[] {
   const step = stepOf(r);
   const head = `${title(r)}  ${r.status?.phase ?? 'Pending'}${step === '-' ? '' : `  step ${step}`}  ${weightBar(r.status?.canaryWeight ?? 0, 20)}`;
-  const checks = (r.status?.metrics ?? []).map((m) => `    ${checkLabel(m.name).padEnd(28)} ${checkValue(m).padEnd(24)} ${checkVerdict(m)}`);
+  const checks = (r.status?.metrics ?? []).map(
+    (m) => `    ${checkLabel(m.name).padEnd(28)} ${checkValue(m).padEnd(24)} ${checkVerdict(m)}`,
+  );
   return [head, ...checks, `    last: ${lastDecision(r)}`];
 }
 
@@ -30,7 +32,11 @@ export function rolloutBlock(r: Rollout): string[] {
 export function summaryLine(r: Rollout): string {
   const step = stepOf(r);
   const checks = (r.status?.metrics ?? []).map((m) => `${checkLabel(m.name)} ${checkValue(m)} ${checkVerdict(m)}`);
-  return [`${title(r)} ${r.status?.phase ?? 'Pending'}${step === '-' ? '' : ` step ${step}`} weight ${r.status?.canaryWeight ?? 0}%`, ...checks, lastDecision(r)].join(' | ');
+  return [
+    `${title(r)} ${r.status?.phase ?? 'Pending'}${step === '-' ? '' : ` step ${step}`} weight ${r.status?.canaryWeight ?? 0}%`,
+    ...checks,
+    lastDecision(r),
+  ].join(' | ');
 }
 
 export interface ViewOutput {

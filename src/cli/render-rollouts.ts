@@ -16,7 +16,14 @@ export function stepOf(r: Rollout): string {
 
 function pad(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd((widths[i] ?? 0) + 3))).join('').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd((widths[i] ?? 0) + 3)))
+        .join('')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function renderRollouts(rollouts: readonly Rollout[], allNamespaces: boolean): string {
@@ -34,7 +41,10 @@ export function renderRollouts(rollouts: readonly Rollout[], allNamespaces: bool
   for (const r of rollouts) {
     for (const m of r.status?.metrics ?? []) {
       const last = m.measurements[m.measurements.length - 1];
-      if (last !== undefined) lines.push(`  ${r.metadata.name} ${m.name}: ${last.phase}${last.message === undefined ? '' : ` (${last.message})`}`);
+      if (last !== undefined)
+        lines.push(
+          `  ${r.metadata.name} ${m.name}: ${last.phase}${last.message === undefined ? '' : ` (${last.message})`}`,
+        );
     }
   }
   return lines.join('\n');

@@ -8,7 +8,8 @@ import type { Io } from './lint-command.js';
 
 function port(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is a number from 0 to 65535 (0 picks a free one)');
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('a port is a number from 0 to 65535 (0 picks a free one)');
   return n;
 }
 
@@ -20,15 +21,23 @@ function untilSignal(): Promise<NodeJS.Signals> {
 }
 
 export function sandboxCommand(io: Io): Command {
-  const sandbox = new Command('sandbox').description('local stand-ins for a cluster: a Kubernetes API emulator, workloads, an Istio-like mesh, Prometheus and Redis');
+  const sandbox = new Command('sandbox').description(
+    'local stand-ins for a cluster: a Kubernetes API emulator, workloads, an Istio-like mesh, Prometheus and Redis',
+  );
   sandbox
     .command('apiserver')
     .description('run the Kubernetes API emulator alone, in the foreground')
     .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', port, 0)
     .option('--kubeconfig-out <file>', 'write a kubeconfig for it to this file')
-    .option('--audit-log <file>', 'append every request to this file as kube-apiserver\'s --audit-log-path does (audit.k8s.io/v1 Events)')
+    .option(
+      '--audit-log <file>',
+      "append every request to this file as kube-apiserver's --audit-log-path does (audit.k8s.io/v1 Events)",
+    )
     .action(async (opts: { port: number; kubeconfigOut?: string; auditLog?: string }) => {
-      const server = await startApiServer({ port: opts.port, ...(opts.auditLog === undefined ? {} : { auditLogPath: resolve(opts.auditLog) }) });
+      const server = await startApiServer({
+        port: opts.port,
+        ...(opts.auditLog === undefined ? {} : { auditLogPath: resolve(opts.auditLog) }),
+      });
       if (opts.kubeconfigOut !== undefined) {
         const file = resolve(opts.kubeconfigOut);
         mkdirSync(dirname(file), { recursive: true });
@@ -45,11 +54,19 @@ export function sandboxCommand(io: Io): Command {
     .option('--dir <dir>', 'folder for kubeconfig, sandbox.json and Prometheus data', '.sandbox')
     .option('--rps <n>', 'requests per second to every VirtualService host', rate, 20)
     .option('--redis-url <url>', 'use this Redis instead of starting a private redis-server')
-    .option('--audit-log <file>', 'append every API request to this file (audit.k8s.io/v1 Events), e.g. to see which verbs and resources a client used')
+    .option(
+      '--audit-log <file>',
+      'append every API request to this file (audit.k8s.io/v1 Events), e.g. to see which verbs and resources a client used',
+    )
     .action(async (opts: { dir: string; rps: number; redisUrl?: string; auditLog?: string }) => {
       let sb;
       try {
-        sb = await startSandbox({ dir: opts.dir, rps: opts.rps, ...(opts.redisUrl === undefined ? {} : { redisUrl: opts.redisUrl }), ...(opts.auditLog === undefined ? {} : { auditLog: resolve(opts.auditLog) }) });
+        sb = await startSandbox({
+          dir: opts.dir,
+          rps: opts.rps,
+          ...(opts.redisUrl === undefined ? {} : { redisUrl: opts.redisUrl }),
+          ...(opts.auditLog === undefined ? {} : { auditLog: resolve(opts.auditLog) }),
+        });
       } catch (e) {
         io.err(`sluice sandbox up: ${(e as Error).message}`);
         process.exitCode = 1;

@@ -11,12 +11,24 @@ import type { TrafficRouter } from '../traffic/router.js';
 import { primaryDeployment, primaryName, services } from './generated.js';
 import { targetRevision, type Caches } from './observe.js';
 
-type ConfigObject = KubernetesObject & { data?: Record<string, string>; binaryData?: Record<string, string>; type?: string };
+type ConfigObject = KubernetesObject & {
+  data?: Record<string, string>;
+  binaryData?: Record<string, string>;
+  type?: string;
+};
 
 /** Reads a config the template uses; undefined when it does not exist. */
-async function readConfig(kube: Kube, kind: ConfigKind, namespace: string, name: string): Promise<ConfigObject | undefined> {
+async function readConfig(
+  kube: Kube,
+  kind: ConfigKind,
+  namespace: string,
+  name: string,
+): Promise<ConfigObject | undefined> {
   try {
-    const obj = kind === 'ConfigMap' ? await kube.core.readNamespacedConfigMap({ name, namespace }) : await kube.core.readNamespacedSecret({ name, namespace });
+    const obj =
+      kind === 'ConfigMap'
+        ? await kube.core.readNamespacedConfigMap({ name, namespace })
+        : await kube.core.readNamespacedSecret({ name, namespace });
     return { ...obj, apiVersion: 'v1', kind };
   } catch (e) {
     if (statusOf(e) === 404) return undefined;
@@ -29,11 +41,19 @@ async function writeConfigCopy(kube: Kube, rollout: Rollout, source: ConfigObjec
   const namespace = rollout.metadata.namespace ?? 'default';
   const existing = await readConfig(kube, kind, namespace, `${source.metadata?.name ?? ''}-primary`);
   if (existing !== undefined && !isManagedBySluice(existing.metadata?.labels)) {
-    throw new Error(`${kind} ${existing.metadata?.name ?? ''} exists and was not made by Sluice; rename it, since the primary of ${rollout.spec.targetRef.name} needs that name for its copy of ${source.metadata?.name ?? ''}`);
+    throw new Error(
+      `${kind} ${existing.metadata?.name ?? ''} exists and was not made by Sluice; rename it, since the primary of ${rollout.spec.targetRef.name} needs that name for its copy of ${source.metadata?.name ?? ''}`,
+    );
   }
   const copy = configCopy(rollout, source, existing?.metadata?.ownerReferences);
   if (existing === undefined) await kube.objects.create(copy, undefined, undefined, FIELD_MANAGER);
-  else await kube.objects.replace({ ...copy, metadata: { ...copy.metadata, resourceVersion: existing.metadata?.resourceVersion } }, undefined, undefined, FIELD_MANAGER);
+  else
+    await kube.objects.replace(
+      { ...copy, metadata: { ...copy.metadata, resourceVersion: existing.metadata?.resourceVersion } },
+      undefined,
+      undefined,
+      FIELD_MANAGER,
+    );
 }
 
 /**
@@ -43,39 +63,78 @@ async function writeConfigCopy(kube: Kube, rollout: Rollout, source: ConfigObjec
 async function copyConfigs(kube: Kube, rollout: Rollout, target: V1Deployment, revision: string): Promise<void> {
   const namespace = rollout.metadata.namespace ?? 'default';
   const refs = referencedConfigs(target.spec?.template);
-  const wanted = [...refs.configMaps.map((n) => ['ConfigMap', n] as const), ...refs.secrets.map((n) => ['Secret', n] as const)];
+  const wanted = [
+    ...refs.configMaps.map((n) => ['ConfigMap', n] as const),
+    ...refs.secrets.map((n) => ['Secret', n] as const),
+  ];
   if (wanted.length === 0) return;
-  const read = await Promise.all(wanted.map(async ([kind, name]) => ({ kind, name, obj: await readConfig(kube, kind, namespace, name) })));
+  const read = await Promise.all(
+    wanted.map(async ([kind, name]) => ({ kind, name, obj: await readConfig(kube, kind, namespace, name) })),
+  );
   const hashes = configHashes(target.spec?.template, (kind, name) => {
     const found = read.find((r) => r.kind === kind && r.name === name)?.obj;
     return found === undefined ? undefined : contentHash(found);
   });
-  if (revisionOf(target.spec?.template, hashes) !== revision) throw new Error(`the configs of ${rollout.spec.targetRef.name} changed since revision ${revision}; planning again`);
+  if (revisionOf(target.spec?.template, hashes) !== revision)
+    throw new Error(`the configs of ${rollout.spec.targetRef.name} changed since revision ${revision}; planning again`);
   for (const r of read) if (r.obj !== undefined) await writeConfigCopy(kube, rollout, r.obj, r.kind);
 }
 
 /** Creates or updates `<target>-primary` from the target's template, which must still be the revision decided on. */
-async function ensurePrimary(kube: Kube, caches: Caches, rollout: Rollout, action: { revision: string; replicas: number }): Promise<Written[]> {
+async function ensurePrimary(
+  kube: Kube,
+  caches: Caches,
+  rollout: Rollout,
+  action: { revision: string; replicas: number },
+): Promise<Written[]> {
   const ns = rollout.metadata.namespace;
   const target = caches.deployment(ns, rollout.spec.targetRef.name);
-  if (target === undefined || targetRevision(target, caches) !== action.revision) throw new Error(`the target no longer has revision ${action.revision}; planning again`);
+  if (target === undefined || targetRevision(target, caches) !== action.revision)
+    throw new Error(`the target no longer has revision ${action.revision}; planning again`);
   await copyConfigs(kube, rollout, target, action.revision);
   const wanted = primaryDeployment(rollout, target, action.revision, action.replicas);
   const existing = caches.deployment(ns, primaryName(rollout));
   if (existing === undefined) await kube.objects.create(wanted, undefined, undefined, FIELD_MANAGER);
-  else await kube.objects.replace({ ...wanted, metadata: { ...wanted.metadata, resourceVersion: existing.metadata?.resourceVersion } }, undefined, undefined, FIELD_MANAGER);
+  else
+    await kube.objects.replace(
+      { ...wanted, metadata: { ...wanted.metadata, resourceVersion: existing.metadata?.resourceVersion } },
+      undefined,
+      undefined,
+      FIELD_MANAGER,
+    );
   return [written('Deployment', ns, primaryName(rollout), existing)];
 }
 
 /** Adds or removes Sluice's finalizer, guarded by the resourceVersion the decision was made on. */
 async function setFinalizer(kube: Kube, rollout: Rollout, present: boolean): Promise<void> {
   const others = (rollout.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
-  const body = { metadata: { resourceVersion: rollout.metadata.resourceVersion, finalizers: present ? [...others, FINALIZER] : others } };
-  await kube.custom.patchNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: rollout.metadata.namespace ?? 'default', plural: 'rollouts', name: rollout.metadata.name, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  const body = {
+    metadata: {
+      resourceVersion: rollout.metadata.resourceVersion,
+      finalizers: present ? [...others, FINALIZER] : others,
+    },
+  };
+  await kube.custom.patchNamespacedCustomObject(
+    {
+      group: 'sluice.dev',
+      version: 'v1alpha1',
+      namespace: rollout.metadata.namespace ?? 'default',
+      plural: 'rollouts',
+      name: rollout.metadata.name,
+      body,
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
 }
 
 /** Carries out one action; tells what it wrote (for the ledger: later passes wait for their caches to show it). */
-export async function act(kube: Kube, caches: Caches, router: TrafficRouter, rollout: Rollout, action: Action): Promise<Written[]> {
+export async function act(
+  kube: Kube,
+  caches: Caches,
+  router: TrafficRouter,
+  rollout: Rollout,
+  action: Action,
+): Promise<Written[]> {
   const ns = rollout.metadata.namespace;
   const target = caches.deployment(ns, rollout.spec.targetRef.name);
   switch (action.type) {
@@ -91,7 +150,10 @@ export async function act(kube: Kube, caches: Caches, router: TrafficRouter, rol
       return router.setWeight(rollout, action.canaryWeight);
     case 'scaleCanary': {
       const name = rollout.spec.targetRef.name;
-      await kube.apps.patchNamespacedDeploymentScale({ name, namespace: ns ?? 'default', body: { spec: { replicas: action.replicas } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+      await kube.apps.patchNamespacedDeploymentScale(
+        { name, namespace: ns ?? 'default', body: { spec: { replicas: action.replicas } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
       return [written('Deployment', ns, name, target)];
     }
     case 'addFinalizer':

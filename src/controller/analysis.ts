@@ -32,19 +32,34 @@ export class Analyst {
 
   private async target(m: ResolvedMetric): Promise<ProviderTarget | string> {
     const address = m.provider.address ?? this.opts.defaultAddress;
-    if (address === undefined) return 'no Prometheus address: set spec.prometheus.address on the Rollout or the template, or start the controller with --prometheus-url';
+    if (address === undefined)
+      return 'no Prometheus address: set spec.prometheus.address on the Rollout or the template, or start the controller with --prometheus-url';
     const secret = m.provider.authSecret;
     if (secret === undefined) return { address, timeoutMs: m.provider.timeoutMs };
     const auth = await this.opts.credentials(secret.namespace, secret.name);
-    return typeof auth === 'string' ? auth : { address, timeoutMs: m.provider.timeoutMs, ...(auth === undefined ? {} : { auth }) };
+    return typeof auth === 'string'
+      ? auth
+      : { address, timeoutMs: m.provider.timeoutMs, ...(auth === undefined ? {} : { auth }) };
   }
 
   private async measure(m: ResolvedMetric, at: Date): Promise<TakenMeasurement> {
     const target = await this.target(m);
     const ask = (q: ResolvedMetric['queries']['canary'] | undefined): Promise<QueryValue> | undefined =>
-      q === undefined ? undefined : typeof target === 'string' ? Promise.resolve({ kind: 'error', message: target }) : this.batcher.value(target, q, at);
-    const [canary, primary, sample] = await Promise.all([ask(m.queries.canary), ask(m.queries.primary), ask(m.queries.sample)]);
-    const raw = { canary: canary ?? { kind: 'empty' as const }, ...(primary === undefined ? {} : { primary }), ...(sample === undefined ? {} : { sample }) };
+      q === undefined
+        ? undefined
+        : typeof target === 'string'
+          ? Promise.resolve({ kind: 'error', message: target })
+          : this.batcher.value(target, q, at);
+    const [canary, primary, sample] = await Promise.all([
+      ask(m.queries.canary),
+      ask(m.queries.primary),
+      ask(m.queries.sample),
+    ]);
+    const raw = {
+      canary: canary ?? { kind: 'empty' as const },
+      ...(primary === undefined ? {} : { primary }),
+      ...(sample === undefined ? {} : { sample }),
+    };
     const measurement = judge(m, at, raw);
     this.opts.onMeasurement?.(m.name, measurement.phase);
     return { key: m.key, measurement };

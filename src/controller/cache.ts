@@ -11,7 +11,14 @@
 import { kubeOperation, record } from '../telemetry/requests.js';
 import { kubeRequestObserver, statusOf } from '../kube/client.js';
 import type { Logger } from 'pino';
-import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject, type KubernetesObjectApi } from '@kubernetes/client-node';
+import {
+  ListWatch,
+  Watch,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type KubernetesObjectApi,
+} from '@kubernetes/client-node';
 
 export interface WatchedResource {
   apiVersion: string;
@@ -21,11 +28,23 @@ export interface WatchedResource {
 
 export const ROLLOUTS: WatchedResource = { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', plural: 'rollouts' };
 export const DEPLOYMENTS: WatchedResource = { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments' };
-export const VIRTUAL_SERVICES: WatchedResource = { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', plural: 'virtualservices' };
-export const DESTINATION_RULES: WatchedResource = { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', plural: 'destinationrules' };
+export const VIRTUAL_SERVICES: WatchedResource = {
+  apiVersion: 'networking.istio.io/v1',
+  kind: 'VirtualService',
+  plural: 'virtualservices',
+};
+export const DESTINATION_RULES: WatchedResource = {
+  apiVersion: 'networking.istio.io/v1',
+  kind: 'DestinationRule',
+  plural: 'destinationrules',
+};
 export const SERVICES: WatchedResource = { apiVersion: 'v1', kind: 'Service', plural: 'services' };
 export const CONFIG_MAPS: WatchedResource = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' };
-export const ANALYSIS_TEMPLATES: WatchedResource = { apiVersion: 'sluice.dev/v1alpha1', kind: 'AnalysisTemplate', plural: 'analysistemplates' };
+export const ANALYSIS_TEMPLATES: WatchedResource = {
+  apiVersion: 'sluice.dev/v1alpha1',
+  kind: 'AnalysisTemplate',
+  plural: 'analysistemplates',
+};
 export const SECRETS: WatchedResource = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets' };
 
 function pathOf(r: WatchedResource, namespace: string | undefined): string {
@@ -56,26 +75,42 @@ class CacheWatch<T> extends Watch {
     super(kc);
   }
 
-  override watch(path: string, params: Record<string, string | number | boolean | undefined>, callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void, done: (err: unknown) => void): Promise<AbortController> {
+  override watch(
+    path: string,
+    params: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
     const digest = this.digest;
     const observer = kubeRequestObserver(this.kc);
     const started = performance.now();
     const ended = (err: unknown): void => {
       if (observer !== undefined) {
         const aborted = err instanceof Error && err.name === 'AbortError';
-        const code = err === null || err === undefined || aborted ? 200 : (statusOf(err) ?? (err as { statusCode?: number }).statusCode);
+        const code =
+          err === null || err === undefined || aborted
+            ? 200
+            : (statusOf(err) ?? (err as { statusCode?: number }).statusCode);
         observer(record('kubernetes', kubeOperation('GET', `${path}?watch=true`), code, started));
       }
       done(err);
     };
-    const each = digest === undefined ? callback : (phase: string, obj: unknown, watchObj?: unknown): void => callback(phase, OBJECT_PHASES.has(phase) ? digest(obj as KubernetesObject) : obj, watchObj);
+    const each =
+      digest === undefined
+        ? callback
+        : (phase: string, obj: unknown, watchObj?: unknown): void =>
+            callback(phase, OBJECT_PHASES.has(phase) ? digest(obj as KubernetesObject) : obj, watchObj);
     return super.watch(path, params, each, ended);
   }
 }
 
 /** What to do when the API server does not serve a resource the controller watches. */
 function notServed(r: WatchedResource): string {
-  const install = r.apiVersion.endsWith('istio.io/v1') ? 'install Istio (its CRDs)' : r.apiVersion.startsWith('sluice.dev/') ? 'install Sluice\'s CRDs (kubectl apply -f deploy/crds/)' : 'check the API server';
+  const install = r.apiVersion.endsWith('istio.io/v1')
+    ? 'install Istio (its CRDs)'
+    : r.apiVersion.startsWith('sluice.dev/')
+      ? "install Sluice's CRDs (kubectl apply -f deploy/crds/)"
+      : 'check the API server';
   return `the API server does not serve ${r.kind} (${r.apiVersion}): ${install}; the controller is not ready until it does`;
 }
 
@@ -83,7 +118,8 @@ function notServed(r: WatchedResource): string {
 export function cacheErrorLogger(log: Logger, r: WatchedResource): (err: unknown) => void {
   return (err) => {
     const message = err instanceof Error ? err.message : String(err);
-    if (statusOf(err) === 404 || /HTTP-Code: 404\b/.test(message)) log.error({ resource: r.plural, apiVersion: r.apiVersion, err: message }, notServed(r));
+    if (statusOf(err) === 404 || /HTTP-Code: 404\b/.test(message))
+      log.error({ resource: r.plural, apiVersion: r.apiVersion, err: message }, notServed(r));
     else log.warn({ resource: r.plural, err: message }, 'watch failed; restarting');
   };
 }
@@ -108,7 +144,16 @@ export class ResourceCache<T extends KubernetesObject> {
     const { labelSelector, digest } = options;
     const { config: kc, objects } = kube;
     const list = async (): Promise<KubernetesListObject<T>> => {
-      const result = await objects.list<KubernetesObject>(resource.apiVersion, resource.kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
+      const result = await objects.list<KubernetesObject>(
+        resource.apiVersion,
+        resource.kind,
+        namespace,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        labelSelector,
+      );
       // The informer puts the items in right after this returns, before its start() resolves.
       this.listed = true;
       return { ...result, items: result.items.map((o) => (digest === undefined ? (o as T) : digest(o))) };

@@ -47,7 +47,8 @@ function* volumeRefs(v: Json): Generator<Ref> {
 
 /** Every place a pod spec names a ConfigMap or Secret: [kind, object holding the name, key of the name]. */
 function* references(spec: Json): Generator<Ref> {
-  for (const c of [...((spec['containers'] ?? []) as Json[]), ...((spec['initContainers'] ?? []) as Json[])]) yield* containerRefs(c);
+  for (const c of [...((spec['containers'] ?? []) as Json[]), ...((spec['initContainers'] ?? []) as Json[])])
+    yield* containerRefs(c);
   for (const v of (spec['volumes'] ?? []) as Json[]) yield* volumeRefs(v);
 }
 
@@ -81,7 +82,10 @@ export interface ConfigDigest extends KubernetesObject {
 /** The content that matters to pods: data, binaryData and a Secret's type. */
 export function contentHash(obj: KubernetesObject): string {
   const o = obj as { data?: unknown; binaryData?: unknown; type?: unknown };
-  return createHash('sha256').update(canonicalJson({ data: o.data ?? {}, binaryData: o.binaryData ?? {}, type: o.type })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(canonicalJson({ data: o.data ?? {}, binaryData: o.binaryData ?? {}, type: o.type }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export function configDigest(obj: KubernetesObject): ConfigDigest {
@@ -89,7 +93,11 @@ export function configDigest(obj: KubernetesObject): ConfigDigest {
   return {
     apiVersion: obj.apiVersion ?? 'v1',
     kind: obj.kind ?? '',
-    metadata: { name: m.name ?? '', ...(m.namespace === undefined ? {} : { namespace: m.namespace }), ...(m.resourceVersion === undefined ? {} : { resourceVersion: m.resourceVersion }) },
+    metadata: {
+      name: m.name ?? '',
+      ...(m.namespace === undefined ? {} : { namespace: m.namespace }),
+      ...(m.resourceVersion === undefined ? {} : { resourceVersion: m.resourceVersion }),
+    },
     hash: contentHash(obj),
   };
 }
@@ -101,9 +109,15 @@ export const ABSENT = 'absent';
  * The content hashes of every config the template uses, keyed `Kind/name`: the part of a
  * revision that is not in the template. Empty when the template uses none.
  */
-export function configHashes(template: V1PodTemplateSpec | undefined, hashOf: (kind: ConfigKind, name: string) => string | undefined): Record<string, string> {
+export function configHashes(
+  template: V1PodTemplateSpec | undefined,
+  hashOf: (kind: ConfigKind, name: string) => string | undefined,
+): Record<string, string> {
   const refs = referencedConfigs(template);
-  const entries = [...refs.configMaps.map((n) => ['ConfigMap', n] as const), ...refs.secrets.map((n) => ['Secret', n] as const)];
+  const entries = [
+    ...refs.configMaps.map((n) => ['ConfigMap', n] as const),
+    ...refs.secrets.map((n) => ['Secret', n] as const),
+  ];
   return Object.fromEntries(entries.map(([kind, name]) => [`${kind}/${name}`, hashOf(kind, name) ?? ABSENT]));
 }
 
@@ -117,7 +131,11 @@ interface ConfigObject extends KubernetesObject {
  * `<name>-primary`, the copy of a config that the primary runs on. Several Rollouts may share a
  * config, so each is an owner (none the controller) and the copy goes with the last of them.
  */
-export function configCopy(rollout: Rollout, source: ConfigObject, existingOwners: readonly V1OwnerReference[] = []): ConfigObject {
+export function configCopy(
+  rollout: Rollout,
+  source: ConfigObject,
+  existingOwners: readonly V1OwnerReference[] = [],
+): ConfigObject {
   const mine = ownerReference(rollout, false);
   const others = existingOwners.filter((o) => o.uid !== mine.uid);
   return {

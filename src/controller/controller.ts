@@ -21,7 +21,20 @@ import { IstioRouter, virtualServiceName, type IstioCaches } from '../traffic/is
 import { freshView } from './fresh.js';
 import { hosts } from '../traffic/istio/virtual-service.js';
 import type { TrafficRouter } from '../traffic/router.js';
-import { ANALYSIS_TEMPLATES, cacheErrorLogger, CONFIG_MAPS, DEPLOYMENTS, DESTINATION_RULES, ResourceCache, ROLLOUTS, SECRETS, SERVICES, VIRTUAL_SERVICES, type CacheOptions, type WatchedResource } from './cache.js';
+import {
+  ANALYSIS_TEMPLATES,
+  cacheErrorLogger,
+  CONFIG_MAPS,
+  DEPLOYMENTS,
+  DESTINATION_RULES,
+  ResourceCache,
+  ROLLOUTS,
+  SECRETS,
+  SERVICES,
+  VIRTUAL_SERVICES,
+  type CacheOptions,
+  type WatchedResource,
+} from './cache.js';
 import { Analyst } from './analysis.js';
 import type { ControllerMetrics } from './metrics.js';
 import { MemoryQueue, type WorkQueue } from '../queue/work-queue.js';
@@ -77,7 +90,9 @@ export function statusPatch(previous: object | undefined, next: object): Record<
 
 function usesTemplate(r: Rollout, name: string): boolean {
   const canary = r.spec.strategy.canary;
-  return [...canary.steps.map((s) => s.analysis), canary.analysis].some((a) => a?.templates.some((t) => t.name === name) === true);
+  return [...canary.steps.map((s) => s.analysis), canary.analysis].some(
+    (a) => a?.templates.some((t) => t.name === name) === true,
+  );
 }
 
 /** What identifies a Rollout's own status echo: its generation (spec) and status, whatever the key order the API server keeps. */
@@ -88,13 +103,19 @@ export class Controller {
   private readonly deployments: ResourceCache<V1Deployment>;
   private readonly virtualServices: ResourceCache<VirtualService>;
   /** Services and DestinationRules Sluice generated (selected by its managed-by label). */
-  private readonly generated: { Service: ResourceCache<KubernetesObject>; DestinationRule: ResourceCache<KubernetesObject> };
+  private readonly generated: {
+    Service: ResourceCache<KubernetesObject>;
+    DestinationRule: ResourceCache<KubernetesObject>;
+  };
   /** ConfigMaps and Secrets, as content hashes only. */
   private readonly configs: Record<ConfigKind, ResourceCache<ConfigDigest>>;
   private readonly templates: ResourceCache<AnalysisTemplate>;
   private readonly templateStore: TemplateStore;
   /** Spec validation and resolved analysis, per Rollout generation and templates. */
-  private readonly specMemo: SpecMemo<{ analysis: { metrics: ResolvedMetric[]; errors: string[] }; problems: string[] }>;
+  private readonly specMemo: SpecMemo<{
+    analysis: { metrics: ResolvedMetric[]; errors: string[] };
+    problems: string[];
+  }>;
   private readonly analyst: Analyst;
   private readonly caches: Caches;
   private readonly router: TrafficRouter;
@@ -119,28 +140,50 @@ export class Controller {
     const { kube, namespace } = opts;
     this.queue = opts.queue ?? new MemoryQueue();
     this.ledger = opts.ledger ?? new MemoryLedger();
-    this.releases = opts.reporting === undefined ? undefined : new ReleaseLookup(opts.reporting.github, (keys) => keys.forEach((k) => this.enqueue(k)), opts.log);
-    const cache = <T extends KubernetesObject>(r: WatchedResource, onChange: (obj: T) => void, options?: CacheOptions<T>): ResourceCache<T> => new ResourceCache<T>(kube, r, namespace, onChange, { onError: cacheErrorLogger(opts.log, r), ...options });
+    this.releases =
+      opts.reporting === undefined
+        ? undefined
+        : new ReleaseLookup(opts.reporting.github, (keys) => keys.forEach((k) => this.enqueue(k)), opts.log);
+    const cache = <T extends KubernetesObject>(
+      r: WatchedResource,
+      onChange: (obj: T) => void,
+      options?: CacheOptions<T>,
+    ): ResourceCache<T> =>
+      new ResourceCache<T>(kube, r, namespace, onChange, { onError: cacheErrorLogger(opts.log, r), ...options });
     this.rollouts = cache<Rollout>(ROLLOUTS, (r) => this.rolloutChanged(r));
-    this.deployments = cache<V1Deployment>(DEPLOYMENTS, (d) => this.dependentChanged(d.metadata?.namespace, (r) => [r.spec.targetRef.name, primaryName(r)].includes(d.metadata?.name ?? '')));
-    this.virtualServices = cache<VirtualService>(VIRTUAL_SERVICES, (vs) => this.dependentChanged(undefined, (r) => {
-      const n = virtualServiceName(r);
-      return n.name === vs.metadata.name && (n.namespace ?? '') === (vs.metadata.namespace ?? '');
-    }));
-    const routing = (o: KubernetesObject): void => this.dependentChanged(o.metadata?.namespace, (r) => Object.values(hosts(r)).includes(o.metadata?.name ?? ''));
+    this.deployments = cache<V1Deployment>(DEPLOYMENTS, (d) =>
+      this.dependentChanged(d.metadata?.namespace, (r) =>
+        [r.spec.targetRef.name, primaryName(r)].includes(d.metadata?.name ?? ''),
+      ),
+    );
+    this.virtualServices = cache<VirtualService>(VIRTUAL_SERVICES, (vs) =>
+      this.dependentChanged(undefined, (r) => {
+        const n = virtualServiceName(r);
+        return n.name === vs.metadata.name && (n.namespace ?? '') === (vs.metadata.namespace ?? '');
+      }),
+    );
+    const routing = (o: KubernetesObject): void =>
+      this.dependentChanged(o.metadata?.namespace, (r) => Object.values(hosts(r)).includes(o.metadata?.name ?? ''));
     this.generated = {
       Service: cache(SERVICES, routing, { labelSelector: MANAGED_BY_SELECTOR }),
       DestinationRule: cache(DESTINATION_RULES, routing, { labelSelector: MANAGED_BY_SELECTOR }),
     };
-    const configChanged = (kind: ConfigKind) => (c: ConfigDigest): void => this.dependentChanged(c.metadata?.namespace, (r) => {
-      const refs = referencedConfigs(this.deployments.get(r.metadata.namespace, r.spec.targetRef.name)?.spec?.template);
-      return (kind === 'ConfigMap' ? refs.configMaps : refs.secrets).includes(c.metadata?.name ?? '');
-    });
+    const configChanged =
+      (kind: ConfigKind) =>
+      (c: ConfigDigest): void =>
+        this.dependentChanged(c.metadata?.namespace, (r) => {
+          const refs = referencedConfigs(
+            this.deployments.get(r.metadata.namespace, r.spec.targetRef.name)?.spec?.template,
+          );
+          return (kind === 'ConfigMap' ? refs.configMaps : refs.secrets).includes(c.metadata?.name ?? '');
+        });
     this.configs = {
       ConfigMap: cache(CONFIG_MAPS, configChanged('ConfigMap'), { digest: configDigest }),
       Secret: cache(SECRETS, configChanged('Secret'), { digest: configDigest }),
     };
-    this.templates = cache<AnalysisTemplate>(ANALYSIS_TEMPLATES, (t) => this.dependentChanged(t.metadata.namespace, (r) => usesTemplate(r, t.metadata.name)));
+    this.templates = cache<AnalysisTemplate>(ANALYSIS_TEMPLATES, (t) =>
+      this.dependentChanged(t.metadata.namespace, (r) => usesTemplate(r, t.metadata.name)),
+    );
     this.templateStore = new TemplateStore((ns, name) => this.templates.get(ns, name));
     this.specMemo = new SpecMemo((ns, name) => this.templates.get(ns, name));
     this.analyst = new Analyst({
@@ -162,7 +205,15 @@ export class Controller {
   }
 
   private dependents(): ResourceCache<KubernetesObject>[] {
-    return [this.deployments, this.virtualServices, this.generated.Service, this.generated.DestinationRule, this.configs.ConfigMap, this.configs.Secret, this.templates] as ResourceCache<KubernetesObject>[];
+    return [
+      this.deployments,
+      this.virtualServices,
+      this.generated.Service,
+      this.generated.DestinationRule,
+      this.configs.ConfigMap,
+      this.configs.Secret,
+      this.templates,
+    ] as ResourceCache<KubernetesObject>[];
   }
 
   get isReady(): boolean {
@@ -221,7 +272,8 @@ export class Controller {
   }
 
   private dependentChanged(namespace: string | undefined, concerns: (r: Rollout) => boolean): void {
-    for (const r of this.rollouts.list(namespace)) if (concerns(r)) this.enqueue(key(r.metadata.namespace, r.metadata.name));
+    for (const r of this.rollouts.list(namespace))
+      if (concerns(r)) this.enqueue(key(r.metadata.namespace, r.metadata.name));
   }
 
   /** The resourceVersion the caches hold for `Kind/namespace/name`. */
@@ -282,7 +334,11 @@ export class Controller {
     const [ns, name] = k.split('/', 2) as [string, string];
     const rollout = this.rollouts.get(ns === '' ? undefined : ns, name);
     if (rollout === undefined || previous?.message === message) return;
-    await this.recordEvent(rollout, { type: 'Warning', reason: 'ReconcileFailed', message: message.slice(0, 1000) }).catch(() => undefined);
+    await this.recordEvent(rollout, {
+      type: 'Warning',
+      reason: 'ReconcileFailed',
+      message: message.slice(0, 1000),
+    }).catch(() => undefined);
   }
 
   private async reconcile(k: string): Promise<void> {
@@ -303,7 +359,10 @@ export class Controller {
       log.info({ action }, 'acting');
       for (const w of await act(this.opts.kube, caches, router, rollout, action)) expect[w.object] ??= w.before ?? '';
     }
-    for (const e of decided.events) await this.recordEvent(rollout, e).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'event not recorded'));
+    for (const e of decided.events)
+      await this.recordEvent(rollout, e).catch((err: unknown) =>
+        log.warn({ err: (err as Error).message }, 'event not recorded'),
+      );
     if (decided.actions.some((a) => a.type === 'removeFinalizer')) return; // the Rollout is gone now
     await this.writeStatus(k, rollout, decided, expect);
     if (decided.requeueAfterMs !== undefined) this.enqueue(k, Math.max(50, decided.requeueAfterMs));
@@ -313,19 +372,40 @@ export class Controller {
    * Plans on the caches; a plan that acts is confirmed on a fresh view (a cache behind someone
    * else's write would repeat or undo a step). Undefined when the cached Rollout is behind.
    */
-  private async decide(rollout: Rollout): Promise<{ decided: Plan; caches: Caches; router: TrafficRouter } | undefined> {
-    const { analysis, problems } = this.specMemo.get(rollout, () => ({ analysis: resolveAnalysis(rollout, this.templateStore), problems: specProblems(rollout, this.templateStore) }));
+  private async decide(
+    rollout: Rollout,
+  ): Promise<{ decided: Plan; caches: Caches; router: TrafficRouter } | undefined> {
+    const { analysis, problems } = this.specMemo.get(rollout, () => ({
+      analysis: resolveAnalysis(rollout, this.templateStore),
+      problems: specProblems(rollout, this.templateStore),
+    }));
     const taken = await this.analyst.take(rollout, analysis.metrics, new Date());
     const findings = { ...analysis, taken };
-    const release = this.releases?.observe(rollout, this.caches.deployment(rollout.metadata.namespace, rollout.spec.targetRef.name));
+    const release = this.releases?.observe(
+      rollout,
+      this.caches.deployment(rollout.metadata.namespace, rollout.spec.targetRef.name),
+    );
     const slack = await this.slackObservation(rollout);
     const defaults = this.opts.defaultSchedule;
-    const withRelease = (o: Observations): Observations => ({ ...o, ...(release === undefined ? {} : { release }), ...(slack === undefined ? {} : { slack }), ...(defaults === undefined ? {} : { defaultSchedule: defaults }) });
-    const decided = plan(rollout, withRelease(observe(rollout, this.caches, this.router, findings, problems)), new Date());
+    const withRelease = (o: Observations): Observations => ({
+      ...o,
+      ...(release === undefined ? {} : { release }),
+      ...(slack === undefined ? {} : { slack }),
+      ...(defaults === undefined ? {} : { defaultSchedule: defaults }),
+    });
+    const decided = plan(
+      rollout,
+      withRelease(observe(rollout, this.caches, this.router, findings, problems)),
+      new Date(),
+    );
     if (decided.actions.length === 0) return { decided, caches: this.caches, router: this.router };
     const fresh = await freshView(this.opts.kube, rollout, this.caches, this.istio);
     if (fresh.rollout === undefined || echoOf(fresh.rollout) !== echoOf(rollout)) return undefined;
-    return { decided: plan(rollout, withRelease(observe(rollout, fresh.caches, fresh.router, findings, problems)), new Date()), caches: fresh.caches, router: fresh.router };
+    return {
+      decided: plan(rollout, withRelease(observe(rollout, fresh.caches, fresh.router, findings, problems)), new Date()),
+      caches: fresh.caches,
+      router: fresh.router,
+    };
   }
 
   /** Once per rollout after a start: reports a crash kept from the outbox are queued (see Notifier.catchUp). */
@@ -336,7 +416,10 @@ export class Controller {
       await notifier.catchUp(rollout, { images: this.images(rollout) });
       this.reportsChecked.add(k);
     } catch (err) {
-      this.opts.log.warn({ rollout: k, err: (err as Error).message }, 'reports not checked after the start; trying again on the next pass');
+      this.opts.log.warn(
+        { rollout: k, err: (err as Error).message },
+        'reports not checked after the start; trying again on the next pass',
+      );
     }
   }
 
@@ -346,13 +429,18 @@ export class Controller {
     const notifier = this.opts.reporting?.notifier;
     const channel = rollout.spec.notifications?.slack?.channel ?? slack?.defaultChannel;
     if (slack === undefined || notifier === undefined || channel === undefined) return undefined;
-    const problem = await notifier.problem('slack', key(rollout.metadata.namespace, rollout.metadata.name)).catch(() => undefined);
-    return problem === undefined ? { ok: true, reason: 'Reporting', message: `Runs are reported in Slack channel ${channel}.` } : { ok: false, reason: problem.reason, message: problem.message };
+    const problem = await notifier
+      .problem('slack', key(rollout.metadata.namespace, rollout.metadata.name))
+      .catch(() => undefined);
+    return problem === undefined
+      ? { ok: true, reason: 'Reporting', message: `Runs are reported in Slack channel ${channel}.` }
+      : { ok: false, reason: problem.reason, message: problem.message };
   }
 
   /** The images of the primary and the canary, for reports. */
   private images(rollout: Rollout): { stable?: string; canary?: string } {
-    const image = (name: string): string | undefined => this.caches.deployment(rollout.metadata.namespace, name)?.spec?.template.spec?.containers[0]?.image;
+    const image = (name: string): string | undefined =>
+      this.caches.deployment(rollout.metadata.namespace, name)?.spec?.template.spec?.containers[0]?.image;
     const stable = image(primaryName(rollout));
     const canary = image(rollout.spec.targetRef.name);
     return { ...(stable === undefined ? {} : { stable }), ...(canary === undefined ? {} : { canary }) };
@@ -363,13 +451,37 @@ export class Controller {
     const changed = canonicalJson(decided.status) !== canonicalJson(rollout.status);
     const status = changed ? { ...decided.status, sequence: (rollout.status?.sequence ?? 0) + 1 } : decided.status;
     // Recorded before the status write: a pass elsewhere must not act on the view before it.
-    if (changed || decided.actions.length > 0) await this.record(k, { ...rollout, status }, expect, decided.actions.length > 0);
+    if (changed || decided.actions.length > 0)
+      await this.record(k, { ...rollout, status }, expect, decided.actions.length > 0);
     if (!changed) return;
     const namespace = rollout.metadata.namespace ?? 'default';
-    await this.opts.kube.custom.patchNamespacedCustomObjectStatus({ group: 'sluice.dev', version: 'v1alpha1', namespace, plural: 'rollouts', name: rollout.metadata.name, body: { status: statusPatch(rollout.status, status) } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
-    this.opts.log.info({ rollout: k, phase: status.phase, reason: status.reason, weight: status.canaryWeight, step: status.currentStepIndex }, 'status');
+    await this.opts.kube.custom.patchNamespacedCustomObjectStatus(
+      {
+        group: 'sluice.dev',
+        version: 'v1alpha1',
+        namespace,
+        plural: 'rollouts',
+        name: rollout.metadata.name,
+        body: { status: statusPatch(rollout.status, status) },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    this.opts.log.info(
+      {
+        rollout: k,
+        phase: status.phase,
+        reason: status.reason,
+        weight: status.canaryWeight,
+        step: status.currentStepIndex,
+      },
+      'status',
+    );
     // Reports never fail or hold up a pass: the outbox delivers them later.
-    await this.opts.reporting?.notifier?.observe({ ...rollout, status }, { images: this.images(rollout) }).catch((err: unknown) => this.opts.log.warn({ rollout: k, err: (err as Error).message }, 'notification not queued'));
+    await this.opts.reporting?.notifier
+      ?.observe({ ...rollout, status }, { images: this.images(rollout) })
+      .catch((err: unknown) =>
+        this.opts.log.warn({ rollout: k, err: (err as Error).message }, 'notification not queued'),
+      );
   }
 
   /**
@@ -393,5 +505,4 @@ export class Controller {
   private async recordEvent(rollout: Rollout, e: PlanEvent): Promise<void> {
     await recordRolloutEvent(this.opts.kube, rollout, e);
   }
-
 }

@@ -31,20 +31,44 @@ export interface FreshView {
 export async function freshView(kube: Kube, rollout: Rollout, caches: Caches, istio: IstioCaches): Promise<FreshView> {
   const namespace = rollout.metadata.namespace ?? 'default';
   const vsName = virtualServiceName(rollout);
-  const deployment = (name: string): Promise<V1Deployment | undefined> => orUndefined(kube.apps.readNamespacedDeployment({ name, namespace }));
+  const deployment = (name: string): Promise<V1Deployment | undefined> =>
+    orUndefined(kube.apps.readNamespacedDeployment({ name, namespace }));
   const [fresh, target, primary, vs] = await Promise.all([
-    orUndefined(kube.custom.getNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace, plural: 'rollouts', name: rollout.metadata.name }) as Promise<Rollout>),
+    orUndefined(
+      kube.custom.getNamespacedCustomObject({
+        group: 'sluice.dev',
+        version: 'v1alpha1',
+        namespace,
+        plural: 'rollouts',
+        name: rollout.metadata.name,
+      }) as Promise<Rollout>,
+    ),
     deployment(rollout.spec.targetRef.name),
     deployment(primaryName(rollout)),
-    orUndefined(kube.custom.getNamespacedCustomObject({ group: 'networking.istio.io', version: 'v1', namespace: vsName.namespace ?? 'default', plural: 'virtualservices', name: vsName.name }) as Promise<VirtualService>),
+    orUndefined(
+      kube.custom.getNamespacedCustomObject({
+        group: 'networking.istio.io',
+        version: 'v1',
+        namespace: vsName.namespace ?? 'default',
+        plural: 'virtualservices',
+        name: vsName.name,
+      }) as Promise<VirtualService>,
+    ),
   ]);
-  const deployments = new Map<string, V1Deployment | undefined>([[rollout.spec.targetRef.name, target], [primaryName(rollout), primary]]);
+  const deployments = new Map<string, V1Deployment | undefined>([
+    [rollout.spec.targetRef.name, target],
+    [primaryName(rollout), primary],
+  ]);
   const freshCaches: Caches = {
     ...caches,
-    deployment: (ns, name) => (ns === rollout.metadata.namespace && deployments.has(name) ? deployments.get(name) : caches.deployment(ns, name)),
+    deployment: (ns, name) =>
+      ns === rollout.metadata.namespace && deployments.has(name) ? deployments.get(name) : caches.deployment(ns, name),
   };
   const freshIstio: IstioCaches = {
-    virtualService: (ns, name) => ((ns ?? 'default') === (vsName.namespace ?? 'default') && name === vsName.name ? vs : istio.virtualService(ns, name)),
+    virtualService: (ns, name) =>
+      (ns ?? 'default') === (vsName.namespace ?? 'default') && name === vsName.name
+        ? vs
+        : istio.virtualService(ns, name),
     destinationRule: (ns, name): KubernetesObject | undefined => istio.destinationRule(ns, name),
   };
   return { rollout: fresh, caches: freshCaches, router: new IstioRouter(kube, freshIstio) };

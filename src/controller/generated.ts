@@ -17,8 +17,13 @@ export function primaryName(rollout: Rollout): string {
  * The target's selector labels with `-primary` appended to their values (as Flagger does), so
  * that the target and the primary never select each other's pods.
  */
-function primaryLabels(labels: Record<string, string> | undefined, selectorKeys: readonly string[]): Record<string, string> {
-  return Object.fromEntries(Object.entries(labels ?? {}).map(([k, v]) => [k, selectorKeys.includes(k) ? `${v}-primary` : v]));
+function primaryLabels(
+  labels: Record<string, string> | undefined,
+  selectorKeys: readonly string[],
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(labels ?? {}).map(([k, v]) => [k, selectorKeys.includes(k) ? `${v}-primary` : v]),
+  );
 }
 
 function selectorKeys(target: V1Deployment): string[] {
@@ -26,13 +31,22 @@ function selectorKeys(target: V1Deployment): string[] {
 }
 
 /** `<target>-primary`, running `revision` (the target's current template). */
-export function primaryDeployment(rollout: Rollout, target: V1Deployment, revision: string, replicas: number): V1Deployment {
+export function primaryDeployment(
+  rollout: Rollout,
+  target: V1Deployment,
+  revision: string,
+  replicas: number,
+): V1Deployment {
   const name = primaryName(rollout);
   const keys = selectorKeys(target);
   // The primary runs on -primary copies of the ConfigMaps and Secrets, and its pods carry the
   // revision, so that a config-only change still rolls the primary's pods when promoted.
   const template: V1PodTemplateSpec = withPrimaryConfigs(target.spec?.template ?? {});
-  template.metadata = { ...(template.metadata ?? {}), labels: primaryLabels(template.metadata?.labels, keys), annotations: { ...(template.metadata?.annotations ?? {}), [REVISION_ANNOTATION]: revision } };
+  template.metadata = {
+    ...(template.metadata ?? {}),
+    labels: primaryLabels(template.metadata?.labels, keys),
+    annotations: { ...(template.metadata?.annotations ?? {}), [REVISION_ANNOTATION]: revision },
+  };
   const matchLabels = primaryLabels(target.spec?.selector.matchLabels, keys);
   return {
     apiVersion: 'apps/v1',
@@ -44,7 +58,12 @@ export function primaryDeployment(rollout: Rollout, target: V1Deployment, revisi
       annotations: { ...GENERATED_ANNOTATIONS, [REVISION_ANNOTATION]: revision },
       ownerReferences: [ownerReference(rollout)],
     },
-    spec: { ...structuredClone(target.spec ?? { selector: {}, template: {} }), replicas, selector: { matchLabels }, template },
+    spec: {
+      ...structuredClone(target.spec ?? { selector: {}, template: {} }),
+      replicas,
+      selector: { matchLabels },
+      template,
+    },
   };
 }
 
@@ -52,12 +71,27 @@ export function primaryDeployment(rollout: Rollout, target: V1Deployment, revisi
 export function services(rollout: Rollout, target: V1Deployment): V1Service[] {
   const svc = rollout.spec.service;
   const selector = target.spec?.selector.matchLabels ?? {};
-  const port = { name: svc.portName ?? 'http', port: svc.port, targetPort: svc.targetPort ?? svc.port, protocol: 'TCP', ...(svc.appProtocol === undefined ? {} : { appProtocol: svc.appProtocol }) };
+  const port = {
+    name: svc.portName ?? 'http',
+    port: svc.port,
+    targetPort: svc.targetPort ?? svc.port,
+    protocol: 'TCP',
+    ...(svc.appProtocol === undefined ? {} : { appProtocol: svc.appProtocol }),
+  };
   const make = (name: string, sel: Record<string, string>): V1Service => ({
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name, namespace: rollout.metadata.namespace, labels: { ...MANAGED_BY }, annotations: { ...GENERATED_ANNOTATIONS }, ownerReferences: [ownerReference(rollout)] },
+    metadata: {
+      name,
+      namespace: rollout.metadata.namespace,
+      labels: { ...MANAGED_BY },
+      annotations: { ...GENERATED_ANNOTATIONS },
+      ownerReferences: [ownerReference(rollout)],
+    },
     spec: { type: 'ClusterIP', selector: sel, ports: [port] },
   });
-  return [make(`${svc.name}-primary`, primaryLabels(selector, Object.keys(selector))), make(`${svc.name}-canary`, selector)];
+  return [
+    make(`${svc.name}-primary`, primaryLabels(selector, Object.keys(selector))),
+    make(`${svc.name}-canary`, selector),
+  ];
 }

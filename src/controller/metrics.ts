@@ -55,8 +55,16 @@ function rolloutGauges(registry: Registry, source: () => readonly Rollout[] | un
       },
     });
   };
-  perRollout('sluice_rollout_canary_weight', 'Percentage of traffic sent to the canary.', (r) => r.status?.canaryWeight ?? 0);
-  perRollout('sluice_rollout_step', 'Index of the canary step being run (the number of steps once all are done).', (r) => r.status?.currentStepIndex ?? 0);
+  perRollout(
+    'sluice_rollout_canary_weight',
+    'Percentage of traffic sent to the canary.',
+    (r) => r.status?.canaryWeight ?? 0,
+  );
+  perRollout(
+    'sluice_rollout_step',
+    'Index of the canary step being run (the number of steps once all are done).',
+    (r) => r.status?.currentStepIndex ?? 0,
+  );
 }
 
 export function controllerMetrics(): ControllerMetrics {
@@ -73,15 +81,50 @@ export function controllerMetrics(): ControllerMetrics {
     },
   });
   rolloutGauges(registry, () => rollouts?.());
-  const measurements = new Counter({ name: 'sluice_analysis_measurements_total', help: 'Analysis measurements taken, by metric and result.', labelNames: ['metric', 'result'], registers: [registry] });
-  const requests = new Counter({ name: 'sluice_upstream_requests_total', help: 'Requests to the Kubernetes API, Prometheus, GitHub and Slack, by operation and HTTP status (network: no answer).', labelNames: ['upstream', 'operation', 'code'], registers: [registry] });
-  const errors = new Counter({ name: 'sluice_upstream_request_errors_total', help: 'Requests that failed: no answer, or a status of 400 or more.', labelNames: ['upstream', 'operation'], registers: [registry] });
-  const latency = new Histogram({ name: 'sluice_upstream_request_duration_seconds', help: 'Time to an answer (watches excluded: they stay open).', labelNames: ['upstream'], buckets: SECONDS, registers: [registry] });
+  const measurements = new Counter({
+    name: 'sluice_analysis_measurements_total',
+    help: 'Analysis measurements taken, by metric and result.',
+    labelNames: ['metric', 'result'],
+    registers: [registry],
+  });
+  const requests = new Counter({
+    name: 'sluice_upstream_requests_total',
+    help: 'Requests to the Kubernetes API, Prometheus, GitHub and Slack, by operation and HTTP status (network: no answer).',
+    labelNames: ['upstream', 'operation', 'code'],
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'sluice_upstream_request_errors_total',
+    help: 'Requests that failed: no answer, or a status of 400 or more.',
+    labelNames: ['upstream', 'operation'],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'sluice_upstream_request_duration_seconds',
+    help: 'Time to an answer (watches excluded: they stay open).',
+    labelNames: ['upstream'],
+    buckets: SECONDS,
+    registers: [registry],
+  });
   return {
     registry,
-    reconcileDuration: new Histogram({ name: 'sluice_reconcile_duration_seconds', help: 'Time of one reconcile pass.', buckets: SECONDS, registers: [registry] }),
-    reconcileFailures: new Counter({ name: 'sluice_reconcile_failures_total', help: 'Reconcile passes that failed (retried with backoff).', registers: [registry] }),
-    jobLatency: new Histogram({ name: 'sluice_queue_job_latency_seconds', help: 'Time a pass waited in the queue before a worker took it.', buckets: [...SECONDS, 30], registers: [registry] }),
+    reconcileDuration: new Histogram({
+      name: 'sluice_reconcile_duration_seconds',
+      help: 'Time of one reconcile pass.',
+      buckets: SECONDS,
+      registers: [registry],
+    }),
+    reconcileFailures: new Counter({
+      name: 'sluice_reconcile_failures_total',
+      help: 'Reconcile passes that failed (retried with backoff).',
+      registers: [registry],
+    }),
+    jobLatency: new Histogram({
+      name: 'sluice_queue_job_latency_seconds',
+      help: 'Time a pass waited in the queue before a worker took it.',
+      buckets: [...SECONDS, 30],
+      registers: [registry],
+    }),
     measurement: (metric, result) => measurements.inc({ metric, result }),
     request: (r) => {
       requests.inc({ upstream: r.upstream, operation: r.operation, code: r.code });

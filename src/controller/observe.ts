@@ -21,7 +21,10 @@ export interface Caches {
 function workload(d: V1Deployment, revision: string): WorkloadObservation {
   const replicas = d.spec?.replicas ?? 1;
   const status = d.status;
-  const rolledOut = (status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) && (status?.updatedReplicas ?? 0) === replicas && (status?.replicas ?? 0) === replicas;
+  const rolledOut =
+    (status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
+    (status?.updatedReplicas ?? 0) === replicas &&
+    (status?.replicas ?? 0) === replicas;
   return { revision, replicas, readyReplicas: status?.readyReplicas ?? 0, rolledOut };
 }
 
@@ -50,11 +53,19 @@ export interface AnalysisFindings extends AnalysisObservation {
 
 /** The errors that make a Rollout's spec unusable, as `path: message` lines. */
 export function specProblems(rollout: Rollout, catalog?: TemplateCatalog): string[] {
-  return validateRollout(rollout, catalog).filter((p) => p.severity === 'error').map((p) => `${formatPath(p.path)}: ${p.message}`);
+  return validateRollout(rollout, catalog)
+    .filter((p) => p.severity === 'error')
+    .map((p) => `${formatPath(p.path)}: ${p.message}`);
 }
 
 /** `problems`: specProblems() of the Rollout (the caller may keep them per spec). */
-export function observe(rollout: Rollout, caches: Caches, router: TrafficRouter, analysis: AnalysisFindings, problems: readonly string[]): Observations {
+export function observe(
+  rollout: Rollout,
+  caches: Caches,
+  router: TrafficRouter,
+  analysis: AnalysisFindings,
+  problems: readonly string[],
+): Observations {
   const ns = rollout.metadata.namespace;
   // Reference problems are found by both; the validator's wording (with the field path) wins.
   const specErrors = problems.length > 0 ? [...problems] : analysis.errors;
@@ -63,10 +74,19 @@ export function observe(rollout: Rollout, caches: Caches, router: TrafficRouter,
   return {
     specErrors,
     target: target === undefined ? undefined : workload(target, targetRevision(target, caches)),
-    primary: primary === undefined ? undefined : workload(primary, primary.metadata?.annotations?.[REVISION_ANNOTATION] ?? ''),
+    primary:
+      primary === undefined ? undefined : workload(primary, primary.metadata?.annotations?.[REVISION_ANNOTATION] ?? ''),
     routedWeight: router.weight(rollout),
     missingRouting: missingRouting(rollout, caches, router),
     analysis: { metrics: analysis.metrics, taken: analysis.taken },
-    commands: (rollout.status?.commands ?? []).filter((c) => c.handledAt === undefined).map((c) => ({ id: c.id, action: c.action, user: c.user, ...(c.revision === undefined ? {} : { revision: c.revision }), ...(c.force === true ? { force: true } : {}) })),
+    commands: (rollout.status?.commands ?? [])
+      .filter((c) => c.handledAt === undefined)
+      .map((c) => ({
+        id: c.id,
+        action: c.action,
+        user: c.user,
+        ...(c.revision === undefined ? {} : { revision: c.revision }),
+        ...(c.force === true ? { force: true } : {}),
+      })),
   };
 }

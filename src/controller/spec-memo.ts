@@ -10,7 +10,9 @@ import type { Rollout } from '../api/schema/rollout.js';
 /** The names of the templates a Rollout's steps and background analysis use. */
 export function templateNames(r: Rollout): string[] {
   const canary = r.spec.strategy.canary;
-  return [...canary.steps.map((s) => s.analysis), canary.analysis].flatMap((a) => a?.templates.map((t) => t.name) ?? []);
+  return [...canary.steps.map((s) => s.analysis), canary.analysis].flatMap(
+    (a) => a?.templates.map((t) => t.name) ?? [],
+  );
 }
 
 interface Entry<T> {
@@ -31,7 +33,13 @@ export class SpecMemo<T> {
     if (generation === undefined || uid === undefined) return compute();
     const templates = templateNames(r).map((n) => this.template(r.metadata.namespace ?? 'default', n));
     const e = this.entries.get(uid);
-    if (e !== undefined && e.generation === generation && e.templates.length === templates.length && e.templates.every((t, i) => t === templates[i])) return e.value;
+    if (
+      e !== undefined &&
+      e.generation === generation &&
+      e.templates.length === templates.length &&
+      e.templates.every((t, i) => t === templates[i])
+    )
+      return e.value;
     const value = compute();
     this.entries.set(uid, { generation, templates, value });
     return value;

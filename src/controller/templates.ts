@@ -53,7 +53,10 @@ const decode = (data: Record<string, string> | undefined, key: string): string |
  * Credentials from a Secret (`token` for a bearer token, or `username` and `password`), read
  * with one GET whenever the cached content hash says the Secret changed.
  */
-export function secretCredentials(kube: Pick<Kube, 'core'>, digest: (namespace: string, name: string) => ConfigDigest | undefined): Credentials {
+export function secretCredentials(
+  kube: Pick<Kube, 'core'>,
+  digest: (namespace: string, name: string) => ConfigDigest | undefined,
+): Credentials {
   const read = new Map<string, { hash: string; auth: Awaited<ReturnType<Credentials>> }>();
   return async (namespace, name) => {
     const k = `${namespace}/${name}`;
@@ -70,7 +73,12 @@ export function secretCredentials(kube: Pick<Kube, 'core'>, digest: (namespace: 
     const token = decode(secret.data, 'token');
     const username = decode(secret.data, 'username');
     const password = decode(secret.data, 'password');
-    const auth = token !== undefined ? { bearer: token.trim() } : username !== undefined && password !== undefined ? { username, password } : `Secret ${name} has neither a token key nor username and password keys`;
+    const auth =
+      token !== undefined
+        ? { bearer: token.trim() }
+        : username !== undefined && password !== undefined
+          ? { username, password }
+          : `Secret ${name} has neither a token key nor username and password keys`;
     read.set(k, { hash, auth });
     return auth;
   };

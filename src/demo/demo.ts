@@ -41,9 +41,25 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** The table printed at the end. */
 export function summaryTable(runs: readonly RunTimeline[]): string {
-  const rows = [['scenario', 'expected', 'got', 'duration', ''], ...runs.map((r) => [r.scenario, r.expected, r.got, `${Math.round((r.endedAt - r.startedAt) / 1000)} s`, r.ok ? 'ok' : 'NOT AS EXPECTED'])];
+  const rows = [
+    ['scenario', 'expected', 'got', 'duration', ''],
+    ...runs.map((r) => [
+      r.scenario,
+      r.expected,
+      r.got,
+      `${Math.round((r.endedAt - r.startedAt) / 1000)} s`,
+      r.ok ? 'ok' : 'NOT AS EXPECTED',
+    ]),
+  ];
   const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('   ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('   ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 async function waitUntil(what: string, check: () => boolean, ms: number, interrupted: () => boolean): Promise<void> {
@@ -62,14 +78,24 @@ interface Running {
   kube: Kube;
 }
 
-async function bringUp(opts: DemoOptions, view: LiveView, recorder: TimelineRecorder, redisUrl: string | undefined, onStarted: (r: Partial<Running>) => void): Promise<Running> {
+async function bringUp(
+  opts: DemoOptions,
+  view: LiveView,
+  recorder: TimelineRecorder,
+  redisUrl: string | undefined,
+  onStarted: (r: Partial<Running>) => void,
+): Promise<Running> {
   const dir = resolve(opts.dir ?? mkdtempSync(join(tmpdir(), 'sluice-demo-')));
-  view.note(`starting the sandbox in ${dir}: API emulator, workloads, mesh (${opts.rps ?? 100} rps), Prometheus, Redis...`);
+  view.note(
+    `starting the sandbox in ${dir}: API emulator, workloads, mesh (${opts.rps ?? 100} rps), Prometheus, Redis...`,
+  );
   const sb = await startSandbox({ dir, rps: opts.rps ?? 100, ...(redisUrl === undefined ? {} : { redisUrl }) });
   onStarted({ sb });
   const kube = kubeClients(loadKubeConfig(sb.kubeconfig, `sluice-demo/${VERSION}`));
   await installExample(kube);
-  view.note(`applied crds/, analysis-templates/ and examples/podinfo (checks every 5 s, pauses of 5 s); controller log: ${join(dir, 'controller.log')}`);
+  view.note(
+    `applied crds/, analysis-templates/ and examples/podinfo (checks every 5 s, pauses of 5 s); controller log: ${join(dir, 'controller.log')}`,
+  );
   const log = pino({ level: 'info' }, pino.destination({ dest: join(dir, 'controller.log'), sync: false }));
   const redis = sb.redis ?? '';
   const queueName = `sluice-demo-${process.pid}`;
@@ -105,14 +131,23 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     const up = await bringUp(opts, view, recorder, redisUrl, (r) => Object.assign(started, r));
     const rollout = (): Rollout | undefined => up.cache.get(NAMESPACE, ROLLOUT);
     await waitUntil('podinfo to be initialized', () => rollout()?.status?.phase === 'Healthy', 60_000, stopped);
-    const stage: Stage = { kube: up.kube, kubeconfig: up.sb.kubeconfig, rollout, say: (line) => view.note(line), deadlineMs: 150_000, stopped };
+    const stage: Stage = {
+      kube: up.kube,
+      kubeconfig: up.sb.kubeconfig,
+      rollout,
+      say: (line) => view.note(line),
+      deadlineMs: 150_000,
+      stopped,
+    };
     for (const [i, s] of scenarios.entries()) {
       if (stopped()) break;
       view.note(`\n== ${i + 1}/${scenarios.length} ${s.name}: ${s.title} (expected: ${s.expected})`);
       const releasedAt = Date.now();
       const result = await play(stage, s, () => recorder.begin(s, `${NAMESPACE}/${ROLLOUT}`, Date.now()));
       recorder.end(result, Date.now());
-      view.note(`${result.ok ? 'ok' : 'NOT AS EXPECTED'}: ${s.name} ended ${result.got} after ${Math.round((Date.now() - releasedAt) / 1000)} s — ${result.detail}`);
+      view.note(
+        `${result.ok ? 'ok' : 'NOT AS EXPECTED'}: ${s.name} ended ${result.got} after ${Math.round((Date.now() - releasedAt) / 1000)} s — ${result.detail}`,
+      );
     }
     view.note(`\n${summaryTable(recorder.runs)}`);
     const report = resolve(opts.report);
@@ -120,7 +155,9 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     view.note(`report: ${report}`);
     const ok = !stopped() && recorder.runs.length === scenarios.length && recorder.runs.every((r) => r.ok);
     if (opts.keep && !stopped()) {
-      view.note(`\nthe sandbox and the controller stay up until Ctrl-C. In another terminal:\n  export KUBECONFIG=${up.sb.kubeconfig}\n  npx sluice get --watch -n ${NAMESPACE}\n  kubectl -n ${NAMESPACE} set env deployment/${ROLLOUT} SANDBOX_ERROR_RATE=0.3    # a bad release\n  npx sluice abort ${ROLLOUT} -n ${NAMESPACE}`);
+      view.note(
+        `\nthe sandbox and the controller stay up until Ctrl-C. In another terminal:\n  export KUBECONFIG=${up.sb.kubeconfig}\n  npx sluice get --watch -n ${NAMESPACE}\n  kubectl -n ${NAMESPACE} set env deployment/${ROLLOUT} SANDBOX_ERROR_RATE=0.3    # a bad release\n  npx sluice abort ${ROLLOUT} -n ${NAMESPACE}`,
+      );
       await opts.interrupted;
     }
     return ok ? 0 : 1;

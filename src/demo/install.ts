@@ -28,7 +28,9 @@ export async function prerequisites(say: (line: string) => void): Promise<{ redi
   if (problem !== undefined) throw new Error(problem);
   if (which('redis-server') !== undefined) return { redisUrl: undefined };
   if (await redisPing('127.0.0.1', 6379)) return { redisUrl: 'redis://127.0.0.1:6379' };
-  throw new Error(REDIS_MISSING.replace(', or pass --redis-url redis://HOST:PORT', ', or start a Redis on 127.0.0.1:6379'));
+  throw new Error(
+    REDIS_MISSING.replace(', or pass --redis-url redis://HOST:PORT', ', or start a Redis on 127.0.0.1:6379'),
+  );
 }
 
 type Manifest = KubernetesObject & Record<string, unknown>;
@@ -59,9 +61,11 @@ export function demoRollout(): KubernetesObject {
 
 /** Applies everything the demo runs on (what `kubectl apply -f` of these files would do). */
 export async function installExample(kube: Kube): Promise<void> {
-  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml']) await createIfMissing(kube, manifest('crds', f));
+  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml'])
+    await createIfMissing(kube, manifest('crds', f));
   await createIfMissing(kube, manifest('examples/podinfo/namespace.yaml'));
-  for (const f of ['istio-error-rate.yaml', 'istio-latency-p99.yaml', 'istio-request-rate.yaml']) await createIfMissing(kube, demoTemplate(f));
+  for (const f of ['istio-error-rate.yaml', 'istio-latency-p99.yaml', 'istio-request-rate.yaml'])
+    await createIfMissing(kube, demoTemplate(f));
   for (const f of ['deployment.yaml', 'service.yaml']) await createIfMissing(kube, manifest('examples/podinfo', f));
   await createIfMissing(kube, demoRollout());
 }

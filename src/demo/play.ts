@@ -33,20 +33,46 @@ async function setSteps(stage: Stage, s: Scenario): Promise<void> {
   const steps = demoSteps(s.steps);
   if (JSON.stringify(stage.rollout()?.spec.strategy.canary.steps) === JSON.stringify(steps)) return;
   stage.say(`  $ kubectl -n ${NAMESPACE} apply -f rollout.yaml    # canary steps: ${s.steps}`);
-  await stage.kube.custom.patchNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', plural: 'rollouts', namespace: NAMESPACE, name: ROLLOUT, body: { spec: { strategy: { canary: { steps } } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  await stage.kube.custom.patchNamespacedCustomObject(
+    {
+      group: 'sluice.dev',
+      version: 'v1alpha1',
+      plural: 'rollouts',
+      namespace: NAMESPACE,
+      name: ROLLOUT,
+      body: { spec: { strategy: { canary: { steps } } } },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
   const deadline = Date.now() + 10_000;
-  while (JSON.stringify(stage.rollout()?.spec.strategy.canary.steps) !== JSON.stringify(steps) && Date.now() < deadline) await sleep(50);
+  while (JSON.stringify(stage.rollout()?.spec.strategy.canary.steps) !== JSON.stringify(steps) && Date.now() < deadline)
+    await sleep(50);
 }
 
 async function release(stage: Stage, s: Scenario): Promise<void> {
-  const env = Object.entries(s.env).map(([k, v]) => `${k}=${v}`).join(' ');
-  stage.say(`  $ kubectl -n ${NAMESPACE} set image deployment/${ROLLOUT} ${CONTAINER}=${s.image} && kubectl -n ${NAMESPACE} set env deployment/${ROLLOUT} ${env}`);
-  await stage.kube.apps.patchNamespacedDeployment({ namespace: NAMESPACE, name: ROLLOUT, body: releasePatch(s, CONTAINER) }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch));
+  const env = Object.entries(s.env)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  stage.say(
+    `  $ kubectl -n ${NAMESPACE} set image deployment/${ROLLOUT} ${CONTAINER}=${s.image} && kubectl -n ${NAMESPACE} set env deployment/${ROLLOUT} ${env}`,
+  );
+  await stage.kube.apps.patchNamespacedDeployment(
+    { namespace: NAMESPACE, name: ROLLOUT, body: releasePatch(s, CONTAINER) },
+    setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+  );
 }
 
 async function promote(stage: Stage): Promise<void> {
   stage.say(`  $ sluice promote ${ROLLOUT} -n ${NAMESPACE}`);
-  const { stdout } = await exec(process.execPath, [join(PACKAGE_ROOT, 'bin/sluice.js'), 'promote', ROLLOUT, '-n', NAMESPACE, '--kubeconfig', stage.kubeconfig]);
+  const { stdout } = await exec(process.execPath, [
+    join(PACKAGE_ROOT, 'bin/sluice.js'),
+    'promote',
+    ROLLOUT,
+    '-n',
+    NAMESPACE,
+    '--kubeconfig',
+    stage.kubeconfig,
+  ]);
   for (const line of stdout.trim().split('\n')) if (line !== '') stage.say(`  ${line}`);
 }
 
@@ -66,7 +92,10 @@ function runAfter(r: Rollout | undefined, before: string | undefined): Rollout |
 
 function timedOut(stage: Stage, r: Rollout | undefined): Outcome {
   const s = r?.status;
-  return { got: `${s?.phase ?? 'Pending'} (timed out)`, detail: `no outcome within ${stage.deadlineMs / 1000} s: ${s?.reason ?? ''} ${s?.message ?? ''}`.trim() };
+  return {
+    got: `${s?.phase ?? 'Pending'} (timed out)`,
+    detail: `no outcome within ${stage.deadlineMs / 1000} s: ${s?.reason ?? ''} ${s?.message ?? ''}`.trim(),
+  };
 }
 
 /** Plays `s` and returns its outcome (a timeout is an outcome too). */

@@ -20,14 +20,23 @@ export class TimelineRecorder {
 
   /** A scenario's release was made at `now`: what follows belongs to its run. */
   begin(scenario: { name: string; title: string; expected: string }, rollout: string, now: number): void {
-    this.current = { ...newTimeline(rollout, now), scenario: scenario.name, title: scenario.title, expected: scenario.expected, got: '', detail: '', ok: false };
+    this.current = {
+      ...newTimeline(rollout, now),
+      scenario: scenario.name,
+      title: scenario.title,
+      expected: scenario.expected,
+      got: '',
+      detail: '',
+      ok: false,
+    };
     this.runs.push(this.current);
   }
 
   /** The Rollout as a watch delivered it at `now`. */
   see(r: Rollout, now: number): void {
     const run = this.current;
-    if (run !== undefined && `${r.metadata.namespace ?? 'default'}/${r.metadata.name}` === run.rollout) observeRun(run, r, now);
+    if (run !== undefined && `${r.metadata.namespace ?? 'default'}/${r.metadata.name}` === run.rollout)
+      observeRun(run, r, now);
   }
 
   /** The run is over: what it ended as. */

@@ -30,13 +30,17 @@ interface Frame {
 function frameOf(run: RunTimeline): Frame {
   const span = Math.max(1000, run.endedAt - run.startedAt);
   return {
-    x: (t) => LEFT + ((Math.min(Math.max(t, run.startedAt), run.endedAt) - run.startedAt) / span) * (WIDTH - LEFT - RIGHT),
+    x: (t) =>
+      LEFT + ((Math.min(Math.max(t, run.startedAt), run.endedAt) - run.startedAt) / span) * (WIDTH - LEFT - RIGHT),
     top: (i) => TOP + i * (PANEL + GAP),
   };
 }
 
 function axis(top: number, label: string, ticks: [number, string][]): string {
-  const lines = ticks.map(([y, text]) => `<line class="grid" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${round(y)}" y2="${round(y)}"/><text class="tick" x="${LEFT - 6}" y="${round(y + 4)}" text-anchor="end">${escapeHtml(text)}</text>`);
+  const lines = ticks.map(
+    ([y, text]) =>
+      `<line class="grid" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${round(y)}" y2="${round(y)}"/><text class="tick" x="${LEFT - 6}" y="${round(y + 4)}" text-anchor="end">${escapeHtml(text)}</text>`,
+  );
   return `${lines.join('')}<text class="panel-label" x="${LEFT + 4}" y="${top - 8}">${escapeHtml(label)}</text>`;
 }
 
@@ -46,11 +50,18 @@ function weightPanel(run: RunTimeline, f: Frame): string {
   let path = '';
   let previous: number | undefined;
   for (const p of run.weights) {
-    path += previous === undefined ? `M${round(f.x(p.t))},${round(y(p.weight))}` : ` H${round(f.x(p.t))} V${round(y(p.weight))}`;
+    path +=
+      previous === undefined
+        ? `M${round(f.x(p.t))},${round(y(p.weight))}`
+        : ` H${round(f.x(p.t))} V${round(y(p.weight))}`;
     previous = p.weight;
   }
   if (previous !== undefined) path += ` H${round(f.x(run.endedAt))}`;
-  return `${axis(top, 'canary weight (%)', [[y(0), '0'], [y(50), '50'], [y(100), '100']])}<path class="weight" d="${path}"/>`;
+  return `${axis(top, 'canary weight (%)', [
+    [y(0), '0'],
+    [y(50), '50'],
+    [y(100), '100'],
+  ])}<path class="weight" d="${path}"/>`;
 }
 
 function metricPanel(m: MetricSeries, i: number, f: Frame): string {
@@ -60,10 +71,23 @@ function metricPanel(m: MetricSeries, i: number, f: Frame): string {
   const y = (v: number): number => top + PANEL - (v / highest) * PANEL;
   const unit = m.unit === undefined ? '' : ` (${m.unit})`;
   const nice = (v: number): string => formatValue(Number(v.toPrecision(2)));
-  const ticks: [number, string][] = [[y(0), '0'], [y(highest / 2), nice(highest / 2)], [y(highest), nice(highest)]];
-  const threshold = limit === undefined ? '' : `<line class="threshold" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${round(y(limit))}" y2="${round(y(limit))}"><title>${escapeHtml(`threshold ${m.max !== undefined ? '<=' : '>='} ${formatValue(limit, m.unit)}`)}</title></line><text class="threshold-label" x="${WIDTH - RIGHT}" y="${round(y(limit) - 4)}" text-anchor="end">${m.max !== undefined ? 'max' : 'min'} ${escapeHtml(formatValue(limit, m.unit))}</text>`;
-  const line = m.points.length > 1 ? `<polyline class="value" points="${m.points.map((p) => `${round(f.x(p.t))},${round(y(p.value))}`).join(' ')}"/>` : '';
-  const dots = m.points.map((p) => `<circle class="measurement ${p.phase === 'Failed' ? 'failed' : 'passed'}" cx="${round(f.x(p.t))}" cy="${round(y(p.value))}" r="4"><title>${escapeHtml(`${formatValue(p.value, m.unit)} (${p.phase})`)}</title></circle>`);
+  const ticks: [number, string][] = [
+    [y(0), '0'],
+    [y(highest / 2), nice(highest / 2)],
+    [y(highest), nice(highest)],
+  ];
+  const threshold =
+    limit === undefined
+      ? ''
+      : `<line class="threshold" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${round(y(limit))}" y2="${round(y(limit))}"><title>${escapeHtml(`threshold ${m.max !== undefined ? '<=' : '>='} ${formatValue(limit, m.unit)}`)}</title></line><text class="threshold-label" x="${WIDTH - RIGHT}" y="${round(y(limit) - 4)}" text-anchor="end">${m.max !== undefined ? 'max' : 'min'} ${escapeHtml(formatValue(limit, m.unit))}</text>`;
+  const line =
+    m.points.length > 1
+      ? `<polyline class="value" points="${m.points.map((p) => `${round(f.x(p.t))},${round(y(p.value))}`).join(' ')}"/>`
+      : '';
+  const dots = m.points.map(
+    (p) =>
+      `<circle class="measurement ${p.phase === 'Failed' ? 'failed' : 'passed'}" cx="${round(f.x(p.t))}" cy="${round(y(p.value))}" r="4"><title>${escapeHtml(`${formatValue(p.value, m.unit)} (${p.phase})`)}</title></circle>`,
+  );
   return `${axis(top, `${m.label}${unit}`, ticks)}${threshold}${line}${dots.join('')}`;
 }
 
@@ -86,13 +110,26 @@ export function timelineSvg(run: RunTimeline): string {
   const panels = 1 + run.metrics.length;
   const height = f.top(panels) - GAP + BOTTOM;
   const span = run.endedAt - run.startedAt;
-  const xTicks = [0, 0.25, 0.5, 0.75, 1].map((k) => `<text class="tick" x="${round(f.x(run.startedAt + k * span))}" y="${height - 10}" text-anchor="middle">${seconds(k * span)}</text>`).join('');
-  const body = [weightPanel(run, f), ...run.metrics.map((m, i) => metricPanel(m, i + 1, f)), markers(run, f, height), xTicks].join('');
+  const xTicks = [0, 0.25, 0.5, 0.75, 1]
+    .map(
+      (k) =>
+        `<text class="tick" x="${round(f.x(run.startedAt + k * span))}" y="${height - 10}" text-anchor="middle">${seconds(k * span)}</text>`,
+    )
+    .join('');
+  const body = [
+    weightPanel(run, f),
+    ...run.metrics.map((m, i) => metricPanel(m, i + 1, f)),
+    markers(run, f, height),
+    xTicks,
+  ].join('');
   return `<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="${escapeHtml(`${run.scenario}: canary weight and checks over time`)}">${body}</svg>`;
 }
 
 function decisionTable(run: RunTimeline): string {
-  const rows = run.decisions.map((d, i) => `<tr><td>${i + 1}</td><td>+${seconds(d.t - run.startedAt)}</td><td><code>${escapeHtml(d.reason)}</code></td><td>${escapeHtml(d.message)}</td></tr>`);
+  const rows = run.decisions.map(
+    (d, i) =>
+      `<tr><td>${i + 1}</td><td>+${seconds(d.t - run.startedAt)}</td><td><code>${escapeHtml(d.reason)}</code></td><td>${escapeHtml(d.message)}</td></tr>`,
+  );
   return `<table class="decisions"><thead><tr><th>#</th><th>at</th><th>reason</th><th>what Sluice decided</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
@@ -112,8 +149,14 @@ svg.timeline{display:block;margin:1em 0;font-size:11px}
 
 /** The whole report. */
 export function renderReport(runs: readonly RunTimeline[], meta: { generatedAt: Date; version: string }): string {
-  const summary = runs.map((r) => `<tr><td><a href="#${escapeHtml(r.scenario)}">${escapeHtml(r.scenario)}</a></td><td>${escapeHtml(r.expected)}</td><td>${verdict(r)}</td><td>${seconds(r.endedAt - r.startedAt)}</td></tr>`);
-  const sections = runs.map((r, i) => `<section class="run" id="${escapeHtml(r.scenario)}"><h2>${i + 1}. ${escapeHtml(r.scenario)} — ${verdict(r)}</h2><p>${escapeHtml(r.title)}. ${escapeHtml(r.detail)}</p>${timelineSvg(r)}${decisionTable(r)}</section>`);
+  const summary = runs.map(
+    (r) =>
+      `<tr><td><a href="#${escapeHtml(r.scenario)}">${escapeHtml(r.scenario)}</a></td><td>${escapeHtml(r.expected)}</td><td>${verdict(r)}</td><td>${seconds(r.endedAt - r.startedAt)}</td></tr>`,
+  );
+  const sections = runs.map(
+    (r, i) =>
+      `<section class="run" id="${escapeHtml(r.scenario)}"><h2>${i + 1}. ${escapeHtml(r.scenario)} — ${verdict(r)}</h2><p>${escapeHtml(r.title)}. ${escapeHtml(r.detail)}</p>${timelineSvg(r)}${decisionTable(r)}</section>`,
+  );
   return `<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><title>Sluice demo report</title><style>${STYLE}</style></head>

@@ -25,7 +25,14 @@ export interface Scenario {
 const HEALTHY = { SANDBOX_ERROR_RATE: '0', SANDBOX_LATENCY_MS: '20', SANDBOX_P99_MS: '60' };
 
 export const SCENARIOS: readonly Scenario[] = [
-  { name: 'good-release', title: 'podinfo 6.7.1, healthy: promoted step by step', expected: 'Promoted', image: 'ghcr.io/stefanprodan/podinfo:6.7.1', env: HEALTHY, steps: 'standard' },
+  {
+    name: 'good-release',
+    title: 'podinfo 6.7.1, healthy: promoted step by step',
+    expected: 'Promoted',
+    image: 'ghcr.io/stefanprodan/podinfo:6.7.1',
+    env: HEALTHY,
+    steps: 'standard',
+  },
   {
     name: 'error-regression',
     title: 'podinfo 6.7.2 answers 20% of requests with 5xx: rolled back by the error-rate check',
@@ -44,7 +51,15 @@ export const SCENARIOS: readonly Scenario[] = [
     env: { SANDBOX_ERROR_RATE: '0', SANDBOX_LATENCY_MS: '150', SANDBOX_P99_MS: '900' },
     steps: 'standard',
   },
-  { name: 'manual-gate', title: 'podinfo 6.7.4 waits at a manual gate until `sluice promote`', expected: 'Promoted', image: 'ghcr.io/stefanprodan/podinfo:6.7.4', env: HEALTHY, steps: 'manual-gate', promoteAtGate: true },
+  {
+    name: 'manual-gate',
+    title: 'podinfo 6.7.4 waits at a manual gate until `sluice promote`',
+    expected: 'Promoted',
+    image: 'ghcr.io/stefanprodan/podinfo:6.7.4',
+    env: HEALTHY,
+    steps: 'manual-gate',
+    promoteAtGate: true,
+  },
 ];
 
 /** The demo's pace: checks every 5 s and pauses of 5 s instead of the example's 30 s. */
@@ -53,7 +68,12 @@ export const DEMO_PAUSE = '5s';
 
 /** The canary steps of the example, at the demo's pace (`standard`), or with a manual gate. */
 export function demoSteps(kind: Scenario['steps']): unknown[] {
-  const analysis = { analysis: { templates: [{ name: 'istio-error-rate' }, { name: 'istio-latency-p99' }], args: [{ name: 'maxLatencyMs', value: '300' }] } };
+  const analysis = {
+    analysis: {
+      templates: [{ name: 'istio-error-rate' }, { name: 'istio-latency-p99' }],
+      args: [{ name: 'maxLatencyMs', value: '300' }],
+    },
+  };
   const pause = { pause: { duration: DEMO_PAUSE } };
   switch (kind) {
     case 'standard':
@@ -72,7 +92,8 @@ export function releasePatch(s: Scenario, container: string): unknown {
 export function scenariosNamed(name: string | undefined): Scenario[] {
   if (name === undefined) return [...SCENARIOS];
   const found = SCENARIOS.filter((s) => s.name === name);
-  if (found.length === 0) throw new Error(`--scenario ${name}: no such scenario; choose one of ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  if (found.length === 0)
+    throw new Error(`--scenario ${name}: no such scenario; choose one of ${SCENARIOS.map((s) => s.name).join(', ')}`);
   return found;
 }
 

@@ -55,9 +55,21 @@ class AgentKubeConfig extends KubeConfig {
     const inner = new IsomorphicFetchHttpLibrary();
     const httpApi = wrapHttpLibrary({
       send: (request) =>
-        observed(this.observer, 'kubernetes', kubeOperation(request.getHttpMethod(), request.getUrl()), () => inner.send(request).toPromise(), (r) => ('ok' in r ? r.ok.httpStatusCode : undefined)),
+        observed(
+          this.observer,
+          'kubernetes',
+          kubeOperation(request.getHttpMethod(), request.getUrl()),
+          () => inner.send(request).toPromise(),
+          (r) => ('ok' in r ? r.ok.httpStatusCode : undefined),
+        ),
     });
-    return new apiClientType(createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: this }, httpApi }));
+    return new apiClientType(
+      createConfiguration({
+        baseServer: new ServerConfiguration(cluster.server, {}),
+        authMethods: { default: this },
+        httpApi,
+      }),
+    );
   }
 
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
@@ -76,8 +88,12 @@ class AgentKubeConfig extends KubeConfig {
     const plain = made.constructor === HttpAgent || made.constructor === HttpsAgent;
     if (!plain) return made;
     const options = (made as HttpAgent & { options: Record<string, unknown> }).options;
-    const tls = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'].map((k) => options[k] ?? null);
-    const id = createHash('sha256').update(JSON.stringify([made.constructor.name, ...tls])).digest('hex');
+    const tls = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'].map(
+      (k) => options[k] ?? null,
+    );
+    const id = createHash('sha256')
+      .update(JSON.stringify([made.constructor.name, ...tls]))
+      .digest('hex');
     let agent = this.agents.get(id);
     if (agent === undefined) {
       const Kind = made.constructor as typeof HttpAgent;
@@ -166,6 +182,11 @@ export interface Written {
   before: string | undefined;
 }
 
-export function written(kind: string, namespace: string | undefined, name: string, before: KubernetesObject | undefined): Written {
+export function written(
+  kind: string,
+  namespace: string | undefined,
+  name: string,
+  before: KubernetesObject | undefined,
+): Written {
   return { object: `${kind}/${namespace ?? ''}/${name}`, before: before?.metadata?.resourceVersion };
 }

@@ -22,7 +22,10 @@ const GITOPS_TRACKING = [
 ];
 
 /** Argo CD shows generated objects as extraneous but in sync, and never prunes them. */
-export const GENERATED_ANNOTATIONS = { 'argocd.argoproj.io/compare-options': 'IgnoreExtraneous', 'argocd.argoproj.io/sync-options': 'Prune=false' };
+export const GENERATED_ANNOTATIONS = {
+  'argocd.argoproj.io/compare-options': 'IgnoreExtraneous',
+  'argocd.argoproj.io/sync-options': 'Prune=false',
+};
 
 export function withoutTracking(map: Record<string, string> | undefined): Record<string, string> {
   return Object.fromEntries(Object.entries(map ?? {}).filter(([k]) => !GITOPS_TRACKING.includes(k)));
@@ -34,5 +37,12 @@ export function isManagedBySluice(labels: Record<string, string> | undefined): b
 
 /** The Rollout as the controlling owner (`controller: false` for objects several Rollouts share). */
 export function ownerReference(rollout: Rollout, controller = true): V1OwnerReference {
-  return { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', name: rollout.metadata.name, uid: rollout.metadata.uid ?? '', controller, blockOwnerDeletion: true };
+  return {
+    apiVersion: 'sluice.dev/v1alpha1',
+    kind: 'Rollout',
+    name: rollout.metadata.name,
+    uid: rollout.metadata.uid ?? '',
+    controller,
+    blockOwnerDeletion: true,
+  };
 }

@@ -15,7 +15,11 @@ export interface RolloutEvent {
   message: string;
 }
 
-export async function recordRolloutEvent(kube: Pick<Kube, 'events'>, rollout: Pick<Rollout, 'metadata'>, e: RolloutEvent): Promise<void> {
+export async function recordRolloutEvent(
+  kube: Pick<Kube, 'events'>,
+  rollout: Pick<Rollout, 'metadata'>,
+  e: RolloutEvent,
+): Promise<void> {
   const ns = rollout.metadata.namespace ?? 'default';
   await kube.events.createNamespacedEvent({
     namespace: ns,
@@ -28,7 +32,13 @@ export async function recordRolloutEvent(kube: Pick<Kube, 'events'>, rollout: Pi
       reason: e.reason,
       type: e.type,
       note: e.message.slice(0, 1024),
-      regarding: { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', name: rollout.metadata.name, namespace: ns, ...(rollout.metadata.uid === undefined ? {} : { uid: rollout.metadata.uid }) },
+      regarding: {
+        apiVersion: 'sluice.dev/v1alpha1',
+        kind: 'Rollout',
+        name: rollout.metadata.name,
+        namespace: ns,
+        ...(rollout.metadata.uid === undefined ? {} : { uid: rollout.metadata.uid }),
+      },
     },
   });
 }
@@ -36,14 +46,30 @@ export async function recordRolloutEvent(kube: Pick<Kube, 'events'>, rollout: Pi
 const MAX_COMMANDS = 20;
 
 /** Appends a command to status.commands, with optimistic concurrency (retried on 409). */
-export async function recordCommand(kube: Kube, ref: { namespace: string; name: string }, command: RolloutCommand): Promise<void> {
-  const gvr = { group: 'sluice.dev', version: 'v1alpha1', plural: 'rollouts', namespace: ref.namespace, name: ref.name };
+export async function recordCommand(
+  kube: Kube,
+  ref: { namespace: string; name: string },
+  command: RolloutCommand,
+): Promise<void> {
+  const gvr = {
+    group: 'sluice.dev',
+    version: 'v1alpha1',
+    plural: 'rollouts',
+    namespace: ref.namespace,
+    name: ref.name,
+  };
   for (let attempt = 0; ; attempt++) {
     const rollout = (await kube.custom.getNamespacedCustomObject(gvr)) as Rollout;
     const kept = (rollout.status?.commands ?? []).slice(-(MAX_COMMANDS - 1));
-    const body = { metadata: { resourceVersion: rollout.metadata.resourceVersion }, status: { commands: [...kept, command] } };
+    const body = {
+      metadata: { resourceVersion: rollout.metadata.resourceVersion },
+      status: { commands: [...kept, command] },
+    };
     try {
-      await kube.custom.patchNamespacedCustomObjectStatus({ ...gvr, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+      await kube.custom.patchNamespacedCustomObjectStatus(
+        { ...gvr, body },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
       return;
     } catch (e) {
       if (statusOf(e) !== 409 || attempt >= 5) throw e;

@@ -32,7 +32,10 @@ export function inputCatalog(templates: readonly { value: unknown; valid: boolea
     find(name, namespace) {
       const found = templates.find(({ value }) => {
         const meta = (value as { metadata?: { name?: unknown; namespace?: unknown } }).metadata;
-        return meta?.name === name && (namespace === undefined || meta.namespace === undefined || meta.namespace === namespace);
+        return (
+          meta?.name === name &&
+          (namespace === undefined || meta.namespace === undefined || meta.namespace === namespace)
+        );
       });
       if (found === undefined) return undefined;
       return found.valid ? (found.value as AnalysisTemplate) : { invalid: 'its errors are listed with its file' };
@@ -42,12 +45,24 @@ export function inputCatalog(templates: readonly { value: unknown; valid: boolea
 }
 
 function finding(obj: LoadedObject, p: Problem): LintFinding {
-  return { file: obj.file, line: obj.lineOf(p.path), path: formatPath(p.path), message: p.message, severity: p.severity };
+  return {
+    file: obj.file,
+    line: obj.lineOf(p.path),
+    path: formatPath(p.path),
+    message: p.message,
+    severity: p.severity,
+  };
 }
 
 export function lintPaths(paths: readonly string[]): LintReport {
   const loaded = loadPaths(paths);
-  const findings: LintFinding[] = loaded.problems.map((p) => ({ file: p.file, line: p.line, path: '', message: p.message, severity: 'error' }));
+  const findings: LintFinding[] = loaded.problems.map((p) => ({
+    file: p.file,
+    line: p.line,
+    path: '',
+    message: p.message,
+    severity: 'error',
+  }));
   const rollouts: LoadedObject[] = [];
   const templates: LoadedObject[] = [];
   const foreign: LoadedObject[] = [];
@@ -70,7 +85,10 @@ export function lintPaths(paths: readonly string[]): LintReport {
     findings.push(...problems.map((p) => finding(obj, p)));
     if (!hasErrors(problems)) validRollouts.push(obj.value as Rollout);
   }
-  for (const w of gitopsWarnings(validRollouts, foreign.map((o) => o.value))) {
+  for (const w of gitopsWarnings(
+    validRollouts,
+    foreign.map((o) => o.value),
+  )) {
     const obj = byValue.get(w.object);
     if (obj !== undefined) findings.push(finding(obj, w.problem));
   }
@@ -87,5 +105,7 @@ export function lintPaths(paths: readonly string[]): LintReport {
 /** `file:line: path: message`, the form editors and CI annotations understand. */
 export function formatFinding(f: LintFinding): string {
   const level = f.severity === 'warning' ? 'warning: ' : '';
-  return f.path === '' ? `${f.file}:${f.line}: ${level}${f.message}` : `${f.file}:${f.line}: ${f.path}: ${level}${f.message}`;
+  return f.path === ''
+    ? `${f.file}:${f.line}: ${level}${f.message}`
+    : `${f.file}:${f.line}: ${f.path}: ${level}${f.message}`;
 }

@@ -49,7 +49,11 @@ export function collectFiles(paths: readonly string[], problems: FileProblem[]):
       if (statSync(p).isDirectory()) walk(p);
       else out.push(p);
     } catch (e) {
-      problems.push({ file: p, line: 1, message: `cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (e as Error).message}` });
+      problems.push({
+        file: p,
+        line: 1,
+        message: `cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (e as Error).message}`,
+      });
     }
   }
   return out;
@@ -74,7 +78,11 @@ function readLimited(file: string): Buffer {
 function decodeText(file: string, bytes: Buffer): { text: string } | FileProblem {
   if (bytes.length > MAX_FILE_BYTES) {
     const mib = (statSync(file).size / 1024 / 1024).toFixed(1);
-    return { file, line: 1, message: `file is ${mib} MiB, above the ${MAX_FILE_BYTES / 1024 / 1024} MiB that sluice lint reads; split it into smaller files` };
+    return {
+      file,
+      line: 1,
+      message: `file is ${mib} MiB, above the ${MAX_FILE_BYTES / 1024 / 1024} MiB that sluice lint reads; split it into smaller files`,
+    };
   }
   if (bytes.includes(0)) return { file, line: 1, message: 'file is binary (it contains NUL bytes), not YAML' };
   try {
@@ -110,7 +118,9 @@ function objectFor(file: string, doc: Document, lc: LineCounter, value: unknown,
 function documentObjects(file: string, doc: Document.Parsed, lc: LineCounter): LoadedObject[] | FileProblem {
   const firstError = doc.errors[0];
   if (firstError !== undefined) {
-    const why = firstError.message.includes('call stack') ? 'it nests too deeply' : (firstError.message.split('\n')[0] ?? '');
+    const why = firstError.message.includes('call stack')
+      ? 'it nests too deeply'
+      : (firstError.message.split('\n')[0] ?? '');
     return { file, line: lc.linePos(firstError.pos[0]).line, message: `not valid YAML: ${why}` };
   }
   if (doc.contents === null) return [];
@@ -119,7 +129,11 @@ function documentObjects(file: string, doc: Document.Parsed, lc: LineCounter): L
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
     const line = lc.linePos(doc.contents.range[0]).line;
-    return { file, line, message: `YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} uses); refusing a possible alias bomb: ${(e as Error).message}` };
+    return {
+      file,
+      line,
+      message: `YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} uses); refusing a possible alias bomb: ${(e as Error).message}`,
+    };
   }
   if (value === null || value === undefined) return []; // an empty document, as kubectl skips it
   const record = value as Record<string, unknown>;
@@ -133,7 +147,13 @@ function documentObjects(file: string, doc: Document.Parsed, lc: LineCounter): L
 export function parseText(file: string, text: string): { objects: LoadedObject[]; problems: FileProblem[] } {
   const objects: LoadedObject[] = [];
   const problems: FileProblem[] = [];
-  if (text.trim() === '') return { objects, problems: [{ file, line: 1, message: 'file is empty: expected at least one Rollout or AnalysisTemplate document' }] };
+  if (text.trim() === '')
+    return {
+      objects,
+      problems: [
+        { file, line: 1, message: 'file is empty: expected at least one Rollout or AnalysisTemplate document' },
+      ],
+    };
   const lc = new LineCounter();
   const docs = parseAllDocuments(text, {
     lineCounter: lc,
@@ -150,7 +170,8 @@ export function parseText(file: string, text: string): { objects: LoadedObject[]
     if (Array.isArray(result)) objects.push(...result);
     else problems.push(result);
   }
-  if (objects.length === 0 && problems.length === 0) problems.push({ file, line: 1, message: 'file holds only empty documents' });
+  if (objects.length === 0 && problems.length === 0)
+    problems.push({ file, line: 1, message: 'file holds only empty documents' });
   return { objects, problems };
 }
 

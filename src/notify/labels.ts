@@ -9,7 +9,13 @@ export function checkLabel(name: string): string {
   return m[1] === undefined ? (m[2] ?? name) : `${m[2] ?? name} (step ${Number(m[1]) + 1})`;
 }
 
-const VERDICT: Record<Exclude<MetricStatus['phase'], 'Running'>, string> = { Pending: 'pending', Successful: 'passed', Failed: 'FAILED', Inconclusive: 'inconclusive', Error: 'error' };
+const VERDICT: Record<Exclude<MetricStatus['phase'], 'Running'>, string> = {
+  Pending: 'pending',
+  Successful: 'passed',
+  Failed: 'FAILED',
+  Inconclusive: 'inconclusive',
+  Error: 'error',
+};
 
 /** The check's verdict so far; a running check says when it has failed (within its failureLimit). */
 export function checkVerdict(m: MetricStatus): string {
@@ -27,4 +33,3 @@ export function checkValue(m: MetricStatus): string {
   if (m.min !== undefined) return `${value} ${last.value < m.min ? '<' : '>='} ${formatValue(m.min, m.unit)}`;
   return value;
 }
-

@@ -26,7 +26,12 @@ function optional(rollout: Rollout, images: RunSnapshot['images']): Partial<RunS
   const s = rollout.status;
   const environment = rollout.spec.notifications?.github?.environment;
   const slack = rollout.spec.notifications?.slack;
-  return { ...(s?.release === undefined ? {} : { release: s.release }), ...(environment === undefined ? {} : { environment }), ...(slack === undefined ? {} : { slack }), ...(images === undefined ? {} : { images }) };
+  return {
+    ...(s?.release === undefined ? {} : { release: s.release }),
+    ...(environment === undefined ? {} : { environment }),
+    ...(slack === undefined ? {} : { slack }),
+    ...(images === undefined ? {} : { images }),
+  };
 }
 
 export class Notifier {
@@ -40,7 +45,8 @@ export class Notifier {
   start(): Promise<void> {
     return this.outbox.start(async (m) => {
       const channel = this.channels.find((c) => c.name === m.channel);
-      if (channel === undefined) this.log.warn({ id: m.id, channel: m.channel }, 'no notifier for this channel; dropped');
+      if (channel === undefined)
+        this.log.warn({ id: m.id, channel: m.channel }, 'no notifier for this channel; dropped');
       else await channel.deliver(m);
     });
   }
@@ -69,16 +75,28 @@ export class Notifier {
     const key = runKey(namespace, name, s.runStartedAt);
     const prev = await this.store.snapshot(key);
     // A copy: channels compare the previous snapshot's timeline with the new one.
-    const timeline = prev === undefined ? newTimeline(`${namespace}/${name}`, Date.parse(s.runStartedAt)) : structuredClone(prev.timeline);
+    const timeline =
+      prev === undefined
+        ? newTimeline(`${namespace}/${name}`, Date.parse(s.runStartedAt))
+        : structuredClone(prev.timeline);
     observeRun(timeline, rollout, now);
-    const snap: RunSnapshot = { key, namespace, name, steps: rollout.spec.strategy.canary.steps, status: s, ...optional(rollout, extra.images), timeline };
+    const snap: RunSnapshot = {
+      key,
+      namespace,
+      name,
+      steps: rollout.spec.strategy.canary.steps,
+      status: s,
+      ...optional(rollout, extra.images),
+      timeline,
+    };
     await this.store.saveSnapshot(snap, { channel: UNQUEUED, value: { from: prev ?? null } });
     await this.queue(prev, snap);
     await this.store.saveState(UNQUEUED, key, {});
   }
 
   private async queue(prev: RunSnapshot | undefined, snap: RunSnapshot): Promise<void> {
-    for (const c of this.channels) for (const m of c.messages(prev, snap)) await this.outbox.send({ ...m, channel: c.name });
+    for (const c of this.channels)
+      for (const m of c.messages(prev, snap)) await this.outbox.send({ ...m, channel: c.name });
   }
 
   /**
@@ -89,7 +107,10 @@ export class Notifier {
     const s = rollout.status;
     if (s?.runStartedAt === undefined || this.channels.length === 0) return;
     const key = runKey(rollout.metadata.namespace ?? 'default', rollout.metadata.name, s.runStartedAt);
-    const [snap, unqueued] = await Promise.all([this.store.snapshot(key), this.store.state<{ from: RunSnapshot | null }>(UNQUEUED, key)]);
+    const [snap, unqueued] = await Promise.all([
+      this.store.snapshot(key),
+      this.store.state<{ from: RunSnapshot | null }>(UNQUEUED, key),
+    ]);
     if (snap !== undefined && unqueued.from !== undefined) {
       this.log.info({ run: key }, 'queueing the messages a crash interrupted');
       await this.queue(unqueued.from ?? undefined, snap);

@@ -15,7 +15,12 @@ function md(text: string): string {
   return text.replace(/[\\`*_[\]<>|]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
 }
 
-const BADGE = { running: '🟡 in progress', promoted: '🟢 promoted', 'rolled-back': '🔴 rolled back', stopped: '⚪ stopped' } as const;
+const BADGE = {
+  running: '🟡 in progress',
+  promoted: '🟢 promoted',
+  'rolled-back': '🔴 rolled back',
+  stopped: '⚪ stopped',
+} as const;
 const STATE = { done: '✅', current: '▶️', next: '', skipped: '—' } as const;
 
 function stepsTable(snap: RunSnapshot): string {
@@ -29,7 +34,8 @@ function stepsTable(snap: RunSnapshot): string {
 /** Up to 3 checks worth charting: failed ones first, then background ones. */
 function keyChecks(t: Timeline): MetricSeries[] {
   const charted = t.metrics.filter((m) => m.points.length > 0 && (m.max ?? m.min) !== undefined);
-  const failed = (m: MetricSeries): number => (m.points.some((p) => p.phase === 'Failed') ? 0 : m.name.startsWith('background:') ? 1 : 2);
+  const failed = (m: MetricSeries): number =>
+    m.points.some((p) => p.phase === 'Failed') ? 0 : m.name.startsWith('background:') ? 1 : 2;
   return [...charted].sort((a, b) => failed(a) - failed(b)).slice(0, 3);
 }
 
@@ -50,7 +56,10 @@ export function mermaidChart(t: Timeline): string {
     };
     return `    line [${times.map(valueAt).join(', ')}]`;
   });
-  const top = Math.max(100, ...checks.flatMap((m) => m.points.map((p) => round((p.value / ((m.max ?? m.min ?? 1) || 1)) * 100))));
+  const top = Math.max(
+    100,
+    ...checks.flatMap((m) => m.points.map((p) => round((p.value / ((m.max ?? m.min ?? 1) || 1)) * 100))),
+  );
   return [
     '```mermaid',
     'xychart-beta',
@@ -60,18 +69,24 @@ export function mermaidChart(t: Timeline): string {
     `    bar [${times.map(weightAt).join(', ')}]`,
     ...lines,
     '```',
-    checks.length === 0 ? '' : `Lines: ${checks.map((m, i) => `${i + 1}. ${md(m.label)} (100 = ${m.max !== undefined ? 'max' : 'min'} ${m.max ?? m.min ?? ''}${m.unit === undefined ? '' : ` ${m.unit}`})`).join(', ')}.`,
+    checks.length === 0
+      ? ''
+      : `Lines: ${checks.map((m, i) => `${i + 1}. ${md(m.label)} (100 = ${m.max !== undefined ? 'max' : 'min'} ${m.max ?? m.min ?? ''}${m.unit === undefined ? '' : ` ${m.unit}`})`).join(', ')}.`,
   ].join('\n');
 }
 
-const COMMANDS_RUNNING = '`/sluice promote` · `/sluice abort [reason]` · `/sluice pause` · `/sluice resume` · `/sluice status` · `/sluice help`';
+const COMMANDS_RUNNING =
+  '`/sluice promote` · `/sluice abort [reason]` · `/sluice pause` · `/sluice resume` · `/sluice status` · `/sluice help`';
 const COMMANDS_DONE = '`/sluice retry` (runs a rolled-back revision again) · `/sluice status` · `/sluice help`';
 
 export function renderComment(snap: RunSnapshot): string {
   const s = snap.status;
   const outcome = outcomeOf(s);
   const background = backgroundChecks(snap).map((m) => `- ${md(checkLine(m))}`);
-  const verdict = outcome === 'running' ? `**Now:** ${md(s.message ?? s.reason ?? 'starting')}` : `**Verdict:** ${md(headline(snap, 1000))}${s.reason === undefined ? '' : ` (\`${s.reason}\`)`}`;
+  const verdict =
+    outcome === 'running'
+      ? `**Now:** ${md(s.message ?? s.reason ?? 'starting')}`
+      : `**Verdict:** ${md(headline(snap, 1000))}${s.reason === undefined ? '' : ` (\`${s.reason}\`)`}`;
   return [
     commentMarker(snap.namespace, snap.name),
     `### Sluice canary of \`${snap.namespace}/${snap.name}\` — ${BADGE[outcome]}`,

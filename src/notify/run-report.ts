@@ -40,7 +40,8 @@ export function outcomeOf(s: RolloutStatus): Outcome {
 
 export function describeStep(step: Step): string {
   if (step.setWeight !== undefined) return `set weight ${step.setWeight}%`;
-  if (step.pause !== undefined) return step.pause.duration === undefined ? 'wait for promote' : `pause ${step.pause.duration}`;
+  if (step.pause !== undefined)
+    return step.pause.duration === undefined ? 'wait for promote' : `pause ${step.pause.duration}`;
   if (step.analysis !== undefined) return `analysis: ${step.analysis.templates.map((t) => t.name).join(', ')}`;
   return 'step';
 }
@@ -83,7 +84,8 @@ export function checkLine(m: MetricStatus): string {
 
 function runningHeadline(s: RolloutStatus, total: number): string {
   // Held outside a promotion window: the message says when it opens.
-  if (s.reason === 'OutsideWindow') return `Canary held at ${s.canaryWeight ?? 0}%, ${(s.message ?? '').replace(/^[^:]*: /, '')}`;
+  if (s.reason === 'OutsideWindow')
+    return `Canary held at ${s.canaryWeight ?? 0}%, ${(s.message ?? '').replace(/^[^:]*: /, '')}`;
   return `Canary at ${s.canaryWeight ?? 0}%, step ${Math.min((s.currentStepIndex ?? 0) + 1, total)}/${total}: ${s.reason ?? 'starting'}.`;
 }
 

@@ -56,7 +56,11 @@ const WEEK_S = 7 * 24 * 3600;
 export class RedisRunStore implements RunStore {
   private readonly redis: Redis;
 
-  constructor(url: string, log: Logger, private readonly prefix = 'sluice:runs:') {
+  constructor(
+    url: string,
+    log: Logger,
+    private readonly prefix = 'sluice:runs:',
+  ) {
     this.redis = redisConnection(url, log);
   }
 
@@ -67,10 +71,12 @@ export class RedisRunStore implements RunStore {
 
   async saveSnapshot(s: RunSnapshot, state?: { channel: string; value: object }): Promise<void> {
     const tx = this.redis.multi().set(`${this.prefix}snapshot:${s.key}`, JSON.stringify(s), 'EX', WEEK_S);
-    if (state !== undefined) tx.set(`${this.prefix}${state.channel}:${s.key}`, JSON.stringify(state.value), 'EX', WEEK_S);
+    if (state !== undefined)
+      tx.set(`${this.prefix}${state.channel}:${s.key}`, JSON.stringify(state.value), 'EX', WEEK_S);
     const results = await tx.exec();
     const failed = results?.find(([err]) => err !== null)?.[0];
-    if (results === null || failed !== undefined) throw failed ?? new Error('run store: the snapshot transaction was aborted');
+    if (results === null || failed !== undefined)
+      throw failed ?? new Error('run store: the snapshot transaction was aborted');
   }
 
   async state<T extends object>(channel: string, run: string): Promise<Partial<T>> {

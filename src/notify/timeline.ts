@@ -60,7 +60,14 @@ const capped = (list: unknown[]): void => {
 function measured(run: Timeline, m: MetricStatus): void {
   let series = run.metrics.find((x) => x.name === m.name);
   if (series === undefined) {
-    series = { name: m.name, label: checkLabel(m.name), ...(m.unit === undefined ? {} : { unit: m.unit }), ...(m.min === undefined ? {} : { min: m.min }), ...(m.max === undefined ? {} : { max: m.max }), points: [] };
+    series = {
+      name: m.name,
+      label: checkLabel(m.name),
+      ...(m.unit === undefined ? {} : { unit: m.unit }),
+      ...(m.min === undefined ? {} : { min: m.min }),
+      ...(m.max === undefined ? {} : { max: m.max }),
+      points: [],
+    };
     run.metrics.push(series);
   }
   for (const x of m.measurements) {
@@ -79,7 +86,8 @@ export function observeRun(run: Timeline, r: Rollout, now: number): void {
   if (run.weights[run.weights.length - 1]?.weight !== weight) run.weights.push({ t: now, weight });
   const last = run.decisions[run.decisions.length - 1];
   const message = s.message ?? '';
-  if (s.reason !== undefined && (last?.reason !== s.reason || last.message !== message)) run.decisions.push({ t: now, reason: s.reason, message });
+  if (s.reason !== undefined && (last?.reason !== s.reason || last.message !== message))
+    run.decisions.push({ t: now, reason: s.reason, message });
   for (const m of s.metrics ?? []) measured(run, m);
   capped(run.weights);
   capped(run.decisions);

@@ -69,8 +69,17 @@ export class BullQueue implements WorkQueue {
   }
 
   enqueue(key: string, delayMs = 0): void {
-    const added = delayMs > 0 ? this.timer(key, delayMs) : this.queue.add('reconcile', { key }, { deduplication: { id: key, keepLastIfActive: true }, removeOnComplete: true, removeOnFail: true });
-    void Promise.resolve(added).catch((err: unknown) => this.opts.log.warn({ rollout: key, err: (err as Error).message }, 'enqueue failed'));
+    const added =
+      delayMs > 0
+        ? this.timer(key, delayMs)
+        : this.queue.add(
+            'reconcile',
+            { key },
+            { deduplication: { id: key, keepLastIfActive: true }, removeOnComplete: true, removeOnFail: true },
+          );
+    void Promise.resolve(added).catch((err: unknown) =>
+      this.opts.log.warn({ rollout: key, err: (err as Error).message }, 'enqueue failed'),
+    );
   }
 
   private async timer(key: string, delayMs: number): Promise<void> {
@@ -78,26 +87,34 @@ export class BullQueue implements WorkQueue {
     const mine = this.timers.get(key);
     if (mine !== undefined && mine > Date.now() && mine <= at) return;
     this.timers.set(key, at);
-    await this.queue.add('timer', { key }, { jobId: `timer-${key}-${String(at)}`, delay: delayMs, removeOnComplete: true, removeOnFail: true });
+    await this.queue.add(
+      'timer',
+      { key },
+      { jobId: `timer-${key}-${String(at)}`, delay: delayMs, removeOnComplete: true, removeOnFail: true },
+    );
   }
 
   start(handler: Handler): Promise<void> {
     this.workerConnection = redisConnection(this.opts.url, this.opts.log);
-    this.worker = new Worker<JobData>(this.queue.name, async (job: Job<JobData>) => {
-      if (job.name === 'timer') {
-        if ((this.timers.get(job.data.key) ?? 0) <= Date.now()) this.timers.delete(job.data.key);
-        this.enqueue(job.data.key);
-        return;
-      }
-      this.opts.onLatency?.(Date.now() - job.timestamp);
-      await handler(job.data.key);
-    }, {
-      connection: this.workerConnection,
-      concurrency: this.opts.concurrency ?? 10,
-      lockDuration: LOCK_MS,
-      stalledInterval: LOCK_MS / 2,
-      maxStalledCount: 1000,
-    });
+    this.worker = new Worker<JobData>(
+      this.queue.name,
+      async (job: Job<JobData>) => {
+        if (job.name === 'timer') {
+          if ((this.timers.get(job.data.key) ?? 0) <= Date.now()) this.timers.delete(job.data.key);
+          this.enqueue(job.data.key);
+          return;
+        }
+        this.opts.onLatency?.(Date.now() - job.timestamp);
+        await handler(job.data.key);
+      },
+      {
+        connection: this.workerConnection,
+        concurrency: this.opts.concurrency ?? 10,
+        lockDuration: LOCK_MS,
+        stalledInterval: LOCK_MS / 2,
+        maxStalledCount: 1000,
+      },
+    );
     this.worker.on('error', (err) => this.opts.log.warn({ err: err.message }, 'worker'));
     return this.worker.waitUntilReady().then(() => undefined);
   }
@@ -113,10 +130,17 @@ export class BullQueue implements WorkQueue {
     if (worker !== undefined) {
       let timer: NodeJS.Timeout | undefined;
       const graceful = worker.close();
-      const late = await Promise.race([graceful.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
+      const late = await Promise.race([
+        graceful.then(() => false),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs))),
+      ]);
       clearTimeout(timer);
       // Past the grace period the pass is abandoned: its lock runs out and another replica takes it.
-      if (late) this.opts.log.warn({ graceMs }, 'passes still running at the end of the grace period; leaving them to another replica');
+      if (late)
+        this.opts.log.warn(
+          { graceMs },
+          'passes still running at the end of the grace period; leaving them to another replica',
+        );
     }
     await this.queue.close();
     this.connection.disconnect();

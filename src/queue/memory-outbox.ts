@@ -15,7 +15,9 @@ export class MemoryOutbox implements Outbox {
   private deliver: Deliver | undefined;
   private closed = false;
 
-  constructor(private readonly opts: { log: Logger; maxAttempts?: number; backoffMs?: number; maxBackoffMs?: number }) {}
+  constructor(
+    private readonly opts: { log: Logger; maxAttempts?: number; backoffMs?: number; maxBackoffMs?: number },
+  ) {}
 
   send(m: OutboxMessage): Promise<boolean> {
     if (this.seen.has(m.id)) return Promise.resolve(false);
@@ -50,7 +52,10 @@ export class MemoryOutbox implements Outbox {
       } catch (e) {
         const error = e instanceof Error ? e.message : String(e);
         if (attempt + 1 < (this.opts.maxAttempts ?? 30)) {
-          this.opts.log.warn({ id: m.id, stream, attempt: attempt + 1, err: error }, 'outbox delivery failed; retrying');
+          this.opts.log.warn(
+            { id: m.id, stream, attempt: attempt + 1, err: error },
+            'outbox delivery failed; retrying',
+          );
           this.draining.delete(stream);
           const delay = Math.min(this.opts.maxBackoffMs ?? 60_000, (this.opts.backoffMs ?? 1000) * 2 ** attempt);
           const timer = setTimeout(() => {

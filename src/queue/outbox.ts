@@ -95,14 +95,32 @@ export class RedisOutbox implements Outbox {
 
   /** Queues a message; false when its id was queued before. */
   async send(m: OutboxMessage): Promise<boolean> {
-    const added = (await this.redis.eval(ENQUEUE, 2, this.key('seen', m.id), this.key('stream', m.stream), JSON.stringify(m), String(WEEK_S))) === 1;
+    const added =
+      (await this.redis.eval(
+        ENQUEUE,
+        2,
+        this.key('seen', m.id),
+        this.key('stream', m.stream),
+        JSON.stringify(m),
+        String(WEEK_S),
+      )) === 1;
     if (added) await this.drainLater(m.stream);
     return added;
   }
 
   private async drainLater(stream: string): Promise<void> {
     const attempts = this.opts.maxAttempts ?? 30;
-    await this.queue.add('drain', { stream }, { deduplication: { id: stream, keepLastIfActive: true }, attempts, backoff: { type: 'capped' }, removeOnComplete: true, removeOnFail: true });
+    await this.queue.add(
+      'drain',
+      { stream },
+      {
+        deduplication: { id: stream, keepLastIfActive: true },
+        attempts,
+        backoff: { type: 'capped' },
+        removeOnComplete: true,
+        removeOnFail: true,
+      },
+    );
   }
 
   start(deliver: Deliver): Promise<void> {
@@ -152,9 +170,17 @@ export class RedisOutbox implements Outbox {
         } catch (e) {
           const message = e instanceof Error ? e.message : String(e);
           const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-          this.opts.log.warn({ id: m.id, stream: m.stream, attempt: job.attemptsMade + 1, err: message }, last ? 'outbox message dead-lettered' : 'outbox delivery failed; retrying');
+          this.opts.log.warn(
+            { id: m.id, stream: m.stream, attempt: job.attemptsMade + 1, err: message },
+            last ? 'outbox message dead-lettered' : 'outbox delivery failed; retrying',
+          );
           if (!last) throw e;
-          const dead: DeadLetter = { ...m, error: message, attempts: job.attemptsMade + 1, at: new Date().toISOString() };
+          const dead: DeadLetter = {
+            ...m,
+            error: message,
+            attempts: job.attemptsMade + 1,
+            at: new Date().toISOString(),
+          };
           await this.redis.eval(POP_HEAD, 2, list, this.key('dead'), raw, JSON.stringify(dead));
           continue;
         }

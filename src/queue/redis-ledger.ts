@@ -9,7 +9,11 @@ const TTL_S = 24 * 3600;
 export class RedisLedger implements Ledger {
   private readonly redis: Redis;
 
-  constructor(url: string, log: Logger, private readonly prefix = 'sluice:ledger:') {
+  constructor(
+    url: string,
+    log: Logger,
+    private readonly prefix = 'sluice:ledger:',
+  ) {
     this.redis = redisConnection(url, log);
   }
 

@@ -43,10 +43,13 @@ export class MemoryQueue implements WorkQueue {
       const pending = this.timers.get(key);
       if (pending !== undefined && pending.at <= at) return;
       clearTimeout(pending?.timer);
-      this.timers.set(key, { at, timer: setTimeout(() => {
-        this.timers.delete(key);
-        this.enqueue(key);
-      }, delayMs) });
+      this.timers.set(key, {
+        at,
+        timer: setTimeout(() => {
+          this.timers.delete(key);
+          this.enqueue(key);
+        }, delayMs),
+      });
       return;
     }
     this.dirty.add(key);

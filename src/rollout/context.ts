@@ -64,7 +64,11 @@ export class Pass {
   /** Marks a command handled with an outcome sentence, and records an Event. */
   handle(c: PendingCommand, accepted: boolean, outcome: string): void {
     this.handled.set(c.id, outcome);
-    this.event(accepted ? 'Normal' : 'Warning', accepted ? 'CommandAccepted' : 'CommandRejected', `${c.action} by ${c.user}: ${outcome}`);
+    this.event(
+      accepted ? 'Normal' : 'Warning',
+      accepted ? 'CommandAccepted' : 'CommandRejected',
+      `${c.action} by ${c.user}: ${outcome}`,
+    );
   }
 
   /** Every pending command this pass did not act on is rejected with `why`. */
@@ -73,6 +77,8 @@ export class Pass {
   }
 
   handledCommands(): Command[] {
-    return (this.status.commands ?? []).map((c) => (this.handled.has(c.id) ? { ...c, handledAt: this.iso, outcome: this.handled.get(c.id) ?? '' } : c));
+    return (this.status.commands ?? []).map((c) =>
+      this.handled.has(c.id) ? { ...c, handledAt: this.iso, outcome: this.handled.get(c.id) ?? '' } : c,
+    );
   }
 }

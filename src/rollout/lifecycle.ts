@@ -27,7 +27,8 @@ export function restoreRouting(p: Pass): boolean {
   if (missing.length === 0 && p.obs.routedWeight !== undefined) return false;
   if (p.actions.some((a) => a.type === 'ensureServices')) return true;
   p.act({ type: 'ensureServices' });
-  if (p.status.stableRevision !== undefined && missing.length > 0) p.event('Warning', 'RoutingRestored', `Created ${missing.join(', ')} again: deleted outside Sluice.`);
+  if (p.status.stableRevision !== undefined && missing.length > 0)
+    p.event('Warning', 'RoutingRestored', `Created ${missing.join(', ')} again: deleted outside Sluice.`);
   return true;
 }
 
@@ -51,11 +52,19 @@ export function initialize(p: Pass): void {
   p.status.canaryWeight = 0;
   if (primary?.revision !== target.revision) {
     p.act({ type: 'ensurePrimary', revision: target.revision, replicas: Math.max(1, target.replicas) });
-    p.set('Initializing', 'Initializing', `Creating ${p.rollout.spec.targetRef.name}-primary from the current template.`);
+    p.set(
+      'Initializing',
+      'Initializing',
+      `Creating ${p.rollout.spec.targetRef.name}-primary from the current template.`,
+    );
     return;
   }
   if (!primary.rolledOut || primary.readyReplicas < primary.replicas) {
-    p.set('Initializing', 'WaitingForPrimary', `Waiting for ${p.rollout.spec.targetRef.name}-primary to be ready (${primary.readyReplicas}/${primary.replicas}).`);
+    p.set(
+      'Initializing',
+      'WaitingForPrimary',
+      `Waiting for ${p.rollout.spec.targetRef.name}-primary to be ready (${primary.readyReplicas}/${primary.replicas}).`,
+    );
     return;
   }
   if (!parkCanary(p)) {
@@ -63,7 +72,11 @@ export function initialize(p: Pass): void {
     return;
   }
   p.status.stableRevision = target.revision;
-  p.set('Healthy', 'Initialized', `Initialized: ${p.rollout.spec.targetRef.name}-primary serves revision ${target.revision}.`);
+  p.set(
+    'Healthy',
+    'Initialized',
+    `Initialized: ${p.rollout.spec.targetRef.name}-primary serves revision ${target.revision}.`,
+  );
   p.event('Normal', 'Initialized', `Revision ${target.revision} is stable; the primary serves all traffic.`);
 }
 
@@ -76,7 +89,11 @@ export function finalize(p: Pass): void {
   if (!(p.rollout.metadata.finalizers ?? []).includes(FINALIZER)) return;
   const target = p.obs.target;
   const replicas = Math.max(1, p.obs.primary?.replicas ?? 1);
-  p.set(p.status.phase ?? 'Healthy', 'Finalizing', 'The Rollout is being deleted: handing the traffic back to the target.');
+  p.set(
+    p.status.phase ?? 'Healthy',
+    'Finalizing',
+    'The Rollout is being deleted: handing the traffic back to the target.',
+  );
   if (target !== undefined && target.replicas < replicas) {
     p.act({ type: 'scaleCanary', replicas });
     return;
@@ -110,11 +127,19 @@ export function startRun(p: Pass, reason: 'NewRevision' | 'RestartedForNewRevisi
   if (p.obs.routedWeight !== undefined && p.obs.routedWeight !== 0) p.act({ type: 'setWeight', canaryWeight: 0 });
   else if (target.replicas !== canaryReplicas(p)) p.act({ type: 'scaleCanary', replicas: canaryReplicas(p) });
   p.set('Progressing', reason, `Canary run for revision ${target.revision} started.`);
-  p.event('Normal', reason, `Revision ${target.revision} differs from the stable ${s.stableRevision ?? ''}: canary run started.`);
+  p.event(
+    'Normal',
+    reason,
+    `Revision ${target.revision} differs from the stable ${s.stableRevision ?? ''}: canary run started.`,
+  );
 }
 
 /** Route everything to the primary first, then scale the canary to 0. */
-export function rollBack(p: Pass, reason: 'AnalysisFailed' | 'Aborted' | 'ProgressDeadlineExceeded', why: string): void {
+export function rollBack(
+  p: Pass,
+  reason: 'AnalysisFailed' | 'Aborted' | 'ProgressDeadlineExceeded',
+  why: string,
+): void {
   const s = p.status;
   s.rolledBackRevision = s.canaryRevision ?? p.obs.target?.revision ?? '';
   s.canaryWeight = 0;
@@ -147,7 +172,11 @@ export function promoting(p: Pass): void {
     return;
   }
   if (!primary.rolledOut || primary.readyReplicas < primary.replicas) {
-    p.set('Promoting', 'WaitingForPrimaryRollout', `Waiting for the primary to roll out revision ${revision} (${primary.readyReplicas}/${primary.replicas} ready).`);
+    p.set(
+      'Promoting',
+      'WaitingForPrimaryRollout',
+      `Waiting for the primary to roll out revision ${revision} (${primary.readyReplicas}/${primary.replicas} ready).`,
+    );
     return;
   }
   s.canaryWeight = 0;

@@ -6,7 +6,17 @@ import type { Rollout } from '../api/schema/rollout.js';
 import type { RolloutStatus } from '../api/schema/rollout-status.js';
 import { fold, forgive, nextDueMs, verdicts, type AnalysisVerdict } from '../analysis/assess.js';
 import { Pass, type PlanEvent } from './context.js';
-import { finalize, healthy, restoreRouting, initialize, promoting, rollBack, rolledBack, startPromotion, startRun } from './lifecycle.js';
+import {
+  finalize,
+  healthy,
+  restoreRouting,
+  initialize,
+  promoting,
+  rollBack,
+  rolledBack,
+  startPromotion,
+  startRun,
+} from './lifecycle.js';
 import { FINALIZER, type Action, type Observations, type PendingCommand } from './model.js';
 import { runSteps } from './run.js';
 import type { Reason } from './reasons.js';
@@ -31,7 +41,10 @@ export function plan(rollout: Rollout, obs: Observations, now: Date): Plan {
   decisionEvents(p, rollout, obs);
   const due = nextDueMs(obs.analysis.metrics, p.status, now);
   if (due !== undefined) p.requeue(due);
-  const status: RolloutStatus = { ...p.status, observedGeneration: rollout.metadata.generation ?? p.status.observedGeneration ?? 1 };
+  const status: RolloutStatus = {
+    ...p.status,
+    observedGeneration: rollout.metadata.generation ?? p.status.observedGeneration ?? 1,
+  };
   if (status.commands !== undefined) status.commands = p.handledCommands();
   withRelease(status, obs);
   status.conditions = conditions(rollout, status, p.iso, obs);
@@ -46,16 +59,24 @@ export function plan(rollout: Rollout, obs: Observations, now: Date): Plan {
 function decisionEvents(p: Pass, rollout: Rollout, obs: Observations): void {
   const reason = p.status.reason as Reason | undefined;
   const before = rollout.status;
-  const decided = reason !== before?.reason || p.status.currentStepIndex !== before?.currentStepIndex || p.status.canaryRevision !== before?.canaryRevision;
+  const decided =
+    reason !== before?.reason ||
+    p.status.currentStepIndex !== before?.currentStepIndex ||
+    p.status.canaryRevision !== before?.canaryRevision;
   if (reason !== undefined && decided && !p.events.some((e) => e.reason === reason)) {
-    p.event(p.status.phase === 'RolledBack' || p.status.phase === 'Invalid' ? 'Warning' : 'Normal', reason, p.status.message ?? reason);
+    p.event(
+      p.status.phase === 'RolledBack' || p.status.phase === 'Invalid' ? 'Warning' : 'Normal',
+      reason,
+      p.status.message ?? reason,
+    );
   }
   notificationEvent(p, rollout, obs);
 }
 
 function notificationEvent(p: Pass, rollout: Rollout, obs: Observations): void {
   const before = rollout.status?.conditions?.find((c) => c.type === 'SlackReporting');
-  if (obs.slack !== undefined && !obs.slack.ok && (before?.status !== 'False' || before.reason !== obs.slack.reason)) p.event('Warning', 'NotificationFailed', obs.slack.message);
+  if (obs.slack !== undefined && !obs.slack.ok && (before?.status !== 'False' || before.reason !== obs.slack.reason))
+    p.event('Warning', 'NotificationFailed', obs.slack.message);
 }
 
 function withRelease(status: RolloutStatus, obs: Observations): void {
@@ -77,7 +98,11 @@ function decide(p: Pass): void {
   }
   const target = obs.target;
   if (target === undefined) {
-    p.set('Invalid', 'TargetNotFound', `Deployment ${p.rollout.spec.targetRef.name} not found in namespace ${p.rollout.metadata.namespace ?? 'default'}.`);
+    p.set(
+      'Invalid',
+      'TargetNotFound',
+      `Deployment ${p.rollout.spec.targetRef.name} not found in namespace ${p.rollout.metadata.namespace ?? 'default'}.`,
+    );
     return;
   }
   if (!(p.rollout.metadata.finalizers ?? []).includes(FINALIZER)) {
@@ -120,7 +145,11 @@ function running(p: Pass, targetRevision: string): void {
   }
   if (targetRevision === s.stableRevision) {
     healthy(p, 'Reverted');
-    p.event('Normal', 'Reverted', `Git went back to the stable revision ${targetRevision}; the run for ${s.canaryRevision ?? ''} stopped.`);
+    p.event(
+      'Normal',
+      'Reverted',
+      `Git went back to the stable revision ${targetRevision}; the run for ${s.canaryRevision ?? ''} stopped.`,
+    );
     return;
   }
   if (targetRevision !== s.canaryRevision) {
@@ -152,7 +181,11 @@ function backgroundAllows(p: Pass, background: AnalysisVerdict | undefined): boo
       p.set('Paused', 'AnalysisInconclusive', `${background.message}: promote, abort, retry or resume.`);
       return false;
     case 'Error':
-      p.set('Paused', 'MetricsUnavailable', `${background.message}; holding at ${p.status.canaryWeight ?? 0}% until measurements work again.`);
+      p.set(
+        'Paused',
+        'MetricsUnavailable',
+        `${background.message}; holding at ${p.status.canaryWeight ?? 0}% until measurements work again.`,
+      );
       return false;
     case 'Blind':
       p.set('Progressing', 'WaitingForMetrics', `${background.message}; holding at ${p.status.canaryWeight ?? 0}%.`);
@@ -175,11 +208,24 @@ function atPromotionGate(p: Pass): boolean {
 function promoteCommand(p: Pass, promote: PendingCommand): boolean {
   const state = allWindows([p.obs.defaultSchedule, p.rollout.spec.schedule], p.now);
   if (!state.open && promote.force !== true) {
-    const opens = state.opensAt === undefined ? 'no window opens within a year' : `it opens ${humanTime(state.opensAt, state.zone)}`;
-    p.handle(promote, false, `the promotion window is closed (${state.why ?? ''}); ${opens}. Use sluice promote --force to override it.`);
+    const opens =
+      state.opensAt === undefined
+        ? 'no window opens within a year'
+        : `it opens ${humanTime(state.opensAt, state.zone)}`;
+    p.handle(
+      promote,
+      false,
+      `the promotion window is closed (${state.why ?? ''}); ${opens}. Use sluice promote --force to override it.`,
+    );
     return true;
   }
-  p.handle(promote, true, state.open ? 'the remaining steps were skipped.' : `the remaining steps were skipped; the closed window was overridden by ${promote.user}.`);
+  p.handle(
+    promote,
+    true,
+    state.open
+      ? 'the remaining steps were skipped.'
+      : `the remaining steps were skipped; the closed window was overridden by ${promote.user}.`,
+  );
   delete p.status.nextWindow;
   startPromotion(p, `promoted by ${promote.user}${state.open ? '' : ' (window overridden)'}.`);
   return false;
@@ -206,13 +252,30 @@ function manualGates(p: Pass): boolean {
   return false;
 }
 
-function conditions(rollout: Rollout, s: RolloutStatus, at: string, obs: Observations): NonNullable<RolloutStatus['conditions']> {
+function conditions(
+  rollout: Rollout,
+  s: RolloutStatus,
+  at: string,
+  obs: Observations,
+): NonNullable<RolloutStatus['conditions']> {
   const previous = rollout.status?.conditions ?? [];
-  const make = (type: string, ok: boolean, reason = s.reason ?? 'Unknown', message = s.message ?? ''): NonNullable<RolloutStatus['conditions']>[number] => {
+  const make = (
+    type: string,
+    ok: boolean,
+    reason = s.reason ?? 'Unknown',
+    message = s.message ?? '',
+  ): NonNullable<RolloutStatus['conditions']>[number] => {
     const prev = previous.find((c) => c.type === type);
     const status = ok ? 'True' : 'False';
     const same = prev?.status === status;
-    return { type, status, reason, message, lastTransitionTime: same ? prev.lastTransitionTime : at, observedGeneration: s.observedGeneration ?? 1 };
+    return {
+      type,
+      status,
+      reason,
+      message,
+      lastTransitionTime: same ? prev.lastTransitionTime : at,
+      observedGeneration: s.observedGeneration ?? 1,
+    };
   };
   const out = [make('Ready', s.phase === 'Healthy'), make('Progressing', RUNNING.has(s.phase ?? ''))];
   const reporting = obs.release?.condition;

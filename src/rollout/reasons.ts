@@ -18,38 +18,50 @@ export const REASONS = {
   WaitingForCanary: 'The canary Deployment is scaling up; traffic waits until it has ready endpoints.',
   WeightSet: 'Traffic to the canary was set to the weight of the current step.',
   AnalysisRunning: 'An analysis step is measuring; the next step waits for its verdict.',
-  WaitingForMetrics: 'The last measurement of a metric failed (Prometheus unreachable or erroring); the run holds its weight, promotes nothing while blind, and goes on when measurements work again.',
+  WaitingForMetrics:
+    'The last measurement of a metric failed (Prometheus unreachable or erroring); the run holds its weight, promotes nothing while blind, and goes on when measurements work again.',
   StepAdvanced: 'A step completed; the run moved to the next one.',
   Resumed: 'A manual resume ended a manual pause.',
   // Paused
   PauseStep: 'A timed pause step is waiting for its duration to pass.',
   WaitingForPromotion: 'A pause step without duration waits for a promote command.',
   ManualPause: 'A pause command holds the run at its current weight until a resume command.',
-  OutsideWindow: 'The run holds its weight outside its promotion windows (or inside a freeze) until status.nextWindow; analysis goes on and a failing canary is still rolled back. sluice promote --force overrides it.',
-  AnalysisInconclusive: 'Analysis gave no verdict too often (no data, too little traffic); a person decides: promote, abort or retry.',
-  MetricsUnavailable: 'A metric errored more times in a row than its consecutiveErrorLimit; the run holds until measurements work again (or a person decides).',
-  CanaryLostEndpoints: 'The canary has no ready endpoints during a run; its traffic went back to the primary until it recovers.',
+  OutsideWindow:
+    'The run holds its weight outside its promotion windows (or inside a freeze) until status.nextWindow; analysis goes on and a failing canary is still rolled back. sluice promote --force overrides it.',
+  AnalysisInconclusive:
+    'Analysis gave no verdict too often (no data, too little traffic); a person decides: promote, abort or retry.',
+  MetricsUnavailable:
+    'A metric errored more times in a row than its consecutiveErrorLimit; the run holds until measurements work again (or a person decides).',
+  CanaryLostEndpoints:
+    'The canary has no ready endpoints during a run; its traffic went back to the primary until it recovers.',
   // Promoting
   Promoting: 'The canary template is being copied to the primary.',
-  WaitingForPrimaryRollout: 'The primary is rolling out the promoted template; traffic moves back to it once it is ready.',
+  WaitingForPrimaryRollout:
+    'The primary is rolling out the promoted template; traffic moves back to it once it is ready.',
   // RolledBack
   AnalysisFailed: 'A metric failed its thresholds; the canary was rolled back.',
   Aborted: 'An abort command rolled the canary back.',
-  ProgressDeadlineExceeded: 'The run made no progress for progressDeadlineSeconds (e.g. the canary never became ready); it was rolled back.',
+  ProgressDeadlineExceeded:
+    'The run made no progress for progressDeadlineSeconds (e.g. the canary never became ready); it was rolled back.',
   RolledBack: 'The last run was rolled back; this revision is not run again unless a retry command says so.',
   // Invalid
   InvalidSpec: 'The Rollout spec has errors; the message names the field. Nothing is changed until it is fixed.',
   TargetNotFound: 'The Deployment named in spec.targetRef does not exist.',
   // Deletion
-  Finalizing: 'The Rollout is being deleted: the target is scaled up and given all traffic before the primary and routing go.',
+  Finalizing:
+    'The Rollout is being deleted: the target is scaled up and given all traffic before the primary and routing go.',
   // Any phase
-  RoutingRestored: 'A generated Service, DestinationRule or VirtualService was deleted outside Sluice; it was created again.',
-  ReconcileFailed: 'Carrying out a decision failed (the message says what and why); the controller retries with backoff, and the status keeps the last state reached.',
+  RoutingRestored:
+    'A generated Service, DestinationRule or VirtualService was deleted outside Sluice; it was created again.',
+  ReconcileFailed:
+    'Carrying out a decision failed (the message says what and why); the controller retries with backoff, and the status keeps the last state reached.',
   // Commands
   CommandAccepted: 'A manual command was acted on.',
   CommandRejected: 'A manual command could not be acted on in the current phase; the message says why.',
-  ChatOpsCommand: 'A command was given in a pull request comment; the message names who gave it, what it was and the comment.',
-  NotificationFailed: 'A notification channel refused Sluice\'s messages (e.g. Slack channel_not_found or invalid_auth); the rollout goes on; the message says what to fix.',
+  ChatOpsCommand:
+    'A command was given in a pull request comment; the message names who gave it, what it was and the comment.',
+  NotificationFailed:
+    "A notification channel refused Sluice's messages (e.g. Slack channel_not_found or invalid_auth); the rollout goes on; the message says what to fix.",
 } as const;
 
 export type Reason = keyof typeof REASONS;

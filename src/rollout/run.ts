@@ -22,18 +22,30 @@ function canaryReady(p: Pass): boolean {
   if (target !== undefined && target.readyReplicas > 0) return true;
   const deadlineMs = (p.rollout.spec.progressDeadlineSeconds ?? 600) * 1000;
   if (elapsedMs(p, p.status.stepStartedAt) > deadlineMs) {
-    rollBack(p, 'ProgressDeadlineExceeded', `the canary had no ready replica for ${p.rollout.spec.progressDeadlineSeconds ?? 600}s.`);
+    rollBack(
+      p,
+      'ProgressDeadlineExceeded',
+      `the canary had no ready replica for ${p.rollout.spec.progressDeadlineSeconds ?? 600}s.`,
+    );
     return false;
   }
   if (target !== undefined && target.replicas === 0) p.act({ type: 'scaleCanary', replicas: canaryReplicas(p) });
   else if ((p.obs.routedWeight ?? 0) > 0) {
     p.status.canaryWeight = 0;
     p.act({ type: 'setWeight', canaryWeight: 0 });
-    p.set('Paused', 'CanaryLostEndpoints', 'The canary lost its ready endpoints; its traffic went back to the primary.');
+    p.set(
+      'Paused',
+      'CanaryLostEndpoints',
+      'The canary lost its ready endpoints; its traffic went back to the primary.',
+    );
     p.requeue(deadlineMs - elapsedMs(p, p.status.stepStartedAt));
     return false;
   }
-  p.set('Progressing', 'WaitingForCanary', `Waiting for the canary to have ready replicas (${target?.readyReplicas ?? 0}/${target?.replicas ?? 0}).`);
+  p.set(
+    'Progressing',
+    'WaitingForCanary',
+    `Waiting for the canary to have ready replicas (${target?.readyReplicas ?? 0}/${target?.replicas ?? 0}).`,
+  );
   p.requeue(deadlineMs - elapsedMs(p, p.status.stepStartedAt));
   return false;
 }
@@ -72,10 +84,17 @@ export function windowGate(p: Pass, where: string): boolean {
     return true;
   }
   const zone = state.zone;
-  const opens = state.opensAt === undefined ? 'no window opens within a year' : `waiting for window, opens ${humanTime(state.opensAt, zone)}`;
+  const opens =
+    state.opensAt === undefined
+      ? 'no window opens within a year'
+      : `waiting for window, opens ${humanTime(state.opensAt, zone)}`;
   if (state.opensAt === undefined) delete p.status.nextWindow;
   else p.status.nextWindow = state.opensAt.toISOString().replace(/\.\d+Z$/, 'Z');
-  p.set('Paused', 'OutsideWindow', `${where}: ${state.why ?? 'the window is closed'}; ${opens} (sluice promote --force overrides).`);
+  p.set(
+    'Paused',
+    'OutsideWindow',
+    `${where}: ${state.why ?? 'the window is closed'}; ${opens} (sluice promote --force overrides).`,
+  );
   if (state.opensAt !== undefined) p.requeue(state.opensAt.getTime() - p.now.getTime());
   return false;
 }
@@ -125,7 +144,11 @@ function pause(p: Pass, duration: string | undefined, where: string): boolean {
       p.handle(promote, true, `the pause gate at ${where} was released.`);
       return true;
     }
-    p.set('Paused', 'WaitingForPromotion', `${where}: waiting for a promote command (sluice promote ${p.rollout.metadata.name}, or /sluice promote on the pull request).`);
+    p.set(
+      'Paused',
+      'WaitingForPromotion',
+      `${where}: waiting for a promote command (sluice promote ${p.rollout.metadata.name}, or /sluice promote on the pull request).`,
+    );
     return false;
   }
   const remaining = (parseDuration(duration) ?? 0) - elapsedMs(p, p.status.stepStartedAt);
@@ -156,7 +179,11 @@ function analysisGate(p: Pass, where: string): boolean {
       return false;
     case 'Running':
     case undefined:
-      p.set('Progressing', 'AnalysisRunning', `${where}: analysis running${verdict === undefined ? '' : ` (${verdict.message})`}.`);
+      p.set(
+        'Progressing',
+        'AnalysisRunning',
+        `${where}: analysis running${verdict === undefined ? '' : ` (${verdict.message})`}.`,
+      );
       return false;
   }
 }

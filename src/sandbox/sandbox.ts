@@ -54,14 +54,19 @@ export interface Sandbox extends SandboxInfo {
 /** A fresh file in $SLUICE_SANDBOX_AUDIT_DIR, when that is set. */
 function defaultAuditLog(): string | undefined {
   const dir = process.env['SLUICE_SANDBOX_AUDIT_DIR'];
-  return dir === undefined || dir === '' ? undefined : join(dir, `audit-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.log`);
+  return dir === undefined || dir === ''
+    ? undefined
+    : join(dir, `audit-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.log`);
 }
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const dir = resolve(opts.dir ?? mkdtempSync(join(tmpdir(), 'sluice-sandbox-')));
   mkdirSync(dir, { recursive: true });
   const auditLogPath = opts.auditLog ?? defaultAuditLog();
-  const server = await startApiServer({ ...(opts.apiPort === undefined ? {} : { port: opts.apiPort }), ...(auditLogPath === undefined ? {} : { auditLogPath }) });
+  const server = await startApiServer({
+    ...(opts.apiPort === undefined ? {} : { port: opts.apiPort }),
+    ...(auditLogPath === undefined ? {} : { auditLogPath }),
+  });
   const crdType = server.api.registry.find('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
   if (crdType === undefined) throw new Error('the API emulator serves no CustomResourceDefinitions');
   for (const crd of ISTIO_CRDS) server.api.create(crdType, undefined, crd);
@@ -87,7 +92,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   }
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, kubeconfigFor(server.url), { mode: 0o600 });
-  const info: SandboxInfo = { apiServer: server.url, prometheus: prometheus?.url, redis: redis?.url, mesh: meshUrl, kubeconfig };
+  const info: SandboxInfo = {
+    apiServer: server.url,
+    prometheus: prometheus?.url,
+    redis: redis?.url,
+    mesh: meshUrl,
+    kubeconfig,
+  };
   writeFileSync(join(dir, 'sandbox.json'), `${JSON.stringify(info, null, 2)}\n`);
   return {
     ...info,

@@ -44,7 +44,9 @@ export function containing(w: Window, zone: string, t: number): Span | undefined
   if (w.cron === undefined || w.duration === undefined) return undefined;
   const duration = parseDuration(w.duration) ?? 0;
   // The latest opening at or before t is the one whose end is latest.
-  const from = CronExpressionParser.parse(w.cron, { tz: w.timeZone ?? zone, currentDate: new Date(t + 1) }).prev().getTime();
+  const from = CronExpressionParser.parse(w.cron, { tz: w.timeZone ?? zone, currentDate: new Date(t + 1) })
+    .prev()
+    .getTime();
   return from + duration > t ? { from, to: from + duration } : undefined;
 }
 
@@ -55,14 +57,22 @@ function nextStart(w: Window, zone: string, t: number): number | undefined {
     return from > t ? from : undefined;
   }
   if (w.cron === undefined) return undefined;
-  return CronExpressionParser.parse(w.cron, { tz: w.timeZone ?? zone, currentDate: new Date(t) }).next().getTime();
+  return CronExpressionParser.parse(w.cron, { tz: w.timeZone ?? zone, currentDate: new Date(t) })
+    .next()
+    .getTime();
 }
 
 /** Why traffic may not move at `t`, and the earliest later moment worth checking; undefined when it may. */
 function closedAt(s: ScheduleSpec, t: number): { why: string; retry: number | undefined } | undefined {
   const zone = s.timeZone ?? 'UTC';
-  const deny = (s.deny ?? []).map((w, i) => ({ w, i, span: containing(w, zone, t) })).filter((x) => x.span !== undefined);
-  if (deny.length > 0) return { why: `inside the freeze ${deny.map((d) => label(d.w, 'deny', d.i)).join(', ')}`, retry: Math.max(...deny.map((d) => d.span?.to ?? t)) };
+  const deny = (s.deny ?? [])
+    .map((w, i) => ({ w, i, span: containing(w, zone, t) }))
+    .filter((x) => x.span !== undefined);
+  if (deny.length > 0)
+    return {
+      why: `inside the freeze ${deny.map((d) => label(d.w, 'deny', d.i)).join(', ')}`,
+      retry: Math.max(...deny.map((d) => d.span?.to ?? t)),
+    };
   const allow = s.allow ?? [];
   if (allow.length === 0 || allow.some((w) => containing(w, zone, t) !== undefined)) return undefined;
   const starts = allow.map((w) => nextStart(w, zone, t)).filter((x): x is number => x !== undefined);
@@ -86,7 +96,10 @@ export function windowState(s: ScheduleSpec | undefined, now: Date): WindowState
  * Several schedules at once (cluster-wide defaults and the Rollout's own, which may only
  * tighten them): open when every one is open; opens when all are open together.
  */
-export function allWindows(schedules: readonly (ScheduleSpec | undefined)[], now: Date): WindowState & { zone: string } {
+export function allWindows(
+  schedules: readonly (ScheduleSpec | undefined)[],
+  now: Date,
+): WindowState & { zone: string } {
   const present = schedules.filter((s): s is ScheduleSpec => s !== undefined);
   const zone = present[present.length - 1]?.timeZone ?? 'UTC';
   const states = present.map((s) => windowState(s, now));
@@ -96,7 +109,8 @@ export function allWindows(schedules: readonly (ScheduleSpec | undefined)[], now
   for (let i = 0; i < 100 && Number.isFinite(t); i++) {
     const at = new Date(t);
     const later = present.map((s) => windowState(s, at));
-    if (later.every((x) => x.open)) return { open: false, why: closed.why ?? 'the window is closed', opensAt: at, zone };
+    if (later.every((x) => x.open))
+      return { open: false, why: closed.why ?? 'the window is closed', opensAt: at, zone };
     t = Math.max(...later.map((x) => (x.open ? t : (x.opensAt?.getTime() ?? Infinity))));
   }
   return { open: false, why: closed.why ?? 'the window is closed', zone };
@@ -104,6 +118,12 @@ export function allWindows(schedules: readonly (ScheduleSpec | undefined)[], now
 
 /** "Mon 09:00 Europe/Berlin", as people read an opening time. */
 export function humanTime(d: Date, zone: string): string {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: zone, weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false }).format(d);
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone,
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  }).format(d);
   return `${parts.replace(',', '')} ${zone}`;
 }

@@ -23,15 +23,31 @@ export function isFailure(r: Pick<RequestRecord, 'code'>): boolean {
 }
 
 /** A record of a request begun at `started` (performance.now()) and ending now; `code` undefined: no answer came. */
-export function record(upstream: Upstream, operation: string, code: number | string | undefined, started: number): RequestRecord {
-  return { upstream, operation, code: code === undefined ? 'network' : String(code), seconds: (performance.now() - started) / 1000 };
+export function record(
+  upstream: Upstream,
+  operation: string,
+  code: number | string | undefined,
+  started: number,
+): RequestRecord {
+  return {
+    upstream,
+    operation,
+    code: code === undefined ? 'network' : String(code),
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 /**
  * Times `call` and tells `observe`; `codeOf` reads the status of an answer or a failure
  * (undefined: no answer came).
  */
-export async function observed<T>(observe: RequestObserver | undefined, upstream: Upstream, operation: string, call: () => Promise<T>, codeOf: (result: { ok: T } | { error: unknown }) => number | string | undefined): Promise<T> {
+export async function observed<T>(
+  observe: RequestObserver | undefined,
+  upstream: Upstream,
+  operation: string,
+  call: () => Promise<T>,
+  codeOf: (result: { ok: T } | { error: unknown }) => number | string | undefined,
+): Promise<T> {
   if (observe === undefined) return call();
   const started = performance.now();
   const tell = (code: number | string | undefined): void => observe(record(upstream, operation, code, started));

@@ -35,8 +35,14 @@ describe('the query batcher', () => {
   it('answers every canary of a tick from one query, even those that come late', async () => {
     const fake = new Fake();
     const b = new QueryBatcher(fake, 5);
-    const first = await Promise.all([b.value(target, spec('shop', 'cart'), AT), b.value(target, spec('shop', 'cart-primary'), AT)]);
-    expect(first).toEqual([{ kind: 'value', value: 4 }, { kind: 'value', value: 12 }]);
+    const first = await Promise.all([
+      b.value(target, spec('shop', 'cart'), AT),
+      b.value(target, spec('shop', 'cart-primary'), AT),
+    ]);
+    expect(first).toEqual([
+      { kind: 'value', value: 4 },
+      { kind: 'value', value: 12 },
+    ]);
     expect(await b.value(target, spec('shop', 'pay'), AT)).toEqual({ kind: 'value', value: 3 });
     expect(await b.value(target, spec('shop', 'gone'), AT)).toEqual({ kind: 'empty' });
     expect(fake.queries).toEqual(['sum by (ns, wl) (rate(r{ns=~"shop", wl!=""}[1m]))']);
@@ -51,7 +57,10 @@ describe('the query batcher', () => {
     const later = new Date(AT.getTime() + 60_000);
     await b.value(target, spec('shop', 'cart'), AT);
     await b.value(target, spec('blog', 'web'), AT); // a later pass of the same tick: a second query
-    expect(fake.queries).toEqual(['sum by (ns, wl) (rate(r{ns=~"shop", wl!=""}[1m]))', 'sum by (ns, wl) (rate(r{ns=~"blog", wl!=""}[1m]))']);
+    expect(fake.queries).toEqual([
+      'sum by (ns, wl) (rate(r{ns=~"shop", wl!=""}[1m]))',
+      'sum by (ns, wl) (rate(r{ns=~"blog", wl!=""}[1m]))',
+    ]);
     await b.value(target, spec('shop', 'cart'), next);
     await b.value(target, spec('blog', 'web'), next); // answered by the first query of the tick
     expect(fake.queries.slice(2)).toEqual(['sum by (ns, wl) (rate(r{ns=~"blog|shop", wl!=""}[1m]))']);
@@ -61,7 +70,10 @@ describe('the query batcher', () => {
     // a namespace without canaries any more is asked for once more, then no longer
     await b.value(target, spec('shop', 'cart'), new Date(AT.getTime() + 90_000));
     await b.value(target, spec('shop', 'cart'), new Date(AT.getTime() + 120_000));
-    expect(fake.queries.slice(4)).toEqual(['sum by (ns, wl) (rate(r{ns=~"blog|shop", wl!=""}[1m]))', 'sum by (ns, wl) (rate(r{ns=~"shop", wl!=""}[1m]))']);
+    expect(fake.queries.slice(4)).toEqual([
+      'sum by (ns, wl) (rate(r{ns=~"blog|shop", wl!=""}[1m]))',
+      'sum by (ns, wl) (rate(r{ns=~"shop", wl!=""}[1m]))',
+    ]);
   });
 
   it('shares a query in flight, and does not keep failures', async () => {
@@ -71,7 +83,10 @@ describe('the query batcher', () => {
     const early = b.value(target, spec('shop', 'cart'), AT);
     await new Promise((r) => setTimeout(r, 3)); // the query is on its way
     const late = b.value(target, spec('shop', 'pay'), AT);
-    expect(await Promise.all([early, late])).toEqual([{ kind: 'error', message: 'network_error' }, { kind: 'error', message: 'network_error' }]);
+    expect(await Promise.all([early, late])).toEqual([
+      { kind: 'error', message: 'network_error' },
+      { kind: 'error', message: 'network_error' },
+    ]);
     expect(fake.queries).toHaveLength(1);
     fake.down = false;
     expect(await b.value(target, spec('shop', 'cart'), AT)).toEqual({ kind: 'value', value: 4 });
@@ -83,8 +98,14 @@ describe('the query batcher', () => {
     const b = new QueryBatcher(fake, 1);
     const q: QuerySpec = { text: 'sum(rate(r[1m])) by (wl)', namespace: 'shop', workload: 'cart' };
     expect(await Promise.all([b.value(target, q, AT), b.value(target, q, AT)])).toEqual([
-      { kind: 'error', message: 'the query returned 3 series; it must return one number (aggregate it, e.g. with sum)' },
-      { kind: 'error', message: 'the query returned 3 series; it must return one number (aggregate it, e.g. with sum)' },
+      {
+        kind: 'error',
+        message: 'the query returned 3 series; it must return one number (aggregate it, e.g. with sum)',
+      },
+      {
+        kind: 'error',
+        message: 'the query returned 3 series; it must return one number (aggregate it, e.g. with sum)',
+      },
     ]);
     expect(fake.queries).toHaveLength(1);
   });

@@ -17,28 +17,60 @@ function walk(node: SchemaNode, path: string, visit: (node: SchemaNode, path: st
 }
 
 const ALLOWED_KEYWORDS = new Set([
-  'type', 'description', 'properties', 'items', 'additionalProperties', 'required', 'enum', 'minimum', 'maximum',
-  'minItems', 'maxItems', 'minLength', 'maxLength', 'minProperties', 'maxProperties', 'pattern', 'format', 'default',
-  'anyOf', 'x-kubernetes-int-or-string', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys',
+  'type',
+  'description',
+  'properties',
+  'items',
+  'additionalProperties',
+  'required',
+  'enum',
+  'minimum',
+  'maximum',
+  'minItems',
+  'maxItems',
+  'minLength',
+  'maxLength',
+  'minProperties',
+  'maxProperties',
+  'pattern',
+  'format',
+  'default',
+  'anyOf',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-list-type',
+  'x-kubernetes-list-map-keys',
 ]);
 
 describe.each(KINDS)('CRD of $kind', (def) => {
   const crd = parse(read(`crds/${crdFileName(def)}`)) as {
-    spec: { group: string; names: { shortNames: string[]; categories: string[] }; versions: { name: string; subresources: Record<string, unknown>; additionalPrinterColumns: { jsonPath: string }[]; schema: { openAPIV3Schema: SchemaNode } }[] };
+    spec: {
+      group: string;
+      names: { shortNames: string[]; categories: string[] };
+      versions: {
+        name: string;
+        subresources: Record<string, unknown>;
+        additionalPrinterColumns: { jsonPath: string }[];
+        schema: { openAPIV3Schema: SchemaNode };
+      }[];
+    };
   };
   const version = crd.spec.versions[0]!;
   const schema = version.schema.openAPIV3Schema;
 
-  it.each(['crds', 'deploy/crds', 'charts/sluice/crds'])('%s holds what `npm run gen:crds` generates from the schema source', (dir) => {
-    expect(read(`${dir}/${crdFileName(def)}`)).toBe(renderCrd(def));
-  });
+  it.each(['crds', 'deploy/crds', 'charts/sluice/crds'])(
+    '%s holds what `npm run gen:crds` generates from the schema source',
+    (dir) => {
+      expect(read(`${dir}/${crdFileName(def)}`)).toBe(renderCrd(def));
+    },
+  );
 
   it('serves sluice.dev/v1alpha1 with a status subresource, a category and short names that do not clash', () => {
     expect(crd.spec.group).toBe('sluice.dev');
     expect(version.name).toBe('v1alpha1');
     expect(version.subresources).toHaveProperty('status');
     expect(crd.spec.names.categories).toEqual(['sluice']);
-    for (const taken of ['ro', 'rollout', 'at', 'ar', 'canary', 'cd', 'mt', 'exp']) expect(crd.spec.names.shortNames).not.toContain(taken);
+    for (const taken of ['ro', 'rollout', 'at', 'ar', 'canary', 'cd', 'mt', 'exp'])
+      expect(crd.spec.names.shortNames).not.toContain(taken);
   });
 
   it('is structural: every node typed and described, no $ref, markers only where meant', () => {
@@ -53,19 +85,25 @@ describe.each(KINDS)('CRD of $kind', (def) => {
         expect(typeof node.type, `${path} has a type`).toBe('string');
         expect(node.anyOf, path).toBeUndefined();
       }
-      if (path !== '.metadata' && !path.endsWith('[]') && !path.endsWith('.*')) expect(node.description, `${path} has a description`).toMatch(/\S/);
-      if (node.properties !== undefined) expect(node.additionalProperties, `${path}: properties and additionalProperties are exclusive`).toBeUndefined();
+      if (path !== '.metadata' && !path.endsWith('[]') && !path.endsWith('.*'))
+        expect(node.description, `${path} has a description`).toMatch(/\S/);
+      if (node.properties !== undefined)
+        expect(node.additionalProperties, `${path}: properties and additionalProperties are exclusive`).toBeUndefined();
       if (node['x-kubernetes-list-type'] !== undefined) {
         expect(node.type, path).toBe('array');
         expect(['atomic', 'set', 'map']).toContain(node['x-kubernetes-list-type']);
       }
       if (node['x-kubernetes-list-map-keys'] !== undefined) {
         expect(node['x-kubernetes-list-type'], path).toBe('map');
-        for (const key of node['x-kubernetes-list-map-keys'] as string[]) expect(node.items?.required, `${path}: map key ${key} must be required`).toContain(key);
+        for (const key of node['x-kubernetes-list-map-keys'] as string[])
+          expect(node.items?.required, `${path}: map key ${key} must be required`).toContain(key);
       }
       for (const name of node.required ?? []) {
         expect(node.properties?.[name], `${path}.${name} is required and defined`).toBeDefined();
-        expect(node.properties?.[name]?.default, `${path}.${name} is required, so a default would never apply`).toBeUndefined();
+        expect(
+          node.properties?.[name]?.default,
+          `${path}.${name} is required, so a default would never apply`,
+        ).toBeUndefined();
       }
     });
     expect(nodes).toBeGreaterThan(30);
@@ -84,7 +122,8 @@ describe.each(KINDS)('CRD of $kind', (def) => {
     for (const col of version.additionalPrinterColumns) {
       if (col.jsonPath.startsWith('.metadata')) continue;
       let node: SchemaNode | undefined = schema;
-      for (const part of col.jsonPath.slice(1).replace('[*]', '').split('.')) node = (node?.items ?? node)?.properties?.[part];
+      for (const part of col.jsonPath.slice(1).replace('[*]', '').split('.'))
+        node = (node?.items ?? node)?.properties?.[part];
       expect(node, col.jsonPath).toBeDefined();
     }
   });
@@ -96,6 +135,7 @@ describe('docs/api.md', () => {
   });
 
   it('documents every phase', () => {
-    for (const phase of ['Initializing', 'Healthy', 'Progressing', 'Paused', 'Promoting', 'RolledBack', 'Invalid']) expect(read('docs/api.md')).toContain(`\`${phase}\``);
+    for (const phase of ['Initializing', 'Healthy', 'Progressing', 'Paused', 'Promoting', 'RolledBack', 'Invalid'])
+      expect(read('docs/api.md')).toContain(`\`${phase}\``);
   });
 });

@@ -15,7 +15,13 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBeUndefined();
   });
 
-  it.each([[0, '0s'], [250, '250ms'], [90_000, '1m30s'], [3_600_000, '1h'], [3_661_001, '1h1m1s1ms']])('formats %d ms as %s', (ms, text) => {
+  it.each([
+    [0, '0s'],
+    [250, '250ms'],
+    [90_000, '1m30s'],
+    [3_600_000, '1h'],
+    [3_661_001, '1h1m1s1ms'],
+  ])('formats %d ms as %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
     expect(parseDuration(text)).toBe(ms);
   });

@@ -4,7 +4,8 @@ import { checkTemplatedQuery, promqlSyntaxErrors } from '../../src/api/promql.js
 
 describe('scanPlaceholders', () => {
   it('finds placeholders and whether they stand in a string literal', () => {
-    const q = 'sum(rate(x{ns="{{ args.namespace }}", w=\'{{args.workload}}\'}[{{ args.interval }}])) > {{ args.limit }}';
+    const q =
+      'sum(rate(x{ns="{{ args.namespace }}", w=\'{{args.workload}}\'}[{{ args.interval }}])) > {{ args.limit }}';
     const scan = scanPlaceholders(q);
     expect(scan.placeholders.map((p) => [p.name, p.quote])).toEqual([
       ['namespace', '"'],
@@ -17,7 +18,10 @@ describe('scanPlaceholders', () => {
 
   it('does not end a string at an escaped quote, and skips comments', () => {
     const scan = scanPlaceholders('x{a="\\"{{ args.a }}"} # {{ args.ignored }}\n+ {{ args.b }}');
-    expect(scan.placeholders.map((p) => [p.name, p.quote])).toEqual([['a', '"'], ['b', undefined]]);
+    expect(scan.placeholders.map((p) => [p.name, p.quote])).toEqual([
+      ['a', '"'],
+      ['b', undefined],
+    ]);
   });
 
   it('reports malformed placeholders', () => {
@@ -27,7 +31,9 @@ describe('scanPlaceholders', () => {
 
   it('substitutes and maps offsets back to the original text', () => {
     const text = 'a{{ args.x }}b{{ args.y }}c';
-    const sub = substitute(text, scanPlaceholders(text).placeholders, (p) => (p.name === 'x' ? 'XXXXXXXXXXXXXXXXXXXX' : ''));
+    const sub = substitute(text, scanPlaceholders(text).placeholders, (p) =>
+      p.name === 'x' ? 'XXXXXXXXXXXXXXXXXXXX' : '',
+    );
     expect(sub.text).toBe('aXXXXXXXXXXXXXXXXXXXXbc');
     expect(sub.toOriginal(0)).toBe(0);
     expect(sub.toOriginal(5)).toBe(1);
@@ -54,7 +60,11 @@ describe('PromQL syntax', () => {
   ])('rejects %j', (q, why) => expect(promqlSyntaxErrors(q)?.message).toMatch(why));
 
   it('checks templated queries with a value of the right kind in each position', () => {
-    expect(checkTemplatedQuery('sum(rate(x{ns="{{ args.namespace }}"}[{{ args.interval }}])) > {{ args.limit }}', { limit: '0.5' })).toBeUndefined();
+    expect(
+      checkTemplatedQuery('sum(rate(x{ns="{{ args.namespace }}"}[{{ args.interval }}])) > {{ args.limit }}', {
+        limit: '0.5',
+      }),
+    ).toBeUndefined();
     expect(checkTemplatedQuery('rate(x[5m] offset {{ args.shift }})')).toBeUndefined();
     expect(checkTemplatedQuery('{{ args.metric }}')).toBeUndefined();
   });

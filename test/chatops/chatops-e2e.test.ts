@@ -25,9 +25,16 @@ let hook = '';
 const type = (group: string, resource: string): any => sb.server.api.registry.resource(group, resource);
 const rollout = (): any => sb.server.api.store.get(type('sluice.dev', 'rollouts').storageKey, 'demo', 'podinfo');
 const status = (): any => rollout()?.status ?? {};
-const repliesTo = (user: string): string[] => fake.comments.filter((c) => c.issue === 12 && c.body.startsWith(`<!-- sluice:reply -->\n@${user} `)).map((c) => c.body);
+const repliesTo = (user: string): string[] =>
+  fake.comments
+    .filter((c) => c.issue === 12 && c.body.startsWith(`<!-- sluice:reply -->\n@${user} `))
+    .map((c) => c.body);
 
-async function comment(body: string, user: string, extra: Parameters<typeof commentPayload>[0] = { body }): Promise<{ status: number; headers: Record<string, string>; raw: string }> {
+async function comment(
+  body: string,
+  user: string,
+  extra: Parameters<typeof commentPayload>[0] = { body },
+): Promise<{ status: number; headers: Record<string, string>; raw: string }> {
   const { payload, commentId } = commentPayload({ ...extra, body, user });
   fake.foreignComments.add(commentId);
   const { raw, headers } = await signed(payload);
@@ -42,20 +49,57 @@ beforeAll(async () => {
   await fake.start();
   sb = await startSandbox({ prometheus: false, readyDelayMs: 100 });
   const api = sb.server.api;
-  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml']) api.create(type('apiextensions.k8s.io', 'customresourcedefinitions'), undefined, parse(readFileSync(join(root, 'crds', f), 'utf8')));
+  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml'])
+    api.create(
+      type('apiextensions.k8s.io', 'customresourcedefinitions'),
+      undefined,
+      parse(readFileSync(join(root, 'crds', f), 'utf8')),
+    );
   installPodinfo(api, [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: { duration: '120s' } }], (d) => {
-    d.spec.template.metadata.annotations = { 'sluice.dev/github-repository': 'example-org/podinfo', 'sluice.dev/commit': SHA, 'sluice.dev/pull-request': '12' };
+    d.spec.template.metadata.annotations = {
+      'sluice.dev/github-repository': 'example-org/podinfo',
+      'sluice.dev/commit': SHA,
+      'sluice.dev/pull-request': '12',
+    };
   });
   const port = await freePort();
   hook = `http://127.0.0.1:${port}/webhooks/github`;
   const out = openSync(join(sb.dir, 'controller.log'), 'a');
-  controller = spawn(process.execPath, [join(root, 'bin/sluice.js'), 'controller', '--kubeconfig', sb.kubeconfig, '--redis-url', sb.redis!, '--listen', '127.0.0.1:0', '--webhook-listen', `127.0.0.1:${port}`, '--github-api-url', fake.url], {
-    stdio: ['ignore', out, out],
-    env: { ...process.env, SLUICE_GITHUB_TOKEN: 'test-token', SLUICE_GITHUB_WEBHOOK_SECRET: SECRET, SLUICE_LOG_LEVEL: 'debug' },
-  });
+  controller = spawn(
+    process.execPath,
+    [
+      join(root, 'bin/sluice.js'),
+      'controller',
+      '--kubeconfig',
+      sb.kubeconfig,
+      '--redis-url',
+      sb.redis!,
+      '--listen',
+      '127.0.0.1:0',
+      '--webhook-listen',
+      `127.0.0.1:${port}`,
+      '--github-api-url',
+      fake.url,
+    ],
+    {
+      stdio: ['ignore', out, out],
+      env: {
+        ...process.env,
+        SLUICE_GITHUB_TOKEN: 'test-token',
+        SLUICE_GITHUB_WEBHOOK_SECRET: SECRET,
+        SLUICE_LOG_LEVEL: 'debug',
+      },
+    },
+  );
   await eventually('Healthy', () => status().phase === 'Healthy', 30_000);
-  await eventually('webhook up', async () => (await fetch(hook, { method: 'POST', body: '{}' }).catch(() => undefined))?.status === 401, 10_000);
-  sb.server.api.patch({ type: type('apps', 'deployments'), namespace: 'demo', name: 'podinfo' }, 'strategic', { spec: { template: { spec: { containers: [{ name: 'podinfo', image: 'ghcr.io/stefanprodan/podinfo:6.7.1' }] } } } });
+  await eventually(
+    'webhook up',
+    async () => (await fetch(hook, { method: 'POST', body: '{}' }).catch(() => undefined))?.status === 401,
+    10_000,
+  );
+  sb.server.api.patch({ type: type('apps', 'deployments'), namespace: 'demo', name: 'podinfo' }, 'strategic', {
+    spec: { template: { spec: { containers: [{ name: 'podinfo', image: 'ghcr.io/stefanprodan/podinfo:6.7.1' }] } } },
+  });
   await eventually('at the gate', () => status().reason === 'WaitingForPromotion', 30_000);
 }, 120_000);
 afterAll(async () => {
@@ -69,7 +113,9 @@ describe('ChatOps on the pull request', () => {
     const r = await comment('/sluice promote', 'bob');
     expect(r.status).toBe(202);
     await eventually('a reply to bob', () => repliesTo('bob').length === 1, 15_000);
-    expect(repliesTo('bob')[0]).toContain('not permitted: `/sluice promote` needs write permission on example-org/podinfo');
+    expect(repliesTo('bob')[0]).toContain(
+      'not permitted: `/sluice promote` needs write permission on example-org/podinfo',
+    );
     expect(status().reason).toBe('WaitingForPromotion');
     expect(status().commands ?? []).toEqual([]);
     expect(fake.reactions.some((x) => x.content === 'eyes')).toBe(true);
@@ -91,8 +137,14 @@ describe('ChatOps on the pull request', () => {
     const r = await comment('/sluice promote', 'alice');
     expect(r.status).toBe(202);
     await eventually('past the gate', () => status().canaryWeight === 50 && status().reason === 'PauseStep', 15_000);
-    expect(status().commands).toEqual([expect.objectContaining({ action: 'promote', user: 'alice', source: 'github', handledAt: expect.any(String) })]);
-    await eventually('a reply to alice', () => repliesTo('alice').some((b) => b.includes('`/sluice promote` for `demo/podinfo`: ')), 15_000);
+    expect(status().commands).toEqual([
+      expect.objectContaining({ action: 'promote', user: 'alice', source: 'github', handledAt: expect.any(String) }),
+    ]);
+    await eventually(
+      'a reply to alice',
+      () => repliesTo('alice').some((b) => b.includes('`/sluice promote` for `demo/podinfo`: ')),
+      15_000,
+    );
     const replay = await fetch(hook, { method: 'POST', headers: r.headers, body: r.raw });
     expect(replay.status).toBe(200);
     await new Promise((res) => setTimeout(res, 1000));
@@ -107,8 +159,16 @@ describe('ChatOps on the pull request', () => {
     expect(status().reason).toBe('Aborted');
     const events = sb.server.api.store.list(type('events.k8s.io', 'events').storageKey, 'demo') as any[]; // stored in core/v1 form
     const chat = events.filter((e) => e.reason === 'ChatOpsCommand');
-    expect(chat.map((e) => e.message)).toContainEqual(expect.stringMatching(/^alice commented "\/sluice abort error budget spent" on https:\/\/github\.com\/example-org\/podinfo\/pull\/12#issuecomment-\d+$/));
-    await eventually('a reply with the outcome', () => repliesTo('alice').some((b) => b.includes('`/sluice abort` for `demo/podinfo`')), 15_000);
+    expect(chat.map((e) => e.message)).toContainEqual(
+      expect.stringMatching(
+        /^alice commented "\/sluice abort error budget spent" on https:\/\/github\.com\/example-org\/podinfo\/pull\/12#issuecomment-\d+$/,
+      ),
+    );
+    await eventually(
+      'a reply with the outcome',
+      () => repliesTo('alice').some((b) => b.includes('`/sluice abort` for `demo/podinfo`')),
+      15_000,
+    );
     expect(fake.invalid()).toEqual([]);
   }, 30_000);
 });

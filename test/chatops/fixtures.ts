@@ -10,7 +10,16 @@ const created = examples.find((e) => e.name === 'issue_comment')!.examples.find(
 
 let nextComment = 9_000_000;
 
-export function commentPayload(o: { body: string; user?: string; repository?: string; pr?: number; onPullRequest?: boolean; action?: string; bot?: boolean; createdAt?: Date }): { payload: any; commentId: number } {
+export function commentPayload(o: {
+  body: string;
+  user?: string;
+  repository?: string;
+  pr?: number;
+  onPullRequest?: boolean;
+  action?: string;
+  bot?: boolean;
+  createdAt?: Date;
+}): { payload: any; commentId: number } {
   const p = structuredClone(created);
   const [owner = 'example-org', name = 'podinfo'] = (o.repository ?? 'example-org/podinfo').split('/');
   const number = o.pr ?? 12;
@@ -20,7 +29,13 @@ export function commentPayload(o: { body: string; user?: string; repository?: st
   p.repository.owner.login = owner;
   p.issue.number = number;
   if (o.onPullRequest === false) delete p.issue.pull_request;
-  else p.issue.pull_request = { url: `https://api.github.com/repos/${owner}/${name}/pulls/${number}`, html_url: `https://github.com/${owner}/${name}/pull/${number}`, diff_url: `https://github.com/${owner}/${name}/pull/${number}.diff`, patch_url: `https://github.com/${owner}/${name}/pull/${number}.patch` };
+  else
+    p.issue.pull_request = {
+      url: `https://api.github.com/repos/${owner}/${name}/pulls/${number}`,
+      html_url: `https://github.com/${owner}/${name}/pull/${number}`,
+      diff_url: `https://github.com/${owner}/${name}/pull/${number}.diff`,
+      patch_url: `https://github.com/${owner}/${name}/pull/${number}.patch`,
+    };
   const commentId = nextComment++;
   p.comment.id = commentId;
   p.comment.body = o.body;
@@ -32,7 +47,18 @@ export function commentPayload(o: { body: string; user?: string; repository?: st
   return { payload: p, commentId };
 }
 
-export async function signed(payload: unknown, secret = SECRET): Promise<{ raw: string; headers: Record<string, string> }> {
+export async function signed(
+  payload: unknown,
+  secret = SECRET,
+): Promise<{ raw: string; headers: Record<string, string> }> {
   const raw = JSON.stringify(payload);
-  return { raw, headers: { 'x-hub-signature-256': await sign(secret, raw), 'x-github-event': 'issue_comment', 'x-github-delivery': crypto.randomUUID(), 'content-type': 'application/json' } };
+  return {
+    raw,
+    headers: {
+      'x-hub-signature-256': await sign(secret, raw),
+      'x-github-event': 'issue_comment',
+      'x-github-delivery': crypto.randomUUID(),
+      'content-type': 'application/json',
+    },
+  };
 }

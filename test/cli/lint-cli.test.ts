@@ -12,11 +12,16 @@ const run = promisify(execFile);
 
 async function sluice(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(root, 'bin/sluice.js'), ...args], { cwd: root, timeout: 60_000, maxBuffer: 32 * 1024 * 1024 });
+    const { stdout, stderr } = await run(process.execPath, [join(root, 'bin/sluice.js'), ...args], {
+      cwd: root,
+      timeout: 60_000,
+      maxBuffer: 32 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code?: number; signal?: string; stdout: string; stderr: string };
-    if (typeof err.code !== 'number') throw new Error(`sluice did not exit normally (signal ${String(err.signal)}): ${err.stderr}`);
+    if (typeof err.code !== 'number')
+      throw new Error(`sluice did not exit normally (signal ${String(err.signal)}): ${err.stderr}`);
     return { code: err.code, stdout: err.stdout, stderr: err.stderr };
   }
 }
@@ -38,7 +43,9 @@ describe('sluice lint', () => {
     const line = text.split('\n').findIndex((l) => l.includes('setWeight: 101')) + 1;
     const { code, stdout } = await sluice('lint', dir, 'analysis-templates');
     expect(code).toBe(1);
-    expect(stdout.trim()).toBe(`${join(dir, 'rollout.yaml')}:${line}: spec.strategy.canary.steps[0].setWeight: must be at most 100, not 101`);
+    expect(stdout.trim()).toBe(
+      `${join(dir, 'rollout.yaml')}:${line}: spec.strategy.canary.steps[0].setWeight: must be at most 100, not 101`,
+    );
   });
 
   it('reports GitOps pitfalls as warnings and still exits 0', async () => {
@@ -48,7 +55,9 @@ describe('sluice lint', () => {
     writeFileSync(join(dir, 'deployment.yaml'), stringify(deployment));
     const { code, stdout } = await sluice('lint', dir, 'examples/podinfo/rollout.yaml', 'analysis-templates');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/deployment\.yaml:\d+: spec\.replicas: warning: is set on a Deployment that Rollout "podinfo" manages/);
+    expect(stdout).toMatch(
+      /deployment\.yaml:\d+: spec\.replicas: warning: is set on a Deployment that Rollout "podinfo" manages/,
+    );
   });
 
   it('answers in JSON with -o json', async () => {
@@ -56,20 +65,27 @@ describe('sluice lint', () => {
     expect(code).toBe(1);
     const report = JSON.parse(stdout) as { errors: number; findings: { file: string; message: string }[] };
     expect(report.errors).toBe(1);
-    expect(report.findings[0]).toMatchObject({ file: 'does-not-exist.yaml', message: expect.stringMatching(/no such file/) });
+    expect(report.findings[0]).toMatchObject({
+      file: 'does-not-exist.yaml',
+      message: expect.stringMatching(/no such file/),
+    });
   });
 
   it('never crashes on hostile files: each gets a line, the run ends with exit 1', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
     writeFileSync(join(dir, 'binary.yaml'), Buffer.from([0, 1, 2, 255]));
     writeFileSync(join(dir, 'empty.yaml'), '');
-    writeFileSync(join(dir, 'bomb.yaml'), 'a: &a [1,1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n');
+    writeFileSync(
+      join(dir, 'bomb.yaml'),
+      'a: &a [1,1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n',
+    );
     writeFileSync(join(dir, 'huge.yaml'), 'x'.repeat(10 * 1024 * 1024));
     writeFileSync(join(dir, 'deep.yaml'), `a: ${'{b: '.repeat(50_000)}1${'}'.repeat(50_000)}\n`);
     const { code, stdout } = await sluice('lint', dir);
     expect(code).toBe(1);
     const lines = stdout.trim().split('\n');
-    for (const name of ['binary', 'empty', 'bomb', 'huge', 'deep']) expect(lines.some((l) => l.startsWith(join(dir, `${name}.yaml`)))).toBe(true);
+    for (const name of ['binary', 'empty', 'bomb', 'huge', 'deep'])
+      expect(lines.some((l) => l.startsWith(join(dir, `${name}.yaml`)))).toBe(true);
     for (const line of lines) expect(line).toMatch(/^\S+:\d+: /);
   });
 

@@ -19,8 +19,19 @@ const storefront = {
     hosts: ['shop.example.com'],
     gateways: ['istio-system/public'],
     http: [
-      { name: 'static', match: [{ uri: { prefix: '/static' } }], route: [{ destination: { host: 'cdn.shop.svc.cluster.local' } }] },
-      { name: 'podinfo-split', timeout: '7s', route: [{ destination: { host: 'podinfo-primary', port: { number: 9898 } }, weight: 100 }, { destination: { host: 'podinfo-canary', port: { number: 9898 } }, weight: 0 }] },
+      {
+        name: 'static',
+        match: [{ uri: { prefix: '/static' } }],
+        route: [{ destination: { host: 'cdn.shop.svc.cluster.local' } }],
+      },
+      {
+        name: 'podinfo-split',
+        timeout: '7s',
+        route: [
+          { destination: { host: 'podinfo-primary', port: { number: 9898 } }, weight: 100 },
+          { destination: { host: 'podinfo-canary', port: { number: 9898 } }, weight: 0 },
+        ],
+      },
     ],
   },
 };
@@ -46,7 +57,9 @@ describe('an adopted VirtualService', () => {
   it('is not replaced or regenerated, and gets only its named route weighted', async () => {
     await eventually('Healthy', () => rollout()?.status?.phase === 'Healthy', 20_000);
     expect(api().store.get('networking.istio.io/virtualservices', 'shop', 'podinfo')).toBeUndefined();
-    api().patch({ type: T('apps', 'v1', 'deployments'), namespace: 'shop', name: 'podinfo' }, 'strategic', { spec: { template: { spec: { containers: [{ name: 'podinfo', image: 'ghcr.io/stefanprodan/podinfo:6.7.1' }] } } } });
+    api().patch({ type: T('apps', 'v1', 'deployments'), namespace: 'shop', name: 'podinfo' }, 'strategic', {
+      spec: { template: { spec: { containers: [{ name: 'podinfo', image: 'ghcr.io/stefanprodan/podinfo:6.7.1' }] } } },
+    });
     await eventually('the gate', () => rollout()?.status?.reason === 'WaitingForPromotion', 20_000);
     const now = vs();
     expect(now.spec.http[1].route.map((d: any) => d.weight)).toEqual([70, 30]);

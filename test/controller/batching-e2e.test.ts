@@ -27,7 +27,8 @@ let sb: Sandbox;
 let harness: ControllerSandbox;
 const provider = new CountingProvider();
 const type = (group: string, resource: string): any => sb.server.api.registry.resource(group, resource);
-const rollouts = (): any[] => names.map((n) => sb.server.api.store.get(type('sluice.dev', 'rollouts').storageKey, 'demo', n));
+const rollouts = (): any[] =>
+  names.map((n) => sb.server.api.store.get(type('sluice.dev', 'rollouts').storageKey, 'demo', n));
 const seen = new Map<string, Set<string>>();
 const record = (): void => {
   for (const r of rollouts()) {
@@ -40,22 +41,35 @@ const record = (): void => {
 /** Prometheus' own count of instant queries it answered. */
 async function queriesServed(): Promise<number> {
   const text = await (await fetch(`${sb.prometheus!}/metrics`)).text();
-  return text.split('\n').filter((l) => l.startsWith('prometheus_http_requests_total{') && l.includes('handler="/api/v1/query"')).reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('prometheus_http_requests_total{') && l.includes('handler="/api/v1/query"'))
+    .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
 }
 
 beforeAll(async () => {
-  harness = await startControllerSandbox((s) => {
-    sb = s;
-    const api = s.server.api;
-    api.create(type('', 'namespaces'), undefined, example('namespace.yaml'));
-    for (const f of ['istio-error-rate.yaml', 'istio-latency-p99.yaml']) api.create(type('sluice.dev', 'analysistemplates'), 'demo', testTemplate(f));
-    for (const name of names) {
-      exampleApp(api, name, (r) => {
-        r.spec.strategy.canary.steps = [{ setWeight: 20 }, { analysis: { templates: [{ name: 'istio-error-rate' }] } }, { setWeight: 50 }];
-        r.spec.strategy.canary.analysis = { templates: [{ name: 'istio-error-rate' }, { name: 'istio-latency-p99' }] };
-      });
-    }
-  }, { sandbox: { prometheus: true, rps: 0 }, controller: (s) => ({ prometheusUrl: s.prometheus, provider }) });
+  harness = await startControllerSandbox(
+    (s) => {
+      sb = s;
+      const api = s.server.api;
+      api.create(type('', 'namespaces'), undefined, example('namespace.yaml'));
+      for (const f of ['istio-error-rate.yaml', 'istio-latency-p99.yaml'])
+        api.create(type('sluice.dev', 'analysistemplates'), 'demo', testTemplate(f));
+      for (const name of names) {
+        exampleApp(api, name, (r) => {
+          r.spec.strategy.canary.steps = [
+            { setWeight: 20 },
+            { analysis: { templates: [{ name: 'istio-error-rate' }] } },
+            { setWeight: 50 },
+          ];
+          r.spec.strategy.canary.analysis = {
+            templates: [{ name: 'istio-error-rate' }, { name: 'istio-latency-p99' }],
+          };
+        });
+      }
+    },
+    { sandbox: { prometheus: true, rps: 0 }, controller: (s) => ({ prometheusUrl: s.prometheus, provider }) },
+  );
   await eventually('all Healthy', () => rollouts().every((r) => r.status?.phase === 'Healthy'), 60_000);
 }, 120_000);
 afterAll(async () => harness.stop());
@@ -66,27 +80,44 @@ describe(`${N} canaries without traffic`, () => {
     const deployments = type('apps', 'deployments');
     for (const name of names) {
       const ref = { type: deployments, namespace: 'demo', name };
-      sb.server.api.patch(ref, 'strategic', { spec: { template: { spec: { containers: [{ name: 'podinfo', image: 'ghcr.io/stefanprodan/podinfo:6.7.1' }] } } } });
+      sb.server.api.patch(ref, 'strategic', {
+        spec: {
+          template: { spec: { containers: [{ name: 'podinfo', image: 'ghcr.io/stefanprodan/podinfo:6.7.1' }] } },
+        },
+      });
     }
-    await eventually('all paused as inconclusive', () => {
-      record();
-      return rollouts().every((r) => r.status?.phase === 'Paused' && r.status?.reason === 'AnalysisInconclusive');
-    }, 90_000);
-    for (const [name, phases] of seen) expect([...phases].filter((p) => p.startsWith('RolledBack')), name).toEqual([]);
+    await eventually(
+      'all paused as inconclusive',
+      () => {
+        record();
+        return rollouts().every((r) => r.status?.phase === 'Paused' && r.status?.reason === 'AnalysisInconclusive');
+      },
+      90_000,
+    );
+    for (const [name, phases] of seen)
+      expect(
+        [...phases].filter((p) => p.startsWith('RolledBack')),
+        name,
+      ).toEqual([]);
     expect(rollouts()[0].status.message).toMatch(/only 0 requests in the window \(minimum 20\)/);
 
     // Per tick (evaluation time): how many canaries were measured, how many queries were sent.
     const measuredAt = new Map<string, number>();
-    for (const r of rollouts()) for (const m of r.status.metrics) for (const x of m.measurements) if (m.name === 'background:istio-error-rate/error-rate') measuredAt.set(x.startedAt, (measuredAt.get(x.startedAt) ?? 0) + 1);
+    for (const r of rollouts())
+      for (const m of r.status.metrics)
+        for (const x of m.measurements)
+          if (m.name === 'background:istio-error-rate/error-rate')
+            measuredAt.set(x.startedAt, (measuredAt.get(x.startedAt) ?? 0) + 1);
     const busiest = Math.max(...measuredAt.values());
     expect(busiest, 'a tick where every canary was measured').toBe(N);
     const perTick = new Map<number, number>();
     for (const q of provider.sent) perTick.set(q.at, (perTick.get(q.at) ?? 0) + 1);
     // error-rate query, latency query, and one sample query that both templates share
     const templateQueries = 3;
-    for (const [at, count] of perTick) expect(count, `queries at ${new Date(at).toISOString()}`).toBeLessThanOrEqual(templateQueries);
+    for (const [at, count] of perTick)
+      expect(count, `queries at ${new Date(at).toISOString()}`).toBeLessThanOrEqual(templateQueries);
     // Prometheus saw exactly what the controller sent (no hidden per-canary queries).
-    expect(await queriesServed() - servedBefore).toBe(provider.sent.length);
+    expect((await queriesServed()) - servedBefore).toBe(provider.sent.length);
     expect(provider.sent.length).toBeLessThanOrEqual(perTick.size * templateQueries);
   }, 150_000);
 });

@@ -16,7 +16,13 @@ afterAll(async () => sb.stop());
 describe('ResourceCache', () => {
   it('keeps trying a failing first LIST and starts with what the next one returns', async () => {
     const errors: unknown[] = [];
-    const cache = new ResourceCache(kubeClients(loadKubeConfig(sb.kubeconfig, 'sluice-controller/test')), SERVICES, 'demo', () => undefined, { onError: (e) => errors.push(e) });
+    const cache = new ResourceCache(
+      kubeClients(loadKubeConfig(sb.kubeconfig, 'sluice-controller/test')),
+      SERVICES,
+      'demo',
+      () => undefined,
+      { onError: (e) => errors.push(e) },
+    );
     sb.server.faults.set({ errorRate: 1 });
     let started = false;
     const starting = cache.start().then(() => (started = true));

@@ -14,7 +14,8 @@ const exec = promisify(execFile);
 let sb: Sandbox;
 let harness: ControllerSandbox;
 
-const kubectl = async (...args: string[]): Promise<string> => (await exec('kubectl', args, { env: { ...process.env, KUBECONFIG: sb.kubeconfig }, timeout: 30_000 })).stdout;
+const kubectl = async (...args: string[]): Promise<string> =>
+  (await exec('kubectl', args, { env: { ...process.env, KUBECONFIG: sb.kubeconfig }, timeout: 30_000 })).stdout;
 const get = (resource: string, name: string): any => {
   const [plural, group = ''] = resource.split(/\.(.*)/s);
   const type = sb.server.api.registry.resource(group, plural ?? resource);
@@ -34,8 +35,19 @@ beforeAll(async () => {
       c.volumeMounts = [{ name: 'token', mountPath: '/var/run/token' }];
       d.spec.template.spec.volumes = [{ name: 'token', secret: { secretName: 'podinfo-token' } }];
     });
-    api.create(type('', 'configmaps'), 'demo', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'podinfo-settings', namespace: 'demo', labels: { 'argocd.argoproj.io/instance': 'shop' } }, data: { PODINFO_UI_MESSAGE: 'hello v1' } });
-    api.create(type('', 'secrets'), 'demo', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'podinfo-token', namespace: 'demo' }, type: 'Opaque', data: { token: b64('s3cret-1') } });
+    api.create(type('', 'configmaps'), 'demo', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'podinfo-settings', namespace: 'demo', labels: { 'argocd.argoproj.io/instance': 'shop' } },
+      data: { PODINFO_UI_MESSAGE: 'hello v1' },
+    });
+    api.create(type('', 'secrets'), 'demo', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'podinfo-token', namespace: 'demo' },
+      type: 'Opaque',
+      data: { token: b64('s3cret-1') },
+    });
   });
 }, 60_000);
 afterAll(async () => harness.stop());
@@ -61,22 +73,52 @@ describe('config tracking', () => {
 
   it('treats a ConfigMap change as a new revision: a canary run, then the primary gets the new copy', async () => {
     const before = status().stableRevision;
-    const primaryPods = get('deployments.apps', 'podinfo-primary').spec.template.metadata.annotations['sluice.dev/revision'];
-    await kubectl('patch', 'configmap', 'podinfo-settings', '-n', 'demo', '--type=merge', '-p', '{"data":{"PODINFO_UI_MESSAGE":"hello v2"}}');
-    await eventually('a run for the new config', () => status().canaryRevision !== undefined && status().canaryRevision !== before, 10_000);
+    const primaryPods = get('deployments.apps', 'podinfo-primary').spec.template.metadata.annotations[
+      'sluice.dev/revision'
+    ];
+    await kubectl(
+      'patch',
+      'configmap',
+      'podinfo-settings',
+      '-n',
+      'demo',
+      '--type=merge',
+      '-p',
+      '{"data":{"PODINFO_UI_MESSAGE":"hello v2"}}',
+    );
+    await eventually(
+      'a run for the new config',
+      () => status().canaryRevision !== undefined && status().canaryRevision !== before,
+      10_000,
+    );
     // Until promotion, the primary keeps the old config.
     expect(get('configmaps', 'podinfo-settings-primary').data).toEqual({ PODINFO_UI_MESSAGE: 'hello v1' });
     await eventually('promoted', () => status().reason === 'Promoted', 30_000);
     expect(status().stableRevision).not.toBe(before);
     expect(get('configmaps', 'podinfo-settings-primary').data).toEqual({ PODINFO_UI_MESSAGE: 'hello v2' });
     // The primary's pods roll even though only the config changed.
-    expect(get('deployments.apps', 'podinfo-primary').spec.template.metadata.annotations['sluice.dev/revision']).not.toBe(primaryPods);
+    expect(
+      get('deployments.apps', 'podinfo-primary').spec.template.metadata.annotations['sluice.dev/revision'],
+    ).not.toBe(primaryPods);
   });
 
   it('treats a Secret change as a new revision too', async () => {
     const before = status().stableRevision;
-    await kubectl('patch', 'secret', 'podinfo-token', '-n', 'demo', '--type=merge', '-p', JSON.stringify({ data: { token: b64('s3cret-2') } }));
-    await eventually('promoted again', () => status().reason === 'Promoted' && status().stableRevision !== before, 30_000);
+    await kubectl(
+      'patch',
+      'secret',
+      'podinfo-token',
+      '-n',
+      'demo',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ data: { token: b64('s3cret-2') } }),
+    );
+    await eventually(
+      'promoted again',
+      () => status().reason === 'Promoted' && status().stableRevision !== before,
+      30_000,
+    );
     expect(get('secrets', 'podinfo-token-primary').data).toEqual({ token: b64('s3cret-2') });
   });
 
@@ -84,19 +126,41 @@ describe('config tracking', () => {
     await kubectl('delete', 'configmap', 'podinfo-settings-primary', '-n', 'demo');
     // (kubectl's `create configmap` sends protobuf, which the emulator does not speak)
     const cms = sb.server.api.registry.resource('', 'configmaps');
-    sb.server.api.create(cms, 'demo', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'podinfo-settings-primary', namespace: 'demo' }, data: { mine: 'yes' } });
+    sb.server.api.create(cms, 'demo', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'podinfo-settings-primary', namespace: 'demo' },
+      data: { mine: 'yes' },
+    });
     const before = status().stableRevision;
-    await kubectl('patch', 'configmap', 'podinfo-settings', '-n', 'demo', '--type=merge', '-p', '{"data":{"PODINFO_UI_MESSAGE":"hello v3"}}');
-    const failure = await eventually('a Warning about the name', async () => {
-      const events = JSON.parse(await kubectl('get', 'events.events.k8s.io', '-n', 'demo', '-o', 'json')).items;
-      return events.find((e: any) => e.reason === 'ReconcileFailed');
-    }, 20_000);
+    await kubectl(
+      'patch',
+      'configmap',
+      'podinfo-settings',
+      '-n',
+      'demo',
+      '--type=merge',
+      '-p',
+      '{"data":{"PODINFO_UI_MESSAGE":"hello v3"}}',
+    );
+    const failure = await eventually(
+      'a Warning about the name',
+      async () => {
+        const events = JSON.parse(await kubectl('get', 'events.events.k8s.io', '-n', 'demo', '-o', 'json')).items;
+        return events.find((e: any) => e.reason === 'ReconcileFailed');
+      },
+      20_000,
+    );
     expect(failure.note).toMatch(/ConfigMap podinfo-settings-primary exists and was not made by Sluice; rename it/);
     // The promotion cannot copy; the user's object is left alone.
     expect(get('configmaps', 'podinfo-settings-primary').data).toEqual({ mine: 'yes' });
     expect(status().stableRevision).toBe(before);
     await kubectl('delete', 'configmap', 'podinfo-settings-primary', '-n', 'demo');
-    await eventually('promoted once the name is free', () => status().reason === 'Promoted' && status().stableRevision !== before, 30_000);
+    await eventually(
+      'promoted once the name is free',
+      () => status().reason === 'Promoted' && status().stableRevision !== before,
+      30_000,
+    );
   });
 });
 
@@ -104,7 +168,13 @@ describe('generated routing deleted by someone', () => {
   it('is created again, with a Warning event', async () => {
     await kubectl('delete', 'service', 'podinfo-canary', '-n', 'demo');
     await kubectl('delete', 'destinationrule', 'podinfo-primary', '-n', 'demo');
-    await eventually('recreated', () => get('services', 'podinfo-canary') !== undefined && get('destinationrules.networking.istio.io', 'podinfo-primary') !== undefined, 10_000);
+    await eventually(
+      'recreated',
+      () =>
+        get('services', 'podinfo-canary') !== undefined &&
+        get('destinationrules.networking.istio.io', 'podinfo-primary') !== undefined,
+      10_000,
+    );
     const events = JSON.parse(await kubectl('get', 'events.events.k8s.io', '-n', 'demo', '-o', 'json')).items;
     expect(events.map((e: any) => e.reason)).toContain('RoutingRestored');
   });

@@ -23,16 +23,28 @@ export function example(file: string, namespace?: string): any {
 
 /** A controller on the sandbox (not started); SLUICE_TEST_LOG=FILE writes its log there. */
 export function newController(sb: Sandbox, extra: Partial<ControllerOptions> = {}): Controller {
-  const log = process.env['SLUICE_TEST_LOG'] === undefined ? pino({ level: 'silent' }) : pino({ level: 'debug' }, pino.destination(process.env['SLUICE_TEST_LOG']));
-  return new Controller({ kube: kubeClients(loadKubeConfig(sb.kubeconfig, 'sluice-controller/test')), log, settleMs: 2000, ...extra });
+  const log =
+    process.env['SLUICE_TEST_LOG'] === undefined
+      ? pino({ level: 'silent' })
+      : pino({ level: 'debug' }, pino.destination(process.env['SLUICE_TEST_LOG']));
+  return new Controller({
+    kube: kubeClients(loadKubeConfig(sb.kubeconfig, 'sluice-controller/test')),
+    log,
+    settleMs: 2000,
+    ...extra,
+  });
 }
 
 /** Starts the sandbox, applies the CRDs, lets `setup` create objects, then starts the controller. */
-export async function startControllerSandbox(setup: (sb: Sandbox) => void | Promise<void>, options: { sandbox?: SandboxOptions; controller?: (sb: Sandbox) => Partial<ControllerOptions> } = {}): Promise<ControllerSandbox> {
+export async function startControllerSandbox(
+  setup: (sb: Sandbox) => void | Promise<void>,
+  options: { sandbox?: SandboxOptions; controller?: (sb: Sandbox) => Partial<ControllerOptions> } = {},
+): Promise<ControllerSandbox> {
   const sb = await startSandbox({ prometheus: false, redisUrl: false, readyDelayMs: 100, ...options.sandbox });
   const api = sb.server.api;
   const crds = api.registry.find('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
-  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml']) api.create(crds, undefined, parse(readFileSync(join(root, 'crds', f), 'utf8')));
+  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml'])
+    api.create(crds, undefined, parse(readFileSync(join(root, 'crds', f), 'utf8')));
   await setup(sb);
   const controller = newController(sb, options.controller?.(sb));
   await controller.start();
@@ -70,10 +82,18 @@ export function analysedRollout(): any {
   const args = [{ name: 'minRequests', value: '100' }];
   r.spec.strategy.canary.steps = [
     { setWeight: 50 },
-    { analysis: { templates: [{ name: 'istio-error-rate' }, { name: 'istio-latency-p99' }], args: [...args, { name: 'maxErrorRate', value: '0.01' }, { name: 'maxLatencyMs', value: '300' }] } },
+    {
+      analysis: {
+        templates: [{ name: 'istio-error-rate' }, { name: 'istio-latency-p99' }],
+        args: [...args, { name: 'maxErrorRate', value: '0.01' }, { name: 'maxLatencyMs', value: '300' }],
+      },
+    },
     { pause: { duration: '1s' } },
   ];
-  r.spec.strategy.canary.analysis = { templates: [{ name: 'istio-error-rate' }], args: [...args, { name: 'maxErrorRate', value: '0.01' }] };
+  r.spec.strategy.canary.analysis = {
+    templates: [{ name: 'istio-error-rate' }],
+    args: [...args, { name: 'maxErrorRate', value: '0.01' }],
+  };
   r.spec.progressDeadlineSeconds = 120;
   return r;
 }
@@ -105,7 +125,11 @@ export function exampleApp(api: Sandbox['server']['api'], name: string, shape: (
  * examples/podinfo as one app in namespace demo (Namespace, Deployment, Service, Rollout) with
  * these canary steps and no background analysis; `shape` adjusts the Deployment first.
  */
-export function installPodinfo(api: Sandbox['server']['api'], steps: unknown[], shape: (deployment: any) => void = () => undefined): void {
+export function installPodinfo(
+  api: Sandbox['server']['api'],
+  steps: unknown[],
+  shape: (deployment: any) => void = () => undefined,
+): void {
   api.create(api.registry.resource('', 'namespaces'), undefined, example('namespace.yaml'));
   const d = example('deployment.yaml');
   shape(d);
@@ -124,6 +148,7 @@ export function installAnalysedPodinfo(api: Sandbox['server']['api'], env: Recor
   d.spec.template.spec.containers[0].env = Object.entries(env).map(([name, value]) => ({ name, value }));
   api.create(api.registry.resource('apps', 'deployments'), 'demo', d);
   api.create(api.registry.resource('', 'services'), 'demo', example('service.yaml'));
-  for (const f of ['istio-error-rate.yaml', 'istio-latency-p99.yaml']) api.create(api.registry.resource('sluice.dev', 'analysistemplates'), 'demo', testTemplate(f));
+  for (const f of ['istio-error-rate.yaml', 'istio-latency-p99.yaml'])
+    api.create(api.registry.resource('sluice.dev', 'analysistemplates'), 'demo', testTemplate(f));
   api.create(api.registry.resource('sluice.dev', 'rollouts'), 'demo', analysedRollout());
 }

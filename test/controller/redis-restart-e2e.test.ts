@@ -19,23 +19,37 @@ let sb: Sandbox;
 let harness: ControllerSandbox;
 let redis: TestRedis;
 const type = (group: string, resource: string): any => sb.server.api.registry.resource(group, resource);
-const rollouts = (): any[] => names.map((n) => sb.server.api.store.get(type('sluice.dev', 'rollouts').storageKey, 'demo', n));
+const rollouts = (): any[] =>
+  names.map((n) => sb.server.api.store.get(type('sluice.dev', 'rollouts').storageKey, 'demo', n));
 
 beforeAll(async () => {
   redis = await testRedis();
   const url = redis.url;
   const ref: { controller?: Controller } = {};
-  harness = await startControllerSandbox((s) => {
-    sb = s;
-    const api = s.server.api;
-    api.create(type('', 'namespaces'), undefined, example('namespace.yaml'));
-    for (const name of names) {
-      exampleApp(api, name, (r) => {
-        r.spec.strategy.canary.steps = [{ setWeight: 20 }, { pause: { duration: '4s' } }, { setWeight: 50 }, { pause: { duration: '4s' } }];
-        delete r.spec.strategy.canary.analysis;
-      });
-    }
-  }, { controller: () => ({ queue: new BullQueue({ url, log, name: 'redis-restart', onReconnect: () => ref.controller?.resync() }), ledger: new RedisLedger(url, log) }) });
+  harness = await startControllerSandbox(
+    (s) => {
+      sb = s;
+      const api = s.server.api;
+      api.create(type('', 'namespaces'), undefined, example('namespace.yaml'));
+      for (const name of names) {
+        exampleApp(api, name, (r) => {
+          r.spec.strategy.canary.steps = [
+            { setWeight: 20 },
+            { pause: { duration: '4s' } },
+            { setWeight: 50 },
+            { pause: { duration: '4s' } },
+          ];
+          delete r.spec.strategy.canary.analysis;
+        });
+      }
+    },
+    {
+      controller: () => ({
+        queue: new BullQueue({ url, log, name: 'redis-restart', onReconnect: () => ref.controller?.resync() }),
+        ledger: new RedisLedger(url, log),
+      }),
+    },
+  );
   ref.controller = harness.controller;
   await eventually('all Healthy', () => rollouts().every((r) => r.status?.phase === 'Healthy'), 30_000);
 }, 90_000);
@@ -47,7 +61,12 @@ afterAll(async () => {
 describe('Redis restarted mid-run', () => {
   it('every run completes', async () => {
     const deployments = type('apps', 'deployments');
-    for (const name of names) sb.server.api.patch({ type: deployments, namespace: 'demo', name }, 'strategic', { spec: { template: { spec: { containers: [{ name: 'podinfo', image: 'ghcr.io/stefanprodan/podinfo:6.7.1' }] } } } });
+    for (const name of names)
+      sb.server.api.patch({ type: deployments, namespace: 'demo', name }, 'strategic', {
+        spec: {
+          template: { spec: { containers: [{ name: 'podinfo', image: 'ghcr.io/stefanprodan/podinfo:6.7.1' }] } },
+        },
+      });
     await eventually('runs under way', () => rollouts().every((r) => r.status?.reason === 'PauseStep'), 20_000);
     await redis.stop();
     await eventually('not ready while Redis is away', () => !harness.controller.isReady, 10_000);

@@ -20,23 +20,51 @@ const names = Array.from({ length: N }, (_, i) => `app-${String(i).padStart(2, '
 let sb: Sandbox;
 const replicas: (ChildProcess | undefined)[] = [undefined, undefined, undefined];
 const type = (group: string, resource: string): any => sb.server.api.registry.resource(group, resource);
-const rollouts = (): any[] => names.map((n) => sb.server.api.store.get(type('sluice.dev', 'rollouts').storageKey, 'demo', n));
+const rollouts = (): any[] =>
+  names.map((n) => sb.server.api.store.get(type('sluice.dev', 'rollouts').storageKey, 'demo', n));
 
 const GRACE_S = 5;
 
 function startReplica(i: number): void {
   const out = openSync(join(sb.dir, `controller-${i}.log`), 'a');
-  replicas[i] = spawn(process.execPath, [join(root, 'bin/sluice.js'), 'controller', '--kubeconfig', sb.kubeconfig, '--redis-url', sb.redis!, '--listen', '127.0.0.1:0', '--concurrency', '5', '--shutdown-grace', String(GRACE_S)], { stdio: ['ignore', out, out], env: { ...process.env, SLUICE_LOG_LEVEL: 'debug' } });
+  replicas[i] = spawn(
+    process.execPath,
+    [
+      join(root, 'bin/sluice.js'),
+      'controller',
+      '--kubeconfig',
+      sb.kubeconfig,
+      '--redis-url',
+      sb.redis!,
+      '--listen',
+      '127.0.0.1:0',
+      '--concurrency',
+      '5',
+      '--shutdown-grace',
+      String(GRACE_S),
+    ],
+    { stdio: ['ignore', out, out], env: { ...process.env, SLUICE_LOG_LEVEL: 'debug' } },
+  );
 }
 
 beforeAll(async () => {
   sb = await startSandbox({ prometheus: false, readyDelayMs: 100 });
   const api = sb.server.api;
-  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml']) api.create(type('apiextensions.k8s.io', 'customresourcedefinitions'), undefined, parse(readFileSync(join(root, 'crds', f), 'utf8')));
+  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml'])
+    api.create(
+      type('apiextensions.k8s.io', 'customresourcedefinitions'),
+      undefined,
+      parse(readFileSync(join(root, 'crds', f), 'utf8')),
+    );
   api.create(type('', 'namespaces'), undefined, example('namespace.yaml'));
   for (const name of names) {
     exampleApp(api, name, (r) => {
-      r.spec.strategy.canary.steps = [{ setWeight: 20 }, { pause: { duration: '8s' } }, { setWeight: 50 }, { pause: { duration: '8s' } }];
+      r.spec.strategy.canary.steps = [
+        { setWeight: 20 },
+        { pause: { duration: '8s' } },
+        { setWeight: 50 },
+        { pause: { duration: '8s' } },
+      ];
       delete r.spec.strategy.canary.analysis;
     });
   }
@@ -53,17 +81,24 @@ afterAll(async () => {
 
 function release(image: string): void {
   const deployments = type('apps', 'deployments');
-  for (const name of names) sb.server.api.patch({ type: deployments, namespace: 'demo', name }, 'strategic', { spec: { template: { spec: { containers: [{ name: 'podinfo', image }] } } } });
+  for (const name of names)
+    sb.server.api.patch({ type: deployments, namespace: 'demo', name }, 'strategic', {
+      spec: { template: { spec: { containers: [{ name: 'podinfo', image }] } } },
+    });
 }
 
 /** Each rollout's VirtualService written exactly three times (20%, 50%, back to the primary) since `since`. */
 function expectStepsWrittenOnce(since: number): void {
   const vsType = type('networking.istio.io', 'virtualservices');
-  const writes = sb.server.audit.since(since).filter((e) => e.resource === 'virtualservices' && e.verb === 'patch' && e.code < 300);
+  const writes = sb.server.audit
+    .since(since)
+    .filter((e) => e.resource === 'virtualservices' && e.verb === 'patch' && e.code < 300);
   for (const name of names) {
     const mine = writes.filter((e) => e.name === name);
     expect(mine.length, `${name}: VirtualService writes (20%, 50%, back to the primary)`).toBe(3);
-    expect(sb.server.api.store.get(vsType.storageKey, 'demo', name)).toMatchObject({ spec: { http: [{ route: [{ weight: 100 }, { weight: 0 }] }] } });
+    expect(sb.server.api.store.get(vsType.storageKey, 'demo', name)).toMatchObject({
+      spec: { http: [{ route: [{ weight: 100 }, { weight: 0 }] }] },
+    });
   }
 }
 
@@ -91,7 +126,11 @@ describe('three replicas on Redis', () => {
     const since = sb.server.audit.last;
     const revisions = new Map(rollouts().map((r) => [r.metadata.name, r.status?.stableRevision]));
     release('ghcr.io/stefanprodan/podinfo:6.7.2');
-    await eventually('runs under way', () => rollouts().filter((r) => r.status?.phase === 'Paused').length >= N / 2, 60_000);
+    await eventually(
+      'runs under way',
+      () => rollouts().filter((r) => r.status?.phase === 'Paused').length >= N / 2,
+      60_000,
+    );
     const stopping = replicas[0]!;
     const t0 = Date.now();
     const exit = new Promise<number | null>((resolve) => stopping.once('exit', (code) => resolve(code)));
@@ -99,7 +138,14 @@ describe('three replicas on Redis', () => {
     expect(await exit).toBe(0);
     expect(Date.now() - t0).toBeLessThan((GRACE_S + 3) * 1000);
     replicas[0] = undefined;
-    await eventually('all promoted again', () => rollouts().every((r) => r.status?.reason === 'Promoted' && r.status.stableRevision !== revisions.get(r.metadata.name)), 150_000);
+    await eventually(
+      'all promoted again',
+      () =>
+        rollouts().every(
+          (r) => r.status?.reason === 'Promoted' && r.status.stableRevision !== revisions.get(r.metadata.name),
+        ),
+      150_000,
+    );
     expectStepsWrittenOnce(since);
   }, 200_000);
 });

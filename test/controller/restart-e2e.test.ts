@@ -13,17 +13,30 @@ const exec = promisify(execFile);
 let sb: Sandbox;
 let harness: ControllerSandbox;
 let second: Controller | undefined;
-const queue = (s: Sandbox): BullQueue => new BullQueue({ url: s.redis!, name: 'restart', log: pino({ level: 'silent' }) });
-const kubectl = async (...args: string[]): Promise<string> => (await exec('kubectl', args, { env: { ...process.env, KUBECONFIG: sb.kubeconfig }, timeout: 30_000 })).stdout;
+const queue = (s: Sandbox): BullQueue =>
+  new BullQueue({ url: s.redis!, name: 'restart', log: pino({ level: 'silent' }) });
+const kubectl = async (...args: string[]): Promise<string> =>
+  (await exec('kubectl', args, { env: { ...process.env, KUBECONFIG: sb.kubeconfig }, timeout: 30_000 })).stdout;
 const type = (group: string, resource: string): any => sb.server.api.registry.resource(group, resource);
-const status = (): any => sb.server.api.store.get(type('sluice.dev', 'rollouts').storageKey, 'demo', 'podinfo')?.status ?? {};
-const canaryWeight = (): number => (sb.server.api.store.get(type('networking.istio.io', 'virtualservices').storageKey, 'demo', 'podinfo') as any)?.spec.http[0].route[1].weight;
+const status = (): any =>
+  sb.server.api.store.get(type('sluice.dev', 'rollouts').storageKey, 'demo', 'podinfo')?.status ?? {};
+const canaryWeight = (): number =>
+  (sb.server.api.store.get(type('networking.istio.io', 'virtualservices').storageKey, 'demo', 'podinfo') as any)?.spec
+    .http[0].route[1].weight;
 
 beforeAll(async () => {
-  harness = await startControllerSandbox((s) => {
-    sb = s;
-    installPodinfo(s.server.api, [{ setWeight: 20 }, { pause: { duration: '20s' } }, { setWeight: 50 }, { pause: {} }]);
-  }, { sandbox: { redisUrl: undefined }, controller: (s) => ({ queue: queue(s) }) });
+  harness = await startControllerSandbox(
+    (s) => {
+      sb = s;
+      installPodinfo(s.server.api, [
+        { setWeight: 20 },
+        { pause: { duration: '20s' } },
+        { setWeight: 50 },
+        { pause: {} },
+      ]);
+    },
+    { sandbox: { redisUrl: undefined }, controller: (s) => ({ queue: queue(s) }) },
+  );
   await eventually('Healthy', () => status().phase === 'Healthy', 30_000);
 }, 90_000);
 afterAll(async () => {

@@ -22,4 +22,3 @@ export function parseStrict(html: string): Element[] {
 
 export const attr = (e: Element, name: string): string | undefined => e.attrs.find((a) => a.name === name)?.value;
 export const classes = (e: Element): string[] => (attr(e, 'class') ?? '').split(' ');
-

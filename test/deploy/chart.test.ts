@@ -16,7 +16,9 @@ import { find, kindsAndNames, kustomize, parseManifests, type Manifest } from '.
 
 const CHART = join(root, 'charts/sluice');
 const defaults = parse(readFileSync(join(CHART, 'values.yaml'), 'utf8'));
-const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(join(CHART, 'values.schema.json'), 'utf8')));
+const validate = new Ajv({ allErrors: true, strict: false }).compile(
+  JSON.parse(readFileSync(join(CHART, 'values.schema.json'), 'utf8')),
+);
 const tmp = mkdtempSync(join(tmpdir(), 'sluice-chart-'));
 
 function render(values: Record<string, unknown> = {}, includeCrds = false): Manifest[] {
@@ -72,41 +74,80 @@ describe('charts/sluice', () => {
 
   it('declares the same kinds and names as deploy/ (the namespace aside: helm install --create-namespace makes it)', () => {
     const chart = render({}, true);
-    expect(kindsAndNames(chart)).toEqual(kindsAndNames(kustomize('deploy/')).filter((n) => n !== 'Namespace/sluice-system'));
-    for (const m of chart) if (!['CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding'].includes(m.kind)) expect(m.metadata.namespace, `${m.kind}/${m.metadata.name}`).toBe('sluice-system');
+    expect(kindsAndNames(chart)).toEqual(
+      kindsAndNames(kustomize('deploy/')).filter((n) => n !== 'Namespace/sluice-system'),
+    );
+    for (const m of chart)
+      if (!['CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding'].includes(m.kind))
+        expect(m.metadata.namespace, `${m.kind}/${m.metadata.name}`).toBe('sluice-system');
   });
 
   it('grants the same ClusterRole rules as deploy/', () => {
-    expect(find(render(), 'ClusterRole', 'sluice')['rules']).toEqual(find(kustomize('deploy/'), 'ClusterRole', 'sluice')['rules']);
+    expect(find(render(), 'ClusterRole', 'sluice')['rules']).toEqual(
+      find(kustomize('deploy/'), 'ClusterRole', 'sluice')['rules'],
+    );
   });
 
   it('renders the controller as deploy/ does, its settings from values', () => {
-    const pod = find(render({ replicaCount: 3, extraArgs: ['--namespace', 'shop'], slack: { channel: '#deploys' }, image: { tag: '9.9.9' } }), 'Deployment', 'sluice')['spec'];
+    const pod = find(
+      render({
+        replicaCount: 3,
+        extraArgs: ['--namespace', 'shop'],
+        slack: { channel: '#deploys' },
+        image: { tag: '9.9.9' },
+      }),
+      'Deployment',
+      'sluice',
+    )['spec'];
     expect(pod.replicas).toBe(3);
     const c = pod.template.spec.containers[0];
     expect(c.image).toBe('ghcr.io/sluice-dev/sluice:9.9.9');
     expect(c.args).toEqual(['--namespace', 'shop']);
-    const env = Object.fromEntries((c.env as { name: string; value?: string; valueFrom?: unknown }[]).map((e) => [e.name, e.value ?? e.valueFrom]));
-    expect(env).toMatchObject({ SLUICE_REDIS_URL: 'redis://sluice-redis:6379/0', SLUICE_PROMETHEUS_URL: 'http://prometheus.istio-system:9090', SLUICE_SLACK_CHANNEL: '#deploys', SLUICE_GITHUB_TOKEN: { secretKeyRef: { name: 'sluice-github', key: 'token', optional: true } } });
+    const env = Object.fromEntries(
+      (c.env as { name: string; value?: string; valueFrom?: unknown }[]).map((e) => [e.name, e.value ?? e.valueFrom]),
+    );
+    expect(env).toMatchObject({
+      SLUICE_REDIS_URL: 'redis://sluice-redis:6379/0',
+      SLUICE_PROMETHEUS_URL: 'http://prometheus.istio-system:9090',
+      SLUICE_SLACK_CHANNEL: '#deploys',
+      SLUICE_GITHUB_TOKEN: { secretKeyRef: { name: 'sluice-github', key: 'token', optional: true } },
+    });
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
     expect(pod.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
   });
 
   it('renders the optional objects when asked: ServiceMonitor, webhook Ingress, dashboards ConfigMap; no Redis with an external one', () => {
-    const all = render({ metrics: { serviceMonitor: { enabled: true } }, webhook: { ingress: { enabled: true, host: 'sluice.example.com', className: 'nginx' } }, dashboards: { enabled: true }, redis: { bundled: false, url: 'rediss://redis.internal:6380/0' } });
-    expect(kindsAndNames(all)).toEqual(expect.arrayContaining(['ServiceMonitor/sluice', 'Ingress/sluice-webhook', 'ConfigMap/sluice-dashboards']));
+    const all = render({
+      metrics: { serviceMonitor: { enabled: true } },
+      webhook: { ingress: { enabled: true, host: 'sluice.example.com', className: 'nginx' } },
+      dashboards: { enabled: true },
+      redis: { bundled: false, url: 'rediss://redis.internal:6380/0' },
+    });
+    expect(kindsAndNames(all)).toEqual(
+      expect.arrayContaining(['ServiceMonitor/sluice', 'Ingress/sluice-webhook', 'ConfigMap/sluice-dashboards']),
+    );
     expect(kindsAndNames(all).filter((n) => n.includes('redis'))).toEqual([]);
     const ingress = find(all, 'Ingress', 'sluice-webhook')['spec'];
-    expect(ingress.rules[0]).toMatchObject({ host: 'sluice.example.com', http: { paths: [{ path: '/webhooks/github', backend: { service: { name: 'sluice-webhook' } } }] } });
+    expect(ingress.rules[0]).toMatchObject({
+      host: 'sluice.example.com',
+      http: { paths: [{ path: '/webhooks/github', backend: { service: { name: 'sluice-webhook' } } }] },
+    });
     const dashboard = JSON.parse(find(all, 'ConfigMap', 'sluice-dashboards')['data']['sluice.json']);
     expect(dashboard).toEqual(JSON.parse(readFileSync(join(CHART, 'dashboards/sluice.json'), 'utf8')));
-    const env = find(all, 'Deployment', 'sluice')['spec'].template.spec.containers[0].env as { name: string; value?: string }[];
+    const env = find(all, 'Deployment', 'sluice')['spec'].template.spec.containers[0].env as {
+      name: string;
+      value?: string;
+    }[];
     expect(env.find((e) => e.name === 'SLUICE_REDIS_URL')?.value).toBe('rediss://redis.internal:6380/0');
   });
 
   it('refuses several replicas without Redis, naming the value to set', () => {
-    expect(() => render({ redis: { bundled: false } })).toThrow(/redis.url is required when redis.bundled is false and replicaCount > 1/);
-    expect(kindsAndNames(render({ redis: { bundled: false }, replicaCount: 1 }))).not.toContain('Deployment/sluice-redis');
+    expect(() => render({ redis: { bundled: false } })).toThrow(
+      /redis.url is required when redis.bundled is false and replicaCount > 1/,
+    );
+    expect(kindsAndNames(render({ redis: { bundled: false }, replicaCount: 1 }))).not.toContain(
+      'Deployment/sluice-redis',
+    );
   });
 
   it('applies to the API emulator with kubectl', async () => {
@@ -115,7 +156,10 @@ describe('charts/sluice', () => {
     if (!r.ok) throw new Error(r.error);
     writeFileSync(file, r.manifests);
     // helm install --create-namespace
-    writeFileSync(join(tmp, 'namespace.yaml'), stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'sluice-system' } }));
+    writeFileSync(
+      join(tmp, 'namespace.yaml'),
+      stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'sluice-system' } }),
+    );
     await sb.k('apply', '-f', join(tmp, 'namespace.yaml'));
     const out = await sb.k('apply', '-f', file);
     expect(out.trim().split('\n')).toHaveLength(parseManifests(r.manifests).length);

@@ -40,8 +40,14 @@ describe('deploy/ (kustomize)', () => {
     const pod = controller['spec'].template.spec;
     expect(pod.serviceAccountName).toBe('sluice');
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
-    expect(pod.containers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
-    expect(find(base, 'ClusterRoleBinding', 'sluice')['subjects']).toEqual([{ kind: 'ServiceAccount', name: 'sluice', namespace: 'sluice-system' }]);
+    expect(pod.containers[0].securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(find(base, 'ClusterRoleBinding', 'sluice')['subjects']).toEqual([
+      { kind: 'ServiceAccount', name: 'sluice', namespace: 'sluice-system' },
+    ]);
   });
 
   it('applies to the API emulator with kubectl, and a second apply changes nothing', async () => {
@@ -50,22 +56,41 @@ describe('deploy/ (kustomize)', () => {
     const first = await sb.k('apply', '-f', file);
     expect(first.trim().split('\n')).toHaveLength(base.length);
     expect(first).not.toMatch(/unchanged|configured/);
-    const versions = async (): Promise<string> => sb.k('get', 'crd,namespace,serviceaccount,clusterrole,clusterrolebinding,service,deployment,poddisruptionbudget', '-A', '-l', 'app.kubernetes.io/part-of=sluice', '-o', 'jsonpath={range .items[*]}{.kind}/{.metadata.name}={.metadata.resourceVersion} {end}');
+    const versions = async (): Promise<string> =>
+      sb.k(
+        'get',
+        'crd,namespace,serviceaccount,clusterrole,clusterrolebinding,service,deployment,poddisruptionbudget',
+        '-A',
+        '-l',
+        'app.kubernetes.io/part-of=sluice',
+        '-o',
+        'jsonpath={range .items[*]}{.kind}/{.metadata.name}={.metadata.resourceVersion} {end}',
+      );
     const before = await versions();
     const again = await sb.k('apply', '-k', 'deploy/');
     // kubectl always sends a PodDisruptionBudget's selector (its patch strategy is "replace"),
     // so it prints "configured"; the object is not changed (same resourceVersion).
-    expect(again.trim().split('\n').filter((l) => !l.endsWith(' unchanged'))).toEqual(['poddisruptionbudget.policy/sluice configured']);
+    expect(
+      again
+        .trim()
+        .split('\n')
+        .filter((l) => !l.endsWith(' unchanged')),
+    ).toEqual(['poddisruptionbudget.policy/sluice configured']);
     expect(await versions()).toBe(before);
     expect(before.split(' ').filter((x) => x !== '')).toHaveLength(base.length);
-    expect(JSON.parse(await sb.k('get', 'deployment', 'sluice', '-n', 'sluice-system', '-o', 'json')).spec.replicas).toBe(2);
+    expect(
+      JSON.parse(await sb.k('get', 'deployment', 'sluice', '-n', 'sluice-system', '-o', 'json')).spec.replicas,
+    ).toBe(2);
     expect(await sb.k('get', 'crd', 'rollouts.sluice.dev', '-o', 'name')).toMatch(/rollouts.sluice.dev/);
   });
 
   it('examples/install/external-redis removes the bundled Redis and points the controller at yours', () => {
     const overlay = kustomize('examples/install/external-redis');
     expect(kindsAndNames(overlay)).toEqual(kindsAndNames(base).filter((n) => !n.endsWith('/sluice-redis')));
-    const env = find(overlay, 'Deployment', 'sluice')['spec'].template.spec.containers[0].env as { name: string; value?: string }[];
+    const env = find(overlay, 'Deployment', 'sluice')['spec'].template.spec.containers[0].env as {
+      name: string;
+      value?: string;
+    }[];
     expect(env.find((e) => e.name === 'SLUICE_REDIS_URL')?.value).toBe('rediss://redis.example.internal:6380/0');
   });
 });

@@ -28,7 +28,8 @@ interface Rule {
 const UNUSED_BUT_NEEDED: Readonly<Record<string, string>> = {};
 
 /** `group resource[/subresource] verb` of a request. */
-const permission = (group: string, resource: string, verb: string): string => `${group === '' ? 'core' : group} ${resource} ${verb}`;
+const permission = (group: string, resource: string, verb: string): string =>
+  `${group === '' ? 'core' : group} ${resource} ${verb}`;
 
 function controllerRequests(): AuditEvent[] {
   const files = readdirSync(AUDIT_DIR).filter((f) => f.endsWith('.log'));
@@ -43,16 +44,39 @@ function controllerRequests(): AuditEvent[] {
 
 const requests = controllerRequests();
 const rules = find(kustomize('deploy/'), 'ClusterRole', 'sluice')['rules'] as Rule[];
-const granted = new Set(rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => permission(g, res, v))))));
-const used = new Set(requests.flatMap((e) => (e.objectRef === undefined ? [] : [permission(e.objectRef.apiGroup ?? '', e.objectRef.subresource === undefined ? e.objectRef.resource : `${e.objectRef.resource}/${e.objectRef.subresource}`, e.verb)])));
+const granted = new Set(
+  rules.flatMap((r) =>
+    r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => permission(g, res, v)))),
+  ),
+);
+const used = new Set(
+  requests.flatMap((e) =>
+    e.objectRef === undefined
+      ? []
+      : [
+          permission(
+            e.objectRef.apiGroup ?? '',
+            e.objectRef.subresource === undefined
+              ? e.objectRef.resource
+              : `${e.objectRef.resource}/${e.objectRef.subresource}`,
+            e.verb,
+          ),
+        ],
+  ),
+);
 
 describe('the ClusterRole against what the controller used in the end-to-end suite', () => {
-  it('has the controller\'s requests to check (run by `npm test`, after the end-to-end files)', () => {
-    expect(requests.length, `no requests of the controller in ${AUDIT_DIR}: run the whole suite (npm test); this file checks what the end-to-end files used`).toBeGreaterThan(1000);
+  it("has the controller's requests to check (run by `npm test`, after the end-to-end files)", () => {
+    expect(
+      requests.length,
+      `no requests of the controller in ${AUDIT_DIR}: run the whole suite (npm test); this file checks what the end-to-end files used`,
+    ).toBeGreaterThan(1000);
   });
 
   it('grants only named groups, resources and verbs (no wildcards)', () => {
-    expect(rules.flatMap((r) => [...r.apiGroups, ...r.resources, ...r.verbs]).filter((x) => x.includes('*'))).toEqual([]);
+    expect(rules.flatMap((r) => [...r.apiGroups, ...r.resources, ...r.verbs]).filter((x) => x.includes('*'))).toEqual(
+      [],
+    );
   });
 
   it('grants everything the controller used', () => {

@@ -16,7 +16,9 @@ describe('kube clients', () => {
     const agents = new Set<string>();
     server = createServer((req, res) => {
       agents.add(String(req.headers['user-agent']));
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } }));
+      res
+        .writeHead(200, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } }));
     });
     server.on('connection', () => connections++);
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));

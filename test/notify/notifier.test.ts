@@ -18,7 +18,11 @@ function rollout(sequence: number, reason: string, phase = 'Progressing'): Rollo
     apiVersion: 'sluice.dev/v1alpha1',
     kind: 'Rollout',
     metadata: { name: 'app', namespace: 'demo' },
-    spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'app' }, service: { name: 'app', port: 80 }, strategy: { canary: { steps: [{ setWeight: 10 }] } } },
+    spec: {
+      targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'app' },
+      service: { name: 'app', port: 80 },
+      strategy: { canary: { steps: [{ setWeight: 10 }] } },
+    },
     status: { phase, reason, message: reason, sequence, runStartedAt: RUN, stableRevision: 'r1', canaryRevision: 'r2' },
   } as Rollout;
 }
@@ -26,7 +30,10 @@ function rollout(sequence: number, reason: string, phase = 'Progressing'): Rollo
 /** One message per new decision, with an id of its own. */
 const decisions: Channel = {
   name: 'test',
-  messages: (prev: RunSnapshot | undefined, snap: RunSnapshot) => snap.timeline.decisions.slice(prev?.timeline.decisions.length ?? 0).map((d) => ({ id: `${snap.key}|${d.reason}`, stream: snap.key, payload: d.reason })),
+  messages: (prev: RunSnapshot | undefined, snap: RunSnapshot) =>
+    snap.timeline.decisions
+      .slice(prev?.timeline.decisions.length ?? 0)
+      .map((d) => ({ id: `${snap.key}|${d.reason}`, stream: snap.key, payload: d.reason })),
   deliver: () => Promise.resolve(),
 };
 

@@ -5,15 +5,48 @@ import { headline, type RunSnapshot } from '../../src/notify/run-report.js';
 import { rolledBackRun } from '../demo/fixtures.js';
 
 const T0 = Date.parse('2026-11-26T12:00:00Z');
-const metric = (name: string, extra: object): any => ({ name, phase: 'Running', successful: 1, failed: 0, inconclusive: 0, errors: 0, consecutiveErrors: 0, measurements: [{ phase: 'Successful', value: 0.002, startedAt: new Date(T0 + 8000).toISOString() }], ...extra });
+const metric = (name: string, extra: object): any => ({
+  name,
+  phase: 'Running',
+  successful: 1,
+  failed: 0,
+  inconclusive: 0,
+  errors: 0,
+  consecutiveErrors: 0,
+  measurements: [{ phase: 'Successful', value: 0.002, startedAt: new Date(T0 + 8000).toISOString() }],
+  ...extra,
+});
 
 function snapshot(status: object): RunSnapshot {
   return {
     key: 'demo/podinfo@2026-11-26T12:00:00.000Z',
     namespace: 'demo',
     name: 'podinfo',
-    steps: [{ setWeight: 10 }, { pause: { duration: '30s' } }, { analysis: { templates: [{ name: 'istio-error-rate' }, { name: 'istio-latency-p99' }] } }, { setWeight: 50 }, { pause: {} }],
-    status: { phase: 'Progressing', reason: 'AnalysisRunning', message: 'step 3/5: analysis running.', canaryWeight: 10, currentStepIndex: 2, canaryRevision: 'a613afa4413d3880', runStartedAt: '2026-11-26T12:00:00.000Z', metrics: [metric('background:istio-error-rate/error-rate', { max: 0.01 }), metric('step[2]:istio-latency-p99/latency-p99', { unit: 'ms', max: 300, measurements: [{ phase: 'Successful', value: 93.75, startedAt: new Date(T0 + 8000).toISOString() }] })], ...status },
+    steps: [
+      { setWeight: 10 },
+      { pause: { duration: '30s' } },
+      { analysis: { templates: [{ name: 'istio-error-rate' }, { name: 'istio-latency-p99' }] } },
+      { setWeight: 50 },
+      { pause: {} },
+    ],
+    status: {
+      phase: 'Progressing',
+      reason: 'AnalysisRunning',
+      message: 'step 3/5: analysis running.',
+      canaryWeight: 10,
+      currentStepIndex: 2,
+      canaryRevision: 'a613afa4413d3880',
+      runStartedAt: '2026-11-26T12:00:00.000Z',
+      metrics: [
+        metric('background:istio-error-rate/error-rate', { max: 0.01 }),
+        metric('step[2]:istio-latency-p99/latency-p99', {
+          unit: 'ms',
+          max: 300,
+          measurements: [{ phase: 'Successful', value: 93.75, startedAt: new Date(T0 + 8000).toISOString() }],
+        }),
+      ],
+      ...status,
+    },
     release: { repository: 'example-org/podinfo', commit: 'a'.repeat(40), pullRequest: 12, source: 'annotations' },
     timeline: rolledBackRun(),
   };
@@ -25,7 +58,12 @@ describe('PR comment', () => {
   });
 
   it('renders a rolled-back run with its verdict and the deciding check', async () => {
-    const s = snapshot({ phase: 'RolledBack', reason: 'AnalysisFailed', message: 'Rolled back revision a613afa4413d3880: istio-error-rate/error-rate: 0.1778 > 0.01', canaryWeight: 0 });
+    const s = snapshot({
+      phase: 'RolledBack',
+      reason: 'AnalysisFailed',
+      message: 'Rolled back revision a613afa4413d3880: istio-error-rate/error-rate: 0.1778 > 0.01',
+      canaryWeight: 0,
+    });
     await expect(renderComment(s)).toMatchFileSnapshot('__snapshots__/comment-rolled-back.md');
     expect(headline(s)).toBe('Rolled back: istio-error-rate/error-rate: 0.1778 > 0.01');
   });
@@ -48,16 +86,32 @@ describe('GitHub messages of a run', () => {
   it('start with a deployment and pending statuses, end with the outcome, and update the comment only on a visible change', () => {
     const start = snapshot({});
     const first = githubMessages(undefined, start).map((m) => m.id.split('|').slice(1).join('|'));
-    expect(first).toEqual(['deployment', 'status|pending', 'deployment-status|in_progress', expect.stringMatching(/^comment\|0\|[0-9a-f]{16}$/)]);
+    expect(first).toEqual([
+      'deployment',
+      'status|pending',
+      'deployment-status|in_progress',
+      expect.stringMatching(/^comment\|0\|[0-9a-f]{16}$/),
+    ]);
     expect(githubMessages(start, start)).toEqual([]);
     const done = snapshot({ phase: 'RolledBack', reason: 'AnalysisFailed', message: 'x', canaryWeight: 0 });
-    expect(githubMessages(start, done).map((m) => [m.id.split('|').slice(1, 3).join('|'), m.payload.kind])).toEqual([['status|failure', 'status'], ['deployment-status|failure', 'deployment-status'], [expect.stringMatching(/^comment\|/), 'comment']]);
+    expect(githubMessages(start, done).map((m) => [m.id.split('|').slice(1, 3).join('|'), m.payload.kind])).toEqual([
+      ['status|failure', 'status'],
+      ['deployment-status|failure', 'deployment-status'],
+      [expect.stringMatching(/^comment\|/), 'comment'],
+    ]);
     expect(githubMessages(undefined, { ...start, release: undefined })).toEqual([]);
-    expect(new Set(githubMessages(undefined, start).map((m) => m.stream))).toEqual(new Set(['github|demo/podinfo@2026-11-26T12:00:00.000Z']));
+    expect(new Set(githubMessages(undefined, start).map((m) => m.stream))).toEqual(
+      new Set(['github|demo/podinfo@2026-11-26T12:00:00.000Z']),
+    );
   });
 
   it('update the comment again when the view comes back to one it showed before', () => {
-    const views = [1, 2, 3, 4].map((sequence) => snapshot({ sequence, ...(sequence % 2 === 0 ? { phase: 'Paused', reason: 'ManualPause', message: 'paused' } : {}) }));
+    const views = [1, 2, 3, 4].map((sequence) =>
+      snapshot({
+        sequence,
+        ...(sequence % 2 === 0 ? { phase: 'Paused', reason: 'ManualPause', message: 'paused' } : {}),
+      }),
+    );
     const ids = views.slice(1).flatMap((s, i) => githubMessages(views[i], s).map((m) => m.id));
     expect(ids).toHaveLength(3);
     expect(new Set(ids).size).toBe(3);

@@ -18,8 +18,22 @@ const fake = new FakeSlack();
 beforeAll(async () => fake.start());
 afterAll(() => fake.stop());
 
-const snapshot = (name: string, channel: string): RunSnapshot => ({ key: `demo/${name}@t`, namespace: 'demo', name, steps: [{ setWeight: 10 }], status: { phase: 'Progressing', reason: 'WeightSet', canaryWeight: 10, currentStepIndex: 0, runStartedAt: 't' }, slack: { channel }, timeline: newTimeline(`demo/${name}`, 1) });
-const reply = (snap: RunSnapshot, text: string, redelivery?: boolean): OutboxMessage => ({ id: `${snap.key}|slack|reply|${text}`, stream: `slack|${snap.key}`, channel: 'slack', payload: { kind: 'reply', run: snap.key, text }, ...(redelivery === undefined ? {} : { redelivery }) });
+const snapshot = (name: string, channel: string): RunSnapshot => ({
+  key: `demo/${name}@t`,
+  namespace: 'demo',
+  name,
+  steps: [{ setWeight: 10 }],
+  status: { phase: 'Progressing', reason: 'WeightSet', canaryWeight: 10, currentStepIndex: 0, runStartedAt: 't' },
+  slack: { channel },
+  timeline: newTimeline(`demo/${name}`, 1),
+});
+const reply = (snap: RunSnapshot, text: string, redelivery?: boolean): OutboxMessage => ({
+  id: `${snap.key}|slack|reply|${text}`,
+  stream: `slack|${snap.key}`,
+  channel: 'slack',
+  payload: { kind: 'reply', run: snap.key, text },
+  ...(redelivery === undefined ? {} : { redelivery }),
+});
 
 describe('Slack redeliveries', () => {
   it('does not post a thread reply again when a redelivery finds it in the thread', async () => {
@@ -39,11 +53,14 @@ describe('Slack redeliveries', () => {
     const store = new MemoryRunStore();
     const api = slackWebApi('xoxb-test-token', { slackApiUrl: fake.url, log });
     let die = true;
-    const dying: SlackApi = { ...api, postMessage: async (m) => {
-      const posted = await api.postMessage(m);
-      if (die && m.thread_ts === undefined) throw new Error('killed after Slack took the root');
-      return posted;
-    } };
+    const dying: SlackApi = {
+      ...api,
+      postMessage: async (m) => {
+        const posted = await api.postMessage(m);
+        if (die && m.thread_ts === undefined) throw new Error('killed after Slack took the root');
+        return posted;
+      },
+    };
     const channel = new SlackChannel(dying, store, log);
     // a first run tells the controller the id of #deploys
     const known = snapshot('known', '#deploys');

@@ -8,7 +8,8 @@ import { eventually } from '../sandbox/helpers.js';
 const log = pino({ level: 'silent' });
 let redis: TestRedis;
 let n = 0;
-const queue = (extra: Partial<ConstructorParameters<typeof BullQueue>[0]> = {}): BullQueue => new BullQueue({ url: redis.url, name: `q${n}`, log, concurrency: 5, ...extra });
+const queue = (extra: Partial<ConstructorParameters<typeof BullQueue>[0]> = {}): BullQueue =>
+  new BullQueue({ url: redis.url, name: `q${n}`, log, concurrency: 5, ...extra });
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
@@ -49,7 +50,10 @@ describe('the BullMQ work queue', () => {
       await r.start(async (k) => {
         active.set(k, (active.get(k) ?? 0) + 1);
         if ((active.get(k) ?? 0) > 1) overlap++;
-        parallel = Math.max(parallel, [...active.values()].reduce((a, b) => a + b, 0));
+        parallel = Math.max(
+          parallel,
+          [...active.values()].reduce((a, b) => a + b, 0),
+        );
         await sleep(20);
         active.set(k, (active.get(k) ?? 0) - 1);
         passes++;
@@ -59,7 +63,11 @@ describe('the BullMQ work queue', () => {
       for (const r of replicas) for (const k of ['demo/a', 'demo/b', 'demo/c']) r.enqueue(k);
       await sleep(15);
     }
-    await eventually('the queue to drain', async () => (await replicas[0]!.depth()) === 0 && [...active.values()].every((v) => v === 0), 10_000);
+    await eventually(
+      'the queue to drain',
+      async () => (await replicas[0]!.depth()) === 0 && [...active.values()].every((v) => v === 0),
+      10_000,
+    );
     expect(overlap).toBe(0);
     expect(parallel).toBeGreaterThan(1);
     expect(passes).toBeLessThan(3 * 20 * 3);

@@ -9,8 +9,14 @@ import { eventually } from '../sandbox/helpers.js';
 const log = pino({ level: 'silent' });
 let redis: TestRedis;
 let n = 0;
-const outbox = (extra: { maxAttempts?: number; backoffMs?: number } = {}): Outbox => new RedisOutbox({ url: redis.url, log, name: `outbox${++n}`, backoffMs: 50, ...extra });
-const msg = (id: string, stream = 'demo/podinfo/run-1'): OutboxMessage => ({ id, stream, channel: 'slack', payload: { text: id } });
+const outbox = (extra: { maxAttempts?: number; backoffMs?: number } = {}): Outbox =>
+  new RedisOutbox({ url: redis.url, log, name: `outbox${++n}`, backoffMs: 50, ...extra });
+const msg = (id: string, stream = 'demo/podinfo/run-1'): OutboxMessage => ({
+  id,
+  stream,
+  channel: 'slack',
+  payload: { text: id },
+});
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
@@ -69,7 +75,11 @@ describe('the outbox', () => {
     await o.send(msg('sent-then-failed', 'redelivered'));
     await o.send(msg('next', 'redelivered'));
     await eventually('both delivered', () => got.length === 3, 5000);
-    expect(got).toEqual([['sent-then-failed', false], ['sent-then-failed', true], ['next', false]]);
+    expect(got).toEqual([
+      ['sent-then-failed', false],
+      ['sent-then-failed', true],
+      ['next', false],
+    ]);
     await o.close();
   });
 

@@ -18,7 +18,12 @@ export interface WebhookCounts {
   wrong: string[];
 }
 
-const BODIES = ['Looks good to me.', 'Thanks! Watching the canary.', '> /sluice abort\n\nWhy would we abort this?', '```\n/sluice promote\n```'];
+const BODIES = [
+  'Looks good to me.',
+  'Thanks! Watching the canary.',
+  '> /sluice abort\n\nWhy would we abort this?',
+  '```\n/sluice promote\n```',
+];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function deliver(w: World, round: number, n: number, forged: boolean, counts: WebhookCounts): Promise<void> {
@@ -27,17 +32,34 @@ async function deliver(w: World, round: number, n: number, forged: boolean, coun
   const raw = JSON.stringify({
     action: 'created',
     issue: { number: pr, pull_request: {} },
-    comment: { id: 500_000 + n, body: BODIES[n % BODIES.length], user: { login: 'reviewer', type: 'User' }, created_at: new Date().toISOString(), html_url: `https://github.com/${REPO}/pull/${pr}#issuecomment-${500_000 + n}` },
+    comment: {
+      id: 500_000 + n,
+      body: BODIES[n % BODIES.length],
+      user: { login: 'reviewer', type: 'User' },
+      created_at: new Date().toISOString(),
+      html_url: `https://github.com/${REPO}/pull/${pr}#issuecomment-${500_000 + n}`,
+    },
     repository: { full_name: REPO },
   });
-  const headers = { 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': await sign(forged ? 'not-the-webhook-secret' : SECRETS.webhookSecret, raw) };
+  const headers = {
+    'content-type': 'application/json',
+    'x-github-event': 'issue_comment',
+    'x-github-delivery': randomUUID(),
+    'x-hub-signature-256': await sign(forged ? 'not-the-webhook-secret' : SECRETS.webhookSecret, raw),
+  };
   counts.sent++;
-  const res = await fetch(w.webhookUrl, { method: 'POST', headers, body: raw, signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+  const res = await fetch(w.webhookUrl, {
+    method: 'POST',
+    headers,
+    body: raw,
+    signal: AbortSignal.timeout(5000),
+  }).catch(() => undefined);
   if (res === undefined) return; // the controller is down: GitHub would redeliver
   counts.answered++;
   const body = await res.text().catch(() => '');
   const ok = forged ? res.status === 401 : res.status >= 200 && res.status < 300;
-  if (!ok) counts.wrong.push(`${forged ? 'forged' : 'signed'} delivery ${n} answered ${res.status}: ${body.slice(0, 200)}`);
+  if (!ok)
+    counts.wrong.push(`${forged ? 'forged' : 'signed'} delivery ${n} answered ${res.status}: ${body.slice(0, 200)}`);
 }
 
 /** About two deliveries a second on the round's pull requests for `windowMs`, every fifth one forged. */

@@ -11,7 +11,12 @@ import { Invariants } from './invariants.js';
 import { scan } from './secrets.js';
 import { SECRETS } from './world.js';
 
-function world(): { api: Api; inv: Invariants; rollout: (status: object) => void; weights: (primary: number, canary: number) => void } {
+function world(): {
+  api: Api;
+  inv: Invariants;
+  rollout: (status: object) => void;
+  weights: (primary: number, canary: number) => void;
+} {
   const api = new Api(new Store());
   const crds = api.registry.find('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
   for (const crd of ISTIO_CRDS) api.create(crds, undefined, crd);
@@ -19,14 +24,51 @@ function world(): { api: Api; inv: Invariants; rollout: (status: object) => void
   api.create(api.registry.find('', 'v1', 'namespaces')!, undefined, { metadata: { name: 'demo' } });
   const rolloutType = api.registry.find('sluice.dev', 'v1alpha1', 'rollouts')!;
   const vsType = api.registry.find('networking.istio.io', 'v1', 'virtualservices')!;
-  api.create(rolloutType, 'demo', { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', metadata: { name: 'app' }, spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'app' }, service: { name: 'app', port: 80 }, strategy: { canary: { steps: [{ setWeight: 10 }] } } } });
-  api.create(vsType, 'demo', { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'app' }, spec: { hosts: ['app'], http: [{ route: [{ destination: { host: 'app-primary' }, weight: 100 }, { destination: { host: 'app-canary' }, weight: 0 }] }] } });
+  api.create(rolloutType, 'demo', {
+    apiVersion: 'sluice.dev/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: 'app' },
+    spec: {
+      targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'app' },
+      service: { name: 'app', port: 80 },
+      strategy: { canary: { steps: [{ setWeight: 10 }] } },
+    },
+  });
+  api.create(vsType, 'demo', {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: { name: 'app' },
+    spec: {
+      hosts: ['app'],
+      http: [
+        {
+          route: [
+            { destination: { host: 'app-primary' }, weight: 100 },
+            { destination: { host: 'app-canary' }, weight: 0 },
+          ],
+        },
+      ],
+    },
+  });
   const inv = new Invariants(api);
   return {
     api,
     inv,
-    rollout: (status) => api.patch({ type: rolloutType, namespace: 'demo', name: 'app', subresource: 'status' }, 'merge', { status }),
-    weights: (primary, canary) => api.patch({ type: vsType, namespace: 'demo', name: 'app' }, 'merge', { spec: { http: [{ route: [{ destination: { host: 'app-primary' }, weight: primary }, { destination: { host: 'app-canary' }, weight: canary }] }] } }),
+    rollout: (status) =>
+      api.patch({ type: rolloutType, namespace: 'demo', name: 'app', subresource: 'status' }, 'merge', { status }),
+    weights: (primary, canary) =>
+      api.patch({ type: vsType, namespace: 'demo', name: 'app' }, 'merge', {
+        spec: {
+          http: [
+            {
+              route: [
+                { destination: { host: 'app-primary' }, weight: primary },
+                { destination: { host: 'app-canary' }, weight: canary },
+              ],
+            },
+          ],
+        },
+      }),
   };
 }
 
@@ -74,10 +116,13 @@ describe('Invariants', () => {
 describe('the secrets scan', () => {
   it('finds a secret as given, base64-encoded, or in a Basic Authorization header', () => {
     const basic = Buffer.from(`sluice:${SECRETS.prometheusPassword}`).toString('base64');
-    expect(scan({ log: `token=${SECRETS.githubToken}`, events: Buffer.from(SECRETS.slackToken).toString('base64'), status: `Authorization: Basic ${basic}`, clean: 'nothing here' })).toEqual([
-      'githubToken in log',
-      'slackToken (base64) in events',
-      'prometheusPassword (Basic auth) in status',
-    ]);
+    expect(
+      scan({
+        log: `token=${SECRETS.githubToken}`,
+        events: Buffer.from(SECRETS.slackToken).toString('base64'),
+        status: `Authorization: Basic ${basic}`,
+        clean: 'nothing here',
+      }),
+    ).toEqual(['githubToken in log', 'slackToken (base64) in events', 'prometheusPassword (Basic auth) in status']);
   });
 });

@@ -29,7 +29,9 @@ export class Invariants {
   constructor(api: Api) {
     const type = (group: string, resource: string): string => api.registry.resource(group, resource).storageKey;
     this.unsubscribe.push(api.store.subscribe(type('sluice.dev', 'rollouts'), (e) => this.rollout(e)));
-    this.unsubscribe.push(api.store.subscribe(type('networking.istio.io', 'virtualservices'), (e) => this.virtualService(e)));
+    this.unsubscribe.push(
+      api.store.subscribe(type('networking.istio.io', 'virtualservices'), (e) => this.virtualService(e)),
+    );
   }
 
   stop(): void {
@@ -76,11 +78,19 @@ export class Invariants {
       const weights = dests.map((d) => d['weight'] as number | undefined);
       if (dests.length > 1 || weights.some((w) => w !== undefined)) {
         const sum = weights.reduce<number>((a, w) => a + (w ?? 0), 0);
-        if (sum !== 100) this.violations.push(`VirtualService ${name}: route weights add up to ${sum}, not 100 (${JSON.stringify(weights)})`);
+        if (sum !== 100)
+          this.violations.push(
+            `VirtualService ${name}: route weights add up to ${sum}, not 100 (${JSON.stringify(weights)})`,
+          );
       }
-      for (const d of dests) if (String(d['destination']?.['host'] ?? '').endsWith('-canary')) canaryWeight = Math.max(canaryWeight, (d['weight'] as number | undefined) ?? (dests.length === 1 ? 100 : 0));
+      for (const d of dests)
+        if (String(d['destination']?.['host'] ?? '').endsWith('-canary'))
+          canaryWeight = Math.max(canaryWeight, (d['weight'] as number | undefined) ?? (dests.length === 1 ? 100 : 0));
     }
     const t = this.rollouts.get(name);
-    if (t?.rolledBack !== undefined && t.rolledBack === t.canaryRevision && canaryWeight > 0) this.violations.push(`VirtualService ${name}: ${canaryWeight}% to the canary of revision ${t.rolledBack} after its rollback`);
+    if (t?.rolledBack !== undefined && t.rolledBack === t.canaryRevision && canaryWeight > 0)
+      this.violations.push(
+        `VirtualService ${name}: ${canaryWeight}% to the canary of revision ${t.rolledBack} after its rollback`,
+      );
   }
 }

@@ -16,10 +16,12 @@ interface AuditReport {
 }
 
 async function audit(): Promise<AuditReport | string> {
-  const run = await exec('npm', ['audit', '--omit=dev', '--json'], { cwd: root, timeout: 120_000 }).catch((e: unknown) => {
-    const out = e as { stdout?: string; stderr?: string };
-    return { stdout: out.stdout ?? '', stderr: out.stderr ?? '' };
-  });
+  const run = await exec('npm', ['audit', '--omit=dev', '--json'], { cwd: root, timeout: 120_000 }).catch(
+    (e: unknown) => {
+      const out = e as { stdout?: string; stderr?: string };
+      return { stdout: out.stdout ?? '', stderr: out.stderr ?? '' };
+    },
+  );
   try {
     return JSON.parse(run.stdout) as AuditReport;
   } catch {
@@ -30,9 +32,16 @@ async function audit(): Promise<AuditReport | string> {
 describe('npm audit --omit=dev', () => {
   it('shows no high or critical advisory', async (ctx) => {
     const report = await audit();
-    const unavailable = typeof report === 'string' ? report : report.metadata?.vulnerabilities === undefined ? `npm audit: ${report.error?.summary === undefined || report.error.summary === '' ? 'the audit endpoint returned an error' : report.error.summary}` : undefined;
+    const unavailable =
+      typeof report === 'string'
+        ? report
+        : report.metadata?.vulnerabilities === undefined
+          ? `npm audit: ${report.error?.summary === undefined || report.error.summary === '' ? 'the audit endpoint returned an error' : report.error.summary}`
+          : undefined;
     if (unavailable !== undefined) {
-      console.warn(`${unavailable} — the registry this machine uses has no audit endpoint; run npm audit --omit=dev where it has one`);
+      console.warn(
+        `${unavailable} — the registry this machine uses has no audit endpoint; run npm audit --omit=dev where it has one`,
+      );
       ctx.skip();
       return;
     }

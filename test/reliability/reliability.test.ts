@@ -15,7 +15,14 @@ describe('reliability (reduced run)', () => {
     console.log(summary(results));
     for (const r of results) {
       expect(r.kills).toBeGreaterThanOrEqual(o(r.name).kills);
-      expect({ violations: r.violations, crashes: r.crashes, late: r.late, lost: r.lost, duplicated: r.duplicated, secrets: r.secrets }).toEqual({ violations: [], crashes: 0, late: [], lost: [], duplicated: [], secrets: [] });
+      expect({
+        violations: r.violations,
+        crashes: r.crashes,
+        late: r.late,
+        lost: r.lost,
+        duplicated: r.duplicated,
+        secrets: r.secrets,
+      }).toEqual({ violations: [], crashes: 0, late: [], lost: [], duplicated: [], secrets: [] });
       expect(r.faults.apiErrors + r.faults.apiConflicts).toBeGreaterThan(0);
       expect(r.webhooks.wrong).toEqual([]);
       expect(r.webhooks.answered).toBeGreaterThan(0);

@@ -11,7 +11,8 @@ export interface ReportCheck {
   duplicated: string[];
 }
 
-const FINAL_SLACK = (good: boolean): RegExp => (good ? /\*Promoted\*/ : /\*(AnalysisFailed|ProgressDeadlineExceeded)\*/);
+const FINAL_SLACK = (good: boolean): RegExp =>
+  good ? /\*Promoted\*/ : /\*(AnalysisFailed|ProgressDeadlineExceeded)\*/;
 
 /** Counts more than one of a value as duplicates, and a missing `must` as lost. */
 function once(where: string, values: string[], must: string[], out: ReportCheck): void {
@@ -32,15 +33,27 @@ function check(w: World): ReportCheck {
       const pr = pullOf(i, round);
       const run = `${app.name} round ${round + 1}`;
       const final = app.good ? 'success' : 'failure';
-      once(`${run}: commit statuses`, github.statuses.filter((s) => s.sha === commit).map((s) => s.state), ['pending', final], out);
+      once(
+        `${run}: commit statuses`,
+        github.statuses.filter((s) => s.sha === commit).map((s) => s.state),
+        ['pending', final],
+        out,
+      );
       const deployments = github.deployments.filter((d) => d.sha === commit);
       if (deployments.length === 0) out.lost.push(`${run}: no GitHub deployment`);
       if (deployments.length > 1) out.duplicated.push(`${run}: ${deployments.length} GitHub deployments`);
-      for (const d of deployments) once(`${run}: deployment statuses`, d.statuses.map((s) => s.state), ['in_progress', final], out);
+      for (const d of deployments)
+        once(
+          `${run}: deployment statuses`,
+          d.statuses.map((s) => s.state),
+          ['in_progress', final],
+          out,
+        );
       const comments = github.comments.filter((c) => c.repo === REPO && c.issue === pr);
       if (comments.length === 0) out.lost.push(`${run}: no comment on #${pr}`);
       if (comments.length > 1) out.duplicated.push(`${run}: ${comments.length} comments on #${pr}`);
-      if (comments.length > 0 && !comments.some((c) => (app.good ? /promoted/ : /rolled back/).test(c.body))) out.lost.push(`${run}: the comment on #${pr} does not tell the outcome`);
+      if (comments.length > 0 && !comments.some((c) => (app.good ? /promoted/ : /rolled back/).test(c.body)))
+        out.lost.push(`${run}: the comment on #${pr} does not tell the outcome`);
       const roots = slack.roots().filter((m) => JSON.stringify(m.blocks ?? []).includes(`${REPO}#${pr}>`));
       if (roots.length === 0) out.lost.push(`${run}: no Slack message`);
       if (roots.length > 1) out.duplicated.push(`${run}: ${roots.length} Slack messages`);
@@ -70,7 +83,11 @@ export async function checkReports(w: World, say: (line: string) => void): Promi
   // a little longer: a duplicate may still be on its way
   await new Promise((r) => setTimeout(r, 3000));
   result = check(w);
-  if (result.lost.length > 0) say(`reports still missing after ${waitMs / 1000} s: ${result.lost.slice(0, 5).join('; ')}`);
-  if (result.lost.length + result.duplicated.length > 0) say(`GitHub deployments: ${JSON.stringify(w.github.deployments.map((d) => ({ id: d.id, sha: d.sha.slice(0, 8), environment: d.environment, statuses: d.statuses.map((x) => x.state) })))}`);
+  if (result.lost.length > 0)
+    say(`reports still missing after ${waitMs / 1000} s: ${result.lost.slice(0, 5).join('; ')}`);
+  if (result.lost.length + result.duplicated.length > 0)
+    say(
+      `GitHub deployments: ${JSON.stringify(w.github.deployments.map((d) => ({ id: d.id, sha: d.sha.slice(0, 8), environment: d.environment, statuses: d.statuses.map((x) => x.state) })))}`,
+    );
   return result;
 }

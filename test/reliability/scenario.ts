@@ -34,7 +34,15 @@ export interface ScenarioResult {
   apps: number;
   runs: number;
   kills: number;
-  faults: { apiErrors: number; apiConflicts: number; watchCuts: number; redisRestarts: number; prometheusOutages: number; githubOutages: number; slackOutages: number };
+  faults: {
+    apiErrors: number;
+    apiConflicts: number;
+    watchCuts: number;
+    redisRestarts: number;
+    prometheusOutages: number;
+    githubOutages: number;
+    slackOutages: number;
+  };
   checked: { virtualServices: number; rollouts: number };
   /** PR comments sent to the webhook during the kills and faults (see chatter.ts). */
   webhooks: WebhookCounts;
@@ -62,7 +70,15 @@ export function random(seed: number): () => number {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function statusOf(w: World, name: string): any {
-  return (w.sb.server.api.store.get(w.sb.server.api.registry.resource('sluice.dev', 'rollouts').storageKey, 'demo', name) as any)?.status ?? {};
+  return (
+    (
+      w.sb.server.api.store.get(
+        w.sb.server.api.registry.resource('sluice.dev', 'rollouts').storageKey,
+        'demo',
+        name,
+      ) as any
+    )?.status ?? {}
+  );
 }
 
 /** Whether app i's round r ended as its profile says: promoted (good) or rolled back (bad). */
@@ -77,7 +93,9 @@ function notEnded(w: World, round: number): string[] {
   return w.apps.flatMap((app, i) => {
     if (ended(w, i, round)) return [];
     const s = statusOf(w, app.name);
-    return [`${app.name} round ${round + 1}: ${JSON.stringify({ phase: s.phase, reason: s.reason, message: s.message })}`];
+    return [
+      `${app.name} round ${round + 1}: ${JSON.stringify({ phase: s.phase, reason: s.reason, message: s.message })}`,
+    ];
   });
 }
 
@@ -140,7 +158,11 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   let auditFrom = 0;
   const webhooks: WebhookCounts = { sent: 0, answered: 0, wrong: [] };
   try {
-    await eventually('every Rollout Healthy before the first release', () => w.apps.every((a) => statusOf(w, a.name).phase === 'Healthy'), 90_000);
+    await eventually(
+      'every Rollout Healthy before the first release',
+      () => w.apps.every((a) => statusOf(w, a.name).phase === 'Healthy'),
+      90_000,
+    );
     say(`${o.name}: ${o.apps} Rollouts Healthy after ${Math.round((Date.now() - t0) / 1000)} s`);
     auditFrom = w.sb.server.audit.last;
     if (o.faults) w.sb.server.faults.set({ latencyMs: 200, conflictRate: 0.1, errorRate: 0.05 });
@@ -154,7 +176,11 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
         const faults = o.faults ? dependencyFaults(w, o.killWindowMs, o.outageMs, counts) : Promise.resolve();
         await Promise.all([killing, faults, chatter(w, round, o.killWindowMs, webhooks)]);
         if (!w.controller.running()) w.controller.start();
-        await eventually(`round ${round + 1} to end`, () => w.apps.every((_, i) => ended(w, i, round)), o.roundDeadlineMs - o.killWindowMs).catch(() => undefined);
+        await eventually(
+          `round ${round + 1} to end`,
+          () => w.apps.every((_, i) => ended(w, i, round)),
+          o.roundDeadlineMs - o.killWindowMs,
+        ).catch(() => undefined);
         late.push(...notEnded(w, round));
         say(`${o.name}: round ${round + 1} over after ${Math.round((Date.now() - t0) / 1000)} s`);
       }
@@ -162,7 +188,9 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       if (cutter !== undefined) clearInterval(cutter);
       w.sb.server.faults.set({ latencyMs: 0, conflictRate: 0, errorRate: 0 });
     }
-    const audit = w.sb.server.audit.since(auditFrom).filter((e) => e.userAgent?.startsWith('sluice-controller') === true);
+    const audit = w.sb.server.audit
+      .since(auditFrom)
+      .filter((e) => e.userAgent?.startsWith('sluice-controller') === true);
     const reports = await checkReports(w, say);
     say(`${o.name}: reports checked after ${Math.round((Date.now() - t0) / 1000)} s`);
     return {
@@ -170,7 +198,12 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       apps: o.apps,
       runs: o.apps * o.rounds,
       kills: w.controller.starts - 1,
-      faults: { apiErrors: audit.filter((e) => e.code === 500).length, apiConflicts: audit.filter((e) => e.code === 409).length, watchCuts, ...counts },
+      faults: {
+        apiErrors: audit.filter((e) => e.code === 500).length,
+        apiConflicts: audit.filter((e) => e.code === 409).length,
+        watchCuts,
+        ...counts,
+      },
       checked: { ...invariants.checked },
       webhooks,
       violations: [...invariants.violations],

@@ -10,14 +10,18 @@ function needles(): { name: string; value: string }[] {
   for (const [name, value] of Object.entries(SECRETS)) {
     out.push({ name, value }, { name: `${name} (base64)`, value: Buffer.from(value).toString('base64') });
   }
-  out.push({ name: 'prometheusPassword (Basic auth)', value: Buffer.from(`sluice:${SECRETS.prometheusPassword}`).toString('base64') });
+  out.push({
+    name: 'prometheusPassword (Basic auth)',
+    value: Buffer.from(`sluice:${SECRETS.prometheusPassword}`).toString('base64'),
+  });
   return out;
 }
 
 /** Each place a secret was found, as "secret in place". */
 export function scan(places: Record<string, string>): string[] {
   const found: string[] = [];
-  for (const [place, text] of Object.entries(places)) for (const n of needles()) if (text.includes(n.value)) found.push(`${n.name} in ${place}`);
+  for (const [place, text] of Object.entries(places))
+    for (const n of needles()) if (text.includes(n.value)) found.push(`${n.name} in ${place}`);
   return found;
 }
 
@@ -29,12 +33,12 @@ export function findSecrets(w: World): string[] {
   };
   const rollouts = all('sluice.dev', 'rollouts') as { status?: unknown }[];
   return scan({
-      'the controller log': w.controller.log(),
-      Events: JSON.stringify([...all('', 'events'), ...all('events.k8s.io', 'events')]),
-      'Rollout status': JSON.stringify(rollouts.map((r) => r.status)),
-      'GitHub comments': JSON.stringify(w.github.comments),
-      'GitHub commit statuses': JSON.stringify(w.github.statuses),
-      'GitHub deployments': JSON.stringify(w.github.deployments),
+    'the controller log': w.controller.log(),
+    Events: JSON.stringify([...all('', 'events'), ...all('events.k8s.io', 'events')]),
+    'Rollout status': JSON.stringify(rollouts.map((r) => r.status)),
+    'GitHub comments': JSON.stringify(w.github.comments),
+    'GitHub commit statuses': JSON.stringify(w.github.statuses),
+    'GitHub deployments': JSON.stringify(w.github.deployments),
     'Slack messages': JSON.stringify(w.slack.messages),
   });
 }

@@ -47,8 +47,8 @@ export interface World {
   stop(): Promise<void>;
 }
 
-
-const requests = (codes: string): string => `sum(rate(istio_requests_total{reporter="destination", destination_workload_namespace="{{ args.namespace }}", destination_workload="{{ args.workload }}"${codes}}[10s]))`;
+const requests = (codes: string): string =>
+  `sum(rate(istio_requests_total{reporter="destination", destination_workload_namespace="{{ args.namespace }}", destination_workload="{{ args.workload }}"${codes}}[10s]))`;
 
 /** The error-rate check of the runs: every 2 s over the last 10 s, more than 20% errors fails at once. */
 function template(): any {
@@ -81,7 +81,15 @@ function template(): any {
 function installApps(sb: Sandbox, n: number): App[] {
   const api = sb.server.api;
   api.create(sb.server.api.registry.resource('', 'namespaces'), undefined, example('namespace.yaml'));
-  api.create(sb.server.api.registry.resource('', 'secrets'), 'demo', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'prometheus-credentials' }, data: { username: Buffer.from('sluice').toString('base64'), password: Buffer.from(SECRETS.prometheusPassword).toString('base64') } });
+  api.create(sb.server.api.registry.resource('', 'secrets'), 'demo', {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'prometheus-credentials' },
+    data: {
+      username: Buffer.from('sluice').toString('base64'),
+      password: Buffer.from(SECRETS.prometheusPassword).toString('base64'),
+    },
+  });
   api.create(sb.server.api.registry.resource('sluice.dev', 'analysistemplates'), 'demo', template());
   const apps: App[] = [];
   for (let i = 0; i < n; i++) {
@@ -89,7 +97,12 @@ function installApps(sb: Sandbox, n: number): App[] {
     apps.push(app);
     exampleApp(api, app.name, (r) => {
       const analysis = { templates: [{ name: 'reliability-error-rate' }] };
-      r.spec.strategy.canary.steps = [{ setWeight: 30 }, { pause: { duration: '2s' } }, { setWeight: 60 }, { analysis }];
+      r.spec.strategy.canary.steps = [
+        { setWeight: 30 },
+        { pause: { duration: '2s' } },
+        { setWeight: 60 },
+        { analysis },
+      ];
       r.spec.strategy.canary.analysis = analysis;
       r.spec.progressDeadlineSeconds = 120;
       r.spec.notifications = { github: { repository: REPO }, slack: { channel: CHANNEL } };
@@ -110,9 +123,18 @@ export function pullOf(app: number, round: number): number {
 export function release(w: World, i: number, round: number): void {
   const app = w.apps[i]!;
   const env = [{ name: 'SANDBOX_ERROR_RATE', value: app.good ? '0' : '0.6' }];
-  w.sb.server.api.patch({ type: w.sb.server.api.registry.resource('apps', 'deployments'), namespace: 'demo', name: app.name }, 'strategic', {
-    spec: { template: { metadata: { annotations: { 'sluice.dev/commit': commitOf(i, round) } }, spec: { containers: [{ name: 'podinfo', image: `ghcr.io/stefanprodan/podinfo:6.9.${round}`, env }] } } },
-  });
+  w.sb.server.api.patch(
+    { type: w.sb.server.api.registry.resource('apps', 'deployments'), namespace: 'demo', name: app.name },
+    'strategic',
+    {
+      spec: {
+        template: {
+          metadata: { annotations: { 'sluice.dev/commit': commitOf(i, round) } },
+          spec: { containers: [{ name: 'podinfo', image: `ghcr.io/stefanprodan/podinfo:6.9.${round}`, env }] },
+        },
+      },
+    },
+  );
 }
 
 /** `sluice controller`, started again after each kill; `crashes` counts exits nobody asked for. */
@@ -134,7 +156,13 @@ export class ControllerProcess {
     const log = openSync(this.logFile, 'a');
     const proc = spawn(process.execPath, [join(root, 'bin/sluice.js'), 'controller', ...this.args], {
       stdio: ['ignore', log, log],
-      env: { ...process.env, SLUICE_LOG_LEVEL: 'debug', SLUICE_GITHUB_TOKEN: SECRETS.githubToken, SLUICE_SLACK_TOKEN: SECRETS.slackToken, SLUICE_GITHUB_WEBHOOK_SECRET: SECRETS.webhookSecret },
+      env: {
+        ...process.env,
+        SLUICE_LOG_LEVEL: 'debug',
+        SLUICE_GITHUB_TOKEN: SECRETS.githubToken,
+        SLUICE_SLACK_TOKEN: SECRETS.slackToken,
+        SLUICE_GITHUB_WEBHOOK_SECRET: SECRETS.webhookSecret,
+      },
     });
     this.expectedExit = false;
     this.starts++;
@@ -174,11 +202,31 @@ export async function startWorld(n: number, rounds: number): Promise<World> {
   await Promise.all([github.start(), slack.start()]);
   const redis = await testRedis(true);
   const sb = await startSandbox({ rps: 20, readyDelayMs: 100, redisUrl: false });
-  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml']) sb.server.api.create(sb.server.api.registry.resource('apiextensions.k8s.io', 'customresourcedefinitions'), undefined, parse(readFileSync(join(root, 'crds', f), 'utf8')));
+  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml'])
+    sb.server.api.create(
+      sb.server.api.registry.resource('apiextensions.k8s.io', 'customresourcedefinitions'),
+      undefined,
+      parse(readFileSync(join(root, 'crds', f), 'utf8')),
+    );
   const apps = installApps(sb, n);
   const port = await freePort();
   const webhookPort = await freePort();
-  const args = ['--kubeconfig', sb.kubeconfig, '--redis-url', redis.url, '--prometheus-url', sb.prometheus ?? '', '--listen', `127.0.0.1:${port}`, '--webhook-listen', `127.0.0.1:${webhookPort}`, '--github-api-url', github.url, '--slack-api-url', slack.url];
+  const args = [
+    '--kubeconfig',
+    sb.kubeconfig,
+    '--redis-url',
+    redis.url,
+    '--prometheus-url',
+    sb.prometheus ?? '',
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--webhook-listen',
+    `127.0.0.1:${webhookPort}`,
+    '--github-api-url',
+    github.url,
+    '--slack-api-url',
+    slack.url,
+  ];
   const controller = new ControllerProcess(args, sb.dir);
   controller.start();
   return {

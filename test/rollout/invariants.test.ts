@@ -48,16 +48,59 @@ type Event =
   | { kind: 'command'; action: Command['action'] };
 
 const event: fc.Arbitrary<Event> = fc.oneof(
-  { weight: 20, arbitrary: fc.record({ kind: fc.constant('tick' as const), seconds: fc.integer({ min: 1, max: 120 }) }) },
+  {
+    weight: 20,
+    arbitrary: fc.record({ kind: fc.constant('tick' as const), seconds: fc.integer({ min: 1, max: 120 }) }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'newRevision' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'revert' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'breakCanary' as const }) },
   { weight: 4, arbitrary: fc.constant({ kind: 'healCanary' as const }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('deleteRouting' as const), what: fc.constantFrom<'VirtualService' | 'Service'>('VirtualService', 'Service') }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('deleteRouting' as const),
+      what: fc.constantFrom<'VirtualService' | 'Service'>('VirtualService', 'Service'),
+    }),
+  },
   // Mostly good news, so that runs get through their steps and promotions happen too.
-  { weight: 10, arbitrary: fc.record({ kind: fc.constant('stepVerdict' as const), verdict: fc.constantFrom<Verdict | undefined>('Successful', 'Successful', 'Successful', 'Error', 'Failed', 'Inconclusive', undefined) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('backgroundVerdict' as const), verdict: fc.constantFrom<Verdict | undefined>('Successful', 'Successful', 'Successful', 'Error', 'Failed', 'Inconclusive', undefined) }) },
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('command' as const), action: fc.constantFrom<Command['action']>('promote', 'promote', 'abort', 'retry', 'pause', 'resume', 'resume') }) },
+  {
+    weight: 10,
+    arbitrary: fc.record({
+      kind: fc.constant('stepVerdict' as const),
+      verdict: fc.constantFrom<Verdict | undefined>(
+        'Successful',
+        'Successful',
+        'Successful',
+        'Error',
+        'Failed',
+        'Inconclusive',
+        undefined,
+      ),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('backgroundVerdict' as const),
+      verdict: fc.constantFrom<Verdict | undefined>(
+        'Successful',
+        'Successful',
+        'Successful',
+        'Error',
+        'Failed',
+        'Inconclusive',
+        undefined,
+      ),
+    }),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('command' as const),
+      action: fc.constantFrom<Command['action']>('promote', 'promote', 'abort', 'retry', 'pause', 'resume', 'resume'),
+    }),
+  },
 );
 
 const base = parse(readFileSync(new URL('../../examples/podinfo/rollout.yaml', import.meta.url), 'utf8')) as Rollout;
@@ -126,7 +169,10 @@ function happen(w: World, e: Event, stable: string | undefined): Command['action
 
 /** Good news mostly: runs get through their steps, so promotions are exercised. */
 const happyEvent: fc.Arbitrary<Event> = fc.oneof(
-  { weight: 10, arbitrary: fc.record({ kind: fc.constant('tick' as const), seconds: fc.integer({ min: 5, max: 60 }) }) },
+  {
+    weight: 10,
+    arbitrary: fc.record({ kind: fc.constant('tick' as const), seconds: fc.integer({ min: 5, max: 60 }) }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'newRevision' as const }) },
   { weight: 4, arbitrary: fc.constant({ kind: 'stepVerdict' as const, verdict: 'Successful' as const }) },
   { weight: 2, arbitrary: fc.constant({ kind: 'command' as const, action: 'promote' as const }) },
@@ -136,7 +182,9 @@ const happyEvent: fc.Arbitrary<Event> = fc.oneof(
 function measure(w: World, rollout: Rollout): Observations['analysis']['taken'] {
   return dueMetrics(METRICS, rollout.status ?? {}, new Date(w.time)).flatMap(({ metric, at }) => {
     const phase = metric.scope === 'step' ? w.stepVerdict : w.backgroundVerdict;
-    return phase === undefined ? [] : [{ key: metric.key, measurement: { phase, message: `${metric.key}: ${phase}`, startedAt: at.toISOString() } }];
+    return phase === undefined
+      ? []
+      : [{ key: metric.key, measurement: { phase, message: `${metric.key}: ${phase}`, startedAt: at.toISOString() } }];
   });
 }
 
@@ -144,60 +192,104 @@ function check(events: fc.Arbitrary<Event>, runs: number): { promotions: number;
   let totalPromotions = 0;
   let totalRollbacks = 0;
   fc.assert(
-      fc.property(fc.array(events, { minLength: 20, maxLength: 150, size: 'max' }), (events) => {
-        const w: World = { time: Date.parse('2026-11-26T12:00:00Z'), targetRevision: 'r1', targetReplicas: 2, targetReady: 2, canaryBroken: false, primaryRevision: undefined, primaryReady: 0, routed: undefined, stepVerdict: undefined, backgroundVerdict: undefined, nextRevision: 2, serviceMissing: false };
-        let rollout: Rollout = structuredClone(base);
-        let promotedHere = 0;
-        let commandId = 0;
-        for (const e of events) {
-          const action = happen(w, e, rollout.status?.stableRevision);
-          if (action !== undefined) {
-            const c: Command = { id: `c${commandId++}`, action, user: 'fuzz', source: 'cli', at: new Date(w.time).toISOString() };
-            rollout = { ...rollout, status: { ...rollout.status, commands: [...(rollout.status?.commands ?? []), c] } };
-          }
-          // A few passes per event, as informer updates would trigger them.
-          for (let pass = 0; pass < 4; pass++) {
-            const obs: Observations = {
-              specErrors: [],
-              target: { revision: w.targetRevision, replicas: w.targetReplicas, readyReplicas: w.targetReady, rolledOut: true },
-              primary: w.primaryRevision === undefined ? undefined : { revision: w.primaryRevision, replicas: 2, readyReplicas: w.primaryReady, rolledOut: w.primaryReady === 2 },
-              routedWeight: w.routed,
-              missingRouting: [...(w.routed === undefined ? ['VirtualService/podinfo'] : []), ...(w.serviceMissing ? ['Service/podinfo-canary'] : [])],
-              analysis: { metrics: METRICS, taken: measure(w, rollout) },
-              commands: (rollout.status?.commands ?? []).filter((c) => c.handledAt === undefined).map((c) => ({ id: c.id, action: c.action, user: c.user })),
-            };
-            const frozen = JSON.stringify(rollout);
-            const result = plan(rollout, obs, new Date(w.time));
-            expect(JSON.stringify(rollout)).toBe(frozen);
-            expect(result.status).not.toHaveProperty('spec');
-            for (const a of result.actions) {
-              if (a.type !== 'setWeight') continue;
-              expect(a.canaryWeight).toBeGreaterThanOrEqual(0);
-              expect(a.canaryWeight).toBeLessThanOrEqual(100);
-              if (a.canaryWeight > 0) {
-                expect(w.targetReady, 'traffic only to a canary with ready endpoints').toBeGreaterThan(0);
-                expect(result.status.phase, 'no traffic to the canary after a rollback decision').not.toBe('RolledBack');
-              }
-            }
-            if (result.status.phase === 'RolledBack') expect(result.actions.filter((a) => a.type === 'setWeight' && a.canaryWeight > 0)).toEqual([]);
-            if (result.status.phase === 'Promoting' && rollout.status?.phase !== 'Promoting' && !result.events.some((ev) => ev.reason === 'CommandAccepted')) {
-              const last = result.status.metrics?.find((m) => m.name.startsWith('background'))?.measurements.at(-1);
-              expect(last?.phase, 'no promotion while blind').not.toBe('Error');
-            }
-            for (const ev of result.events) {
-              if (ev.reason !== 'Promoted') continue;
-              // One promotion per revision: a revision is never promoted again while it is the stable one.
-              expect(result.status.stableRevision, 'a promotion changes the stable revision').not.toBe(rollout.status?.stableRevision);
-              promotedHere++;
-            }
-            for (const a of result.actions) apply(w, a);
-            rollout = { ...rollout, status: result.status };
-          }
+    fc.property(fc.array(events, { minLength: 20, maxLength: 150, size: 'max' }), (events) => {
+      const w: World = {
+        time: Date.parse('2026-11-26T12:00:00Z'),
+        targetRevision: 'r1',
+        targetReplicas: 2,
+        targetReady: 2,
+        canaryBroken: false,
+        primaryRevision: undefined,
+        primaryReady: 0,
+        routed: undefined,
+        stepVerdict: undefined,
+        backgroundVerdict: undefined,
+        nextRevision: 2,
+        serviceMissing: false,
+      };
+      let rollout: Rollout = structuredClone(base);
+      let promotedHere = 0;
+      let commandId = 0;
+      for (const e of events) {
+        const action = happen(w, e, rollout.status?.stableRevision);
+        if (action !== undefined) {
+          const c: Command = {
+            id: `c${commandId++}`,
+            action,
+            user: 'fuzz',
+            source: 'cli',
+            at: new Date(w.time).toISOString(),
+          };
+          rollout = { ...rollout, status: { ...rollout.status, commands: [...(rollout.status?.commands ?? []), c] } };
         }
-        totalPromotions += promotedHere;
-        totalRollbacks += rollout.status?.rolledBackRevision === undefined ? 0 : 1;
-      }),
-      { numRuns: runs },
+        // A few passes per event, as informer updates would trigger them.
+        for (let pass = 0; pass < 4; pass++) {
+          const obs: Observations = {
+            specErrors: [],
+            target: {
+              revision: w.targetRevision,
+              replicas: w.targetReplicas,
+              readyReplicas: w.targetReady,
+              rolledOut: true,
+            },
+            primary:
+              w.primaryRevision === undefined
+                ? undefined
+                : {
+                    revision: w.primaryRevision,
+                    replicas: 2,
+                    readyReplicas: w.primaryReady,
+                    rolledOut: w.primaryReady === 2,
+                  },
+            routedWeight: w.routed,
+            missingRouting: [
+              ...(w.routed === undefined ? ['VirtualService/podinfo'] : []),
+              ...(w.serviceMissing ? ['Service/podinfo-canary'] : []),
+            ],
+            analysis: { metrics: METRICS, taken: measure(w, rollout) },
+            commands: (rollout.status?.commands ?? [])
+              .filter((c) => c.handledAt === undefined)
+              .map((c) => ({ id: c.id, action: c.action, user: c.user })),
+          };
+          const frozen = JSON.stringify(rollout);
+          const result = plan(rollout, obs, new Date(w.time));
+          expect(JSON.stringify(rollout)).toBe(frozen);
+          expect(result.status).not.toHaveProperty('spec');
+          for (const a of result.actions) {
+            if (a.type !== 'setWeight') continue;
+            expect(a.canaryWeight).toBeGreaterThanOrEqual(0);
+            expect(a.canaryWeight).toBeLessThanOrEqual(100);
+            if (a.canaryWeight > 0) {
+              expect(w.targetReady, 'traffic only to a canary with ready endpoints').toBeGreaterThan(0);
+              expect(result.status.phase, 'no traffic to the canary after a rollback decision').not.toBe('RolledBack');
+            }
+          }
+          if (result.status.phase === 'RolledBack')
+            expect(result.actions.filter((a) => a.type === 'setWeight' && a.canaryWeight > 0)).toEqual([]);
+          if (
+            result.status.phase === 'Promoting' &&
+            rollout.status?.phase !== 'Promoting' &&
+            !result.events.some((ev) => ev.reason === 'CommandAccepted')
+          ) {
+            const last = result.status.metrics?.find((m) => m.name.startsWith('background'))?.measurements.at(-1);
+            expect(last?.phase, 'no promotion while blind').not.toBe('Error');
+          }
+          for (const ev of result.events) {
+            if (ev.reason !== 'Promoted') continue;
+            // One promotion per revision: a revision is never promoted again while it is the stable one.
+            expect(result.status.stableRevision, 'a promotion changes the stable revision').not.toBe(
+              rollout.status?.stableRevision,
+            );
+            promotedHere++;
+          }
+          for (const a of result.actions) apply(w, a);
+          rollout = { ...rollout, status: result.status };
+        }
+      }
+      totalPromotions += promotedHere;
+      totalRollbacks += rollout.status?.rolledBackRevision === undefined ? 0 : 1;
+    }),
+    { numRuns: runs },
   );
   return { promotions: totalPromotions, rollbacks: totalRollbacks };
 }

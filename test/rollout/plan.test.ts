@@ -24,7 +24,11 @@ function rollout(status?: RolloutStatus): Rollout {
 const METRICS = [metric('step'), metric('background')];
 
 /** One measurement just taken, as the shell would hand it over. */
-function measured(scope: 'step' | 'background', phase: Measurement['phase'], message: string): Observations['analysis'] {
+function measured(
+  scope: 'step' | 'background',
+  phase: Measurement['phase'],
+  message: string,
+): Observations['analysis'] {
   const key = metric(scope).key;
   return { metrics: METRICS, taken: [{ key, measurement: { phase, message, startedAt: ago(0) } }] };
 }
@@ -43,9 +47,21 @@ function obs(over: Partial<Observations> = {}): Observations {
 }
 
 const healthy: RolloutStatus = { phase: 'Healthy', reason: 'Stable', stableRevision: 'r1', canaryWeight: 0 };
-const run = (index: number, extra: RolloutStatus = {}): RolloutStatus => ({ phase: 'Progressing', reason: 'WeightSet', stableRevision: 'r1', canaryRevision: 'r2', currentStepIndex: index, runStartedAt: ago(120), stepStartedAt: ago(1), ...extra });
+const run = (index: number, extra: RolloutStatus = {}): RolloutStatus => ({
+  phase: 'Progressing',
+  reason: 'WeightSet',
+  stableRevision: 'r1',
+  canaryRevision: 'r2',
+  currentStepIndex: index,
+  runStartedAt: ago(120),
+  stepStartedAt: ago(1),
+  ...extra,
+});
 const cmd = (action: PendingCommand['action']): PendingCommand => ({ id: `c-${action}`, action, user: 'alice' });
-const withCommands = (s: RolloutStatus, ...cs: PendingCommand[]): RolloutStatus => ({ ...s, commands: cs.map((c) => ({ id: c.id, action: c.action, user: c.user, source: 'cli', at: ago(2) })) });
+const withCommands = (s: RolloutStatus, ...cs: PendingCommand[]): RolloutStatus => ({
+  ...s,
+  commands: cs.map((c) => ({ id: c.id, action: c.action, user: c.user, source: 'cli', at: ago(2) })),
+});
 
 interface Case {
   name: string;
@@ -58,52 +74,355 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'invalid spec', obs: { specErrors: ['spec.service.port: must be at most 65535'] }, phase: 'Invalid', reason: 'InvalidSpec', actions: [] },
+  {
+    name: 'invalid spec',
+    obs: { specErrors: ['spec.service.port: must be at most 65535'] },
+    phase: 'Invalid',
+    reason: 'InvalidSpec',
+    actions: [],
+  },
   { name: 'missing target', obs: { target: undefined }, phase: 'Invalid', reason: 'TargetNotFound', actions: [] },
-  { name: 'init: create the primary', obs: { primary: undefined, target: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true } }, phase: 'Initializing', reason: 'Initializing', actions: [{ type: 'ensurePrimary', revision: 'r1', replicas: 3 }] },
-  { name: 'init: wait for the primary', obs: { target: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true }, primary: { revision: 'r1', replicas: 3, readyReplicas: 1, rolledOut: false } }, phase: 'Initializing', reason: 'WaitingForPrimary', actions: [] },
-  { name: 'init: create the routing', obs: { target: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true }, primary: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true }, routedWeight: undefined }, phase: 'Initializing', reason: 'Initializing', actions: [{ type: 'ensureServices' }] },
-  { name: 'init: scale the target to 0', obs: { target: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true }, primary: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true } }, phase: 'Initializing', reason: 'Initializing', actions: [{ type: 'scaleCanary', replicas: 0 }] },
-  { name: 'init: done', obs: { target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true }, primary: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true } }, phase: 'Healthy', reason: 'Initialized', actions: [], check: (s) => expect(s.stableRevision).toBe('r1') },
-  { name: 'healthy: steady state does nothing', status: healthy, obs: { target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true } }, phase: 'Healthy', reason: 'Stable', actions: [] },
-  { name: 'healthy: a new revision starts a run', status: healthy, obs: { target: { revision: 'r2', replicas: 0, readyReplicas: 0, rolledOut: true } }, phase: 'Progressing', reason: 'NewRevision', actions: [{ type: 'scaleCanary', replicas: 2 }], check: (s) => expect(s).toMatchObject({ canaryRevision: 'r2', currentStepIndex: 0, runStartedAt: NOW.toISOString() }) },
-  { name: 'run: wait for the canary', status: run(0), obs: { target: { revision: 'r2', replicas: 2, readyReplicas: 0, rolledOut: false } }, phase: 'Progressing', reason: 'WaitingForCanary', actions: [] },
-  { name: 'run: set the first weight', status: run(0), obs: {}, phase: 'Progressing', reason: 'WeightSet', actions: [{ type: 'setWeight', canaryWeight: 10 }], check: (s) => expect(s.canaryWeight).toBe(10) },
-  { name: 'run: weight in place -> timed pause', status: run(0), obs: { routedWeight: 10 }, phase: 'Paused', reason: 'PauseStep', actions: [], check: (s) => expect(s.currentStepIndex).toBe(1) },
-  { name: 'run: pause over -> analysis running', status: run(1, { stepStartedAt: ago(31) }), obs: { routedWeight: 10 }, phase: 'Progressing', reason: 'AnalysisRunning', actions: [], check: (s) => expect(s.currentStepIndex).toBe(2) },
-  { name: 'run: analysis passed -> next weight', status: run(2), obs: { routedWeight: 10, analysis: measured('step', 'Successful', 'all checks passed') }, phase: 'Progressing', reason: 'WeightSet', actions: [{ type: 'setWeight', canaryWeight: 50 }], check: (s) => expect(s.currentStepIndex).toBe(3) },
-  { name: 'run: analysis failed -> roll back, traffic first', status: run(2), obs: { routedWeight: 10, analysis: measured('step', 'Failed', 'istio-error-rate: 0.05 > 0.01') }, phase: 'RolledBack', reason: 'AnalysisFailed', actions: [{ type: 'setWeight', canaryWeight: 0 }], check: (s) => expect(s).toMatchObject({ rolledBackRevision: 'r2', canaryWeight: 0 }) },
-  { name: 'run: analysis inconclusive -> a person decides', status: run(2), obs: { routedWeight: 10, analysis: measured('step', 'Inconclusive', 'no traffic') }, phase: 'Paused', reason: 'AnalysisInconclusive', actions: [] },
-  { name: 'run: background analysis failed', status: run(1), obs: { routedWeight: 10, analysis: measured('background', 'Failed', 'istio-latency-p99: 900 ms > 300 ms') }, phase: 'RolledBack', reason: 'AnalysisFailed', actions: [{ type: 'setWeight', canaryWeight: 0 }] },
-  { name: 'run: gate waits for promote', status: run(4), obs: { routedWeight: 50 }, phase: 'Paused', reason: 'WaitingForPromotion', actions: [] },
-  { name: 'run: promote at the gate -> promoting', status: withCommands(run(4), cmd('promote')), obs: { routedWeight: 50, commands: [cmd('promote')] }, phase: 'Promoting', reason: 'Promoting', actions: [{ type: 'ensurePrimary', revision: 'r2', replicas: 2 }], check: (s) => expect(s.commands?.[0]?.handledAt).toBe(ago(0)) },
-  { name: 'run: promote mid-run skips the remaining steps', status: withCommands(run(1), cmd('promote')), obs: { routedWeight: 10, commands: [cmd('promote')] }, phase: 'Promoting', reason: 'Promoting', actions: [{ type: 'ensurePrimary', revision: 'r2', replicas: 2 }] },
-  { name: 'run: abort -> rolled back', status: withCommands(run(3), cmd('abort')), obs: { routedWeight: 50, commands: [cmd('abort')] }, phase: 'RolledBack', reason: 'Aborted', actions: [{ type: 'setWeight', canaryWeight: 0 }], check: (s) => expect(s.commands?.[0]?.outcome).toMatch(/rolled back/) },
-  { name: 'run: pause command holds the weight', status: withCommands(run(0), cmd('pause')), obs: { routedWeight: 10, commands: [cmd('pause')] }, phase: 'Paused', reason: 'ManualPause', actions: [] },
-  { name: 'run: manual pause stays', status: run(1, { phase: 'Paused', reason: 'ManualPause', stepStartedAt: ago(60) }), obs: { routedWeight: 10 }, phase: 'Paused', reason: 'ManualPause', actions: [] },
-  { name: 'run: resume continues', status: withCommands(run(1, { phase: 'Paused', reason: 'ManualPause', stepStartedAt: ago(60) }), cmd('resume')), obs: { routedWeight: 10, commands: [cmd('resume')] }, phase: 'Progressing', reason: 'AnalysisRunning', actions: [] },
-  { name: 'run: the canary loses its endpoints', status: run(1), obs: { routedWeight: 10, target: { revision: 'r2', replicas: 2, readyReplicas: 0, rolledOut: true } }, phase: 'Paused', reason: 'CanaryLostEndpoints', actions: [{ type: 'setWeight', canaryWeight: 0 }] },
-  { name: 'run: the canary recovers -> its weight comes back', status: run(1, { phase: 'Paused', reason: 'CanaryLostEndpoints' }), obs: { routedWeight: 0 }, phase: 'Progressing', reason: 'WeightSet', actions: [{ type: 'setWeight', canaryWeight: 10 }] },
-  { name: 'run: progress deadline', status: run(0, { stepStartedAt: ago(601) }), obs: { target: { revision: 'r2', replicas: 2, readyReplicas: 0, rolledOut: false } }, phase: 'RolledBack', reason: 'ProgressDeadlineExceeded', actions: [{ type: 'scaleCanary', replicas: 0 }] },
-  { name: 'run: git reverts to stable', status: run(1), obs: { routedWeight: 10, target: { revision: 'r1', replicas: 2, readyReplicas: 2, rolledOut: true } }, phase: 'Healthy', reason: 'Reverted', actions: [{ type: 'setWeight', canaryWeight: 0 }] },
-  { name: 'run: a newer revision restarts the run, traffic first', status: run(3), obs: { routedWeight: 50, target: { revision: 'r3', replicas: 2, readyReplicas: 2, rolledOut: false } }, phase: 'Progressing', reason: 'RestartedForNewRevision', actions: [{ type: 'setWeight', canaryWeight: 0 }], check: (s) => expect(s).toMatchObject({ canaryRevision: 'r3', currentStepIndex: 0 }) },
-  { name: 'promoting: the target changed before the copy -> restart for the new revision', status: run(5, { phase: 'Promoting', reason: 'Promoting' }), obs: { routedWeight: 50, target: { revision: 'r3', replicas: 2, readyReplicas: 2, rolledOut: true } }, phase: 'Progressing', reason: 'RestartedForNewRevision', actions: [{ type: 'setWeight', canaryWeight: 0 }] },
-  { name: 'promoting: git reverted before the copy -> healthy', status: run(5, { phase: 'Promoting', reason: 'Promoting' }), obs: { routedWeight: 50, target: { revision: 'r1', replicas: 2, readyReplicas: 2, rolledOut: true } }, phase: 'Healthy', reason: 'Reverted', actions: [{ type: 'setWeight', canaryWeight: 0 }] },
-  { name: 'promoting: wait for the primary', status: run(5, { phase: 'Promoting', reason: 'Promoting' }), obs: { routedWeight: 50, primary: { revision: 'r2', replicas: 2, readyReplicas: 1, rolledOut: false } }, phase: 'Promoting', reason: 'WaitingForPrimaryRollout', actions: [] },
-  { name: 'promoting: traffic back to the primary', status: run(5, { phase: 'Promoting', reason: 'Promoting' }), obs: { routedWeight: 50, primary: { revision: 'r2', replicas: 2, readyReplicas: 2, rolledOut: true } }, phase: 'Promoting', reason: 'WaitingForPrimaryRollout', actions: [{ type: 'setWeight', canaryWeight: 0 }] },
-  { name: 'promoting: park the canary', status: run(5, { phase: 'Promoting', reason: 'Promoting' }), obs: { routedWeight: 0, primary: { revision: 'r2', replicas: 2, readyReplicas: 2, rolledOut: true } }, phase: 'Promoting', reason: 'WaitingForPrimaryRollout', actions: [{ type: 'scaleCanary', replicas: 0 }] },
-  { name: 'promoting: done', status: run(5, { phase: 'Promoting', reason: 'Promoting' }), obs: { routedWeight: 0, target: { revision: 'r2', replicas: 0, readyReplicas: 0, rolledOut: true }, primary: { revision: 'r2', replicas: 2, readyReplicas: 2, rolledOut: true } }, phase: 'Healthy', reason: 'Promoted', actions: [], check: (s) => expect(s.stableRevision).toBe('r2') },
-  { name: 'rolled back: park the canary', status: { phase: 'RolledBack', reason: 'AnalysisFailed', stableRevision: 'r1', rolledBackRevision: 'r2' }, obs: {}, phase: 'RolledBack', reason: 'AnalysisFailed', actions: [{ type: 'scaleCanary', replicas: 0 }] },
-  { name: 'rolled back: the same revision is not retried by itself', status: { phase: 'RolledBack', reason: 'AnalysisFailed', stableRevision: 'r1', rolledBackRevision: 'r2' }, obs: { target: { revision: 'r2', replicas: 0, readyReplicas: 0, rolledOut: true } }, phase: 'RolledBack', reason: 'AnalysisFailed', actions: [] },
-  { name: 'rolled back: retry runs it again', status: withCommands({ phase: 'RolledBack', reason: 'Aborted', stableRevision: 'r1', rolledBackRevision: 'r2' }, cmd('retry')), obs: { target: { revision: 'r2', replicas: 0, readyReplicas: 0, rolledOut: true }, commands: [cmd('retry')] }, phase: 'Progressing', reason: 'NewRevision', actions: [{ type: 'scaleCanary', replicas: 2 }] },
-  { name: 'rolled back: a newer revision runs', status: { phase: 'RolledBack', reason: 'Aborted', stableRevision: 'r1', rolledBackRevision: 'r2' }, obs: { target: { revision: 'r3', replicas: 0, readyReplicas: 0, rolledOut: true } }, phase: 'Progressing', reason: 'NewRevision', actions: [{ type: 'scaleCanary', replicas: 2 }] },
-  { name: 'rolled back: git back to stable -> healthy', status: { phase: 'RolledBack', reason: 'Aborted', stableRevision: 'r1', rolledBackRevision: 'r2' }, obs: { target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true } }, phase: 'Healthy', reason: 'Stable', actions: [] },
+  {
+    name: 'init: create the primary',
+    obs: { primary: undefined, target: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true } },
+    phase: 'Initializing',
+    reason: 'Initializing',
+    actions: [{ type: 'ensurePrimary', revision: 'r1', replicas: 3 }],
+  },
+  {
+    name: 'init: wait for the primary',
+    obs: {
+      target: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true },
+      primary: { revision: 'r1', replicas: 3, readyReplicas: 1, rolledOut: false },
+    },
+    phase: 'Initializing',
+    reason: 'WaitingForPrimary',
+    actions: [],
+  },
+  {
+    name: 'init: create the routing',
+    obs: {
+      target: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true },
+      primary: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true },
+      routedWeight: undefined,
+    },
+    phase: 'Initializing',
+    reason: 'Initializing',
+    actions: [{ type: 'ensureServices' }],
+  },
+  {
+    name: 'init: scale the target to 0',
+    obs: {
+      target: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true },
+      primary: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true },
+    },
+    phase: 'Initializing',
+    reason: 'Initializing',
+    actions: [{ type: 'scaleCanary', replicas: 0 }],
+  },
+  {
+    name: 'init: done',
+    obs: {
+      target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true },
+      primary: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true },
+    },
+    phase: 'Healthy',
+    reason: 'Initialized',
+    actions: [],
+    check: (s) => expect(s.stableRevision).toBe('r1'),
+  },
+  {
+    name: 'healthy: steady state does nothing',
+    status: healthy,
+    obs: { target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true } },
+    phase: 'Healthy',
+    reason: 'Stable',
+    actions: [],
+  },
+  {
+    name: 'healthy: a new revision starts a run',
+    status: healthy,
+    obs: { target: { revision: 'r2', replicas: 0, readyReplicas: 0, rolledOut: true } },
+    phase: 'Progressing',
+    reason: 'NewRevision',
+    actions: [{ type: 'scaleCanary', replicas: 2 }],
+    check: (s) =>
+      expect(s).toMatchObject({ canaryRevision: 'r2', currentStepIndex: 0, runStartedAt: NOW.toISOString() }),
+  },
+  {
+    name: 'run: wait for the canary',
+    status: run(0),
+    obs: { target: { revision: 'r2', replicas: 2, readyReplicas: 0, rolledOut: false } },
+    phase: 'Progressing',
+    reason: 'WaitingForCanary',
+    actions: [],
+  },
+  {
+    name: 'run: set the first weight',
+    status: run(0),
+    obs: {},
+    phase: 'Progressing',
+    reason: 'WeightSet',
+    actions: [{ type: 'setWeight', canaryWeight: 10 }],
+    check: (s) => expect(s.canaryWeight).toBe(10),
+  },
+  {
+    name: 'run: weight in place -> timed pause',
+    status: run(0),
+    obs: { routedWeight: 10 },
+    phase: 'Paused',
+    reason: 'PauseStep',
+    actions: [],
+    check: (s) => expect(s.currentStepIndex).toBe(1),
+  },
+  {
+    name: 'run: pause over -> analysis running',
+    status: run(1, { stepStartedAt: ago(31) }),
+    obs: { routedWeight: 10 },
+    phase: 'Progressing',
+    reason: 'AnalysisRunning',
+    actions: [],
+    check: (s) => expect(s.currentStepIndex).toBe(2),
+  },
+  {
+    name: 'run: analysis passed -> next weight',
+    status: run(2),
+    obs: { routedWeight: 10, analysis: measured('step', 'Successful', 'all checks passed') },
+    phase: 'Progressing',
+    reason: 'WeightSet',
+    actions: [{ type: 'setWeight', canaryWeight: 50 }],
+    check: (s) => expect(s.currentStepIndex).toBe(3),
+  },
+  {
+    name: 'run: analysis failed -> roll back, traffic first',
+    status: run(2),
+    obs: { routedWeight: 10, analysis: measured('step', 'Failed', 'istio-error-rate: 0.05 > 0.01') },
+    phase: 'RolledBack',
+    reason: 'AnalysisFailed',
+    actions: [{ type: 'setWeight', canaryWeight: 0 }],
+    check: (s) => expect(s).toMatchObject({ rolledBackRevision: 'r2', canaryWeight: 0 }),
+  },
+  {
+    name: 'run: analysis inconclusive -> a person decides',
+    status: run(2),
+    obs: { routedWeight: 10, analysis: measured('step', 'Inconclusive', 'no traffic') },
+    phase: 'Paused',
+    reason: 'AnalysisInconclusive',
+    actions: [],
+  },
+  {
+    name: 'run: background analysis failed',
+    status: run(1),
+    obs: { routedWeight: 10, analysis: measured('background', 'Failed', 'istio-latency-p99: 900 ms > 300 ms') },
+    phase: 'RolledBack',
+    reason: 'AnalysisFailed',
+    actions: [{ type: 'setWeight', canaryWeight: 0 }],
+  },
+  {
+    name: 'run: gate waits for promote',
+    status: run(4),
+    obs: { routedWeight: 50 },
+    phase: 'Paused',
+    reason: 'WaitingForPromotion',
+    actions: [],
+  },
+  {
+    name: 'run: promote at the gate -> promoting',
+    status: withCommands(run(4), cmd('promote')),
+    obs: { routedWeight: 50, commands: [cmd('promote')] },
+    phase: 'Promoting',
+    reason: 'Promoting',
+    actions: [{ type: 'ensurePrimary', revision: 'r2', replicas: 2 }],
+    check: (s) => expect(s.commands?.[0]?.handledAt).toBe(ago(0)),
+  },
+  {
+    name: 'run: promote mid-run skips the remaining steps',
+    status: withCommands(run(1), cmd('promote')),
+    obs: { routedWeight: 10, commands: [cmd('promote')] },
+    phase: 'Promoting',
+    reason: 'Promoting',
+    actions: [{ type: 'ensurePrimary', revision: 'r2', replicas: 2 }],
+  },
+  {
+    name: 'run: abort -> rolled back',
+    status: withCommands(run(3), cmd('abort')),
+    obs: { routedWeight: 50, commands: [cmd('abort')] },
+    phase: 'RolledBack',
+    reason: 'Aborted',
+    actions: [{ type: 'setWeight', canaryWeight: 0 }],
+    check: (s) => expect(s.commands?.[0]?.outcome).toMatch(/rolled back/),
+  },
+  {
+    name: 'run: pause command holds the weight',
+    status: withCommands(run(0), cmd('pause')),
+    obs: { routedWeight: 10, commands: [cmd('pause')] },
+    phase: 'Paused',
+    reason: 'ManualPause',
+    actions: [],
+  },
+  {
+    name: 'run: manual pause stays',
+    status: run(1, { phase: 'Paused', reason: 'ManualPause', stepStartedAt: ago(60) }),
+    obs: { routedWeight: 10 },
+    phase: 'Paused',
+    reason: 'ManualPause',
+    actions: [],
+  },
+  {
+    name: 'run: resume continues',
+    status: withCommands(run(1, { phase: 'Paused', reason: 'ManualPause', stepStartedAt: ago(60) }), cmd('resume')),
+    obs: { routedWeight: 10, commands: [cmd('resume')] },
+    phase: 'Progressing',
+    reason: 'AnalysisRunning',
+    actions: [],
+  },
+  {
+    name: 'run: the canary loses its endpoints',
+    status: run(1),
+    obs: { routedWeight: 10, target: { revision: 'r2', replicas: 2, readyReplicas: 0, rolledOut: true } },
+    phase: 'Paused',
+    reason: 'CanaryLostEndpoints',
+    actions: [{ type: 'setWeight', canaryWeight: 0 }],
+  },
+  {
+    name: 'run: the canary recovers -> its weight comes back',
+    status: run(1, { phase: 'Paused', reason: 'CanaryLostEndpoints' }),
+    obs: { routedWeight: 0 },
+    phase: 'Progressing',
+    reason: 'WeightSet',
+    actions: [{ type: 'setWeight', canaryWeight: 10 }],
+  },
+  {
+    name: 'run: progress deadline',
+    status: run(0, { stepStartedAt: ago(601) }),
+    obs: { target: { revision: 'r2', replicas: 2, readyReplicas: 0, rolledOut: false } },
+    phase: 'RolledBack',
+    reason: 'ProgressDeadlineExceeded',
+    actions: [{ type: 'scaleCanary', replicas: 0 }],
+  },
+  {
+    name: 'run: git reverts to stable',
+    status: run(1),
+    obs: { routedWeight: 10, target: { revision: 'r1', replicas: 2, readyReplicas: 2, rolledOut: true } },
+    phase: 'Healthy',
+    reason: 'Reverted',
+    actions: [{ type: 'setWeight', canaryWeight: 0 }],
+  },
+  {
+    name: 'run: a newer revision restarts the run, traffic first',
+    status: run(3),
+    obs: { routedWeight: 50, target: { revision: 'r3', replicas: 2, readyReplicas: 2, rolledOut: false } },
+    phase: 'Progressing',
+    reason: 'RestartedForNewRevision',
+    actions: [{ type: 'setWeight', canaryWeight: 0 }],
+    check: (s) => expect(s).toMatchObject({ canaryRevision: 'r3', currentStepIndex: 0 }),
+  },
+  {
+    name: 'promoting: the target changed before the copy -> restart for the new revision',
+    status: run(5, { phase: 'Promoting', reason: 'Promoting' }),
+    obs: { routedWeight: 50, target: { revision: 'r3', replicas: 2, readyReplicas: 2, rolledOut: true } },
+    phase: 'Progressing',
+    reason: 'RestartedForNewRevision',
+    actions: [{ type: 'setWeight', canaryWeight: 0 }],
+  },
+  {
+    name: 'promoting: git reverted before the copy -> healthy',
+    status: run(5, { phase: 'Promoting', reason: 'Promoting' }),
+    obs: { routedWeight: 50, target: { revision: 'r1', replicas: 2, readyReplicas: 2, rolledOut: true } },
+    phase: 'Healthy',
+    reason: 'Reverted',
+    actions: [{ type: 'setWeight', canaryWeight: 0 }],
+  },
+  {
+    name: 'promoting: wait for the primary',
+    status: run(5, { phase: 'Promoting', reason: 'Promoting' }),
+    obs: { routedWeight: 50, primary: { revision: 'r2', replicas: 2, readyReplicas: 1, rolledOut: false } },
+    phase: 'Promoting',
+    reason: 'WaitingForPrimaryRollout',
+    actions: [],
+  },
+  {
+    name: 'promoting: traffic back to the primary',
+    status: run(5, { phase: 'Promoting', reason: 'Promoting' }),
+    obs: { routedWeight: 50, primary: { revision: 'r2', replicas: 2, readyReplicas: 2, rolledOut: true } },
+    phase: 'Promoting',
+    reason: 'WaitingForPrimaryRollout',
+    actions: [{ type: 'setWeight', canaryWeight: 0 }],
+  },
+  {
+    name: 'promoting: park the canary',
+    status: run(5, { phase: 'Promoting', reason: 'Promoting' }),
+    obs: { routedWeight: 0, primary: { revision: 'r2', replicas: 2, readyReplicas: 2, rolledOut: true } },
+    phase: 'Promoting',
+    reason: 'WaitingForPrimaryRollout',
+    actions: [{ type: 'scaleCanary', replicas: 0 }],
+  },
+  {
+    name: 'promoting: done',
+    status: run(5, { phase: 'Promoting', reason: 'Promoting' }),
+    obs: {
+      routedWeight: 0,
+      target: { revision: 'r2', replicas: 0, readyReplicas: 0, rolledOut: true },
+      primary: { revision: 'r2', replicas: 2, readyReplicas: 2, rolledOut: true },
+    },
+    phase: 'Healthy',
+    reason: 'Promoted',
+    actions: [],
+    check: (s) => expect(s.stableRevision).toBe('r2'),
+  },
+  {
+    name: 'rolled back: park the canary',
+    status: { phase: 'RolledBack', reason: 'AnalysisFailed', stableRevision: 'r1', rolledBackRevision: 'r2' },
+    obs: {},
+    phase: 'RolledBack',
+    reason: 'AnalysisFailed',
+    actions: [{ type: 'scaleCanary', replicas: 0 }],
+  },
+  {
+    name: 'rolled back: the same revision is not retried by itself',
+    status: { phase: 'RolledBack', reason: 'AnalysisFailed', stableRevision: 'r1', rolledBackRevision: 'r2' },
+    obs: { target: { revision: 'r2', replicas: 0, readyReplicas: 0, rolledOut: true } },
+    phase: 'RolledBack',
+    reason: 'AnalysisFailed',
+    actions: [],
+  },
+  {
+    name: 'rolled back: retry runs it again',
+    status: withCommands(
+      { phase: 'RolledBack', reason: 'Aborted', stableRevision: 'r1', rolledBackRevision: 'r2' },
+      cmd('retry'),
+    ),
+    obs: { target: { revision: 'r2', replicas: 0, readyReplicas: 0, rolledOut: true }, commands: [cmd('retry')] },
+    phase: 'Progressing',
+    reason: 'NewRevision',
+    actions: [{ type: 'scaleCanary', replicas: 2 }],
+  },
+  {
+    name: 'rolled back: a newer revision runs',
+    status: { phase: 'RolledBack', reason: 'Aborted', stableRevision: 'r1', rolledBackRevision: 'r2' },
+    obs: { target: { revision: 'r3', replicas: 0, readyReplicas: 0, rolledOut: true } },
+    phase: 'Progressing',
+    reason: 'NewRevision',
+    actions: [{ type: 'scaleCanary', replicas: 2 }],
+  },
+  {
+    name: 'rolled back: git back to stable -> healthy',
+    status: { phase: 'RolledBack', reason: 'Aborted', stableRevision: 'r1', rolledBackRevision: 'r2' },
+    obs: { target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true } },
+    phase: 'Healthy',
+    reason: 'Stable',
+    actions: [],
+  },
 ];
 
 describe('plan', () => {
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const result = plan(rollout(c.status), obs(c.obs), NOW);
-    expect({ phase: result.status.phase, reason: result.status.reason, actions: result.actions }).toEqual({ phase: c.phase, reason: c.reason, actions: c.actions });
+    expect({ phase: result.status.phase, reason: result.status.reason, actions: result.actions }).toEqual({
+      phase: c.phase,
+      reason: c.reason,
+      actions: c.actions,
+    });
     expect(Object.keys(REASONS)).toContain(result.status.reason);
     expect(result.status.observedGeneration).toBe(3);
     c.check?.(result.status);
@@ -118,18 +437,39 @@ describe('plan', () => {
   });
 
   it('rejects commands that make no sense now, with a Warning event', () => {
-    const result = plan(rollout(withCommands(healthy, cmd('abort'))), obs({ target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true }, commands: [cmd('abort')] }), NOW);
-    expect(result.events).toContainEqual({ type: 'Warning', reason: 'CommandRejected', message: 'abort by alice: nothing to abort while the rollout is Healthy.' });
-    expect(result.status.commands?.[0]).toMatchObject({ handledAt: ago(0), outcome: 'nothing to abort while the rollout is Healthy.' });
+    const result = plan(
+      rollout(withCommands(healthy, cmd('abort'))),
+      obs({ target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true }, commands: [cmd('abort')] }),
+      NOW,
+    );
+    expect(result.events).toContainEqual({
+      type: 'Warning',
+      reason: 'CommandRejected',
+      message: 'abort by alice: nothing to abort while the rollout is Healthy.',
+    });
+    expect(result.status.commands?.[0]).toMatchObject({
+      handledAt: ago(0),
+      outcome: 'nothing to abort while the rollout is Healthy.',
+    });
   });
 
   it('asks to come back when a timed pause ends', () => {
-    expect(plan(rollout(run(1, { stepStartedAt: ago(10) })), obs({ routedWeight: 10 }), NOW).requeueAfterMs).toBe(20_000);
+    expect(plan(rollout(run(1, { stepStartedAt: ago(10) })), obs({ routedWeight: 10 }), NOW).requeueAfterMs).toBe(
+      20_000,
+    );
   });
 
   it('keeps condition transition times while nothing changes', () => {
-    const first = plan(rollout(healthy), obs({ target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true } }), NOW);
-    const later = plan(rollout(first.status), obs({ target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true } }), new Date(NOW.getTime() + 60_000));
+    const first = plan(
+      rollout(healthy),
+      obs({ target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true } }),
+      NOW,
+    );
+    const later = plan(
+      rollout(first.status),
+      obs({ target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true } }),
+      new Date(NOW.getTime() + 60_000),
+    );
     expect(later.status.conditions).toEqual(first.status.conditions);
     expect(later.status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
   });
@@ -139,22 +479,57 @@ describe('analysis', () => {
   it('folds measurements into status.metrics, newest last and bounded', () => {
     let status = run(0);
     for (let i = 0; i < 14; i++) {
-      const taken = [{ key: 'background:istio-error-rate/error-rate', measurement: { phase: 'Successful' as const, value: i / 1000, message: `m${i}`, startedAt: ago(100 - i) } }];
+      const taken = [
+        {
+          key: 'background:istio-error-rate/error-rate',
+          measurement: { phase: 'Successful' as const, value: i / 1000, message: `m${i}`, startedAt: ago(100 - i) },
+        },
+      ];
       status = plan(rollout(status), obs({ routedWeight: 10, analysis: { metrics: METRICS, taken } }), NOW).status;
     }
     const entry = status.metrics?.find((e) => e.name === 'background:istio-error-rate/error-rate');
     expect(entry).toMatchObject({ phase: 'Running', successful: 14, failed: 0 });
-    expect(entry?.measurements.map((m) => m.message)).toEqual(['m4', 'm5', 'm6', 'm7', 'm8', 'm9', 'm10', 'm11', 'm12', 'm13']);
+    expect(entry?.measurements.map((m) => m.message)).toEqual([
+      'm4',
+      'm5',
+      'm6',
+      'm7',
+      'm8',
+      'm9',
+      'm10',
+      'm11',
+      'm12',
+      'm13',
+    ]);
   });
 
   it('holds the weight while a metric cannot be measured, pauses past the error limit, and goes on when it works again', () => {
-    const blind = plan(rollout(run(0)), obs({ routedWeight: 10, analysis: measured('background', 'Error', 'istio-error-rate/error-rate: Prometheus at http://p: network_error: ECONNREFUSED') }), NOW);
+    const blind = plan(
+      rollout(run(0)),
+      obs({
+        routedWeight: 10,
+        analysis: measured(
+          'background',
+          'Error',
+          'istio-error-rate/error-rate: Prometheus at http://p: network_error: ECONNREFUSED',
+        ),
+      }),
+      NOW,
+    );
     expect(blind.status).toMatchObject({ phase: 'Progressing', reason: 'WaitingForMetrics', currentStepIndex: 0 });
     expect(blind.actions).toEqual([]);
-    const again = plan(rollout(blind.status), obs({ routedWeight: 10, analysis: measured('background', 'Error', 'still down') }), NOW);
+    const again = plan(
+      rollout(blind.status),
+      obs({ routedWeight: 10, analysis: measured('background', 'Error', 'still down') }),
+      NOW,
+    );
     expect(again.status).toMatchObject({ phase: 'Paused', reason: 'MetricsUnavailable' });
     expect(again.status.message).toMatch(/still down \(2 errors in a row\)/);
-    const back = plan(rollout(again.status), obs({ routedWeight: 10, analysis: measured('background', 'Successful', 'ok') }), NOW);
+    const back = plan(
+      rollout(again.status),
+      obs({ routedWeight: 10, analysis: measured('background', 'Successful', 'ok') }),
+      NOW,
+    );
     expect(back.status).toMatchObject({ phase: 'Paused', reason: 'PauseStep', currentStepIndex: 1 });
   });
 
@@ -167,43 +542,91 @@ describe('analysis', () => {
 
   it('rolls back at once on a fail-fast measurement, whatever the failure limit', () => {
     const lenient = { ...metric('background'), failureLimit: 5 };
-    const taken = [{ key: lenient.key, measurement: { phase: 'Failed' as const, failFast: true, message: 'istio-error-rate/error-rate: 0.3 > 0.05 (fail-fast)', startedAt: ago(0) } }];
-    const result = plan(rollout(run(1)), obs({ routedWeight: 10, analysis: { metrics: [metric('step'), lenient], taken } }), NOW);
+    const taken = [
+      {
+        key: lenient.key,
+        measurement: {
+          phase: 'Failed' as const,
+          failFast: true,
+          message: 'istio-error-rate/error-rate: 0.3 > 0.05 (fail-fast)',
+          startedAt: ago(0),
+        },
+      },
+    ];
+    const result = plan(
+      rollout(run(1)),
+      obs({ routedWeight: 10, analysis: { metrics: [metric('step'), lenient], taken } }),
+      NOW,
+    );
     expect(result.status).toMatchObject({ phase: 'RolledBack', reason: 'AnalysisFailed' });
     expect(result.status.message).toMatch(/0\.3 > 0\.05 \(fail-fast\)/);
   });
 
   it('lets a person resume after an inconclusive pause: the inconclusive count starts over', () => {
-    const paused = plan(rollout(run(2)), obs({ routedWeight: 10, analysis: measured('step', 'Inconclusive', 'only 3 requests') }), NOW).status;
+    const paused = plan(
+      rollout(run(2)),
+      obs({ routedWeight: 10, analysis: measured('step', 'Inconclusive', 'only 3 requests') }),
+      NOW,
+    ).status;
     expect(paused.reason).toBe('AnalysisInconclusive');
-    const resumed = plan(rollout(withCommands(paused, cmd('resume'))), obs({ routedWeight: 10, commands: [cmd('resume')] }), NOW);
+    const resumed = plan(
+      rollout(withCommands(paused, cmd('resume'))),
+      obs({ routedWeight: 10, commands: [cmd('resume')] }),
+      NOW,
+    );
     expect(resumed.status).toMatchObject({ phase: 'Progressing', reason: 'AnalysisRunning' });
-    expect(resumed.status.metrics?.find((e) => e.name.startsWith('step'))).toMatchObject({ phase: 'Running', inconclusive: 0 });
+    expect(resumed.status.metrics?.find((e) => e.name.startsWith('step'))).toMatchObject({
+      phase: 'Running',
+      inconclusive: 0,
+    });
   });
 
   it('comes back when the next measurement is due, on the interval grid', () => {
-    const result = plan(rollout(run(2, { stepStartedAt: ago(5) })), obs({ routedWeight: 10 }), new Date(NOW.getTime() + 10_000));
+    const result = plan(
+      rollout(run(2, { stepStartedAt: ago(5) })),
+      obs({ routedWeight: 10 }),
+      new Date(NOW.getTime() + 10_000),
+    );
     expect(result.requeueAfterMs).toBe(20_000);
   });
 });
 
 describe('generated routing deleted by someone', () => {
   it('is created again in Healthy, with a Warning', () => {
-    const result = plan(rollout(healthy), obs({ target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true }, missingRouting: ['Service/podinfo-canary'] }), NOW);
+    const result = plan(
+      rollout(healthy),
+      obs({
+        target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true },
+        missingRouting: ['Service/podinfo-canary'],
+      }),
+      NOW,
+    );
     expect(result.actions).toEqual([{ type: 'ensureServices' }]);
-    expect(result.events).toContainEqual({ type: 'Warning', reason: 'RoutingRestored', message: 'Created Service/podinfo-canary again: deleted outside Sluice.' });
+    expect(result.events).toContainEqual({
+      type: 'Warning',
+      reason: 'RoutingRestored',
+      message: 'Created Service/podinfo-canary again: deleted outside Sluice.',
+    });
     expect(result.status.phase).toBe('Healthy');
   });
 
   it('is created again during a run, which goes on (the weight is set back once the VirtualService is seen)', () => {
-    const result = plan(rollout(run(3)), obs({ routedWeight: undefined, missingRouting: ['VirtualService/podinfo'] }), NOW);
+    const result = plan(
+      rollout(run(3)),
+      obs({ routedWeight: undefined, missingRouting: ['VirtualService/podinfo'] }),
+      NOW,
+    );
     expect(result.actions[0]).toEqual({ type: 'ensureServices' });
     expect(result.actions.filter((a) => a.type === 'ensureServices')).toHaveLength(1);
     expect(result.status).toMatchObject({ phase: 'Progressing', canaryRevision: 'r2' });
   });
 
   it('does not stop an abort given at the same time', () => {
-    const result = plan(rollout(withCommands(run(3), cmd('abort'))), obs({ routedWeight: 50, missingRouting: ['DestinationRule/podinfo-primary'], commands: [cmd('abort')] }), NOW);
+    const result = plan(
+      rollout(withCommands(run(3), cmd('abort'))),
+      obs({ routedWeight: 50, missingRouting: ['DestinationRule/podinfo-primary'], commands: [cmd('abort')] }),
+      NOW,
+    );
     expect(result.actions).toEqual([{ type: 'ensureServices' }, { type: 'setWeight', canaryWeight: 0 }]);
     expect(result.status.reason).toBe('Aborted');
   });
@@ -217,10 +640,26 @@ describe('finalizer', () => {
   });
 
   it.each<[string, Partial<Observations>, unknown[]]>([
-    ['scales the target up like the primary', { target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true } }, [{ type: 'scaleCanary', replicas: 2 }]],
-    ['waits for the target to be ready', { target: { revision: 'r1', replicas: 2, readyReplicas: 0, rolledOut: false } }, []],
-    ['gives the target all traffic', { target: { revision: 'r1', replicas: 2, readyReplicas: 2, rolledOut: true }, routedWeight: 0 }, [{ type: 'setWeight', canaryWeight: 100 }]],
-    ['then lets the Rollout go', { target: { revision: 'r1', replicas: 2, readyReplicas: 2, rolledOut: true }, routedWeight: 100 }, [{ type: 'removeFinalizer' }]],
+    [
+      'scales the target up like the primary',
+      { target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true } },
+      [{ type: 'scaleCanary', replicas: 2 }],
+    ],
+    [
+      'waits for the target to be ready',
+      { target: { revision: 'r1', replicas: 2, readyReplicas: 0, rolledOut: false } },
+      [],
+    ],
+    [
+      'gives the target all traffic',
+      { target: { revision: 'r1', replicas: 2, readyReplicas: 2, rolledOut: true }, routedWeight: 0 },
+      [{ type: 'setWeight', canaryWeight: 100 }],
+    ],
+    [
+      'then lets the Rollout go',
+      { target: { revision: 'r1', replicas: 2, readyReplicas: 2, rolledOut: true }, routedWeight: 100 },
+      [{ type: 'removeFinalizer' }],
+    ],
   ])('on deletion: %s', (_name, o, actions) => {
     const r = rollout(healthy);
     (r.metadata as any).deletionTimestamp = ago(1);

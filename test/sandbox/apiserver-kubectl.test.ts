@@ -33,11 +33,15 @@ describe('kubectl against the API emulator', () => {
     const resources = await sb.k('api-resources', '--api-group=sluice.dev');
     expect(resources).toMatch(/rollouts\s+sro\s+sluice\.dev\/v1alpha1\s+true\s+Rollout/);
     expect(resources).toMatch(/analysistemplates\s+sat\s+sluice\.dev\/v1alpha1\s+true\s+AnalysisTemplate/);
-    expect(await sb.k('wait', '--for=condition=Established', 'crd/rollouts.sluice.dev', '--timeout=5s')).toMatch(/condition met/);
+    expect(await sb.k('wait', '--for=condition=Established', 'crd/rollouts.sluice.dev', '--timeout=5s')).toMatch(
+      /condition met/,
+    );
   });
 
   it('applies, then re-applies a changed Rollout (client-side three-way merge)', async () => {
-    expect(await sb.k('apply', '-f', 'examples/podinfo/rollout.yaml', '-f', 'analysis-templates/', '-n', 'demo')).toMatch(/rollout.sluice.dev\/podinfo created/);
+    expect(
+      await sb.k('apply', '-f', 'examples/podinfo/rollout.yaml', '-f', 'analysis-templates/', '-n', 'demo'),
+    ).toMatch(/rollout.sluice.dev\/podinfo created/);
     const first = await json('get', 'sro', 'podinfo', '-n', 'demo');
     expect(first.metadata.generation).toBe(1);
     expect(first.spec.service.portName).toBe('http'); // CRD default applied
@@ -64,7 +68,9 @@ describe('kubectl against the API emulator', () => {
     const conflict = await sb.kubectl('apply', '--server-side', '--field-manager=someone-else', '-f', other);
     expect(conflict.code).not.toBe(0);
     expect(conflict.stderr).toMatch(/conflict/i);
-    expect(await sb.k('apply', '--server-side', '--field-manager=someone-else', '--force-conflicts', '-f', other)).toMatch(/serverside-applied/);
+    expect(
+      await sb.k('apply', '--server-side', '--field-manager=someone-else', '--force-conflicts', '-f', other),
+    ).toMatch(/serverside-applied/);
     expect((await json('get', 'sro', 'ssa', '-n', 'demo')).spec.progressDeadlineSeconds).toBe(900);
   });
 
@@ -72,7 +78,9 @@ describe('kubectl against the API emulator', () => {
     const bad = variant('bad', (r) => (r.spec.strategy.canary.steps[0].setWeight = 150));
     const r = await sb.kubectl('apply', '-f', bad);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/spec\.strategy\.canary\.steps\[0\]\.setWeight: Invalid value: 150: .*less than or equal to 100/);
+    expect(r.stderr).toMatch(
+      /spec\.strategy\.canary\.steps\[0\]\.setWeight: Invalid value: 150: .*less than or equal to 100/,
+    );
     const unknown = variant('unknown', (r) => {
       r.metadata.name = 'typo';
       r.spec.stratgy = {};
@@ -89,13 +97,43 @@ describe('kubectl against the API emulator', () => {
   });
 
   it('patches with --type merge, json and strategic', async () => {
-    await sb.k('patch', 'sro', 'podinfo', '-n', 'demo', '--type', 'merge', '-p', '{"spec":{"progressDeadlineSeconds":120}}');
-    await sb.k('patch', 'sro', 'podinfo', '-n', 'demo', '--type', 'json', '-p', '[{"op":"replace","path":"/spec/strategy/canary/steps/0/setWeight","value":5}]');
+    await sb.k(
+      'patch',
+      'sro',
+      'podinfo',
+      '-n',
+      'demo',
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"progressDeadlineSeconds":120}}',
+    );
+    await sb.k(
+      'patch',
+      'sro',
+      'podinfo',
+      '-n',
+      'demo',
+      '--type',
+      'json',
+      '-p',
+      '[{"op":"replace","path":"/spec/strategy/canary/steps/0/setWeight","value":5}]',
+    );
     const r = await json('get', 'sro', 'podinfo', '-n', 'demo');
     expect(r.spec.progressDeadlineSeconds).toBe(120);
     expect(r.spec.strategy.canary.steps[0].setWeight).toBe(5);
     await sb.k('apply', '-f', 'examples/podinfo/deployment.yaml', '-f', 'examples/podinfo/service.yaml');
-    await sb.k('patch', 'deployment', 'podinfo', '-n', 'demo', '--type', 'strategic', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"podinfo","image":"ghcr.io/stefanprodan/podinfo:6.7.1"}]}}}}');
+    await sb.k(
+      'patch',
+      'deployment',
+      'podinfo',
+      '-n',
+      'demo',
+      '--type',
+      'strategic',
+      '-p',
+      '{"spec":{"template":{"spec":{"containers":[{"name":"podinfo","image":"ghcr.io/stefanprodan/podinfo:6.7.1"}]}}}}',
+    );
     const d = await json('get', 'deployment', 'podinfo', '-n', 'demo');
     expect(d.spec.template.spec.containers).toHaveLength(1);
     expect(d.spec.template.spec.containers[0].image).toBe('ghcr.io/stefanprodan/podinfo:6.7.1');
@@ -114,18 +152,51 @@ describe('kubectl against the API emulator', () => {
 
   it('labels and selects by label', async () => {
     await sb.k('label', 'sro', 'podinfo', '-n', 'demo', 'team=payments');
-    expect(await sb.k('get', 'sro', '-n', 'demo', '-l', 'team=payments', '-o', 'name')).toBe('rollout.sluice.dev/podinfo\n');
+    expect(await sb.k('get', 'sro', '-n', 'demo', '-l', 'team=payments', '-o', 'name')).toBe(
+      'rollout.sluice.dev/podinfo\n',
+    );
     expect(await sb.k('get', 'sro', '-n', 'demo', '-l', 'team in (search,ads)', '-o', 'name')).toBe('');
     expect(await sb.k('get', 'sro', '-n', 'demo', '-l', '!team', '-o', 'name')).toBe('rollout.sluice.dev/ssa\n');
-    expect(await sb.k('get', 'sro', '-n', 'demo', '--field-selector', 'metadata.name=ssa', '-o', 'name')).toBe('rollout.sluice.dev/ssa\n');
+    expect(await sb.k('get', 'sro', '-n', 'demo', '--field-selector', 'metadata.name=ssa', '-o', 'name')).toBe(
+      'rollout.sluice.dev/ssa\n',
+    );
   });
 
   it('watches: kubectl get -w receives updates', async () => {
-    const w = spawnKubectl(sb.kubeconfig, ['get', 'sro', 'podinfo', '-n', 'demo', '-w', '-o', 'jsonpath={.spec.progressDeadlineSeconds}{"\\n"}']);
+    const w = spawnKubectl(sb.kubeconfig, [
+      'get',
+      'sro',
+      'podinfo',
+      '-n',
+      'demo',
+      '-w',
+      '-o',
+      'jsonpath={.spec.progressDeadlineSeconds}{"\\n"}',
+    ]);
     try {
       await eventually('the initial state', () => w.output().includes('120'));
-      await sb.k('patch', 'sro', 'podinfo', '-n', 'demo', '--type', 'merge', '-p', '{"spec":{"progressDeadlineSeconds":121}}');
-      await sb.k('patch', 'sro', 'podinfo', '-n', 'demo', '--type', 'merge', '-p', '{"spec":{"progressDeadlineSeconds":122}}');
+      await sb.k(
+        'patch',
+        'sro',
+        'podinfo',
+        '-n',
+        'demo',
+        '--type',
+        'merge',
+        '-p',
+        '{"spec":{"progressDeadlineSeconds":121}}',
+      );
+      await sb.k(
+        'patch',
+        'sro',
+        'podinfo',
+        '-n',
+        'demo',
+        '--type',
+        'merge',
+        '-p',
+        '{"spec":{"progressDeadlineSeconds":122}}',
+      );
       await eventually('both updates', () => w.output().includes('121\n122'));
     } finally {
       w.proc.kill();
@@ -133,27 +204,67 @@ describe('kubectl against the API emulator', () => {
   });
 
   it('holds a delete while a finalizer is present', async () => {
-    await sb.k('patch', 'sro', 'ssa', '-n', 'demo', '--type', 'merge', '-p', '{"metadata":{"finalizers":["sluice.dev/cleanup"]}}');
+    await sb.k(
+      'patch',
+      'sro',
+      'ssa',
+      '-n',
+      'demo',
+      '--type',
+      'merge',
+      '-p',
+      '{"metadata":{"finalizers":["sluice.dev/cleanup"]}}',
+    );
     await sb.k('delete', 'sro', 'ssa', '-n', 'demo', '--wait=false');
     const held = await json('get', 'sro', 'ssa', '-n', 'demo');
     expect(held.metadata.deletionTimestamp).toBeDefined();
     const waiter = sb.kubectl('wait', '--for=delete', 'sro/ssa', '-n', 'demo', '--timeout=10s');
-    await sb.k('patch', 'sro', 'ssa', '-n', 'demo', '--type', 'json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]');
+    await sb.k(
+      'patch',
+      'sro',
+      'ssa',
+      '-n',
+      'demo',
+      '--type',
+      'json',
+      '-p',
+      '[{"op":"remove","path":"/metadata/finalizers"}]',
+    );
     expect((await waiter).code).toBe(0);
     expect((await sb.kubectl('get', 'sro', 'ssa', '-n', 'demo')).stderr).toMatch(/NotFound|not found/);
   });
 
   it('waits for a condition set through the status subresource', async () => {
     const waiter = sb.kubectl('wait', '--for=condition=Available', 'deployment/podinfo', '-n', 'demo', '--timeout=10s');
-    const condition = { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'ok', lastUpdateTime: '2026-11-26T09:00:00Z', lastTransitionTime: '2026-11-26T09:00:00Z' };
-    await sb.k('patch', 'deployment', 'podinfo', '-n', 'demo', '--subresource=status', '--type', 'merge', '-p', JSON.stringify({ status: { conditions: [condition] } }));
+    const condition = {
+      type: 'Available',
+      status: 'True',
+      reason: 'MinimumReplicasAvailable',
+      message: 'ok',
+      lastUpdateTime: '2026-11-26T09:00:00Z',
+      lastTransitionTime: '2026-11-26T09:00:00Z',
+    };
+    await sb.k(
+      'patch',
+      'deployment',
+      'podinfo',
+      '-n',
+      'demo',
+      '--subresource=status',
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({ status: { conditions: [condition] } }),
+    );
     const r = await waiter;
     expect(r.stdout).toMatch(/condition met/);
   });
 
   it('records every request in the audit log', () => {
     const entries = sb.server.audit.since(0);
-    expect(entries.some((e) => e.verb === 'patch' && e.resource === 'deployments' && e.subresource === 'scale')).toBe(true);
+    expect(entries.some((e) => e.verb === 'patch' && e.resource === 'deployments' && e.subresource === 'scale')).toBe(
+      true,
+    );
     expect(entries.every((e) => typeof e.code === 'number' && e.userAgent?.startsWith('kubectl'))).toBe(true);
   });
 });

@@ -4,7 +4,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { kubeconfigFor, startApiServer, type ApiServer, type ApiServerOptions } from '../../src/sandbox/apiserver/index.js';
+import {
+  kubeconfigFor,
+  startApiServer,
+  type ApiServer,
+  type ApiServerOptions,
+} from '../../src/sandbox/apiserver/index.js';
 
 const exec = promisify(execFile);
 export const root = new URL('../../', import.meta.url).pathname;
@@ -30,7 +35,10 @@ export async function startSandbox(opts: ApiServerOptions = {}): Promise<Sandbox
       return { code: 0, stdout, stderr };
     } catch (e) {
       const err = e as { code?: number | string; stdout?: string; stderr?: string };
-      if (err.code === 'ENOENT') throw new Error('kubectl is not installed: these tests drive the emulator with the real kubectl (1.32); install it to run them');
+      if (err.code === 'ENOENT')
+        throw new Error(
+          'kubectl is not installed: these tests drive the emulator with the real kubectl (1.32); install it to run them',
+        );
       return { code: typeof err.code === 'number' ? err.code : -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
     }
   };
@@ -52,7 +60,11 @@ export function spawnKubectl(kubeconfig: string, args: string[]): { proc: ChildP
 }
 
 /** Waits until `check` holds, polling; fails with `what` after the deadline. */
-export async function eventually<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -62,7 +74,10 @@ export async function eventually<T>(what: string, check: () => T | undefined | f
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${last instanceof Error ? last.message : JSON.stringify(last)}`}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}${last === undefined ? '' : `: ${last instanceof Error ? last.message : JSON.stringify(last)}`}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 }

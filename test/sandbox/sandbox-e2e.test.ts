@@ -17,21 +17,37 @@ let sb: Sandbox;
 let started = 0;
 
 async function kubectl(...args: string[]): Promise<string> {
-  const { stdout } = await exec('kubectl', args, { env: { ...process.env, KUBECONFIG: sb.kubeconfig }, timeout: 30_000 });
+  const { stdout } = await exec('kubectl', args, {
+    env: { ...process.env, KUBECONFIG: sb.kubeconfig },
+    timeout: 30_000,
+  });
   return stdout;
 }
 
 function apply(yaml: string): void {
   const api = sb.server.api;
-  for (const doc of yaml.split(/^---$/m).map((d) => parse(d)).filter((d) => d !== null)) {
-    const [group, version] = String(doc.apiVersion).includes('/') ? String(doc.apiVersion).split('/') : ['', doc.apiVersion];
+  for (const doc of yaml
+    .split(/^---$/m)
+    .map((d) => parse(d))
+    .filter((d) => d !== null)) {
+    const [group, version] = String(doc.apiVersion).includes('/')
+      ? String(doc.apiVersion).split('/')
+      : ['', doc.apiVersion];
     const type = api.registry.all().find((t) => t.group === group && t.version === version && t.kind === doc.kind)!;
     api.create(type, doc.metadata.namespace, doc);
   }
 }
 
-function workload(ns: string, name: string, labels: Record<string, string>, env: Record<string, string>, replicas = 2): string {
-  const envList = Object.entries(env).map(([k, v]) => `{ name: ${k}, value: "${v}" }`).join(', ');
+function workload(
+  ns: string,
+  name: string,
+  labels: Record<string, string>,
+  env: Record<string, string>,
+  replicas = 2,
+): string {
+  const envList = Object.entries(env)
+    .map(([k, v]) => `{ name: ${k}, value: "${v}" }`)
+    .join(', ');
   return `apiVersion: apps/v1
 kind: Deployment
 metadata: { name: ${name}, namespace: ${ns} }
@@ -82,17 +98,33 @@ beforeAll(async () => {
   // examples/podinfo as shipped, with the pods' behaviour set through their env.
   apply(readFileSync(join(root, 'examples/podinfo/namespace.yaml'), 'utf8'));
   const deployment = parse(readFileSync(join(root, 'examples/podinfo/deployment.yaml'), 'utf8'));
-  deployment.spec.template.spec.containers[0].env = Object.entries({ SANDBOX_ERROR_RATE: '0.05', SANDBOX_LATENCY_MS: '100', SANDBOX_P99_MS: '400' }).map(([name, value]) => ({ name, value }));
+  deployment.spec.template.spec.containers[0].env = Object.entries({
+    SANDBOX_ERROR_RATE: '0.05',
+    SANDBOX_LATENCY_MS: '100',
+    SANDBOX_P99_MS: '400',
+  }).map(([name, value]) => ({ name, value }));
   apply(stringify(deployment));
   apply(readFileSync(join(root, 'examples/podinfo/service.yaml'), 'utf8'));
   apply(virtualService('demo', 'podinfo', [{ route: [{ destination: { host: 'podinfo' } }] }]));
   namespace('split');
   apply(workload('split', 'web-primary', { app: 'web', track: 'primary' }, {}));
   apply(workload('split', 'web-canary', { app: 'web', track: 'canary' }, {}));
-  apply(virtualService('split', 'web', [
-    { name: 'canary-header', match: [{ headers: { 'x-canary': { exact: 'yes' } } }], route: [{ destination: { host: 'web-canary' } }] },
-    { name: 'split', route: [{ destination: { host: 'web-primary' }, weight: 80 }, { destination: { host: 'web-canary' }, weight: 20 }] },
-  ]));
+  apply(
+    virtualService('split', 'web', [
+      {
+        name: 'canary-header',
+        match: [{ headers: { 'x-canary': { exact: 'yes' } } }],
+        route: [{ destination: { host: 'web-canary' } }],
+      },
+      {
+        name: 'split',
+        route: [
+          { destination: { host: 'web-primary' }, weight: 80 },
+          { destination: { host: 'web-canary' }, weight: 20 },
+        ],
+      },
+    ]),
+  );
   namespace('broken');
   apply(workload('broken', 'sick', { app: 'sick' }, { SANDBOX_NOT_READY: 'true' }));
   apply(virtualService('broken', 'sick', [{ route: [{ destination: { host: 'sick' } }] }]));
@@ -104,7 +136,11 @@ describe('the sandbox', () => {
   it('measures what the pod env says through the shipped templates: 5% errors, P99 400 ms', async () => {
     const args = { namespace: 'demo', workload: 'podinfo', interval: '30s' };
     await eventually('30 s of traffic', () => Date.now() - started > 32_000, 60_000);
-    const errorRate = await eventually('an error rate', () => promql(templateQuery('istio-error-rate.yaml', args)), 20_000);
+    const errorRate = await eventually(
+      'an error rate',
+      () => promql(templateQuery('istio-error-rate.yaml', args)),
+      20_000,
+    );
     // 600 requests at 5%: one standard deviation is 0.9 pp; these bounds are 3.3 of them
     expect(errorRate).toBeGreaterThan(0.02);
     expect(errorRate).toBeLessThan(0.08);
@@ -117,7 +153,8 @@ describe('the sandbox', () => {
 
   it('splits 80/20 by VirtualService weight, measured through Prometheus', async () => {
     await eventually('30 s of traffic', () => Date.now() - started > 32_000, 60_000);
-    const q = (w: string): string => `sum(increase(istio_requests_total{reporter="destination",destination_workload_namespace="split",destination_workload="${w}"}[30s]))`;
+    const q = (w: string): string =>
+      `sum(increase(istio_requests_total{reporter="destination",destination_workload_namespace="split",destination_workload="${w}"}[30s]))`;
     const canary = await eventually('canary traffic', () => promql(q('web-canary')), 20_000);
     const primary = await eventually('primary traffic', () => promql(q('web-primary')), 20_000);
     expect(canary / (canary + primary)).toBeGreaterThan(0.15);
@@ -125,29 +162,65 @@ describe('the sandbox', () => {
   }, 120_000);
 
   it('routes by header match, first match wins', () => {
-    for (let i = 0; i < 50; i++) expect(sb.meshSimulator.send({ host: 'web', namespace: 'split', headers: { 'x-canary': 'yes' } }).workload).toBe('web-canary');
-    const plain = Array.from({ length: 200 }, () => sb.meshSimulator.send({ host: 'web', namespace: 'split' }).workload);
+    for (let i = 0; i < 50; i++)
+      expect(sb.meshSimulator.send({ host: 'web', namespace: 'split', headers: { 'x-canary': 'yes' } }).workload).toBe(
+        'web-canary',
+      );
+    const plain = Array.from(
+      { length: 200 },
+      () => sb.meshSimulator.send({ host: 'web', namespace: 'split' }).workload,
+    );
     expect(plain.filter((w) => w === 'web-primary').length).toBeGreaterThan(120);
   });
 
   it('applies weights changed with kubectl within a second', async () => {
-    await kubectl('patch', 'virtualservices.networking.istio.io', 'web', '-n', 'split', '--type', 'json', '-p', JSON.stringify([
-      { op: 'replace', path: '/spec/http/1/route/0/weight', value: 0 },
-      { op: 'replace', path: '/spec/http/1/route/1/weight', value: 100 },
-    ]));
-    await eventually('all traffic on the canary', () => Array.from({ length: 50 }, () => sb.meshSimulator.send({ host: 'web', namespace: 'split' }).workload).every((w) => w === 'web-canary'), 1000);
+    await kubectl(
+      'patch',
+      'virtualservices.networking.istio.io',
+      'web',
+      '-n',
+      'split',
+      '--type',
+      'json',
+      '-p',
+      JSON.stringify([
+        { op: 'replace', path: '/spec/http/1/route/0/weight', value: 0 },
+        { op: 'replace', path: '/spec/http/1/route/1/weight', value: 100 },
+      ]),
+    );
+    await eventually(
+      'all traffic on the canary',
+      () =>
+        Array.from({ length: 50 }, () => sb.meshSimulator.send({ host: 'web', namespace: 'split' }).workload).every(
+          (w) => w === 'web-canary',
+        ),
+      1000,
+    );
   });
 
   it('answers 503 UH when no endpoint is ready, as Envoy does', async () => {
     const answer = sb.meshSimulator.send({ host: 'sick', namespace: 'broken' });
     expect(answer).toMatchObject({ code: 503, flags: 'UH' });
-    const uh = await eventually('UH in Prometheus', () => promql('sum(istio_requests_total{reporter="source",destination_service_namespace="broken",response_code="503",response_flags="UH"})'), 20_000);
+    const uh = await eventually(
+      'UH in Prometheus',
+      () =>
+        promql(
+          'sum(istio_requests_total{reporter="source",destination_service_namespace="broken",response_code="503",response_flags="UH"})',
+        ),
+      20_000,
+    );
     expect(uh).toBeGreaterThan(0);
   }, 60_000);
 
   it('keeps Deployment status and endpoints true', async () => {
     const d = JSON.parse(await kubectl('get', 'deployment', 'podinfo', '-n', 'demo', '-o', 'json'));
-    expect(d.status).toMatchObject({ replicas: 1, readyReplicas: 1, availableReplicas: 1, updatedReplicas: 1, observedGeneration: 1 });
+    expect(d.status).toMatchObject({
+      replicas: 1,
+      readyReplicas: 1,
+      availableReplicas: 1,
+      updatedReplicas: 1,
+      observedGeneration: 1,
+    });
     const sick = JSON.parse(await kubectl('get', 'endpoints', 'sick', '-n', 'broken', '-o', 'json'));
     expect(sick.subsets[0].notReadyAddresses).toHaveLength(2);
     expect(sick.subsets[0].addresses).toBeUndefined();
@@ -157,9 +230,14 @@ describe('the sandbox', () => {
 describe('sandbox lifecycle', () => {
   it('`sluice sandbox up` stops every child on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-up-'));
-    const proc = spawn(process.execPath, [join(root, 'bin/sluice.js'), 'sandbox', 'up', '--dir', dir, '--rps', '1'], { stdio: 'ignore' });
+    const proc = spawn(process.execPath, [join(root, 'bin/sluice.js'), 'sandbox', 'up', '--dir', dir, '--rps', '1'], {
+      stdio: 'ignore',
+    });
     await eventually('sandbox.json', () => existsSync(join(dir, 'sandbox.json')), 60_000);
-    const children = (await exec('ps', ['-o', 'pid=', '--ppid', String(proc.pid)])).stdout.trim().split(/\s+/).map(Number);
+    const children = (await exec('ps', ['-o', 'pid=', '--ppid', String(proc.pid)])).stdout
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     expect(children.length).toBe(2);
     const exited = new Promise((resolve) => proc.once('exit', resolve));
     proc.kill('SIGTERM');
@@ -171,7 +249,13 @@ describe('sandbox lifecycle', () => {
     const other = await startSandbox({ rps: 1 });
     const pids = other.pids();
     expect(pids.length).toBe(2); // prometheus and redis-server
-    expect(JSON.parse(readFileSync(join(other.dir, 'sandbox.json'), 'utf8'))).toMatchObject({ apiServer: other.apiServer, prometheus: other.prometheus, redis: other.redis, mesh: other.mesh, kubeconfig: other.kubeconfig });
+    expect(JSON.parse(readFileSync(join(other.dir, 'sandbox.json'), 'utf8'))).toMatchObject({
+      apiServer: other.apiServer,
+      prometheus: other.prometheus,
+      redis: other.redis,
+      mesh: other.mesh,
+      kubeconfig: other.kubeconfig,
+    });
     await other.stop();
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
   }, 60_000);

@@ -26,9 +26,20 @@ describe('workload simulator', () => {
   it('brings a Deployment up: ReplicaSet, ready pods, status, endpoints', async () => {
     s.api.create(T('apps', 'v1', 'deployments'), 'wl', {
       metadata: { name: 'web' },
-      spec: { replicas: 3, progressDeadlineSeconds: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1', ports: [{ name: 'http', containerPort: 8080 }] }] } } },
+      spec: {
+        replicas: 3,
+        progressDeadlineSeconds: 1,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: { containers: [{ name: 'web', image: 'nginx:1', ports: [{ name: 'http', containerPort: 8080 }] }] },
+        },
+      },
     });
-    s.api.create(T('', 'v1', 'services'), 'wl', { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } });
+    s.api.create(T('', 'v1', 'services'), 'wl', {
+      metadata: { name: 'web' },
+      spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+    });
     await eventually('3 ready replicas', () => deployment().status?.readyReplicas === 3);
     const d = deployment();
     expect(d.status).toMatchObject({ observedGeneration: 1, replicas: 3, updatedReplicas: 3, availableReplicas: 3 });
@@ -36,19 +47,36 @@ describe('workload simulator', () => {
     expect(condition(d, 'Progressing')).toMatchObject({ status: 'True', reason: 'NewReplicaSetAvailable' });
     const pods = s.api.list(T('', 'v1', 'pods'), 'wl', { labelSelector: 'app=web' }).items;
     expect(pods).toHaveLength(3);
-    expect(pods.every((p: any) => p.metadata.labels['pod-template-hash'] !== undefined && p.metadata.ownerReferences[0].kind === 'ReplicaSet')).toBe(true);
-    await eventually('endpoints for 3 pods', () => (s.api.get(T('', 'v1', 'endpoints'), 'wl', 'web') as any).subsets[0]?.addresses?.length === 3);
+    expect(
+      pods.every(
+        (p: any) =>
+          p.metadata.labels['pod-template-hash'] !== undefined && p.metadata.ownerReferences[0].kind === 'ReplicaSet',
+      ),
+    ).toBe(true);
+    await eventually(
+      'endpoints for 3 pods',
+      () => (s.api.get(T('', 'v1', 'endpoints'), 'wl', 'web') as any).subsets[0]?.addresses?.length === 3,
+    );
     const ep = s.api.get(T('', 'v1', 'endpoints'), 'wl', 'web') as any;
     expect(ep.subsets[0].ports).toEqual([{ name: 'http', port: 8080, protocol: 'TCP' }]);
-    const slices = s.api.list(T('discovery.k8s.io', 'v1', 'endpointslices'), 'wl', { labelSelector: 'kubernetes.io/service-name=web' }).items as any[];
+    const slices = s.api.list(T('discovery.k8s.io', 'v1', 'endpointslices'), 'wl', {
+      labelSelector: 'kubernetes.io/service-name=web',
+    }).items as any[];
     expect(slices[0].endpoints.filter((e: any) => e.conditions.ready)).toHaveLength(3);
   });
 
   it('rolls to a new template, scaling the old ReplicaSet down as new pods get ready', async () => {
-    s.api.patch({ type: T('apps', 'v1', 'deployments'), namespace: 'wl', name: 'web' }, 'strategic', { spec: { template: { spec: { containers: [{ name: 'web', image: 'nginx:2' }] } } } });
+    s.api.patch({ type: T('apps', 'v1', 'deployments'), namespace: 'wl', name: 'web' }, 'strategic', {
+      spec: { template: { spec: { containers: [{ name: 'web', image: 'nginx:2' }] } } },
+    });
     await eventually('the rollout to complete', () => {
       const d = deployment();
-      return d.status?.observedGeneration === 2 && d.status.updatedReplicas === 3 && d.status.replicas === 3 && d.status.availableReplicas === 3;
+      return (
+        d.status?.observedGeneration === 2 &&
+        d.status.updatedReplicas === 3 &&
+        d.status.replicas === 3 &&
+        d.status.availableReplicas === 3
+      );
     });
     const sets = s.api.list(T('apps', 'v1', 'replicasets'), 'wl', {}).items as any[];
     expect(sets.map((rs) => rs.spec.replicas).sort()).toEqual([0, 3]);
@@ -57,8 +85,16 @@ describe('workload simulator', () => {
   });
 
   it('never readies SANDBOX_NOT_READY pods, keeps the old ones serving, and reports ProgressDeadlineExceeded', async () => {
-    s.api.patch({ type: T('apps', 'v1', 'deployments'), namespace: 'wl', name: 'web' }, 'strategic', { spec: { template: { spec: { containers: [{ name: 'web', env: [{ name: 'SANDBOX_NOT_READY', value: 'true' }] }] } } } });
-    await eventually('the progress deadline', () => condition(deployment(), 'Progressing')?.reason === 'ProgressDeadlineExceeded', 10_000);
+    s.api.patch({ type: T('apps', 'v1', 'deployments'), namespace: 'wl', name: 'web' }, 'strategic', {
+      spec: {
+        template: { spec: { containers: [{ name: 'web', env: [{ name: 'SANDBOX_NOT_READY', value: 'true' }] }] } },
+      },
+    });
+    await eventually(
+      'the progress deadline',
+      () => condition(deployment(), 'Progressing')?.reason === 'ProgressDeadlineExceeded',
+      10_000,
+    );
     const d = deployment();
     expect(condition(d, 'Progressing').status).toBe('False');
     expect(d.status.availableReplicas).toBe(3); // the previous pods still serve
@@ -68,7 +104,9 @@ describe('workload simulator', () => {
   });
 
   it('scales to zero', async () => {
-    s.api.patch({ type: T('apps', 'v1', 'deployments'), namespace: 'wl', name: 'web' }, 'merge', { spec: { replicas: 0 } });
+    s.api.patch({ type: T('apps', 'v1', 'deployments'), namespace: 'wl', name: 'web' }, 'merge', {
+      spec: { replicas: 0 },
+    });
     await eventually('no pods', () => s.api.list(T('', 'v1', 'pods'), 'wl', {}).items.length === 0);
     await eventually('status at zero', () => deployment().status.replicas === 0);
     expect(condition(deployment(), 'Available').status).toBe('True');

@@ -13,22 +13,36 @@ let harness: ControllerSandbox;
 const type = (group: string, resource: string): any => sb.server.api.registry.resource(group, resource);
 const rollout = (): any => sb.server.api.store.get(type('sluice.dev', 'rollouts').storageKey, 'demo', 'podinfo');
 const status = (): any => rollout()?.status ?? {};
-const canaryWeight = (): number => (sb.server.api.store.get(type('networking.istio.io', 'virtualservices').storageKey, 'demo', 'podinfo') as any)?.spec.http[0].route[1].weight;
+const canaryWeight = (): number =>
+  (sb.server.api.store.get(type('networking.istio.io', 'virtualservices').storageKey, 'demo', 'podinfo') as any)?.spec
+    .http[0].route[1].weight;
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
 function schedule(s: unknown): void {
-  sb.server.api.patch({ type: type('sluice.dev', 'rollouts'), namespace: 'demo', name: 'podinfo' }, 'merge', { metadata: { resourceVersion: rollout().metadata.resourceVersion }, spec: { schedule: s } });
+  sb.server.api.patch({ type: type('sluice.dev', 'rollouts'), namespace: 'demo', name: 'podinfo' }, 'merge', {
+    metadata: { resourceVersion: rollout().metadata.resourceVersion },
+    spec: { schedule: s },
+  });
 }
 
 function release(errorRate: string, image: string): void {
-  sb.server.api.patch({ type: type('apps', 'deployments'), namespace: 'demo', name: 'podinfo' }, 'strategic', { spec: { template: { spec: { containers: [{ name: 'podinfo', image, env: [{ name: 'SANDBOX_ERROR_RATE', value: errorRate }] }] } } } });
+  sb.server.api.patch({ type: type('apps', 'deployments'), namespace: 'demo', name: 'podinfo' }, 'strategic', {
+    spec: {
+      template: {
+        spec: { containers: [{ name: 'podinfo', image, env: [{ name: 'SANDBOX_ERROR_RATE', value: errorRate }] }] },
+      },
+    },
+  });
 }
 
 beforeAll(async () => {
-  harness = await startControllerSandbox((s) => {
-    sb = s;
-    installAnalysedPodinfo(s.server.api, { SANDBOX_ERROR_RATE: '0.001', SANDBOX_P99_MS: '100' });
-  }, { sandbox: { prometheus: true, rps: 100 }, controller: (s) => ({ prometheusUrl: s.prometheus }) });
+  harness = await startControllerSandbox(
+    (s) => {
+      sb = s;
+      installAnalysedPodinfo(s.server.api, { SANDBOX_ERROR_RATE: '0.001', SANDBOX_P99_MS: '100' });
+    },
+    { sandbox: { prometheus: true, rps: 100 }, controller: (s) => ({ prometheusUrl: s.prometheus }) },
+  );
   await eventually('Healthy', () => status().phase === 'Healthy', 30_000);
 }, 90_000);
 afterAll(() => harness.stop());
@@ -44,7 +58,9 @@ describe('promotion windows', () => {
     expect(status().message).toMatch(/outside the allowed windows; waiting for window, opens \w{3} \d\d:\d\d UTC/);
     expect(canaryWeight()).toBe(0);
     await eventually('the first weight', () => canaryWeight() === 50, 30_000);
-    const written = sb.server.audit.since(since).find((e) => e.resource === 'virtualservices' && e.verb === 'patch' && e.code < 300);
+    const written = sb.server.audit
+      .since(since)
+      .find((e) => e.resource === 'virtualservices' && e.verb === 'patch' && e.code < 300);
     expect(Date.parse(written!.time) - opens).toBeGreaterThanOrEqual(0);
     expect(Date.parse(written!.time) - opens).toBeLessThan(2000);
     await eventually('promoted', () => status().reason === 'Promoted', 90_000);

@@ -4,7 +4,11 @@ import { allWindows, humanTime, windowState } from '../../src/schedule/windows.j
 const at = (iso: string): Date => new Date(iso);
 const state = (s: Parameters<typeof windowState>[0], iso: string) => {
   const w = windowState(s, at(iso));
-  return { open: w.open, ...(w.opensAt === undefined ? {} : { opensAt: w.opensAt.toISOString() }), ...(w.why === undefined ? {} : { why: w.why }) };
+  return {
+    open: w.open,
+    ...(w.opensAt === undefined ? {} : { opensAt: w.opensAt.toISOString() }),
+    ...(w.why === undefined ? {} : { why: w.why }),
+  };
 };
 
 describe('promotion windows', () => {
@@ -16,7 +20,11 @@ describe('promotion windows', () => {
     expect(state(office, '2026-03-29T07:30:00Z').open).toBe(true);
     expect(state(office, '2026-10-25T07:30:00Z')).toMatchObject({ open: false, opensAt: '2026-10-25T08:00:00.000Z' }); // back to CET
     expect(state(office, '2026-10-25T15:59:00Z').open).toBe(true); // 16:59 local, 8 h after 09:00
-    expect(state(office, '2026-10-25T16:00:00Z')).toMatchObject({ open: false, why: 'outside the allowed windows', opensAt: '2026-10-26T08:00:00.000Z' });
+    expect(state(office, '2026-10-25T16:00:00Z')).toMatchObject({
+      open: false,
+      why: 'outside the allowed windows',
+      opensAt: '2026-10-26T08:00:00.000Z',
+    });
   });
 
   it('follows the DST changes in America/New_York', () => {
@@ -37,16 +45,31 @@ describe('promotion windows', () => {
   it('freezes from Friday 16:00 to Monday 08:00, and says when it opens', () => {
     const freeze = { timeZone: 'Europe/Berlin', deny: [{ name: 'weekend', cron: '0 16 * * 5', duration: '64h' }] };
     expect(state(freeze, '2026-11-27T14:59:00Z').open).toBe(true); // Friday 15:59 Berlin
-    expect(state(freeze, '2026-11-27T15:00:00Z')).toEqual({ open: false, why: 'inside the freeze weekend', opensAt: '2026-11-30T07:00:00.000Z' });
+    expect(state(freeze, '2026-11-27T15:00:00Z')).toEqual({
+      open: false,
+      why: 'inside the freeze weekend',
+      opensAt: '2026-11-30T07:00:00.000Z',
+    });
     expect(state(freeze, '2026-11-29T12:00:00Z').open).toBe(false);
     expect(state(freeze, '2026-11-30T07:00:00Z').open).toBe(true); // Monday 08:00 Berlin
     expect(humanTime(at('2026-11-30T07:00:00Z'), 'Europe/Berlin')).toBe('Mon 08:00 Europe/Berlin');
   });
 
   it('lets a freeze win over an overlapping allow window, and opens at whichever ends the wait', () => {
-    const s = { timeZone: 'UTC', allow: [{ cron: '0 9 * * 1-5', duration: '8h' }], deny: [{ name: 'release-freeze', start: '2026-11-26T12:00:00Z', end: '2026-11-26T13:00:00Z' }, { name: 'late', start: '2026-11-26T16:30:00Z', end: '2026-11-27T10:00:00Z' }] };
+    const s = {
+      timeZone: 'UTC',
+      allow: [{ cron: '0 9 * * 1-5', duration: '8h' }],
+      deny: [
+        { name: 'release-freeze', start: '2026-11-26T12:00:00Z', end: '2026-11-26T13:00:00Z' },
+        { name: 'late', start: '2026-11-26T16:30:00Z', end: '2026-11-27T10:00:00Z' },
+      ],
+    };
     expect(state(s, '2026-11-26T11:59:00Z').open).toBe(true);
-    expect(state(s, '2026-11-26T12:30:00Z')).toEqual({ open: false, why: 'inside the freeze release-freeze', opensAt: '2026-11-26T13:00:00.000Z' });
+    expect(state(s, '2026-11-26T12:30:00Z')).toEqual({
+      open: false,
+      why: 'inside the freeze release-freeze',
+      opensAt: '2026-11-26T13:00:00.000Z',
+    });
     expect(state(s, '2026-11-26T16:45:00Z')).toMatchObject({ open: false, opensAt: '2026-11-27T10:00:00.000Z' });
     expect(state(s, '2026-11-27T18:00:00Z')).toMatchObject({ open: false, opensAt: '2026-11-30T09:00:00.000Z' }); // Friday evening -> Monday
     expect(windowState(undefined, at('2026-11-26T12:30:00Z')).open).toBe(true);
@@ -55,9 +78,15 @@ describe('promotion windows', () => {
   it('combines cluster-wide defaults with a Rollout schedule that tightens them: open only when both are', () => {
     const defaults = { timeZone: 'UTC', allow: [{ name: 'weekdays', cron: '0 8 * * 1-5', duration: '10h' }] };
     const mine = { timeZone: 'UTC', allow: [{ name: 'afternoons', cron: '0 13 * * *', duration: '3h' }] };
-    expect(allWindows([defaults, mine], at('2026-11-26T09:00:00Z'))).toMatchObject({ open: false, opensAt: at('2026-11-26T13:00:00Z') });
+    expect(allWindows([defaults, mine], at('2026-11-26T09:00:00Z'))).toMatchObject({
+      open: false,
+      opensAt: at('2026-11-26T13:00:00Z'),
+    });
     expect(allWindows([defaults, mine], at('2026-11-26T14:00:00Z')).open).toBe(true);
-    expect(allWindows([defaults, mine], at('2026-11-28T14:00:00Z'))).toMatchObject({ open: false, opensAt: at('2026-11-30T13:00:00Z') }); // Saturday -> Monday afternoon
+    expect(allWindows([defaults, mine], at('2026-11-28T14:00:00Z'))).toMatchObject({
+      open: false,
+      opensAt: at('2026-11-30T13:00:00Z'),
+    }); // Saturday -> Monday afternoon
     expect(allWindows([undefined, undefined], at('2026-11-28T14:00:00Z')).open).toBe(true);
   });
 });

@@ -42,8 +42,12 @@ function loadOperations(): Operation[] {
   operations = [];
   for (const [template, item] of Object.entries(doc['paths'] as Record<string, Json>)) {
     const names: string[] = [];
-    const regex = new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{([^}]+)\\?\}/g, (_m, n: string) => (names.push(n), '([^/]+)'))}$`);
-    for (const method of ['get', 'post', 'put', 'patch', 'delete']) if (item[method] !== undefined) operations.push({ method: method.toUpperCase(), template, regex, names, op: item[method] as Json });
+    const regex = new RegExp(
+      `^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{([^}]+)\\?\}/g, (_m, n: string) => (names.push(n), '([^/]+)'))}$`,
+    );
+    for (const method of ['get', 'post', 'put', 'patch', 'delete'])
+      if (item[method] !== undefined)
+        operations.push({ method: method.toUpperCase(), template, regex, names, op: item[method] as Json });
   }
   return operations;
 }
@@ -62,17 +66,27 @@ function check(op: Operation, params: Record<string, string>, query: Record<stri
   const problems: string[] = [];
   const declared = (op.op['parameters'] ?? []) as Json[];
   for (const p of declared) {
-    const value = p['in'] === 'path' ? params[p['name'] as string] : p['in'] === 'query' ? query[p['name'] as string] : undefined;
+    const value =
+      p['in'] === 'path' ? params[p['name'] as string] : p['in'] === 'query' ? query[p['name'] as string] : undefined;
     if (value === undefined) {
-      if (p['required'] === true && p['in'] !== 'header') problems.push(`missing ${p['in'] as string} parameter ${p['name'] as string}`);
+      if (p['required'] === true && p['in'] !== 'header')
+        problems.push(`missing ${p['in'] as string} parameter ${p['name'] as string}`);
       continue;
     }
     const schema = (p['schema'] ?? {}) as Json;
-    const typed = schema['type'] === 'integer' || schema['type'] === 'number' ? Number(value) : schema['type'] === 'boolean' ? value === 'true' : value;
+    const typed =
+      schema['type'] === 'integer' || schema['type'] === 'number'
+        ? Number(value)
+        : schema['type'] === 'boolean'
+          ? value === 'true'
+          : value;
     const v = validator(schema);
-    if (!v(typed)) problems.push(`${p['in'] as string} parameter ${p['name'] as string}=${value}: ${ajv.errorsText(v.errors)}`);
+    if (!v(typed))
+      problems.push(`${p['in'] as string} parameter ${p['name'] as string}=${value}: ${ajv.errorsText(v.errors)}`);
   }
-  for (const name of Object.keys(query)) if (!declared.some((p) => p['in'] === 'query' && p['name'] === name)) problems.push(`unknown query parameter ${name}`);
+  for (const name of Object.keys(query))
+    if (!declared.some((p) => p['in'] === 'query' && p['name'] === name))
+      problems.push(`unknown query parameter ${name}`);
   const requestBody = op.op['requestBody'] as Json | undefined;
   if (requestBody === undefined) {
     if (body !== undefined) problems.push('a body where the operation takes none');
@@ -95,8 +109,17 @@ export interface FakeRepo {
 export class FakeGitHub {
   readonly requests: RecordedRequest[] = [];
   readonly repos = new Map<string, FakeRepo>();
-  readonly statuses: { id: number; repo: string; sha: string; state: string; context: string; description: string }[] = [];
-  readonly deployments: { id: number; repo: string; sha: string; environment: string; payload: unknown; description: string; statuses: { id: number; state: string; description: string }[] }[] = [];
+  readonly statuses: { id: number; repo: string; sha: string; state: string; context: string; description: string }[] =
+    [];
+  readonly deployments: {
+    id: number;
+    repo: string;
+    sha: string;
+    environment: string;
+    payload: unknown;
+    description: string;
+    statuses: { id: number; state: string; description: string }[];
+  }[] = [];
   readonly comments: { id: number; repo: string; issue: number; body: string; created: number; updated: number }[] = [];
   readonly reactions: { repo: string; commentId: number; content: string }[] = [];
   /** GitHub login -> permission on every repository (absent: none). */
@@ -148,18 +171,41 @@ export class FakeGitHub {
     const path = decodeURIComponent(url.pathname);
     const op = loadOperations().find((o) => o.method === method && o.regex.test(url.pathname));
     const params: Record<string, string> = {};
-    if (op !== undefined) op.names.forEach((n, i) => (params[n] = decodeURIComponent(op.regex.exec(url.pathname)?.[i + 1] ?? '')));
-    const problems = op === undefined ? [`no operation ${method} ${path} in the OpenAPI description`] : check(op, params, query, body);
+    if (op !== undefined)
+      op.names.forEach((n, i) => (params[n] = decodeURIComponent(op.regex.exec(url.pathname)?.[i + 1] ?? '')));
+    const problems =
+      op === undefined ? [`no operation ${method} ${path} in the OpenAPI description`] : check(op, params, query, body);
     if (req.headers['authorization'] === undefined) problems.push('no Authorization header');
-    const record: RecordedRequest = { method, path, query, operationId: op?.op['operationId'] as string | undefined, body, status: 0, problems, at: Date.now(), authorization: req.headers['authorization'] ?? '' };
+    const record: RecordedRequest = {
+      method,
+      path,
+      query,
+      operationId: op?.op['operationId'] as string | undefined,
+      body,
+      status: 0,
+      problems,
+      at: Date.now(),
+      authorization: req.headers['authorization'] ?? '',
+    };
     this.requests.push(record);
     const send = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {
       record.status = status;
-      res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers }).end(payload === undefined ? '' : JSON.stringify(payload));
+      res
+        .writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers })
+        .end(payload === undefined ? '' : JSON.stringify(payload));
     };
     if (this.failing !== undefined && Date.now() < this.failing.until) {
       if (this.failing.mode === '500') send(500, { message: 'Server Error' });
-      else send(403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits' }, { 'retry-after': '1' });
+      else
+        send(
+          403,
+          {
+            message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+            documentation_url:
+              'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+          },
+          { 'retry-after': '1' },
+        );
       return;
     }
     if (problems.length > 0) {
@@ -176,16 +222,41 @@ export class FakeGitHub {
     return [name, this.repos.get(name)];
   }
 
-  private page<T>(items: T[], query: Record<string, string>, path = this.currentPath): { status: number; body: T[]; headers: Record<string, string> } {
+  private page<T>(
+    items: T[],
+    query: Record<string, string>,
+    path = this.currentPath,
+  ): { status: number; body: T[]; headers: Record<string, string> } {
     const per = Number(query['per_page'] ?? 30);
     const page = Number(query['page'] ?? 1);
     const slice = items.slice((page - 1) * per, page * per);
     const more = page * per < items.length;
-    return { status: 200, body: slice, headers: more ? { link: `<${this.url}${path}?${new URLSearchParams({ ...query, page: String(page + 1), per_page: String(per) }).toString()}>; rel="next"` } : {} };
+    return {
+      status: 200,
+      body: slice,
+      headers: more
+        ? {
+            link: `<${this.url}${path}?${new URLSearchParams({ ...query, page: String(page + 1), per_page: String(per) }).toString()}>; rel="next"`,
+          }
+        : {},
+    };
   }
 
-  private answer(operationId: string, params: Record<string, string>, query: Record<string, string>, body: Json | undefined): { status: number; body: unknown; headers?: Record<string, string> } {
-    if (operationId === 'apps/create-installation-access-token') return { status: 201, body: { token: `ghs_installation${params['installation_id'] ?? ''}`, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: { statuses: 'write' } } };
+  private answer(
+    operationId: string,
+    params: Record<string, string>,
+    query: Record<string, string>,
+    body: Json | undefined,
+  ): { status: number; body: unknown; headers?: Record<string, string> } {
+    if (operationId === 'apps/create-installation-access-token')
+      return {
+        status: 201,
+        body: {
+          token: `ghs_installation${params['installation_id'] ?? ''}`,
+          expires_at: new Date(Date.now() + 3600_000).toISOString(),
+          permissions: { statuses: 'write' },
+        },
+      };
     const [name, repo] = this.repo(params);
     const notFound = { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } };
     if (repo === undefined) return notFound;
@@ -194,46 +265,131 @@ export class FakeGitHub {
     switch (operationId) {
       case 'repos/get-commit': {
         const sha = repo.commits.find((c) => c.startsWith(params['ref'] ?? '-'));
-        return sha === undefined ? { status: 422, body: { message: `No commit found for SHA: ${params['ref'] ?? ''}` } } : { status: 200, body: { sha, commit: { message: 'a change' }, files: [] } };
+        return sha === undefined
+          ? { status: 422, body: { message: `No commit found for SHA: ${params['ref'] ?? ''}` } }
+          : { status: 200, body: { sha, commit: { message: 'a change' }, files: [] } };
       }
       case 'repos/list-pull-requests-associated-with-commit': {
         const sha = params['commit_sha'] ?? '';
-        const prs = Object.entries(repo.pulls).filter(([, commits]) => commits.includes(sha)).map(([n, commits]) => ({ number: Number(n), state: 'closed', merge_commit_sha: commits[commits.length - 1] }));
+        const prs = Object.entries(repo.pulls)
+          .filter(([, commits]) => commits.includes(sha))
+          .map(([n, commits]) => ({
+            number: Number(n),
+            state: 'closed',
+            merge_commit_sha: commits[commits.length - 1],
+          }));
         return this.page(prs, query);
       }
       case 'repos/create-commit-status': {
         const id = this.nextId++;
-        this.statuses.push({ id, repo: name, sha: params['sha'] ?? '', state: body?.['state'] as string, context: body?.['context'] as string, description: body?.['description'] as string });
-        return { status: 201, body: { id, state: body?.['state'], context: body?.['context'], description: body?.['description'], created_at: now, updated_at: now } };
+        this.statuses.push({
+          id,
+          repo: name,
+          sha: params['sha'] ?? '',
+          state: body?.['state'] as string,
+          context: body?.['context'] as string,
+          description: body?.['description'] as string,
+        });
+        return {
+          status: 201,
+          body: {
+            id,
+            state: body?.['state'],
+            context: body?.['context'],
+            description: body?.['description'],
+            created_at: now,
+            updated_at: now,
+          },
+        };
       }
       case 'repos/list-commit-statuses-for-ref': {
         // Newest first, as GitHub lists them.
-        const sha = repo.commits.find((c) => c === params['ref'] || c.startsWith(params['ref'] ?? '-')) ?? params['ref'];
-        return this.page(this.statuses.filter((x) => x.repo === name && x.sha === sha).map((x) => ({ id: x.id, state: x.state, context: x.context, description: x.description })).reverse(), query);
+        const sha =
+          repo.commits.find((c) => c === params['ref'] || c.startsWith(params['ref'] ?? '-')) ?? params['ref'];
+        return this.page(
+          this.statuses
+            .filter((x) => x.repo === name && x.sha === sha)
+            .map((x) => ({ id: x.id, state: x.state, context: x.context, description: x.description }))
+            .reverse(),
+          query,
+        );
       }
       case 'repos/list-deployment-statuses': {
         const d = this.deployments.find((x) => x.repo === name && x.id === Number(params['deployment_id']));
         if (d === undefined) return notFound;
-        return this.page(d.statuses.map((x) => ({ id: x.id, state: x.state, description: x.description })).reverse(), query);
+        return this.page(
+          d.statuses.map((x) => ({ id: x.id, state: x.state, description: x.description })).reverse(),
+          query,
+        );
       }
       case 'repos/list-deployments':
-        return this.page(this.deployments.filter((d) => d.repo === name && (query['sha'] === undefined || d.sha === query['sha']) && (query['environment'] === undefined || d.environment === query['environment'])).map((d) => ({ id: d.id, sha: d.sha, environment: d.environment, payload: d.payload, description: d.description })), query);
+        return this.page(
+          this.deployments
+            .filter(
+              (d) =>
+                d.repo === name &&
+                (query['sha'] === undefined || d.sha === query['sha']) &&
+                (query['environment'] === undefined || d.environment === query['environment']),
+            )
+            .map((d) => ({
+              id: d.id,
+              sha: d.sha,
+              environment: d.environment,
+              payload: d.payload,
+              description: d.description,
+            })),
+          query,
+        );
       case 'repos/create-deployment': {
-        const d = { id: this.nextId++, repo: name, sha: body?.['ref'] as string, environment: body?.['environment'] as string, payload: body?.['payload'], description: body?.['description'] as string, statuses: [] };
+        const d = {
+          id: this.nextId++,
+          repo: name,
+          sha: body?.['ref'] as string,
+          environment: body?.['environment'] as string,
+          payload: body?.['payload'],
+          description: body?.['description'] as string,
+          statuses: [],
+        };
         this.deployments.push(d);
-        return { status: 201, body: { id: d.id, sha: d.sha, ref: d.sha, environment: d.environment, payload: d.payload, description: d.description, created_at: now } };
+        return {
+          status: 201,
+          body: {
+            id: d.id,
+            sha: d.sha,
+            ref: d.sha,
+            environment: d.environment,
+            payload: d.payload,
+            description: d.description,
+            created_at: now,
+          },
+        };
       }
       case 'repos/create-deployment-status': {
         const d = this.deployments.find((x) => x.repo === name && x.id === Number(params['deployment_id']));
         if (d === undefined) return notFound;
         const id = this.nextId++;
         d.statuses.push({ id, state: body?.['state'] as string, description: body?.['description'] as string });
-        return { status: 201, body: { id, state: body?.['state'], description: body?.['description'], created_at: now } };
+        return {
+          status: 201,
+          body: { id, state: body?.['state'], description: body?.['description'], created_at: now },
+        };
       }
       case 'issues/list-comments':
-        return this.page(this.comments.filter((c) => c.repo === name && c.issue === Number(params['issue_number'])).map((c) => ({ id: c.id, body: c.body, user })), query);
+        return this.page(
+          this.comments
+            .filter((c) => c.repo === name && c.issue === Number(params['issue_number']))
+            .map((c) => ({ id: c.id, body: c.body, user })),
+          query,
+        );
       case 'issues/create-comment': {
-        const c = { id: this.nextId++, repo: name, issue: Number(params['issue_number']), body: body?.['body'] as string, created: Date.now(), updated: Date.now() };
+        const c = {
+          id: this.nextId++,
+          repo: name,
+          issue: Number(params['issue_number']),
+          body: body?.['body'] as string,
+          created: Date.now(),
+          updated: Date.now(),
+        };
         this.comments.push(c);
         return { status: 201, body: { id: c.id, body: c.body, user, created_at: now, updated_at: now } };
       }
@@ -246,8 +402,14 @@ export class FakeGitHub {
       }
       case 'reactions/create-for-issue-comment': {
         const c = this.comments.find((x) => x.repo === name && x.id === Number(params['comment_id']));
-        this.reactions.push({ repo: name, commentId: Number(params['comment_id']), content: body?.['content'] as string });
-        return c === undefined && !this.foreignComments.has(Number(params['comment_id'])) ? notFound : { status: 201, body: { id: this.nextId++, content: body?.['content'], user, created_at: now } };
+        this.reactions.push({
+          repo: name,
+          commentId: Number(params['comment_id']),
+          content: body?.['content'] as string,
+        });
+        return c === undefined && !this.foreignComments.has(Number(params['comment_id']))
+          ? notFound
+          : { status: 201, body: { id: this.nextId++, content: body?.['content'], user, created_at: now } };
       }
       case 'repos/get-collaborator-permission-level': {
         const permission = this.permissions.get(params['username'] ?? '') ?? 'none';

@@ -62,7 +62,9 @@ export class FakeSlack {
         this.requests.push(record);
         const reply = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
           record.status = status;
-          res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(body));
+          res
+            .writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers })
+            .end(JSON.stringify(body));
         };
         if (Date.now() < this.rateLimitedUntil) {
           reply(429, { ok: false, error: 'ratelimited' }, { 'Retry-After': '1' });
@@ -87,18 +89,29 @@ export class FakeSlack {
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  private check(verb: string | undefined, method: string, headers: Record<string, string | string[] | undefined>, raw: string, record: SlackRequest): URLSearchParams {
+  private check(
+    verb: string | undefined,
+    method: string,
+    headers: Record<string, string | string[] | undefined>,
+    raw: string,
+    record: SlackRequest,
+  ): URLSearchParams {
     if (verb !== 'POST') record.problems.push(`method ${verb ?? '?'}, expected POST`);
-    if (!String(headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) record.problems.push(`content-type ${String(headers['content-type'])}, expected application/x-www-form-urlencoded`);
+    if (!String(headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded'))
+      record.problems.push(
+        `content-type ${String(headers['content-type'])}, expected application/x-www-form-urlencoded`,
+      );
     if (!/^Bearer xox[bp]-/.test(String(headers['authorization'] ?? ''))) record.problems.push('no Bearer token');
     const form = new URLSearchParams(raw);
     if ((form.get('channel') ?? '') === '') record.problems.push('no channel');
-    if (!method.startsWith('/api/conversations.') && (form.get('text') ?? '') === '' && form.get('blocks') === null) record.problems.push('neither text nor blocks');
+    if (!method.startsWith('/api/conversations.') && (form.get('text') ?? '') === '' && form.get('blocks') === null)
+      record.problems.push('neither text nor blocks');
     const metadata = form.get('metadata');
     if (metadata !== null) {
       try {
         const m = JSON.parse(metadata) as { event_type?: unknown; event_payload?: unknown };
-        if (typeof m.event_type !== 'string' || typeof m.event_payload !== 'object' || m.event_payload === null) record.problems.push('metadata needs event_type and event_payload');
+        if (typeof m.event_type !== 'string' || typeof m.event_payload !== 'object' || m.event_payload === null)
+          record.problems.push('metadata needs event_type and event_payload');
       } catch {
         record.problems.push('metadata is not JSON');
       }
@@ -107,7 +120,8 @@ export class FakeSlack {
     if (blocks !== null) {
       try {
         const parsed = JSON.parse(blocks) as unknown;
-        if (!Array.isArray(parsed) || parsed.some((b) => typeof (b as { type?: unknown }).type !== 'string')) record.problems.push('blocks is not an array of blocks');
+        if (!Array.isArray(parsed) || parsed.some((b) => typeof (b as { type?: unknown }).type !== 'string'))
+          record.problems.push('blocks is not an array of blocks');
       } catch {
         record.problems.push('blocks is not JSON');
       }
@@ -123,9 +137,19 @@ export class FakeSlack {
     switch (method) {
       case 'chat.postMessage': {
         const threadTs = form.get('thread_ts') ?? undefined;
-        if (threadTs !== undefined && !this.messages.some((m) => m.ts === threadTs && m.threadTs === undefined)) return { ok: false, error: 'thread_not_found' };
-        const metadata = form.get('metadata') === null ? undefined : (JSON.parse(form.get('metadata') ?? '{}') as unknown);
-        const m: SlackMessage = { channel, ts: `${Math.floor(Date.now() / 1000)}.${String(++this.counter % 1_000_000).padStart(6, '0')}`, text: form.get('text') ?? '', blocks, threadTs, updates: 0, ...(metadata === undefined ? {} : { metadata }) };
+        if (threadTs !== undefined && !this.messages.some((m) => m.ts === threadTs && m.threadTs === undefined))
+          return { ok: false, error: 'thread_not_found' };
+        const metadata =
+          form.get('metadata') === null ? undefined : (JSON.parse(form.get('metadata') ?? '{}') as unknown);
+        const m: SlackMessage = {
+          channel,
+          ts: `${Math.floor(Date.now() / 1000)}.${String(++this.counter % 1_000_000).padStart(6, '0')}`,
+          text: form.get('text') ?? '',
+          blocks,
+          threadTs,
+          updates: 0,
+          ...(metadata === undefined ? {} : { metadata }),
+        };
         this.messages.push(m);
         return { ok: true, channel, ts: m.ts, message: { text: m.text, ts: m.ts } };
       }
@@ -144,10 +168,22 @@ export class FakeSlack {
         const oldest = Number(form.get('oldest') ?? 0);
         const all = form.get('include_all_metadata') === 'true';
         const thread = form.get('ts');
-        const found = method === 'conversations.replies' ? this.messages.filter((m) => m.channel === channel && (m.ts === thread || m.threadTs === thread)) : this.messages.filter((m) => m.channel === channel && m.threadTs === undefined).reverse();
+        const found =
+          method === 'conversations.replies'
+            ? this.messages.filter((m) => m.channel === channel && (m.ts === thread || m.threadTs === thread))
+            : this.messages.filter((m) => m.channel === channel && m.threadTs === undefined).reverse();
         if (method === 'conversations.replies' && found.length === 0) return { ok: false, error: 'thread_not_found' };
         const limit = Number(form.get('limit') ?? 100);
-        const messages = found.filter((m) => Number(m.ts) >= oldest).slice(0, limit).map((m) => ({ type: 'message', ts: m.ts, text: m.text, ...(m.threadTs === undefined ? {} : { thread_ts: m.threadTs }), ...(all && m.metadata !== undefined ? { metadata: m.metadata } : {}) }));
+        const messages = found
+          .filter((m) => Number(m.ts) >= oldest)
+          .slice(0, limit)
+          .map((m) => ({
+            type: 'message',
+            ts: m.ts,
+            text: m.text,
+            ...(m.threadTs === undefined ? {} : { thread_ts: m.threadTs }),
+            ...(all && m.metadata !== undefined ? { metadata: m.metadata } : {}),
+          }));
         return { ok: true, messages, has_more: false };
       }
       default:

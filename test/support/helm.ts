@@ -16,7 +16,11 @@ const GOPATH = '/usr/share/gocode';
 export const HELM_ENGINE_MISSING = `rendering the chart needs Go with Sprig (Debian: apt-get install -y ${PACKAGES.join(' ')})`;
 
 function present(): boolean {
-  return which('go') !== undefined && existsSync(join(GOPATH, 'src/github.com/Masterminds/sprig')) && existsSync(join(GOPATH, 'src/github.com/ghodss/yaml'));
+  return (
+    which('go') !== undefined &&
+    existsSync(join(GOPATH, 'src/github.com/Masterminds/sprig')) &&
+    existsSync(join(GOPATH, 'src/github.com/ghodss/yaml'))
+  );
 }
 
 /** Installs Go and Sprig from Debian when missing and running as root; a problem line otherwise. */
@@ -25,7 +29,10 @@ export function ensureHelmEngine(say: (line: string) => void): string | undefine
   if (process.getuid?.() !== 0 || which('apt-get') === undefined) return HELM_ENGINE_MISSING;
   say(`Go and Sprig are missing (to render the Helm chart); installing Debian's ${PACKAGES.join(', ')}...`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  let install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...PACKAGES], { env, stdio: 'ignore' });
+  let install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...PACKAGES], {
+    env,
+    stdio: 'ignore',
+  });
   if (install.status !== 0) {
     spawnSync('apt-get', ['update'], { env, stdio: 'ignore' });
     install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...PACKAGES], { env, stdio: 'ignore' });
@@ -41,15 +48,27 @@ function binary(): string {
   const bin = join(dir, 'helm-render');
   if (existsSync(bin)) return bin;
   mkdirSync(dir, { recursive: true });
-  const built = spawnSync('go', ['build', '-o', `${bin}.tmp`, SOURCE], { env: { ...process.env, GO111MODULE: 'off', GOPATH, GOCACHE: join(dir, 'cache'), GOFLAGS: '' }, encoding: 'utf8' });
+  const built = spawnSync('go', ['build', '-o', `${bin}.tmp`, SOURCE], {
+    env: { ...process.env, GO111MODULE: 'off', GOPATH, GOCACHE: join(dir, 'cache'), GOFLAGS: '' },
+    encoding: 'utf8',
+  });
   if (built.status !== 0) throw new Error(`building helm-render failed: ${built.stderr}`);
   spawnSync('mv', [`${bin}.tmp`, bin]);
   return bin;
 }
 
 /** `helm template` of a chart: the manifests, or the renderer's error. */
-export function helmTemplate(chart: string, opts: { valueFiles?: string[]; includeCrds?: boolean; release?: string; namespace?: string } = {}): { ok: true; manifests: string } | { ok: false; error: string } {
-  const args = [...(opts.includeCrds === true ? ['--include-crds'] : []), ...(opts.release === undefined ? [] : ['--release', opts.release]), ...(opts.namespace === undefined ? [] : ['--namespace', opts.namespace]), ...(opts.valueFiles ?? []).flatMap((f) => ['-f', f]), chart];
+export function helmTemplate(
+  chart: string,
+  opts: { valueFiles?: string[]; includeCrds?: boolean; release?: string; namespace?: string } = {},
+): { ok: true; manifests: string } | { ok: false; error: string } {
+  const args = [
+    ...(opts.includeCrds === true ? ['--include-crds'] : []),
+    ...(opts.release === undefined ? [] : ['--release', opts.release]),
+    ...(opts.namespace === undefined ? [] : ['--namespace', opts.namespace]),
+    ...(opts.valueFiles ?? []).flatMap((f) => ['-f', f]),
+    chart,
+  ];
   const r = spawnSync(binary(), args, { encoding: 'utf8' });
   return r.status === 0 ? { ok: true, manifests: r.stdout } : { ok: false, error: r.stderr.trim() };
 }

@@ -17,7 +17,17 @@ export async function testRedis(persist = false): Promise<TestRedis> {
   if (binary === undefined) throw new Error(REDIS_MISSING);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sluice-test-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, ...(persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'])];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--dir',
+    dir,
+    ...(persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+  ];
   let child: Child | undefined;
   const start = async (): Promise<void> => {
     const c = startChild(binary, args);

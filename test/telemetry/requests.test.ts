@@ -21,10 +21,35 @@ describe('kubeOperation', () => {
 describe('observed', () => {
   it('tells the status of an answer and of a failure, and passes both through', async () => {
     const seen: RequestRecord[] = [];
-    const codeOf = (r: { ok: number } | { error: unknown }): number | undefined => ('ok' in r ? r.ok : (r.error as { status?: number }).status);
-    await expect(observed((r) => seen.push(r), 'github', 'GET /x', () => Promise.resolve(201), codeOf)).resolves.toBe(201);
-    await expect(observed((r) => seen.push(r), 'github', 'GET /x', () => Promise.reject(Object.assign(new Error('boom'), { status: 502 })), codeOf)).rejects.toThrow('boom');
-    await expect(observed((r) => seen.push(r), 'slack', 'chat.update', () => Promise.reject(new Error('reset')), codeOf)).rejects.toThrow('reset');
+    const codeOf = (r: { ok: number } | { error: unknown }): number | undefined =>
+      'ok' in r ? r.ok : (r.error as { status?: number }).status;
+    await expect(
+      observed(
+        (r) => seen.push(r),
+        'github',
+        'GET /x',
+        () => Promise.resolve(201),
+        codeOf,
+      ),
+    ).resolves.toBe(201);
+    await expect(
+      observed(
+        (r) => seen.push(r),
+        'github',
+        'GET /x',
+        () => Promise.reject(Object.assign(new Error('boom'), { status: 502 })),
+        codeOf,
+      ),
+    ).rejects.toThrow('boom');
+    await expect(
+      observed(
+        (r) => seen.push(r),
+        'slack',
+        'chat.update',
+        () => Promise.reject(new Error('reset')),
+        codeOf,
+      ),
+    ).rejects.toThrow('reset');
     expect(seen.map((r) => [r.upstream, r.operation, r.code, isFailure(r)])).toEqual([
       ['github', 'GET /x', '201', false],
       ['github', 'GET /x', '502', true],
@@ -34,6 +59,14 @@ describe('observed', () => {
   });
 
   it('calls straight through without an observer', async () => {
-    await expect(observed(undefined, 'prometheus', 'query', () => Promise.resolve('v'), () => 200)).resolves.toBe('v');
+    await expect(
+      observed(
+        undefined,
+        'prometheus',
+        'query',
+        () => Promise.resolve('v'),
+        () => 200,
+      ),
+    ).resolves.toBe('v');
   });
 });

@@ -4,12 +4,21 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Rollout } from '../../src/api/schema/rollout.js';
 import { primaryDeployment, services } from '../../src/controller/generated.js';
-import { canaryWeight, destinationRules, istioDuration, virtualService, weightPatch } from '../../src/traffic/istio/virtual-service.js';
+import {
+  canaryWeight,
+  destinationRules,
+  istioDuration,
+  virtualService,
+  weightPatch,
+} from '../../src/traffic/istio/virtual-service.js';
 import { revisionOf } from '../../src/rollout/revision.js';
 import type { VirtualService } from '../../src/traffic/istio/types.js';
 
 const load = (path: string): any => parse(readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8'));
-const rollout = (): Rollout => ({ ...load('examples/podinfo/rollout.yaml'), metadata: { name: 'podinfo', namespace: 'demo', uid: 'uid-1' } });
+const rollout = (): Rollout => ({
+  ...load('examples/podinfo/rollout.yaml'),
+  metadata: { name: 'podinfo', namespace: 'demo', uid: 'uid-1' },
+});
 
 describe('generated Istio routing', () => {
   it('splits in one route when there is no match, with conservative defaults', () => {
@@ -18,14 +27,27 @@ describe('generated Istio routing', () => {
     const vs = virtualService(r, 10);
     expect(vs.spec).toEqual({
       hosts: ['podinfo'],
-      http: [{
-        name: 'primary',
-        route: [{ destination: { host: 'podinfo-primary', port: { number: 9898 } }, weight: 90 }, { destination: { host: 'podinfo-canary', port: { number: 9898 } }, weight: 10 }],
-        retries: { attempts: 3, retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes' },
-        timeout: '15s',
-      }],
+      http: [
+        {
+          name: 'primary',
+          route: [
+            { destination: { host: 'podinfo-primary', port: { number: 9898 } }, weight: 90 },
+            { destination: { host: 'podinfo-canary', port: { number: 9898 } }, weight: 10 },
+          ],
+          retries: {
+            attempts: 3,
+            retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
+          },
+          timeout: '15s',
+        },
+      ],
     });
-    expect(vs.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Rollout', name: 'podinfo', uid: 'uid-1', controller: true });
+    expect(vs.metadata.ownerReferences?.[0]).toMatchObject({
+      kind: 'Rollout',
+      name: 'podinfo',
+      uid: 'uid-1',
+      controller: true,
+    });
     expect(canaryWeight(r, vs)).toBe(10);
   });
 
@@ -37,18 +59,32 @@ describe('generated Istio routing', () => {
     const vs = virtualService(r, 25);
     expect(vs.spec.hosts).toEqual(['app.example.com']);
     expect(vs.spec.gateways).toEqual(['istio-system/public', 'mesh']);
-    expect(vs.spec.http?.map((h: any) => [h.name, h.match, h.route.map((d: any) => d.weight)])).toEqual([['canary', [{ headers: { 'x-canary': { exact: 'yes' } } }], [75, 25]], ['primary', undefined, [100]]]);
-    expect(vs.spec.http?.[0]?.retries).toEqual({ attempts: 3, perTryTimeout: '5s', retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes' });
+    expect(vs.spec.http?.map((h: any) => [h.name, h.match, h.route.map((d: any) => d.weight)])).toEqual([
+      ['canary', [{ headers: { 'x-canary': { exact: 'yes' } } }], [75, 25]],
+      ['primary', undefined, [100]],
+    ]);
+    expect(vs.spec.http?.[0]?.retries).toEqual({
+      attempts: 3,
+      perTryTimeout: '5s',
+      retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
+    });
     expect(canaryWeight(r, vs)).toBe(25);
   });
 
   it('writes DestinationRules with the traffic policy', () => {
     const r = rollout();
     r.spec.service.trafficPolicy = { tls: { mode: 'ISTIO_MUTUAL' } };
-    expect(destinationRules(r).map((d) => [d.metadata.name, d.spec])).toEqual([['podinfo-primary', { host: 'podinfo-primary', trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } }], ['podinfo-canary', { host: 'podinfo-canary', trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } }]]);
+    expect(destinationRules(r).map((d) => [d.metadata.name, d.spec])).toEqual([
+      ['podinfo-primary', { host: 'podinfo-primary', trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } }],
+      ['podinfo-canary', { host: 'podinfo-canary', trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } }],
+    ]);
   });
 
-  it.each([['15s', '15s'], ['1m30s', '90s'], ['250ms', '0.25s']])('Istio duration of %s is %s', (go, istio) => expect(istioDuration(go)).toBe(istio));
+  it.each([
+    ['15s', '15s'],
+    ['1m30s', '90s'],
+    ['250ms', '0.25s'],
+  ])('Istio duration of %s is %s', (go, istio) => expect(istioDuration(go)).toBe(istio));
 
   it('edits only the weights of the adopted routes, leaving everything else as it was', () => {
     const r = rollout();
@@ -62,7 +98,14 @@ describe('generated Istio routing', () => {
         gateways: ['istio-system/public'],
         http: [
           { name: 'static', match: [{ uri: { prefix: '/static' } }], route: [{ destination: { host: 'cdn' } }] },
-          { name: 'podinfo-split', retries: { attempts: 1 }, route: [{ destination: { host: 'podinfo-primary.demo.svc.cluster.local' }, weight: 100 }, { destination: { host: 'podinfo-canary.demo.svc.cluster.local' }, weight: 0 }] },
+          {
+            name: 'podinfo-split',
+            retries: { attempts: 1 },
+            route: [
+              { destination: { host: 'podinfo-primary.demo.svc.cluster.local' }, weight: 100 },
+              { destination: { host: 'podinfo-canary.demo.svc.cluster.local' }, weight: 0 },
+            ],
+          },
         ],
       },
     };
@@ -83,13 +126,20 @@ describe('generated workloads', () => {
   it('copies the target template into <target>-primary with its selector rewritten', () => {
     const rev = revisionOf(target.spec.template);
     const d: any = primaryDeployment(rollout(), target, rev, 3);
-    expect(d.metadata).toMatchObject({ name: 'podinfo-primary', namespace: 'demo', annotations: { 'sluice.dev/revision': rev, 'argocd.argoproj.io/compare-options': 'IgnoreExtraneous' } });
+    expect(d.metadata).toMatchObject({
+      name: 'podinfo-primary',
+      namespace: 'demo',
+      annotations: { 'sluice.dev/revision': rev, 'argocd.argoproj.io/compare-options': 'IgnoreExtraneous' },
+    });
     expect(d.metadata.labels).toEqual({ app: 'podinfo', 'app.kubernetes.io/managed-by': 'sluice' });
     expect(d.spec.replicas).toBe(3);
     expect(d.spec.selector).toEqual({ matchLabels: { app: 'podinfo-primary' } });
     expect(d.spec.template.metadata.labels).toEqual({ app: 'podinfo-primary' });
     expect(d.spec.template.spec).toEqual(target.spec.template.spec);
-    expect(d.spec.template.metadata.annotations).toEqual({ ...target.spec.template.metadata.annotations, 'sluice.dev/revision': rev });
+    expect(d.spec.template.metadata.annotations).toEqual({
+      ...target.spec.template.metadata.annotations,
+      'sluice.dev/revision': rev,
+    });
   });
 
   it('creates <service>-primary and <service>-canary selecting each side', () => {

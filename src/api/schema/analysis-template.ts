@@ -1,8 +1,18 @@
 /** The `AnalysisTemplate` kind (sluice.dev/v1alpha1): reusable Prometheus checks. */
 import { Type } from '@sinclair/typebox';
 import {
-  Obj, Str, Int, List, Duration, Enum, NumberOrArg, Optional,
-  ARG_NAME_PATTERN, DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN, type Static,
+  Obj,
+  Str,
+  Int,
+  List,
+  Duration,
+  Enum,
+  NumberOrArg,
+  Optional,
+  ARG_NAME_PATTERN,
+  DNS_LABEL_PATTERN,
+  DNS_SUBDOMAIN_PATTERN,
+  type Static,
 } from './kit.js';
 import { ObjectMeta } from './meta.js';
 
@@ -13,40 +23,97 @@ const Bounds = {
 
 export const Metric = Obj(
   {
-    name: Str({ description: 'Name of the metric, unique in the template.', pattern: DNS_LABEL_PATTERN, maxLength: 63 }),
+    name: Str({
+      description: 'Name of the metric, unique in the template.',
+      pattern: DNS_LABEL_PATTERN,
+      maxLength: 63,
+    }),
     query: Str({
-      description: 'PromQL returning one number for the canary. {{ args.NAME }} placeholders are replaced by escaped arg values; built-in args: namespace, workload, primary, service, interval.',
+      description:
+        'PromQL returning one number for the canary. {{ args.NAME }} placeholders are replaced by escaped arg values; built-in args: namespace, workload, primary, service, interval.',
       minLength: 1,
       maxLength: 16384,
     }),
     unit: Optional(Str({ description: 'Unit shown after values in messages, e.g. ms or req/s.', maxLength: 16 })),
-    interval: Optional(Duration({ description: 'Time between measurements; also the value of {{ args.interval }}.', default: '1m' })),
-    initialDelay: Optional(Duration({ description: 'Wait this long after the canary starts before the first measurement.' })),
-    count: Optional(Int({ description: 'Judged measurements (Successful or Failed) an analysis step needs before it decides; an Inconclusive one is taken again (up to inconclusiveLimit). Background analysis measures for the whole run.', minimum: 1, maximum: 1000, default: 1 })),
+    interval: Optional(
+      Duration({ description: 'Time between measurements; also the value of {{ args.interval }}.', default: '1m' }),
+    ),
+    initialDelay: Optional(
+      Duration({ description: 'Wait this long after the canary starts before the first measurement.' }),
+    ),
+    count: Optional(
+      Int({
+        description:
+          'Judged measurements (Successful or Failed) an analysis step needs before it decides; an Inconclusive one is taken again (up to inconclusiveLimit). Background analysis measures for the whole run.',
+        minimum: 1,
+        maximum: 1000,
+        default: 1,
+      }),
+    ),
     thresholds: Optional(Obj(Bounds, { description: 'Absolute bounds on the canary value.' })),
     compare: Optional(
       Obj(
         {
-          maxRatio: Optional(NumberOrArg({ description: 'The canary fails above primary x maxRatio, e.g. "1.2" for P99 latency.' })),
-          maxDelta: Optional(NumberOrArg({ description: 'The canary fails above primary + maxDelta, e.g. "0.005" (half a percentage point) for error rate.' })),
+          maxRatio: Optional(
+            NumberOrArg({ description: 'The canary fails above primary x maxRatio, e.g. "1.2" for P99 latency.' }),
+          ),
+          maxDelta: Optional(
+            NumberOrArg({
+              description:
+                'The canary fails above primary + maxDelta, e.g. "0.005" (half a percentage point) for error rate.',
+            }),
+          ),
         },
-        { description: 'Bounds relative to the primary: the same query is run with {{ args.workload }} set to the primary.' },
+        {
+          description:
+            'Bounds relative to the primary: the same query is run with {{ args.workload }} set to the primary.',
+        },
       ),
     ),
-    failFast: Optional(Obj(Bounds, { description: 'Bounds whose violation rolls back at once, ignoring failureLimit (e.g. error rate above 5x the limit).' })),
+    failFast: Optional(
+      Obj(Bounds, {
+        description:
+          'Bounds whose violation rolls back at once, ignoring failureLimit (e.g. error rate above 5x the limit).',
+      }),
+    ),
     sample: Optional(
       Obj(
         {
-          query: Str({ description: 'PromQL returning the number of requests in the window (same placeholders as query).', minLength: 1, maxLength: 16384 }),
-          min: NumberOrArg({ description: 'Below this many requests a measurement is Inconclusive rather than judged.' }),
+          query: Str({
+            description: 'PromQL returning the number of requests in the window (same placeholders as query).',
+            minLength: 1,
+            maxLength: 16384,
+          }),
+          min: NumberOrArg({
+            description: 'Below this many requests a measurement is Inconclusive rather than judged.',
+          }),
         },
         { description: 'Minimum-sample guard: too little traffic gives no verdict instead of a false failure.' },
       ),
     ),
-    failureLimit: Optional(Int({ description: 'Failed measurements tolerated in a run; one more rolls back.', minimum: 0, default: 1 })),
-    inconclusiveLimit: Optional(Int({ description: 'Inconclusive measurements tolerated in a run; one more pauses it for a person to decide.', minimum: 0, default: 2 })),
-    consecutiveErrorLimit: Optional(Int({ description: 'Consecutive provider errors tolerated; one more applies onConsecutiveErrors.', minimum: 0, default: 4 })),
-    onConsecutiveErrors: Optional(Enum(['Pause', 'Rollback'] as const, { description: 'What to do when the provider keeps failing.', default: 'Pause' })),
+    failureLimit: Optional(
+      Int({ description: 'Failed measurements tolerated in a run; one more rolls back.', minimum: 0, default: 1 }),
+    ),
+    inconclusiveLimit: Optional(
+      Int({
+        description: 'Inconclusive measurements tolerated in a run; one more pauses it for a person to decide.',
+        minimum: 0,
+        default: 2,
+      }),
+    ),
+    consecutiveErrorLimit: Optional(
+      Int({
+        description: 'Consecutive provider errors tolerated; one more applies onConsecutiveErrors.',
+        minimum: 0,
+        default: 4,
+      }),
+    ),
+    onConsecutiveErrors: Optional(
+      Enum(['Pause', 'Rollback'] as const, {
+        description: 'What to do when the provider keeps failing.',
+        default: 'Pause',
+      }),
+    ),
   },
   { description: 'A metric: a PromQL query, how often it is measured and what values pass.' },
 );
@@ -54,7 +121,12 @@ export const Metric = Obj(
 export const TemplateArg = Obj(
   {
     name: Str({ description: 'Name used as {{ args.NAME }}.', pattern: ARG_NAME_PATTERN, maxLength: 63 }),
-    value: Optional(Str({ description: 'Default value; without one, every Rollout using the template must supply it.', maxLength: 1024 })),
+    value: Optional(
+      Str({
+        description: 'Default value; without one, every Rollout using the template must supply it.',
+        maxLength: 1024,
+      }),
+    ),
     description: Optional(Str({ description: 'What the arg means.', maxLength: 1024 })),
   },
   { description: 'An arg of the template.' },
@@ -62,11 +134,25 @@ export const TemplateArg = Obj(
 
 export const PrometheusProvider = Obj(
   {
-    address: Optional(Str({ description: 'Base URL of Prometheus. A template\'s address wins over the Rollout\'s, which wins over the controller --prometheus-url.', format: 'uri', maxLength: 2048 })),
+    address: Optional(
+      Str({
+        description:
+          "Base URL of Prometheus. A template's address wins over the Rollout's, which wins over the controller --prometheus-url.",
+        format: 'uri',
+        maxLength: 2048,
+      }),
+    ),
     timeout: Optional(Duration({ description: 'Timeout of one query.', default: '10s' })),
     authSecretRef: Optional(
       Obj(
-        { name: Str({ description: 'Secret in the Rollout namespace with key token (bearer) or keys username and password (basic).', pattern: DNS_SUBDOMAIN_PATTERN, maxLength: 253 }) },
+        {
+          name: Str({
+            description:
+              'Secret in the Rollout namespace with key token (bearer) or keys username and password (basic).',
+            pattern: DNS_SUBDOMAIN_PATTERN,
+            maxLength: 253,
+          }),
+        },
         { description: 'Credentials for Prometheus.' },
       ),
     ),
@@ -76,9 +162,22 @@ export const PrometheusProvider = Obj(
 
 export const AnalysisTemplateSpec = Obj(
   {
-    args: Optional(List(TemplateArg, { description: 'Args the queries and thresholds use.', listType: 'map', mapKeys: ['name'], maxItems: 64 })),
+    args: Optional(
+      List(TemplateArg, {
+        description: 'Args the queries and thresholds use.',
+        listType: 'map',
+        mapKeys: ['name'],
+        maxItems: 64,
+      }),
+    ),
     prometheus: Optional(PrometheusProvider),
-    metrics: List(Metric, { description: 'The checks of this template.', minItems: 1, maxItems: 32, listType: 'map', mapKeys: ['name'] }),
+    metrics: List(Metric, {
+      description: 'The checks of this template.',
+      minItems: 1,
+      maxItems: 32,
+      listType: 'map',
+      mapKeys: ['name'],
+    }),
   },
   { description: 'The metrics of the template and the args they take.' },
 );

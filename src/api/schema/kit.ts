@@ -37,9 +37,11 @@ export const ARG_NAME_PATTERN = '^[A-Za-z][A-Za-z0-9_]*$';
 export const PATTERN_HINTS: Readonly<Record<string, string>> = {
   [DURATION_PATTERN]: 'must be a duration such as 30s, 5m, 1h30m or 250ms',
   [NUMBER_OR_ARG_PATTERN]: 'must be a number in quotes (e.g. "0.01") or "{{ args.NAME }}"',
-  [DNS_LABEL_PATTERN]: 'must be a DNS label: lower-case letters, digits and "-", starting and ending with a letter or digit',
+  [DNS_LABEL_PATTERN]:
+    'must be a DNS label: lower-case letters, digits and "-", starting and ending with a letter or digit',
   [DNS_1035_LABEL_PATTERN]: 'must be a DNS-1035 label: lower-case letters, digits and "-", starting with a letter',
-  [DNS_SUBDOMAIN_PATTERN]: 'must be a DNS subdomain: lower-case letters, digits, "-" and ".", starting and ending with a letter or digit',
+  [DNS_SUBDOMAIN_PATTERN]:
+    'must be a DNS subdomain: lower-case letters, digits, "-" and ".", starting and ending with a letter or digit',
   [ARG_NAME_PATTERN]: 'must start with a letter and contain only letters, digits and "_"',
 };
 
@@ -48,11 +50,16 @@ interface Doc {
 }
 
 /** An object whose unknown fields are errors in `sluice lint` (and pruned by the API server). */
-export function Obj<P extends TProperties>(properties: P, opts: Doc & { minProperties?: number; maxProperties?: number }): TObject<P> {
+export function Obj<P extends TProperties>(
+  properties: P,
+  opts: Doc & { minProperties?: number; maxProperties?: number },
+): TObject<P> {
   return Type.Object(properties, { ...opts, additionalProperties: false });
 }
 
-export function Str(opts: Doc & { pattern?: string; minLength?: number; maxLength?: number; default?: string; format?: string }): TString {
+export function Str(
+  opts: Doc & { pattern?: string; minLength?: number; maxLength?: number; default?: string; format?: string },
+): TString {
   return Type.String(opts);
 }
 
@@ -68,7 +75,10 @@ export function Bool(opts: Doc & { default?: boolean }): TBoolean {
   return Type.Boolean(opts);
 }
 
-export function List<T extends TSchema>(items: T, opts: Doc & { minItems?: number; maxItems?: number; listType?: 'atomic' | 'set' | 'map'; mapKeys?: string[] }): TArray<T> {
+export function List<T extends TSchema>(
+  items: T,
+  opts: Doc & { minItems?: number; maxItems?: number; listType?: 'atomic' | 'set' | 'map'; mapKeys?: string[] },
+): TArray<T> {
   const { listType, mapKeys, ...rest } = opts;
   const markers: Record<string, unknown> = {};
   if (listType !== undefined) markers['x-kubernetes-list-type'] = listType;
@@ -90,7 +100,10 @@ export function DateTime(opts: Doc): TString {
 }
 
 /** One of a closed set of strings. */
-export function Enum<const T extends readonly string[]>(values: T, opts: Doc & { default?: T[number] }): TUnsafe<T[number]> {
+export function Enum<const T extends readonly string[]>(
+  values: T,
+  opts: Doc & { default?: T[number] },
+): TUnsafe<T[number]> {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...opts });
 }
 

@@ -18,7 +18,11 @@ export const Measurement = Obj(
 
 export const MetricStatus = Obj(
   {
-    name: Str({ description: 'Where the metric runs and which it is: background:<template>/<metric>, or step[<index>]:<template>/<metric> for an analysis step.', maxLength: 253 }),
+    name: Str({
+      description:
+        'Where the metric runs and which it is: background:<template>/<metric>, or step[<index>]:<template>/<metric> for an analysis step.',
+      maxLength: 253,
+    }),
     phase: Enum(MEASUREMENT_PHASE_NAMES, { description: 'Overall verdict of the metric in this run so far.' }),
     unit: Optional(Str({ description: 'Unit of the values, from the template.', maxLength: 32 })),
     min: Optional(Num({ description: 'Lowest passing value (the resolved thresholds.min), for people and reports.' })),
@@ -52,30 +56,80 @@ export const Command = Obj(
 export const Release = Obj(
   {
     repository: Str({ description: 'The repository on GitHub, as owner/name.', maxLength: 200 }),
-    commit: Optional(Str({ description: 'The commit of the release (the full SHA once Sluice has looked it up).', pattern: '^[0-9a-f]{7,40}$', maxLength: 40 })),
+    commit: Optional(
+      Str({
+        description: 'The commit of the release (the full SHA once Sluice has looked it up).',
+        pattern: '^[0-9a-f]{7,40}$',
+        maxLength: 40,
+      }),
+    ),
     pullRequest: Optional(Int({ description: 'The pull request that shipped the release.', minimum: 1 })),
-    source: Enum(['annotations', 'spec'] as const, { description: 'Where the repository came from: sluice.dev/* annotations, or spec.notifications.github.' }),
+    source: Enum(['annotations', 'spec'] as const, {
+      description: 'Where the repository came from: sluice.dev/* annotations, or spec.notifications.github.',
+    }),
   },
-  { description: 'Where the target\'s current release comes from on GitHub, as Sluice resolved it (PR comments are mapped back to the Rollout through it).' },
+  {
+    description:
+      "Where the target's current release comes from on GitHub, as Sluice resolved it (PR comments are mapped back to the Rollout through it).",
+  },
 );
 
 export const RolloutStatus = Obj(
   {
-    observedGeneration: Optional(Int({ description: 'The .metadata.generation this status was computed for.', minimum: 0 })),
-    sequence: Optional(Int({ description: 'Counts the status writes of the controller; replicas use it to tell that their view of the Rollout is behind.', minimum: 0 })),
-    phase: Optional(Enum(ROLLOUT_PHASE_NAMES, { description: 'Where the Rollout is in its lifecycle (see docs/api.md).' })),
-    reason: Optional(Str({ description: 'Machine-readable reason for the phase (see docs/reasons.md).', maxLength: 128 })),
+    observedGeneration: Optional(
+      Int({ description: 'The .metadata.generation this status was computed for.', minimum: 0 }),
+    ),
+    sequence: Optional(
+      Int({
+        description:
+          'Counts the status writes of the controller; replicas use it to tell that their view of the Rollout is behind.',
+        minimum: 0,
+      }),
+    ),
+    phase: Optional(
+      Enum(ROLLOUT_PHASE_NAMES, { description: 'Where the Rollout is in its lifecycle (see docs/api.md).' }),
+    ),
+    reason: Optional(
+      Str({ description: 'Machine-readable reason for the phase (see docs/reasons.md).', maxLength: 128 }),
+    ),
     message: Optional(Str({ description: 'One human sentence about now.', maxLength: 4096 })),
-    canaryWeight: Optional(Int({ description: 'Percentage of traffic currently sent to the canary.', minimum: 0, maximum: 100 })),
-    currentStepIndex: Optional(Int({ description: 'Index of the step being run (equal to the number of steps once all are done).', minimum: 0 })),
+    canaryWeight: Optional(
+      Int({ description: 'Percentage of traffic currently sent to the canary.', minimum: 0, maximum: 100 }),
+    ),
+    currentStepIndex: Optional(
+      Int({ description: 'Index of the step being run (equal to the number of steps once all are done).', minimum: 0 }),
+    ),
     stableRevision: Optional(Str({ description: 'Hash of the pod template served by the primary.', maxLength: 64 })),
-    canaryRevision: Optional(Str({ description: 'Hash of the pod template of the target (the canary).', maxLength: 64 })),
-    rolledBackRevision: Optional(Str({ description: 'Revision last rolled back; it is not run again unless retried.', maxLength: 64 })),
+    canaryRevision: Optional(
+      Str({ description: 'Hash of the pod template of the target (the canary).', maxLength: 64 }),
+    ),
+    rolledBackRevision: Optional(
+      Str({ description: 'Revision last rolled back; it is not run again unless retried.', maxLength: 64 }),
+    ),
     runStartedAt: Optional(DateTime({ description: 'When the current run started.' })),
     stepStartedAt: Optional(DateTime({ description: 'When the current step started.' })),
-    nextWindow: Optional(DateTime({ description: 'While a run waits outside its promotion windows (reason OutsideWindow): when traffic may move again.' })),
-    conditions: Optional(List(Condition, { description: 'Conditions per the Kubernetes API conventions.', listType: 'map', mapKeys: ['type'], maxItems: 32 })),
-    metrics: Optional(List(MetricStatus, { description: 'Analysis state of each metric in the current run.', listType: 'map', mapKeys: ['name'], maxItems: 64 })),
+    nextWindow: Optional(
+      DateTime({
+        description:
+          'While a run waits outside its promotion windows (reason OutsideWindow): when traffic may move again.',
+      }),
+    ),
+    conditions: Optional(
+      List(Condition, {
+        description: 'Conditions per the Kubernetes API conventions.',
+        listType: 'map',
+        mapKeys: ['type'],
+        maxItems: 32,
+      }),
+    ),
+    metrics: Optional(
+      List(MetricStatus, {
+        description: 'Analysis state of each metric in the current run.',
+        listType: 'map',
+        mapKeys: ['name'],
+        maxItems: 64,
+      }),
+    ),
     commands: Optional(List(Command, { description: 'Recent manual commands, oldest first (bounded).', maxItems: 20 })),
     release: Optional(Release),
   },

@@ -1,7 +1,16 @@
 /** The `Rollout` kind (sluice.dev/v1alpha1): spec written in Git, status written by Sluice. */
 import {
-  Obj, Str, Int, List, Duration, Enum, Optional, DateTime,
-  ARG_NAME_PATTERN, DNS_SUBDOMAIN_PATTERN, type Static,
+  Obj,
+  Str,
+  Int,
+  List,
+  Duration,
+  Enum,
+  Optional,
+  DateTime,
+  ARG_NAME_PATTERN,
+  DNS_SUBDOMAIN_PATTERN,
+  type Static,
 } from './kit.js';
 import { ObjectMeta } from './meta.js';
 import { Service, VirtualServiceRef } from './service.js';
@@ -9,33 +18,62 @@ import { RolloutStatus } from './rollout-status.js';
 import { PrometheusProvider } from './analysis-template.js';
 
 export const TemplateRef = Obj(
-  { name: Str({ description: 'Name of an AnalysisTemplate in the Rollout namespace.', pattern: DNS_SUBDOMAIN_PATTERN, maxLength: 253 }) },
+  {
+    name: Str({
+      description: 'Name of an AnalysisTemplate in the Rollout namespace.',
+      pattern: DNS_SUBDOMAIN_PATTERN,
+      maxLength: 253,
+    }),
+  },
   { description: 'A reference to an AnalysisTemplate.' },
 );
 
 export const ArgValue = Obj(
   {
-    name: Str({ description: 'Name of the arg, as declared in the template.', pattern: ARG_NAME_PATTERN, maxLength: 63 }),
-    value: Str({ description: 'Value of the arg. It is escaped when put into a query, so it can never change the query shape.', maxLength: 1024 }),
+    name: Str({
+      description: 'Name of the arg, as declared in the template.',
+      pattern: ARG_NAME_PATTERN,
+      maxLength: 63,
+    }),
+    value: Str({
+      description: 'Value of the arg. It is escaped when put into a query, so it can never change the query shape.',
+      maxLength: 1024,
+    }),
   },
   { description: 'A value for a template arg.' },
 );
 
 const analysisRefFields = {
   templates: List(TemplateRef, { description: 'Templates whose metrics are measured.', minItems: 1, maxItems: 16 }),
-  args: Optional(List(ArgValue, { description: 'Values for the args the templates declare.', listType: 'map', mapKeys: ['name'], maxItems: 64 })),
+  args: Optional(
+    List(ArgValue, {
+      description: 'Values for the args the templates declare.',
+      listType: 'map',
+      mapKeys: ['name'],
+      maxItems: 64,
+    }),
+  ),
 };
 
 export const AnalysisRef = Obj(analysisRefFields, {
-  description: 'An analysis gate: the metrics of the templates are measured (count times, interval apart) and the next step waits for the verdict.',
+  description:
+    'An analysis gate: the metrics of the templates are measured (count times, interval apart) and the next step waits for the verdict.',
 });
 
 export const BackgroundAnalysis = Obj(
   {
     ...analysisRefFields,
-    startingStep: Optional(Int({ description: 'Index of the step from which background analysis runs; 0 (the default) is the start of the run.', minimum: 0 })),
+    startingStep: Optional(
+      Int({
+        description: 'Index of the step from which background analysis runs; 0 (the default) is the start of the run.',
+        minimum: 0,
+      }),
+    ),
   },
-  { description: 'Analysis that runs every interval for the whole canary run; a failure rolls the canary back at any step.' },
+  {
+    description:
+      'Analysis that runs every interval for the whole canary run; a failure rolls the canary back at any step.',
+  },
 );
 
 export const Step = Obj(
@@ -43,34 +81,66 @@ export const Step = Obj(
     setWeight: Optional(Int({ description: 'Percentage of traffic sent to the canary.', minimum: 0, maximum: 100 })),
     pause: Optional(
       Obj(
-        { duration: Optional(Duration({ description: 'How long to wait; without it the run waits for a promote command.' })) },
+        {
+          duration: Optional(
+            Duration({ description: 'How long to wait; without it the run waits for a promote command.' }),
+          ),
+        },
         { description: 'Wait for a time, or until a person promotes.' },
       ),
     ),
     analysis: Optional(AnalysisRef),
   },
-  { description: 'One step of the canary: exactly one of setWeight, pause or analysis.', minProperties: 1, maxProperties: 1 },
+  {
+    description: 'One step of the canary: exactly one of setWeight, pause or analysis.',
+    minProperties: 1,
+    maxProperties: 1,
+  },
 );
 
 export const Window = Obj(
   {
-    name: Optional(Str({ description: 'Name shown in status and messages, e.g. office-hours or year-end-freeze.', maxLength: 63 })),
-    cron: Optional(Str({ description: 'Cron expression (5 fields, or 6 with seconds) at which the window opens; use with duration.', maxLength: 128 })),
+    name: Optional(
+      Str({ description: 'Name shown in status and messages, e.g. office-hours or year-end-freeze.', maxLength: 63 }),
+    ),
+    cron: Optional(
+      Str({
+        description: 'Cron expression (5 fields, or 6 with seconds) at which the window opens; use with duration.',
+        maxLength: 128,
+      }),
+    ),
     duration: Optional(Duration({ description: 'How long the window stays open after each cron time.' })),
     start: Optional(DateTime({ description: 'Start of a one-off window (RFC 3339); use with end.' })),
     end: Optional(DateTime({ description: 'End of a one-off window (RFC 3339); use with start.' })),
-    timeZone: Optional(Str({ description: 'IANA time zone of the cron expression; defaults to spec.schedule.timeZone.', maxLength: 64 })),
+    timeZone: Optional(
+      Str({ description: 'IANA time zone of the cron expression; defaults to spec.schedule.timeZone.', maxLength: 64 }),
+    ),
   },
   { description: 'A time window: a recurring one (cron + duration) or a one-off range (start + end).' },
 );
 
 export const Schedule = Obj(
   {
-    timeZone: Optional(Str({ description: 'IANA time zone of the windows, e.g. Europe/Berlin.', default: 'UTC', maxLength: 64 })),
-    allow: Optional(List(Window, { description: 'Traffic moves only inside one of these windows; empty means always allowed.', maxItems: 32 })),
-    deny: Optional(List(Window, { description: 'Freezes: traffic never moves forward inside these windows. Rollback is never blocked.', maxItems: 32 })),
+    timeZone: Optional(
+      Str({ description: 'IANA time zone of the windows, e.g. Europe/Berlin.', default: 'UTC', maxLength: 64 }),
+    ),
+    allow: Optional(
+      List(Window, {
+        description: 'Traffic moves only inside one of these windows; empty means always allowed.',
+        maxItems: 32,
+      }),
+    ),
+    deny: Optional(
+      List(Window, {
+        description: 'Freezes: traffic never moves forward inside these windows. Rollback is never blocked.',
+        maxItems: 32,
+      }),
+    ),
   },
-  { description: 'When a canary may advance. Outside the allowed windows a run holds its weight; analysis and rollback go on.' },
+  {
+    description:
+      'When a canary may advance. Outside the allowed windows a run holds its weight; analysis and rollback go on.',
+  },
 );
 
 export const Notifications = Obj(
@@ -78,9 +148,26 @@ export const Notifications = Obj(
     github: Optional(
       Obj(
         {
-          repository: Str({ description: 'Repository as owner/name, used when the release carries no sluice.dev/github-repository annotation.', pattern: '^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$', maxLength: 200 }),
-          environment: Optional(Str({ description: 'GitHub deployment environment; defaults to <cluster>/<namespace>.', maxLength: 255 })),
-          approvers: Optional(List(Str({ description: 'A GitHub login.', pattern: '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$', maxLength: 39 }), { description: 'GitHub users who may command this Rollout from pull-request comments even without write permission on the repository.', maxItems: 100, listType: 'set' })),
+          repository: Str({
+            description:
+              'Repository as owner/name, used when the release carries no sluice.dev/github-repository annotation.',
+            pattern: '^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$',
+            maxLength: 200,
+          }),
+          environment: Optional(
+            Str({ description: 'GitHub deployment environment; defaults to <cluster>/<namespace>.', maxLength: 255 }),
+          ),
+          approvers: Optional(
+            List(
+              Str({ description: 'A GitHub login.', pattern: '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$', maxLength: 39 }),
+              {
+                description:
+                  'GitHub users who may command this Rollout from pull-request comments even without write permission on the repository.',
+                maxItems: 100,
+                listType: 'set',
+              },
+            ),
+          ),
         },
         { description: 'Report runs on GitHub: commit status, deployment and one pull-request comment.' },
       ),
@@ -89,8 +176,19 @@ export const Notifications = Obj(
       Obj(
         {
           channel: Str({ description: 'Slack channel (name like #deploys, or id).', minLength: 1, maxLength: 80 }),
-          severity: Optional(Enum(['info', 'warning', 'error'] as const, { description: 'Least severe decision posted in the thread.', default: 'info' })),
-          dashboardUrl: Optional(Str({ description: 'Link shown in the message, e.g. a Grafana dashboard.', format: 'uri', maxLength: 2048 })),
+          severity: Optional(
+            Enum(['info', 'warning', 'error'] as const, {
+              description: 'Least severe decision posted in the thread.',
+              default: 'info',
+            }),
+          ),
+          dashboardUrl: Optional(
+            Str({
+              description: 'Link shown in the message, e.g. a Grafana dashboard.',
+              format: 'uri',
+              maxLength: 2048,
+            }),
+          ),
         },
         { description: 'Report runs in Slack: one message per run, decisions in its thread.' },
       ),
@@ -105,18 +203,35 @@ export const RolloutSpec = Obj(
       {
         apiVersion: Enum(['apps/v1'] as const, { description: 'API version of the target.' }),
         kind: Enum(['Deployment'] as const, { description: 'Kind of the target; Deployment is supported.' }),
-        name: Str({ description: 'Name of the target in the Rollout namespace.', pattern: DNS_SUBDOMAIN_PATTERN, maxLength: 253 }),
+        name: Str({
+          description: 'Name of the target in the Rollout namespace.',
+          pattern: DNS_SUBDOMAIN_PATTERN,
+          maxLength: 253,
+        }),
       },
-      { description: 'The workload Git deploys. It becomes the canary; Sluice creates <name>-primary to serve stable traffic.' },
+      {
+        description:
+          'The workload Git deploys. It becomes the canary; Sluice creates <name>-primary to serve stable traffic.',
+      },
     ),
     service: Service,
     virtualServiceRef: Optional(VirtualServiceRef),
-    progressDeadlineSeconds: Optional(Int({ description: 'A run that makes no progress (canary not ready, step stuck) for this long is rolled back.', minimum: 1, default: 600 })),
+    progressDeadlineSeconds: Optional(
+      Int({
+        description: 'A run that makes no progress (canary not ready, step stuck) for this long is rolled back.',
+        minimum: 1,
+        default: 600,
+      }),
+    ),
     strategy: Obj(
       {
         canary: Obj(
           {
-            steps: List(Step, { description: 'The steps of a run, in order; after the last one the canary is promoted.', minItems: 1, maxItems: 100 }),
+            steps: List(Step, {
+              description: 'The steps of a run, in order; after the last one the canary is promoted.',
+              minItems: 1,
+              maxItems: 100,
+            }),
             analysis: Optional(BackgroundAnalysis),
           },
           { description: 'Canary strategy: traffic shifted step by step, gated on analysis.' },
@@ -139,7 +254,10 @@ export const Rollout = Obj(
     spec: RolloutSpec,
     status: Optional(RolloutStatus),
   },
-  { description: 'A Rollout releases a Deployment progressively: each new revision runs as a canary that receives traffic step by step through Istio, gated on Prometheus analysis.' },
+  {
+    description:
+      'A Rollout releases a Deployment progressively: each new revision runs as a canary that receives traffic step by step through Istio, gated on Prometheus analysis.',
+  },
 );
 
 export type RolloutSpec = Static<typeof RolloutSpec>;

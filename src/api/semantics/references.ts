@@ -13,7 +13,12 @@ export interface TemplateCatalog {
   readonly missingHint: string;
 }
 
-function checkRef(ref: AnalysisRef, path: PathSegment[], namespace: string | undefined, catalog: TemplateCatalog): Problem[] {
+function checkRef(
+  ref: AnalysisRef,
+  path: PathSegment[],
+  namespace: string | undefined,
+  catalog: TemplateCatalog,
+): Problem[] {
   const problems: Problem[] = [];
   const supplied = new Map((ref.args ?? []).map((a, i) => [a.name, { value: a.value, index: i }]));
   const declaredAnywhere = new Set<string>();
@@ -21,11 +26,21 @@ function checkRef(ref: AnalysisRef, path: PathSegment[], namespace: string | und
     const template = catalog.find(t.name, namespace);
     if (template === undefined) {
       const where = namespace === undefined ? '' : ` in namespace ${namespace}`;
-      problems.push(error([...path, 'templates', i, 'name'], `AnalysisTemplate "${t.name}" not found${where}: ${catalog.missingHint}`));
+      problems.push(
+        error(
+          [...path, 'templates', i, 'name'],
+          `AnalysisTemplate "${t.name}" not found${where}: ${catalog.missingHint}`,
+        ),
+      );
       return;
     }
     if ('invalid' in template) {
-      problems.push(error([...path, 'templates', i, 'name'], `AnalysisTemplate "${t.name}" is invalid itself (${template.invalid}); fix it first`));
+      problems.push(
+        error(
+          [...path, 'templates', i, 'name'],
+          `AnalysisTemplate "${t.name}" is invalid itself (${template.invalid}); fix it first`,
+        ),
+      );
       return;
     }
     const numeric = numericArgs(template);
@@ -33,18 +48,36 @@ function checkRef(ref: AnalysisRef, path: PathSegment[], namespace: string | und
       declaredAnywhere.add(arg.name);
       const given = supplied.get(arg.name);
       if (given === undefined && arg.value === undefined) {
-        problems.push(error([...path, 'templates', i, 'name'], `template "${t.name}" needs arg "${arg.name}"${arg.description === undefined ? '' : ` (${arg.description})`}: add { name: ${arg.name}, value: ... } to args`));
+        problems.push(
+          error(
+            [...path, 'templates', i, 'name'],
+            `template "${t.name}" needs arg "${arg.name}"${arg.description === undefined ? '' : ` (${arg.description})`}: add { name: ${arg.name}, value: ... } to args`,
+          ),
+        );
       }
       if (given !== undefined && numeric.has(arg.name) && !isNumeric(given.value)) {
-        problems.push(error([...path, 'args', given.index, 'value'], `"${given.value}" is not a number, but template "${t.name}" uses arg "${arg.name}" as a threshold`));
+        problems.push(
+          error(
+            [...path, 'args', given.index, 'value'],
+            `"${given.value}" is not a number, but template "${t.name}" uses arg "${arg.name}" as a threshold`,
+          ),
+        );
       }
     }
   });
   const allFound = ref.templates.every((t) => typeof catalog.find(t.name, namespace) === 'object');
   (ref.args ?? []).forEach((a, i) => {
-    if (isBuiltinArg(a.name)) problems.push(error([...path, 'args', i, 'name'], `"${a.name}" is a built-in arg that Sluice supplies; remove it`));
+    if (isBuiltinArg(a.name))
+      problems.push(
+        error([...path, 'args', i, 'name'], `"${a.name}" is a built-in arg that Sluice supplies; remove it`),
+      );
     else if (allFound && !declaredAnywhere.has(a.name)) {
-      problems.push(error([...path, 'args', i, 'name'], `no referenced template declares arg "${a.name}" (templates: ${ref.templates.map((t) => t.name).join(', ')})`));
+      problems.push(
+        error(
+          [...path, 'args', i, 'name'],
+          `no referenced template declares arg "${a.name}" (templates: ${ref.templates.map((t) => t.name).join(', ')})`,
+        ),
+      );
     }
   });
   return problems;
@@ -55,8 +88,10 @@ export function checkReferences(rollout: Rollout, catalog: TemplateCatalog): Pro
   const canary = rollout.spec.strategy.canary;
   const problems: Problem[] = [];
   canary.steps.forEach((step, i) => {
-    if (step.analysis !== undefined) problems.push(...checkRef(step.analysis, ['spec', 'strategy', 'canary', 'steps', i, 'analysis'], ns, catalog));
+    if (step.analysis !== undefined)
+      problems.push(...checkRef(step.analysis, ['spec', 'strategy', 'canary', 'steps', i, 'analysis'], ns, catalog));
   });
-  if (canary.analysis !== undefined) problems.push(...checkRef(canary.analysis, ['spec', 'strategy', 'canary', 'analysis'], ns, catalog));
+  if (canary.analysis !== undefined)
+    problems.push(...checkRef(canary.analysis, ['spec', 'strategy', 'canary', 'analysis'], ns, catalog));
   return problems;
 }

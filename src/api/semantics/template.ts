@@ -36,14 +36,20 @@ export function metricThresholds(m: Metric): { path: PathSegment[]; value: strin
 /** Names of the args used where a number is expected (thresholds). */
 export function numericArgs(t: AnalysisTemplate): Set<string> {
   const names = new Set<string>();
-  for (const m of t.spec.metrics) for (const th of metricThresholds(m)) {
-    const arg = thresholdArg(th.value);
-    if (arg !== undefined) names.add(arg);
-  }
+  for (const m of t.spec.metrics)
+    for (const th of metricThresholds(m)) {
+      const arg = thresholdArg(th.value);
+      if (arg !== undefined) names.add(arg);
+    }
   return names;
 }
 
-function checkQuery(query: string, path: PathSegment[], declared: Map<string, string | undefined>, used: Set<string>): Problem[] {
+function checkQuery(
+  query: string,
+  path: PathSegment[],
+  declared: Map<string, string | undefined>,
+  used: Set<string>,
+): Problem[] {
   const problems: Problem[] = [];
   const scan = scanPlaceholders(query);
   for (const bad of scan.malformed) {
@@ -53,7 +59,12 @@ function checkQuery(query: string, path: PathSegment[], declared: Map<string, st
   for (const p of scan.placeholders) {
     used.add(p.name);
     if (!isBuiltinArg(p.name) && !declared.has(p.name)) {
-      problems.push(error(path, `uses {{ args.${p.name} }}, but spec.args does not declare "${p.name}" (built-in args: ${Object.keys(BUILTIN_ARGS).join(', ')})`));
+      problems.push(
+        error(
+          path,
+          `uses {{ args.${p.name} }}, but spec.args does not declare "${p.name}" (built-in args: ${Object.keys(BUILTIN_ARGS).join(', ')})`,
+        ),
+      );
     }
   }
   const defaults: Record<string, string> = {};
@@ -63,16 +74,26 @@ function checkQuery(query: string, path: PathSegment[], declared: Map<string, st
   return problems;
 }
 
-function checkThresholdArgs(m: Metric, path: PathSegment[], declared: Map<string, string | undefined>, used: Set<string>): Problem[] {
+function checkThresholdArgs(
+  m: Metric,
+  path: PathSegment[],
+  declared: Map<string, string | undefined>,
+  used: Set<string>,
+): Problem[] {
   const problems: Problem[] = [];
   for (const th of metricThresholds(m)) {
     const arg = thresholdArg(th.value);
     if (arg === undefined) continue;
     used.add(arg);
     const fallback = declared.get(arg);
-    if (isBuiltinArg(arg)) problems.push(error([...path, ...th.path], `{{ args.${arg} }} is a built-in arg and not a number`));
-    else if (!declared.has(arg)) problems.push(error([...path, ...th.path], `uses {{ args.${arg} }}, but spec.args does not declare "${arg}"`));
-    else if (fallback !== undefined && !isNumeric(fallback)) problems.push(error([...path, ...th.path], `uses {{ args.${arg} }}, whose default "${fallback}" is not a number`));
+    if (isBuiltinArg(arg))
+      problems.push(error([...path, ...th.path], `{{ args.${arg} }} is a built-in arg and not a number`));
+    else if (!declared.has(arg))
+      problems.push(error([...path, ...th.path], `uses {{ args.${arg} }}, but spec.args does not declare "${arg}"`));
+    else if (fallback !== undefined && !isNumeric(fallback))
+      problems.push(
+        error([...path, ...th.path], `uses {{ args.${arg} }}, whose default "${fallback}" is not a number`),
+      );
   }
   return problems;
 }
@@ -88,17 +109,31 @@ function checkBounds(m: Metric, path: PathSegment[]): Problem[] {
   return problems;
 }
 
-function checkMetric(m: Metric, path: PathSegment[], declared: Map<string, string | undefined>, used: Set<string>): Problem[] {
+function checkMetric(
+  m: Metric,
+  path: PathSegment[],
+  declared: Map<string, string | undefined>,
+  used: Set<string>,
+): Problem[] {
   const problems = checkQuery(m.query, [...path, 'query'], declared, used);
-  if (m.sample !== undefined) problems.push(...checkQuery(m.sample.query, [...path, 'sample', 'query'], declared, used));
+  if (m.sample !== undefined)
+    problems.push(...checkQuery(m.sample.query, [...path, 'sample', 'query'], declared, used));
   if (m.thresholds === undefined && m.compare === undefined && m.failFast === undefined && m.sample === undefined) {
-    problems.push(error(path, 'has nothing to judge, so it can never fail: add thresholds (min/max), compare or sample'));
+    problems.push(
+      error(path, 'has nothing to judge, so it can never fail: add thresholds (min/max), compare or sample'),
+    );
   }
   problems.push(...checkThresholdArgs(m, path, declared, used), ...checkBounds(m, path));
   if (m.compare !== undefined && !scanPlaceholders(m.query).placeholders.some((p) => p.name === 'workload')) {
-    problems.push(error([...path, 'compare'], 'needs the query to select the workload with {{ args.workload }}, so that the same query can measure the primary'));
+    problems.push(
+      error(
+        [...path, 'compare'],
+        'needs the query to select the workload with {{ args.workload }}, so that the same query can measure the primary',
+      ),
+    );
   }
-  if ((parseDuration(m.interval ?? '1m') ?? 0) <= 0) problems.push(error([...path, 'interval'], 'must be longer than 0s'));
+  if ((parseDuration(m.interval ?? '1m') ?? 0) <= 0)
+    problems.push(error([...path, 'interval'], 'must be longer than 0s'));
   return problems;
 }
 
@@ -106,18 +141,32 @@ export function checkTemplateSemantics(t: AnalysisTemplate): Problem[] {
   const problems: Problem[] = [];
   const declared = new Map<string, string | undefined>();
   (t.spec.args ?? []).forEach((a, i) => {
-    if (isBuiltinArg(a.name)) problems.push(error(['spec', 'args', i, 'name'], `"${a.name}" is a built-in arg that Sluice supplies; remove it or choose another name`));
+    if (isBuiltinArg(a.name))
+      problems.push(
+        error(
+          ['spec', 'args', i, 'name'],
+          `"${a.name}" is a built-in arg that Sluice supplies; remove it or choose another name`,
+        ),
+      );
     else declared.set(a.name, a.value);
   });
   const used = new Set<string>();
   t.spec.metrics.forEach((m, i) => problems.push(...checkMetric(m, ['spec', 'metrics', i], declared, used)));
   (t.spec.args ?? []).forEach((a, i) => {
-    if (!isBuiltinArg(a.name) && !used.has(a.name)) problems.push(warning(['spec', 'args', i, 'name'], `arg "${a.name}" is declared but no query or threshold uses it`));
+    if (!isBuiltinArg(a.name) && !used.has(a.name))
+      problems.push(
+        warning(['spec', 'args', i, 'name'], `arg "${a.name}" is declared but no query or threshold uses it`),
+      );
   });
   const timeout = parseDuration(t.spec.prometheus?.timeout ?? '10s') ?? 0;
   t.spec.metrics.forEach((m, i) => {
     if (timeout > (parseDuration(m.interval ?? '1m') ?? 0)) {
-      problems.push(warning(['spec', 'prometheus', 'timeout'], `is longer than the interval of metric "${m.name}" (spec.metrics[${i}].interval)`));
+      problems.push(
+        warning(
+          ['spec', 'prometheus', 'timeout'],
+          `is longer than the interval of metric "${m.name}" (spec.metrics[${i}].interval)`,
+        ),
+      );
     }
   });
   return problems;

@@ -27,13 +27,21 @@ export interface GitHubApi {
   commitSha(r: Repo, ref: string): Promise<string>;
   /** The pull request a commit belongs to (the one it was merged by, else the first open one). */
   pullRequestOf(r: Repo, sha: string): Promise<number | undefined>;
-  setCommitStatus(r: Repo, sha: string, s: { state: CommitState; context: string; description: string; targetUrl?: string }): Promise<void>;
+  setCommitStatus(
+    r: Repo,
+    sha: string,
+    s: { state: CommitState; context: string; description: string; targetUrl?: string },
+  ): Promise<void>;
   /** The state of the newest status of the commit in `context`, if any (to check a redelivery). */
   latestCommitStatus(r: Repo, sha: string, context: string): Promise<CommitState | undefined>;
   /** A deployment this run made before (found by its payload), for restarts. */
   findDeployment(r: Repo, sha: string, environment: string, run: string): Promise<number | undefined>;
   createDeployment(r: Repo, d: { sha: string; environment: string; description: string; run: string }): Promise<number>;
-  setDeploymentStatus(r: Repo, id: number, s: { state: DeploymentState; description: string; environment: string }): Promise<void>;
+  setDeploymentStatus(
+    r: Repo,
+    id: number,
+    s: { state: DeploymentState; description: string; environment: string },
+  ): Promise<void>;
   /** The state of the deployment's newest status, if any (to check a redelivery). */
   latestDeploymentStatus(r: Repo, id: number): Promise<DeploymentState | undefined>;
   /** The comment on a pull request that carries `marker`. */

@@ -51,7 +51,10 @@ export class GitHubDelivery {
       await this.send(p, snap, repoOf(snap.release.repository), m.redelivery === true);
     } catch (e) {
       if (!(e instanceof PermanentGitHubError)) throw e;
-      this.log.warn({ run: p.run, kind: p.kind, status: e.status, err: e.message }, 'GitHub refused a report; not retrying');
+      this.log.warn(
+        { run: p.run, kind: p.kind, status: e.status, err: e.message },
+        'GitHub refused a report; not retrying',
+      );
     }
   }
 
@@ -78,7 +81,11 @@ export class GitHubDelivery {
       case 'deployment-status': {
         const id = await this.deployment(snap, r);
         if (redelivery && (await this.api.latestDeploymentStatus(r, id)) === p.state) return;
-        await this.api.setDeploymentStatus(r, id, { state: p.state, description: p.description, environment: this.environment(snap) });
+        await this.api.setDeploymentStatus(r, id, {
+          state: p.state,
+          description: p.description,
+          environment: this.environment(snap),
+        });
         return;
       }
       case 'comment':
@@ -93,8 +100,18 @@ export class GitHubDelivery {
     if (state.deploymentId !== undefined) return state.deploymentId;
     const sha = fullSha(snap);
     const environment = this.environment(snap);
-    const id = (await this.api.findDeployment(r, sha, environment, snap.key)) ?? (await this.api.createDeployment(r, { sha, environment, description: `Sluice canary of ${snap.namespace}/${snap.name}`, run: snap.key }));
-    await this.store.saveState(CHANNEL, snap.key, { ...(await this.store.state<GitHubRunState>(CHANNEL, snap.key)), deploymentId: id });
+    const id =
+      (await this.api.findDeployment(r, sha, environment, snap.key)) ??
+      (await this.api.createDeployment(r, {
+        sha,
+        environment,
+        description: `Sluice canary of ${snap.namespace}/${snap.name}`,
+        run: snap.key,
+      }));
+    await this.store.saveState(CHANNEL, snap.key, {
+      ...(await this.store.state<GitHubRunState>(CHANNEL, snap.key)),
+      deploymentId: id,
+    });
     return id;
   }
 
@@ -103,7 +120,8 @@ export class GitHubDelivery {
     if (pr === undefined) return; // no pull request (yet): a later update posts it
     let state = await this.store.state<GitHubRunState>(CHANNEL, first.key);
     const wait = (state.commentAt ?? 0) + (this.opts.coalesceMs ?? 3000) - Date.now();
-    if (wait > 0) await (this.opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))))(wait);
+    if (wait > 0)
+      await (this.opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))))(wait);
     const snap = (await this.store.snapshot(first.key)) ?? first;
     const body = renderComment(snap);
     const hash = createHash('sha256').update(body).digest('hex');
@@ -113,14 +131,20 @@ export class GitHubDelivery {
     let id = state.commentId ?? (await this.api.findComment(r, pr, marker));
     if (id === undefined) id = await this.api.createComment(r, pr, body);
     else await this.api.updateComment(r, id, body);
-    await this.store.saveState(CHANNEL, snap.key, { ...state, commentId: id, commentHash: hash, commentAt: Date.now() });
+    await this.store.saveState(CHANNEL, snap.key, {
+      ...state,
+      commentId: id,
+      commentHash: hash,
+      commentAt: Date.now(),
+    });
   }
 }
 
 /** Commit statuses and deployments need the full SHA, which the lookup fills in shortly. */
 function fullSha(snap: RunSnapshot): string {
   const sha = snap.release?.commit;
-  if (sha?.length !== 40) throw new Error(`the commit of ${snap.namespace}/${snap.name} is not resolved to a full SHA yet`);
+  if (sha?.length !== 40)
+    throw new Error(`the commit of ${snap.namespace}/${snap.name} is not resolved to a full SHA yet`);
   return sha;
 }
 

@@ -21,7 +21,10 @@ const RETRY_MAX_MS = 60_000;
 const RECHECK_NO_PR_MS = 5 * 60_000;
 const MAX_KEPT = 10_000;
 
-type Entry = { kind: 'pending' } | { kind: 'found'; found: Found; at: number } | { kind: 'failed'; error: string; at: number; attempts: number };
+type Entry =
+  | { kind: 'pending' }
+  | { kind: 'found'; found: Found; at: number }
+  | { kind: 'failed'; error: string; at: number; attempts: number };
 
 /** When a lookup that failed `attempts` times in a row is tried again. */
 export function retryAfterMs(attempts: number): number {
@@ -30,7 +33,11 @@ export function retryAfterMs(attempts: number): number {
 
 function sourcesOf(rollout: Rollout, target: V1Deployment | undefined): Parameters<typeof releaseOf>[0] {
   const template = target?.spec?.template;
-  return { rollout, templateAnnotations: template?.metadata?.annotations, images: (template?.spec?.containers ?? []).map((c) => c.image ?? '') };
+  return {
+    rollout,
+    templateAnnotations: template?.metadata?.annotations,
+    images: (template?.spec?.containers ?? []).map((c) => c.image ?? ''),
+  };
 }
 
 export class ReleaseLookup {
@@ -51,12 +58,16 @@ export class ReleaseLookup {
   observe(rollout: Rollout, target: V1Deployment | undefined): ReleaseObservation {
     const src = sourcesOf(rollout, target);
     const own = releaseOf(src);
-    if (this.github === undefined || 'problem' in own || own.release.commit === undefined) return resolveRelease(src, { configured: this.github !== undefined });
+    if (this.github === undefined || 'problem' in own || own.release.commit === undefined)
+      return resolveRelease(src, { configured: this.github !== undefined });
     this.remember(own.release.repository, own.release.commit, rollout.status?.release);
     const entry = this.entry(own.release.repository, own.release.commit, own.release.pullRequest !== undefined);
     if (entry.kind === 'pending') {
       const key = `${own.release.repository}@${own.release.commit}`;
-      this.waiting.set(key, (this.waiting.get(key) ?? new Set()).add(`${rollout.metadata.namespace ?? ''}/${rollout.metadata.name}`));
+      this.waiting.set(
+        key,
+        (this.waiting.get(key) ?? new Set()).add(`${rollout.metadata.namespace ?? ''}/${rollout.metadata.name}`),
+      );
     }
     switch (entry.kind) {
       case 'pending':
@@ -75,8 +86,19 @@ export class ReleaseLookup {
    */
   private remember(repository: string, commit: string, recorded: Release | undefined): void {
     const key = `${repository}@${commit}`;
-    if (this.entries.has(key) || recorded?.repository !== repository || recorded.pullRequest === undefined || recorded.commit?.length !== 40 || !recorded.commit.startsWith(commit)) return;
-    this.keep(key, { kind: 'found', found: { sha: recorded.commit, pullRequest: recorded.pullRequest }, at: this.clock() });
+    if (
+      this.entries.has(key) ||
+      recorded?.repository !== repository ||
+      recorded.pullRequest === undefined ||
+      recorded.commit?.length !== 40 ||
+      !recorded.commit.startsWith(commit)
+    )
+      return;
+    this.keep(key, {
+      kind: 'found',
+      found: { sha: recorded.commit, pullRequest: recorded.pullRequest },
+      at: this.clock(),
+    });
   }
 
   /** What is known about repository@commit, starting a lookup when nothing (current) is. */
@@ -84,7 +106,10 @@ export class ReleaseLookup {
     const key = `${repository}@${commit}`;
     const now = this.clock();
     const known = this.entries.get(key);
-    const stale = known === undefined || (known.kind === 'failed' && now - known.at >= retryAfterMs(known.attempts)) || (known.kind === 'found' && !hasPr && known.found.pullRequest === undefined && now - known.at > RECHECK_NO_PR_MS);
+    const stale =
+      known === undefined ||
+      (known.kind === 'failed' && now - known.at >= retryAfterMs(known.attempts)) ||
+      (known.kind === 'found' && !hasPr && known.found.pullRequest === undefined && now - known.at > RECHECK_NO_PR_MS);
     if (!stale) return known;
     // A full SHA with a known pull request needs no lookup at all.
     if (commit.length === 40 && hasPr) return { kind: 'found', found: { sha: commit }, at: now };
@@ -100,7 +125,11 @@ export class ReleaseLookup {
     try {
       const sha = commit.length === 40 ? commit : await github.commitSha(r, commit);
       const pullRequest = await github.pullRequestOf(r, sha);
-      this.keep(key, { kind: 'found', found: { sha, ...(pullRequest === undefined ? {} : { pullRequest }) }, at: this.clock() });
+      this.keep(key, {
+        kind: 'found',
+        found: { sha, ...(pullRequest === undefined ? {} : { pullRequest }) },
+        at: this.clock(),
+      });
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
       this.log.warn({ repository, commit, err: error }, 'GitHub lookup failed');

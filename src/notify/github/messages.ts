@@ -23,8 +23,22 @@ export interface GitHubMessage {
 /** What the comment shows, so that an unchanged view sends nothing. */
 function view(snap: Pick<RunSnapshot, 'status' | 'release'>): string {
   const s = snap.status;
-  const metrics = (s.metrics ?? []).map((m) => [m.name, m.phase, m.measurements.length, m.measurements[m.measurements.length - 1]?.startedAt]);
-  return JSON.stringify([s.phase, s.reason, s.message, s.currentStepIndex, s.canaryWeight, metrics, snap.release?.pullRequest, snap.release?.commit]);
+  const metrics = (s.metrics ?? []).map((m) => [
+    m.name,
+    m.phase,
+    m.measurements.length,
+    m.measurements[m.measurements.length - 1]?.startedAt,
+  ]);
+  return JSON.stringify([
+    s.phase,
+    s.reason,
+    s.message,
+    s.currentStepIndex,
+    s.canaryWeight,
+    metrics,
+    snap.release?.pullRequest,
+    snap.release?.commit,
+  ]);
 }
 
 const FINAL: Record<'promoted' | 'rolled-back' | 'stopped', { commit: CommitState; deployment: DeploymentState }> = {
@@ -34,7 +48,10 @@ const FINAL: Record<'promoted' | 'rolled-back' | 'stopped', { commit: CommitStat
 };
 
 /** Messages for the step from `prev` (undefined: the run was not seen before) to `snap`. */
-export function githubMessages(prev: Pick<RunSnapshot, 'status' | 'release'> | undefined, snap: RunSnapshot): GitHubMessage[] {
+export function githubMessages(
+  prev: Pick<RunSnapshot, 'status' | 'release'> | undefined,
+  snap: RunSnapshot,
+): GitHubMessage[] {
   if (snap.release === undefined) return [];
   const run = snap.key;
   const stream = `github|${run}`;
@@ -52,10 +69,19 @@ export function githubMessages(prev: Pick<RunSnapshot, 'status' | 'release'> | u
   if (outcome !== 'running' && (first || outcomeOf(prev.status) === 'running')) {
     const final = FINAL[outcome];
     add(`status|${final.commit}`, { kind: 'status', run, state: final.commit, description });
-    add(`deployment-status|${final.deployment}`, { kind: 'deployment-status', run, state: final.deployment, description });
+    add(`deployment-status|${final.deployment}`, {
+      kind: 'deployment-status',
+      run,
+      state: final.deployment,
+      description,
+    });
   }
   const now = view(snap);
   // By status write, not by view alone: a view seen before must be sent again when it comes back.
-  if (first || view(prev) !== now) add(`comment|${snap.status.sequence ?? 0}|${createHash('sha256').update(now).digest('hex').slice(0, 16)}`, { kind: 'comment', run });
+  if (first || view(prev) !== now)
+    add(`comment|${snap.status.sequence ?? 0}|${createHash('sha256').update(now).digest('hex').slice(0, 16)}`, {
+      kind: 'comment',
+      run,
+    });
   return out;
 }

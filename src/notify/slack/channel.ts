@@ -12,12 +12,26 @@ import type { OutboxMessage } from '../../queue/outbox.js';
 import type { Channel } from '../notifier.js';
 import type { RunSnapshot } from '../run-report.js';
 import type { RunStore } from '../run-store.js';
-import { commandReplies, decisionReply, failingReply, newlyFailing, rootMessage, shown, type SlackContext } from './render.js';
+import {
+  commandReplies,
+  decisionReply,
+  failingReply,
+  newlyFailing,
+  rootMessage,
+  shown,
+  type SlackContext,
+} from './render.js';
 
 /** What Sluice needs of Slack's Web API (the @slack/web-api client in production). */
 export interface SlackApi {
   /** `id` goes into the message's metadata, so that a message posted by an attempt that died can be found. */
-  postMessage(m: { channel: string; text: string; blocks?: unknown[]; thread_ts?: string; id?: string }): Promise<{ channel: string; ts: string }>;
+  postMessage(m: {
+    channel: string;
+    text: string;
+    blocks?: unknown[];
+    thread_ts?: string;
+    id?: string;
+  }): Promise<{ channel: string; ts: string }>;
   update(m: { channel: string; ts: string; text: string; blocks: unknown[] }): Promise<void>;
   /**
    * The ts of the message posted with `id` in a channel (by id) since `oldest`, or in the thread
@@ -36,7 +50,8 @@ export class SlackPlatformError extends Error {
 }
 
 const PERMANENT: Record<string, string> = {
-  channel_not_found: 'the channel does not exist or the bot cannot see it: check spec.notifications.slack.channel (a name like #deploys, or an id)',
+  channel_not_found:
+    'the channel does not exist or the bot cannot see it: check spec.notifications.slack.channel (a name like #deploys, or an id)',
   not_in_channel: 'the bot is not a member of the channel: invite it (/invite @your-bot)',
   is_archived: 'the channel is archived',
   invalid_auth: 'the Slack token is not valid: check --slack-token or SLUICE_SLACK_TOKEN',
@@ -47,7 +62,8 @@ const PERMANENT: Record<string, string> = {
   restricted_action: 'the workspace does not allow the bot to post there',
 };
 
-type Payload = { kind: 'root'; run: string } | { kind: 'update'; run: string } | { kind: 'reply'; run: string; text: string };
+type Payload =
+  { kind: 'root'; run: string } | { kind: 'update'; run: string } | { kind: 'reply'; run: string; text: string };
 
 interface SlackRunState {
   channel: string;
@@ -97,21 +113,33 @@ export class SlackChannel implements Channel {
     const view = this.view(snap);
     // By status write, not by view alone: a view seen before (a pause, a resume, the same pause
     // again) must be sent again, and the outbox drops ids it has seen.
-    if (prev === undefined || this.view(prev) !== view) add(`update|${snap.status.sequence ?? 0}|${view}`, { kind: 'update', run });
+    if (prev === undefined || this.view(prev) !== view)
+      add(`update|${snap.status.sequence ?? 0}|${view}`, { kind: 'update', run });
     snap.timeline.decisions.forEach((d, i) => {
-      if (i >= (prev?.timeline.decisions.length ?? 0) && shown(d.reason, snap.slack?.severity)) add(`reply|decision|${i}|${d.reason}`, { kind: 'reply', run, text: decisionReply(d) });
+      if (i >= (prev?.timeline.decisions.length ?? 0) && shown(d.reason, snap.slack?.severity))
+        add(`reply|decision|${i}|${d.reason}`, { kind: 'reply', run, text: decisionReply(d) });
     });
-    for (const m of newlyFailing(prev?.status, snap.status)) if (shown('AnalysisInconclusive', snap.slack?.severity)) add(`reply|failing|${m.name}|${m.failed}`, { kind: 'reply', run, text: failingReply(m) });
-    for (const c of commandReplies(prev?.status, snap.status)) add(`reply|command|${c.id}`, { kind: 'reply', run, text: c.text });
+    for (const m of newlyFailing(prev?.status, snap.status))
+      if (shown('AnalysisInconclusive', snap.slack?.severity))
+        add(`reply|failing|${m.name}|${m.failed}`, { kind: 'reply', run, text: failingReply(m) });
+    for (const c of commandReplies(prev?.status, snap.status))
+      add(`reply|command|${c.id}`, { kind: 'reply', run, text: c.text });
     return out;
   }
 
   private view(snap: RunSnapshot): string {
-    return createHash('sha256').update(JSON.stringify(rootMessage(snap, this.context(snap)))).digest('hex').slice(0, 16);
+    return createHash('sha256')
+      .update(JSON.stringify(rootMessage(snap, this.context(snap))))
+      .digest('hex')
+      .slice(0, 16);
   }
 
   private context(snap: RunSnapshot): SlackContext {
-    return { ...(snap.images === undefined ? {} : { images: snap.images }), ...(snap.slack?.dashboardUrl === undefined ? {} : { dashboardUrl: snap.slack.dashboardUrl }), ...(this.opts.githubWebUrl === undefined ? {} : { githubWebUrl: this.opts.githubWebUrl }) };
+    return {
+      ...(snap.images === undefined ? {} : { images: snap.images }),
+      ...(snap.slack?.dashboardUrl === undefined ? {} : { dashboardUrl: snap.slack.dashboardUrl }),
+      ...(this.opts.githubWebUrl === undefined ? {} : { githubWebUrl: this.opts.githubWebUrl }),
+    };
   }
 
   async deliver(m: OutboxMessage): Promise<void> {
@@ -124,13 +152,20 @@ export class SlackChannel implements Channel {
       const root = await this.root(snap, channel, rollout);
       if (p.kind === 'update') await this.update(snap, root);
       // Slack takes no idempotency key: a reply an earlier attempt may have posted is looked for first.
-      const again = p.kind === 'reply' && m.redelivery === true && (await this.posted(rollout, { channel: root.channel, id: m.id, thread_ts: root.ts })) !== undefined;
-      if (p.kind === 'reply' && !again) await this.api.postMessage({ channel: root.channel, thread_ts: root.ts, text: p.text, id: m.id });
+      const again =
+        p.kind === 'reply' &&
+        m.redelivery === true &&
+        (await this.posted(rollout, { channel: root.channel, id: m.id, thread_ts: root.ts })) !== undefined;
+      if (p.kind === 'reply' && !again)
+        await this.api.postMessage({ channel: root.channel, thread_ts: root.ts, text: p.text, id: m.id });
       await this.setProblem(rollout, undefined);
     } catch (e) {
       if (!(e instanceof SlackPlatformError) || PERMANENT[e.code] === undefined) throw e;
       this.log.warn({ rollout, channel, error: e.code }, 'Slack refused a message; not retrying');
-      await this.setProblem(rollout, { reason: e.code, message: `Slack answered ${e.code} for ${channel}: ${PERMANENT[e.code] ?? ''}.` });
+      await this.setProblem(rollout, {
+        reason: e.code,
+        message: `Slack answered ${e.code} for ${channel}: ${PERMANENT[e.code] ?? ''}.`,
+      });
     }
   }
 
@@ -148,10 +183,20 @@ export class SlackChannel implements Channel {
    */
   private async root(snap: RunSnapshot, channel: string, rollout: string): Promise<SlackRunState> {
     const state = await this.store.state<SlackRunState>(CHANNEL, snap.key);
-    if (state.ts !== undefined && state.channel !== undefined) return { channel: state.channel, ts: state.ts, hash: state.hash ?? '', at: state.at ?? 0 };
+    if (state.ts !== undefined && state.channel !== undefined)
+      return { channel: state.channel, ts: state.ts, hash: state.hash ?? '', at: state.at ?? 0 };
     const id = `${snap.key}|${CHANNEL}|root`;
-    const channelId = isChannelId(channel) ? channel : (await this.store.state<{ id: string }>(CHANNEL_IDS, channel)).id;
-    const earlier = state.rootAttemptAt === undefined || channelId === undefined ? undefined : await this.posted(rollout, { channel: channelId, id, oldest: String(Math.floor(state.rootAttemptAt / 1000) - 60) });
+    const channelId = isChannelId(channel)
+      ? channel
+      : (await this.store.state<{ id: string }>(CHANNEL_IDS, channel)).id;
+    const earlier =
+      state.rootAttemptAt === undefined || channelId === undefined
+        ? undefined
+        : await this.posted(rollout, {
+            channel: channelId,
+            id,
+            oldest: String(Math.floor(state.rootAttemptAt / 1000) - 60),
+          });
     if (earlier !== undefined && channelId !== undefined) {
       const found = { channel: channelId, ts: earlier, hash: '', at: 0 };
       await this.store.saveState(CHANNEL, snap.key, found);
@@ -160,19 +205,36 @@ export class SlackChannel implements Channel {
     await this.store.saveState(CHANNEL, snap.key, { rootAttemptAt: Date.now() });
     const message = rootMessage(snap, this.context(snap));
     const posted = await this.api.postMessage({ channel, ...message, id });
-    const saved = { channel: posted.channel, ts: posted.ts, hash: createHash('sha256').update(JSON.stringify(message)).digest('hex'), at: Date.now() };
+    const saved = {
+      channel: posted.channel,
+      ts: posted.ts,
+      hash: createHash('sha256').update(JSON.stringify(message)).digest('hex'),
+      at: Date.now(),
+    };
     await this.store.saveState(CHANNEL, snap.key, saved);
-    if (channelId === undefined && posted.channel !== channel) await this.store.saveState(CHANNEL_IDS, channel, { id: posted.channel });
+    if (channelId === undefined && posted.channel !== channel)
+      await this.store.saveState(CHANNEL_IDS, channel, { id: posted.channel });
     return saved;
   }
 
   /** The ts of a message an earlier attempt posted, if the token may read history; else undefined (it is posted again). */
-  private async posted(rollout: string, q: { channel: string; id: string; thread_ts?: string; oldest?: string }): Promise<string | undefined> {
+  private async posted(
+    rollout: string,
+    q: { channel: string; id: string; thread_ts?: string; oldest?: string },
+  ): Promise<string | undefined> {
     try {
       return await this.api.findPosted(q);
     } catch (e) {
-      if (!(e instanceof SlackPlatformError) || !['missing_scope', 'not_allowed_token_type', 'channel_not_found', 'not_in_channel'].includes(e.code)) throw e;
-      if (!this.noHistoryLogged) this.log.warn({ rollout, error: e.code }, 'Slack history cannot be read (add the channels:history and groups:history scopes): a message an attempt that died may have posted is posted again');
+      if (
+        !(e instanceof SlackPlatformError) ||
+        !['missing_scope', 'not_allowed_token_type', 'channel_not_found', 'not_in_channel'].includes(e.code)
+      )
+        throw e;
+      if (!this.noHistoryLogged)
+        this.log.warn(
+          { rollout, error: e.code },
+          'Slack history cannot be read (add the channels:history and groups:history scopes): a message an attempt that died may have posted is posted again',
+        );
       this.noHistoryLogged = true;
       return undefined;
     }

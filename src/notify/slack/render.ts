@@ -11,8 +11,24 @@ import type { Decision } from '../timeline.js';
 export type Severity = 'info' | 'warning' | 'error';
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 
-const ERROR_REASONS = new Set(['AnalysisFailed', 'Aborted', 'ProgressDeadlineExceeded', 'RolledBack', 'InvalidSpec', 'TargetNotFound']);
-const WARNING_REASONS = new Set(['AnalysisInconclusive', 'MetricsUnavailable', 'WaitingForMetrics', 'ManualPause', 'CanaryLostEndpoints', 'ReconcileFailed', 'Reverted', 'RestartedForNewRevision']);
+const ERROR_REASONS = new Set([
+  'AnalysisFailed',
+  'Aborted',
+  'ProgressDeadlineExceeded',
+  'RolledBack',
+  'InvalidSpec',
+  'TargetNotFound',
+]);
+const WARNING_REASONS = new Set([
+  'AnalysisInconclusive',
+  'MetricsUnavailable',
+  'WaitingForMetrics',
+  'ManualPause',
+  'CanaryLostEndpoints',
+  'ReconcileFailed',
+  'Reverted',
+  'RestartedForNewRevision',
+]);
 
 export function severityOf(reason: string): Severity {
   return ERROR_REASONS.has(reason) ? 'error' : WARNING_REASONS.has(reason) ? 'warning' : 'info';
@@ -33,7 +49,12 @@ function progress(snap: RunSnapshot): string {
   return `${'▰'.repeat(done)}${'▱'.repeat(Math.max(0, total - done))} step ${Math.min(done + (done < total ? 1 : 0), total)}/${total} · canary ${snap.status.canaryWeight ?? 0}%`;
 }
 
-const ICON = { running: ':large_yellow_circle:', promoted: ':large_green_circle:', 'rolled-back': ':red_circle:', stopped: ':white_circle:' } as const;
+const ICON = {
+  running: ':large_yellow_circle:',
+  promoted: ':large_green_circle:',
+  'rolled-back': ':red_circle:',
+  stopped: ':white_circle:',
+} as const;
 
 export interface SlackContext {
   images?: { stable?: string; canary?: string };
@@ -46,30 +67,41 @@ export interface SlackContext {
 export function rootMessage(snap: RunSnapshot, ctx: SlackContext): { text: string; blocks: unknown[] } {
   const outcome = outcomeOf(snap.status);
   const title = `${ICON[outcome]} Canary of *${esc(snap.name)}* in \`${esc(snap.namespace)}\`: ${esc(headline(snap, 300))}`;
-  const images = ctx.images?.canary === undefined ? [] : [`${esc(ctx.images.stable ?? '?')} → *${esc(ctx.images.canary)}*`];
+  const images =
+    ctx.images?.canary === undefined ? [] : [`${esc(ctx.images.stable ?? '?')} → *${esc(ctx.images.canary)}*`];
   const checks = (snap.status.metrics ?? []).map((m) => `• ${esc(checkLine(m))}`);
   const links = [
-    snap.release?.pullRequest === undefined ? undefined : `<${ctx.githubWebUrl ?? 'https://github.com'}/${esc(snap.release.repository)}/pull/${snap.release.pullRequest}|${esc(snap.release.repository)}#${snap.release.pullRequest}>`,
+    snap.release?.pullRequest === undefined
+      ? undefined
+      : `<${ctx.githubWebUrl ?? 'https://github.com'}/${esc(snap.release.repository)}/pull/${snap.release.pullRequest}|${esc(snap.release.repository)}#${snap.release.pullRequest}>`,
     ctx.dashboardUrl === undefined ? undefined : `<${ctx.dashboardUrl}|dashboard>`,
   ].filter((x) => x !== undefined);
   const blocks: unknown[] = [
     { type: 'section', text: { type: 'mrkdwn', text: title } },
     { type: 'section', text: { type: 'mrkdwn', text: [progress(snap), ...images].join('\n') } },
   ];
-  if (checks.length > 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: checks.join('\n').slice(0, 2900) } });
+  if (checks.length > 0)
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: checks.join('\n').slice(0, 2900) } });
   if (links.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join(' · ') }] });
   return { text: `${snap.namespace}/${snap.name}: ${headline(snap, 300)}`, blocks };
 }
 
 /** A thread reply for a decision. */
 export function decisionReply(d: Decision): string {
-  const icon = severityOf(d.reason) === 'error' ? ':red_circle:' : severityOf(d.reason) === 'warning' ? ':warning:' : ':small_blue_diamond:';
+  const icon =
+    severityOf(d.reason) === 'error'
+      ? ':red_circle:'
+      : severityOf(d.reason) === 'warning'
+        ? ':warning:'
+        : ':small_blue_diamond:';
   return `${icon} *${esc(d.reason)}*: ${esc(d.message)}`;
 }
 
 /** Checks whose failure count grew from `prev` to `now`: a reply each, with the values. */
 export function newlyFailing(prev: RolloutStatus | undefined, now: RolloutStatus): MetricStatus[] {
-  return (now.metrics ?? []).filter((m) => m.failed > ((prev?.metrics ?? []).find((p) => p.name === m.name)?.failed ?? 0));
+  return (now.metrics ?? []).filter(
+    (m) => m.failed > ((prev?.metrics ?? []).find((p) => p.name === m.name)?.failed ?? 0),
+  );
 }
 
 export function failingReply(m: MetricStatus): string {
@@ -79,6 +111,10 @@ export function failingReply(m: MetricStatus): string {
 /** Commands handled since `prev`: who commanded what, and what came of it. */
 export function commandReplies(prev: RolloutStatus | undefined, now: RolloutStatus): { id: string; text: string }[] {
   const before = new Set((prev?.commands ?? []).filter((c) => c.handledAt !== undefined).map((c) => c.id));
-  return (now.commands ?? []).filter((c) => c.handledAt !== undefined && !before.has(c.id)).map((c) => ({ id: c.id, text: `:speech_balloon: *${esc(c.user)}* (${c.source}) asked to *${c.action}*${c.reason === undefined ? '' : ` (${esc(c.reason)})`}: ${esc(c.outcome ?? 'done')}` }));
+  return (now.commands ?? [])
+    .filter((c) => c.handledAt !== undefined && !before.has(c.id))
+    .map((c) => ({
+      id: c.id,
+      text: `:speech_balloon: *${esc(c.user)}* (${c.source}) asked to *${c.action}*${c.reason === undefined ? '' : ` (${esc(c.reason)})`}: ${esc(c.outcome ?? 'done')}`,
+    }));
 }
-

@@ -38,14 +38,20 @@ async function call<T>(method: string, observer: RequestObserver | undefined, fn
     return await observed(observer, 'slack', method, fn, (r) => ('ok' in r ? 200 : failureCode(r.error)));
   } catch (e) {
     const err = e as { code?: string; data?: { error?: string } };
-    if (err.code === slack.ErrorCode.PlatformError && typeof err.data?.error === 'string') throw new SlackPlatformError(err.data.error);
+    if (err.code === slack.ErrorCode.PlatformError && typeof err.data?.error === 'string')
+      throw new SlackPlatformError(err.data.error);
     throw e;
   }
 }
 
-export function slackWebApi(token: string, opts: { slackApiUrl?: string; log: Logger; observer?: RequestObserver }): SlackApi {
+export function slackWebApi(
+  token: string,
+  opts: { slackApiUrl?: string; log: Logger; observer?: RequestObserver },
+): SlackApi {
   const client = new slack.WebClient(token, {
-    ...(opts.slackApiUrl === undefined ? {} : { slackApiUrl: opts.slackApiUrl.endsWith('/') ? opts.slackApiUrl : `${opts.slackApiUrl}/` }),
+    ...(opts.slackApiUrl === undefined
+      ? {}
+      : { slackApiUrl: opts.slackApiUrl.endsWith('/') ? opts.slackApiUrl : `${opts.slackApiUrl}/` }),
     retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5000 },
     rejectRateLimitedCalls: false,
     logger: logger(opts.log),
@@ -53,8 +59,16 @@ export function slackWebApi(token: string, opts: { slackApiUrl?: string; log: Lo
   return {
     postMessage: (m) =>
       call('chat.postMessage', opts.observer, async () => {
-        const metadata = m.id === undefined ? {} : { metadata: { event_type: METADATA_EVENT, event_payload: { id: m.id } } };
-        const r = await client.chat.postMessage({ channel: m.channel, text: m.text, ...(m.blocks === undefined ? {} : { blocks: m.blocks as never }), ...(m.thread_ts === undefined ? {} : { thread_ts: m.thread_ts }), ...metadata, unfurl_links: false });
+        const metadata =
+          m.id === undefined ? {} : { metadata: { event_type: METADATA_EVENT, event_payload: { id: m.id } } };
+        const r = await client.chat.postMessage({
+          channel: m.channel,
+          text: m.text,
+          ...(m.blocks === undefined ? {} : { blocks: m.blocks as never }),
+          ...(m.thread_ts === undefined ? {} : { thread_ts: m.thread_ts }),
+          ...metadata,
+          unfurl_links: false,
+        });
         return { channel: r.channel ?? m.channel, ts: r.ts ?? '' };
       }),
     update: (m) =>
@@ -63,9 +77,21 @@ export function slackWebApi(token: string, opts: { slackApiUrl?: string; log: Lo
       }),
     findPosted: (q) =>
       call(q.thread_ts === undefined ? 'conversations.history' : 'conversations.replies', opts.observer, async () => {
-        const common = { channel: q.channel, include_all_metadata: true, limit: 200, ...(q.oldest === undefined ? {} : { oldest: q.oldest }) };
-        const r = q.thread_ts === undefined ? await client.conversations.history(common) : await client.conversations.replies({ ...common, ts: q.thread_ts });
-        return (r.messages ?? []).find((msg) => msg.metadata?.event_type === METADATA_EVENT && (msg.metadata.event_payload as Record<string, unknown> | undefined)?.['id'] === q.id)?.ts;
+        const common = {
+          channel: q.channel,
+          include_all_metadata: true,
+          limit: 200,
+          ...(q.oldest === undefined ? {} : { oldest: q.oldest }),
+        };
+        const r =
+          q.thread_ts === undefined
+            ? await client.conversations.history(common)
+            : await client.conversations.replies({ ...common, ts: q.thread_ts });
+        return (r.messages ?? []).find(
+          (msg) =>
+            msg.metadata?.event_type === METADATA_EVENT &&
+            (msg.metadata.event_payload as Record<string, unknown> | undefined)?.['id'] === q.id,
+        )?.ts;
       }),
   };
 }

@@ -35,19 +35,39 @@ function specOf(obj: KubeObject): string {
 }
 
 /** Checks a request body's shape and identity against the URL it was sent to. */
-export function checkIdentity(t: ResourceType, body: unknown, namespace: string | undefined, name: string | undefined): KubeObject {
+export function checkIdentity(
+  t: ResourceType,
+  body: unknown,
+  namespace: string | undefined,
+  name: string | undefined,
+): KubeObject {
   if (!isObject(body)) throw errors.badRequest(`the body of the request was not a ${t.kind} object`);
   const { apiVersion, kind } = body;
   if (apiVersion !== undefined && apiVersion !== apiVersionOf(t)) {
-    throw errors.badRequest(`the API version in the data (${JSON.stringify(apiVersion)}) does not match the expected API version (${apiVersionOf(t)})`);
+    throw errors.badRequest(
+      `the API version in the data (${JSON.stringify(apiVersion)}) does not match the expected API version (${apiVersionOf(t)})`,
+    );
   }
-  if (kind !== undefined && kind !== t.kind) throw errors.badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${JSON.stringify(kind)}: kind mismatch`);
+  if (kind !== undefined && kind !== t.kind)
+    throw errors.badRequest(
+      `${t.kind} in version "${t.version}" cannot be handled as a ${JSON.stringify(kind)}: kind mismatch`,
+    );
   const meta = (isObject(body['metadata']) ? body['metadata'] : {}) as Partial<KubeObject['metadata']>;
   checkNames(meta, namespace, name, t.namespaced);
-  return { ...body, apiVersion: apiVersionOf(t), kind: t.kind, metadata: { ...meta, name: meta.name ?? '', ...(t.namespaced ? { namespace } : {}) } };
+  return {
+    ...body,
+    apiVersion: apiVersionOf(t),
+    kind: t.kind,
+    metadata: { ...meta, name: meta.name ?? '', ...(t.namespaced ? { namespace } : {}) },
+  };
 }
 
-function checkNames(meta: Partial<KubeObject['metadata']>, namespace: string | undefined, name: string | undefined, namespaced: boolean): void {
+function checkNames(
+  meta: Partial<KubeObject['metadata']>,
+  namespace: string | undefined,
+  name: string | undefined,
+  namespaced: boolean,
+): void {
   const given = (v: unknown): v is string => typeof v === 'string' && v !== '';
   if (namespaced && given(meta.namespace) && namespace !== undefined && meta.namespace !== namespace) {
     throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
@@ -68,7 +88,9 @@ function validateBody(t: ResourceType, obj: KubeObject, fieldValidation: FieldVa
     causes.push(...result.causes);
     if (result.unknown.length > 0) {
       if (fieldValidation === 'Strict') {
-        throw errors.badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: strict decoding error: ${result.unknown.map((u) => `unknown field "${u}"`).join(', ')}`);
+        throw errors.badRequest(
+          `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: strict decoding error: ${result.unknown.map((u) => `unknown field "${u}"`).join(', ')}`,
+        );
       }
       if (fieldValidation === 'Warn') warnings.push(...result.unknown.map((u) => `unknown field "${u}"`));
     }
@@ -83,7 +105,10 @@ function validateBody(t: ResourceType, obj: KubeObject, fieldValidation: FieldVa
 export function admitCreate(t: ResourceType, obj: KubeObject, fieldValidation: FieldValidation): Admitted {
   const meta = obj.metadata;
   if (meta.name === '' && typeof meta.generateName === 'string' && meta.generateName !== '') {
-    obj = { ...obj, metadata: { ...meta, name: `${meta.generateName}${randomUUID().replaceAll('-', '').slice(0, 5)}` } };
+    obj = {
+      ...obj,
+      metadata: { ...meta, name: `${meta.generateName}${randomUUID().replaceAll('-', '').slice(0, 5)}` },
+    };
   }
   const admitted = validateBody(t, obj, fieldValidation);
   if (admitted.causes.length > 0) throw errors.invalid(t, obj.metadata.name, admitted.causes);
@@ -96,14 +121,30 @@ export function admitCreate(t: ResourceType, obj: KubeObject, fieldValidation: F
  * An update of the main resource (status changes ignored when there is a status subresource) or
  * of `/status` (everything but status ignored).
  */
-export function admitUpdate(t: ResourceType, obj: KubeObject, old: KubeObject, subresource: 'status' | undefined, fieldValidation: FieldValidation): Admitted {
+export function admitUpdate(
+  t: ResourceType,
+  obj: KubeObject,
+  old: KubeObject,
+  subresource: 'status' | undefined,
+  fieldValidation: FieldValidation,
+): Admitted {
   const admitted = validateBody(t, splitStatus(t, obj, old, subresource), fieldValidation);
-  const causes = [...admitted.causes, ...(t.schema === undefined ? validateBuiltinUpdate(admitted.object, old) : []), ...finalizerCauses(admitted.object, old)];
+  const causes = [
+    ...admitted.causes,
+    ...(t.schema === undefined ? validateBuiltinUpdate(admitted.object, old) : []),
+    ...finalizerCauses(admitted.object, old),
+  ];
   if (causes.length > 0) throw errors.invalid(t, old.metadata.name, causes);
-  const keep = { uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp, deletionTimestamp: old.metadata.deletionTimestamp, deletionGracePeriodSeconds: old.metadata.deletionGracePeriodSeconds };
+  const keep = {
+    uid: old.metadata.uid,
+    creationTimestamp: old.metadata.creationTimestamp,
+    deletionTimestamp: old.metadata.deletionTimestamp,
+    deletionGracePeriodSeconds: old.metadata.deletionGracePeriodSeconds,
+  };
   const metadata = subresource === 'status' ? { ...old.metadata } : { ...admitted.object.metadata, ...keep };
   for (const key of Object.keys(keep) as (keyof typeof keep)[]) if (metadata[key] === undefined) delete metadata[key];
-  if (t.generation) metadata.generation = (old.metadata.generation ?? 1) + (specOf(admitted.object) !== specOf(old) ? 1 : 0);
+  if (t.generation)
+    metadata.generation = (old.metadata.generation ?? 1) + (specOf(admitted.object) !== specOf(old) ? 1 : 0);
   return { object: { ...admitted.object, metadata }, warnings: admitted.warnings };
 }
 
@@ -122,7 +163,13 @@ function splitStatus(t: ResourceType, obj: KubeObject, old: KubeObject, subresou
 function finalizerCauses(obj: KubeObject, old: KubeObject): StatusCause[] {
   const added = (obj.metadata.finalizers ?? []).filter((f) => !(old.metadata.finalizers ?? []).includes(f));
   if (old.metadata.deletionTimestamp === undefined || added.length === 0) return [];
-  return [{ reason: 'FieldValueForbidden', field: 'metadata.finalizers', message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}` }];
+  return [
+    {
+      reason: 'FieldValueForbidden',
+      field: 'metadata.finalizers',
+      message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`,
+    },
+  ];
 }
 
 function carryClusterIp(next: KubeObject, old: KubeObject): void {

@@ -59,7 +59,13 @@ export class Api {
 
   constructor(readonly store: Store) {
     for (const name of INITIAL_NAMESPACES) {
-      this.store.put('/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, uid: crypto.randomUUID(), creationTimestamp: now() }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
+      this.store.put('/namespaces', {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name, uid: crypto.randomUUID(), creationTimestamp: now() },
+        spec: { finalizers: ['kubernetes'] },
+        status: { phase: 'Active' },
+      });
     }
   }
 
@@ -83,11 +89,19 @@ export class Api {
 
   matcher(t: ResourceType, query: Pick<ListQuery, 'labelSelector' | 'fieldSelector'>): (obj: KubeObject) => boolean {
     const labels = parseLabelSelector(query.labelSelector);
-    const fields = parseFieldSelector(query.fieldSelector, ['metadata.name', 'metadata.namespace', ...t.fieldSelectors]);
+    const fields = parseFieldSelector(query.fieldSelector, [
+      'metadata.name',
+      'metadata.namespace',
+      ...t.fieldSelectors,
+    ]);
     return (obj) => labels(obj.metadata.labels ?? {}) && fields(obj);
   }
 
-  list(t: ResourceType, namespace: string | undefined, query: ListQuery): { items: KubeObject[]; resourceVersion: string; continue?: string; remainingItemCount?: number } {
+  list(
+    t: ResourceType,
+    namespace: string | undefined,
+    query: ListQuery,
+  ): { items: KubeObject[]; resourceVersion: string; continue?: string; remainingItemCount?: number } {
     const match = this.matcher(t, query);
     let items = this.store.list(t.storageKey, namespace).filter(match);
     let rv = String(this.store.revision);
@@ -101,7 +115,12 @@ export class Api {
       const page = items.slice(0, limit);
       const last = page[page.length - 1];
       const start = last === undefined ? '' : objectKey(last.metadata.namespace, last.metadata.name);
-      return { items: page.map((o) => this.view(t, o)), resourceVersion: rv, continue: encodeContinue(rv, start), remainingItemCount: items.length - limit };
+      return {
+        items: page.map((o) => this.view(t, o)),
+        resourceVersion: rv,
+        continue: encodeContinue(rv, start),
+        remainingItemCount: items.length - limit,
+      };
     }
     return { items: items.map((o) => this.view(t, o)), resourceVersion: rv };
   }
@@ -110,7 +129,12 @@ export class Api {
     if (!t.namespaced) return;
     const ns = this.store.get('/namespaces', undefined, namespace ?? '');
     if (ns === undefined) throw errors.notFound(NAMESPACES, namespace ?? '');
-    if (ns.metadata.deletionTimestamp !== undefined) throw errors.forbidden(t, '', `unable to create new content in namespace ${namespace ?? ''} because it is being terminated`);
+    if (ns.metadata.deletionTimestamp !== undefined)
+      throw errors.forbidden(
+        t,
+        '',
+        `unable to create new content in namespace ${namespace ?? ''} because it is being terminated`,
+      );
   }
 
   create(t: ResourceType, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): WriteResult {
@@ -118,7 +142,8 @@ export class Api {
     const admitted = admitCreate(t, checkIdentity(t, body, namespace, undefined), opts.fieldValidation ?? 'Strict');
     const { warnings } = admitted;
     const object = this.stored(t, admitted.object);
-    if (this.store.get(t.storageKey, object.metadata.namespace, object.metadata.name) !== undefined) throw errors.alreadyExists(t, object.metadata.name);
+    if (this.store.get(t.storageKey, object.metadata.namespace, object.metadata.name) !== undefined)
+      throw errors.alreadyExists(t, object.metadata.name);
     const prepared = t.kind === 'CustomResourceDefinition' ? crdAccepted(object) : object;
     if (opts.dryRun === true) return { object: this.view(t, prepared), warnings, created: true };
     const stored = this.store.put(t.storageKey, prepared);
@@ -136,7 +161,13 @@ export class Api {
     return this.write(t, old, obj, opts, subresource);
   }
 
-  private write(t: ResourceType, old: KubeObject, body: KubeObject, opts: WriteOptions, subresource?: 'status'): WriteResult {
+  private write(
+    t: ResourceType,
+    old: KubeObject,
+    body: KubeObject,
+    opts: WriteOptions,
+    subresource?: 'status',
+  ): WriteResult {
     const admitted = admitUpdate(t, body, this.view(t, old), subresource, opts.fieldValidation ?? 'Strict');
     const { warnings } = admitted;
     const object = this.stored(t, admitted.object);
@@ -146,7 +177,8 @@ export class Api {
       this.finishDelete(t, prepared);
       return { object: this.view(t, prepared), warnings, created: false };
     }
-    if (JSON.stringify(prepared) === JSON.stringify(old)) return { object: this.view(t, old), warnings, created: false };
+    if (JSON.stringify(prepared) === JSON.stringify(old))
+      return { object: this.view(t, old), warnings, created: false };
     const stored = this.store.put(t.storageKey, prepared);
     if (t.kind === 'CustomResourceDefinition') this.registry.setCrd(stored as unknown as Crd);
     return { object: this.view(t, stored), warnings, created: false };
@@ -156,24 +188,55 @@ export class Api {
     const { type: t, namespace, name, subresource } = ref;
     const old = this.store.get(t.storageKey, namespace, name);
     if (type === 'apply') {
-      const applied = serverSideApply({ type: t, live: old, patch, manager: opts.fieldManager ?? '', force: opts.force === true, subresource });
+      const applied = serverSideApply({
+        type: t,
+        live: old,
+        patch,
+        manager: opts.fieldManager ?? '',
+        force: opts.force === true,
+        subresource,
+      });
       if (old === undefined) return this.create(t, namespace, applied, opts);
       return this.write(t, old, checkIdentity(t, applied, namespace, name), opts, subresource);
     }
     if (old === undefined) throw errors.notFound(t, name);
-    if (type === 'strategic' && t.custom) throw errors.unsupportedMediaType('application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
+    if (type === 'strategic' && t.custom)
+      throw errors.unsupportedMediaType(
+        'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+      );
     const current = this.view(t, old);
-    const next = type === 'merge' ? mergePatch(current, patch) : type === 'json' ? applyJsonPatch(current, patch) : strategicMerge(current, patch);
+    const next =
+      type === 'merge'
+        ? mergePatch(current, patch)
+        : type === 'json'
+          ? applyJsonPatch(current, patch)
+          : strategicMerge(current, patch);
     const obj = checkIdentity(t, next, namespace, name);
     const rv = obj.metadata.resourceVersion;
     if (rv !== undefined && rv !== old.metadata.resourceVersion) throw errors.conflict(t, name);
-    return this.write(t, old, { ...obj, metadata: { ...obj.metadata, resourceVersion: old.metadata.resourceVersion } }, opts, subresource);
+    return this.write(
+      t,
+      old,
+      { ...obj, metadata: { ...obj.metadata, resourceVersion: old.metadata.resourceVersion } },
+      opts,
+      subresource,
+    );
   }
 
   private checkPreconditions(t: ResourceType, old: KubeObject, pre: DeleteOptions['preconditions']): void {
     const name = old.metadata.name;
-    if (pre?.uid !== undefined && pre.uid !== old.metadata.uid) throw errors.conflict(t, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid ?? ''}`);
-    if (pre?.resourceVersion !== undefined && pre.resourceVersion !== old.metadata.resourceVersion) throw errors.conflict(t, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion ?? ''}`);
+    if (pre?.uid !== undefined && pre.uid !== old.metadata.uid)
+      throw errors.conflict(
+        t,
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid ?? ''}`,
+      );
+    if (pre?.resourceVersion !== undefined && pre.resourceVersion !== old.metadata.resourceVersion)
+      throw errors.conflict(
+        t,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion ?? ''}`,
+      );
   }
 
   delete(ref: ObjectRef, opts: DeleteOptions = {}): { object: KubeObject; deleted: boolean } {
@@ -194,17 +257,33 @@ export class Api {
     return this.markDeleting(t, old, finalizers, policy);
   }
 
-  private markDeleting(t: ResourceType, old: KubeObject, finalizers: string[], policy: string): { object: KubeObject; deleted: boolean } {
+  private markDeleting(
+    t: ResourceType,
+    old: KubeObject,
+    finalizers: string[],
+    policy: string,
+  ): { object: KubeObject; deleted: boolean } {
     if (old.metadata.deletionTimestamp !== undefined) return { object: this.view(t, old), deleted: false };
     const marked = this.store.put(t.storageKey, {
       ...old,
-      metadata: { ...old.metadata, finalizers, deletionTimestamp: now(), deletionGracePeriodSeconds: 0, ...(t.generation ? { generation: (old.metadata.generation ?? 1) + 1 } : {}) },
+      metadata: {
+        ...old.metadata,
+        finalizers,
+        deletionTimestamp: now(),
+        deletionGracePeriodSeconds: 0,
+        ...(t.generation ? { generation: (old.metadata.generation ?? 1) + 1 } : {}),
+      },
     });
     if (policy === 'Foreground') setImmediate(() => this.foreground(t, marked));
     return { object: this.view(t, marked), deleted: false };
   }
 
-  deleteCollection(t: ResourceType, namespace: string | undefined, query: ListQuery, opts: DeleteOptions = {}): KubeObject[] {
+  deleteCollection(
+    t: ResourceType,
+    namespace: string | undefined,
+    query: ListQuery,
+    opts: DeleteOptions = {},
+  ): KubeObject[] {
     const out: KubeObject[] = [];
     for (const obj of this.list(t, namespace, { ...query, limit: 0 }).items) {
       try {
@@ -233,8 +312,16 @@ export class Api {
       const t = this.registry.byKind(String(obj.apiVersion), String(obj.kind));
       if (t === undefined) continue;
       try {
-        if (alive.length === 0) this.delete({ type: t, namespace: obj.metadata.namespace, name: obj.metadata.name }, { propagationPolicy: 'Background' });
-        else this.store.put(t.storageKey, { ...obj, metadata: { ...obj.metadata, ownerReferences: owners.filter((o) => o.uid !== uid) } });
+        if (alive.length === 0)
+          this.delete(
+            { type: t, namespace: obj.metadata.namespace, name: obj.metadata.name },
+            { propagationPolicy: 'Background' },
+          );
+        else
+          this.store.put(t.storageKey, {
+            ...obj,
+            metadata: { ...obj.metadata, ownerReferences: owners.filter((o) => o.uid !== uid) },
+          });
       } catch {
         // deleted by someone else meanwhile
       }
@@ -246,14 +333,21 @@ export class Api {
     if (uid === undefined) return;
     for (const { storageKey, object: obj } of this.store.dependents(uid)) {
       const owners = obj.metadata.ownerReferences ?? [];
-      this.store.put(storageKey, { ...obj, metadata: { ...obj.metadata, ownerReferences: owners.filter((o) => o.uid !== uid) } });
+      this.store.put(storageKey, {
+        ...obj,
+        metadata: { ...obj.metadata, ownerReferences: owners.filter((o) => o.uid !== uid) },
+      });
     }
   }
 
   private foreground(t: ResourceType, owner: KubeObject): void {
     for (const { object: obj } of owner.metadata.uid === undefined ? [] : this.store.dependents(owner.metadata.uid)) {
       const dt = this.registry.byKind(String(obj.apiVersion), String(obj.kind));
-      if (dt !== undefined) this.delete({ type: dt, namespace: obj.metadata.namespace, name: obj.metadata.name }, { propagationPolicy: 'Foreground' });
+      if (dt !== undefined)
+        this.delete(
+          { type: dt, namespace: obj.metadata.namespace, name: obj.metadata.name },
+          { propagationPolicy: 'Foreground' },
+        );
     }
     const current = this.store.get(t.storageKey, owner.metadata.namespace, owner.metadata.name);
     if (current === undefined) return;
@@ -264,7 +358,11 @@ export class Api {
   /** Namespace deletion: Terminating, its content deleted, then the namespace itself. */
   private terminateNamespace(ns: KubeObject): KubeObject {
     const name = ns.metadata.name;
-    const terminating = this.store.put('/namespaces', { ...ns, metadata: { ...ns.metadata, deletionTimestamp: ns.metadata.deletionTimestamp ?? now() }, status: { phase: 'Terminating' } });
+    const terminating = this.store.put('/namespaces', {
+      ...ns,
+      metadata: { ...ns.metadata, deletionTimestamp: ns.metadata.deletionTimestamp ?? now() },
+      status: { phase: 'Terminating' },
+    });
     setImmediate(() => this.emptyNamespace(name));
     const finish = (): void => {
       if (this.namespaceEmpty(name)) this.store.remove('/namespaces', undefined, name);
@@ -300,9 +398,12 @@ function encodeContinue(rv: string, start: string): string {
 function decodeContinue(token: string): { rv: string; start: string } {
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { rv?: unknown; start?: unknown };
-    if (typeof parsed.rv === 'string' && typeof parsed.start === 'string') return { rv: parsed.rv, start: parsed.start };
+    if (typeof parsed.rv === 'string' && typeof parsed.start === 'string')
+      return { rv: parsed.rv, start: parsed.start };
   } catch {
     // fall through
   }
-  throw errors.badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  throw errors.badRequest(
+    'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+  );
 }

@@ -31,7 +31,8 @@ function isObject(v: unknown): v is JsonObject {
 
 /** Keys of a list at a dotted path: from the CRD schema, or the built-in merge keys. */
 function listKeys(t: ResourceType, schemaPath: string, schema: Structural | undefined): string[] | undefined {
-  if (schema !== undefined) return schema['x-kubernetes-list-type'] === 'map' ? schema['x-kubernetes-list-map-keys'] : undefined;
+  if (schema !== undefined)
+    return schema['x-kubernetes-list-type'] === 'map' ? schema['x-kubernetes-list-map-keys'] : undefined;
   if (t.custom) return undefined;
   const key = mergeKeyFor(schemaPath);
   return key === undefined || key === '$primitive' ? undefined : [key];
@@ -52,7 +53,11 @@ interface At {
 /** Fields Kubernetes never records as owned: identity and server-set metadata. */
 function skipped(prefix: Segment[], key: string): boolean {
   if (prefix.length === 0) return key === 'apiVersion' || key === 'kind';
-  return prefix.length === 1 && prefix[0] === 'f:metadata' && !['labels', 'annotations', 'finalizers', 'ownerReferences'].includes(key);
+  return (
+    prefix.length === 1 &&
+    prefix[0] === 'f:metadata' &&
+    !['labels', 'annotations', 'finalizers', 'ownerReferences'].includes(key)
+  );
 }
 
 /** The owned paths of an applied configuration, each a list of segments encoded as JSON. */
@@ -60,7 +65,17 @@ function collect(t: ResourceType, value: unknown, at: At, out: Set<string>): voi
   const { schema, dotted, prefix } = at;
   if (isObject(value) && Object.keys(value).length > 0) {
     for (const [k, v] of Object.entries(value)) {
-      if (!skipped(prefix, k)) collect(t, v, { schema: childSchema(schema, k), dotted: dotted === '' ? k : `${dotted}.${k}`, prefix: [...prefix, `f:${k}`] }, out);
+      if (!skipped(prefix, k))
+        collect(
+          t,
+          v,
+          {
+            schema: childSchema(schema, k),
+            dotted: dotted === '' ? k : `${dotted}.${k}`,
+            prefix: [...prefix, `f:${k}`],
+          },
+          out,
+        );
     }
     return;
   }
@@ -121,10 +136,17 @@ function removeAt(obj: unknown, path: Segment[]): void {
 }
 
 /** Merges the applied configuration into the live object. */
-function merge(t: ResourceType, live: unknown, applied: unknown, schema: Structural | undefined, dotted: string): unknown {
+function merge(
+  t: ResourceType,
+  live: unknown,
+  applied: unknown,
+  schema: Structural | undefined,
+  dotted: string,
+): unknown {
   if (isObject(applied)) {
     const out: JsonObject = isObject(live) ? { ...live } : {};
-    for (const [k, v] of Object.entries(applied)) out[k] = merge(t, out[k], v, childSchema(schema, k), dotted === '' ? k : `${dotted}.${k}`);
+    for (const [k, v] of Object.entries(applied))
+      out[k] = merge(t, out[k], v, childSchema(schema, k), dotted === '' ? k : `${dotted}.${k}`);
     return out;
   }
   const keys = Array.isArray(applied) ? listKeys(t, dotted, schema) : undefined;
@@ -149,18 +171,28 @@ function parseApplied(patch: unknown): KubeObject {
       throw errors.badRequest(`error decoding YAML: ${(e as Error).message}`);
     }
   }
-  if (!isObject(value) || !isObject(value['metadata'])) throw errors.badRequest('the applied configuration must be an object with metadata');
+  if (!isObject(value) || !isObject(value['metadata']))
+    throw errors.badRequest('the applied configuration must be an object with metadata');
   return value as KubeObject;
 }
 
-function conflicts(entries: ManagedEntry[], manager: string, owned: Set<string>, live: KubeObject | undefined, applied: KubeObject): string[] {
+function conflicts(
+  entries: ManagedEntry[],
+  manager: string,
+  owned: Set<string>,
+  live: KubeObject | undefined,
+  applied: KubeObject,
+): string[] {
   const out: string[] = [];
   for (const e of entries) {
     if (e.manager === manager || e.operation !== 'Apply') continue;
     for (const p of fromFieldsV1(e.fieldsV1)) {
       if (!owned.has(p)) continue;
       const path = JSON.parse(p) as Segment[];
-      if (JSON.stringify(valueAt(live, path)) !== JSON.stringify(valueAt(applied, path))) out.push(`conflict with "${e.manager}": .${path.map((s) => (s.startsWith('f:') ? s.slice(2) : `[${s.slice(2)}]`)).join('.')}`);
+      if (JSON.stringify(valueAt(live, path)) !== JSON.stringify(valueAt(applied, path)))
+        out.push(
+          `conflict with "${e.manager}": .${path.map((s) => (s.startsWith('f:') ? s.slice(2) : `[${s.slice(2)}]`)).join('.')}`,
+        );
     }
   }
   return out;
@@ -185,9 +217,14 @@ export function serverSideApply(req: ApplyRequest): KubeObject {
   const entries = ((live?.metadata.managedFields ?? []) as ManagedEntry[]).filter((e) => isObject(e));
   const clash = force ? [] : conflicts(entries, manager, owned, live, applied);
   if (clash.length > 0) {
-    throw new ApiError(409, 'Conflict', `Apply failed with ${clash.length} conflict${clash.length === 1 ? '' : 's'}: ${clash.join(', ')}`, {
-      causes: clash.map((c) => ({ reason: 'FieldManagerConflict', message: c })),
-    });
+    throw new ApiError(
+      409,
+      'Conflict',
+      `Apply failed with ${clash.length} conflict${clash.length === 1 ? '' : 's'}: ${clash.join(', ')}`,
+      {
+        causes: clash.map((c) => ({ reason: 'FieldManagerConflict', message: c })),
+      },
+    );
   }
   const mine = entries.find((e) => e.manager === manager && e.operation === 'Apply');
   const others = new Set(entries.filter((e) => e !== mine).flatMap((e) => [...fromFieldsV1(e.fieldsV1)]));
@@ -195,9 +232,22 @@ export function serverSideApply(req: ApplyRequest): KubeObject {
   for (const p of mine === undefined ? [] : fromFieldsV1(mine.fieldsV1)) {
     if (!owned.has(p) && !others.has(p)) removeAt(next, JSON.parse(p) as Segment[]);
   }
-  const entry: ManagedEntry = { manager, operation: 'Apply', apiVersion: apiVersionOf(t), time: now(), fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(owned), ...(subresource === undefined ? {} : { subresource }) };
-  const kept = entries.filter((e) => e !== mine).map((e) => (force ? { ...e, fieldsV1: toFieldsV1(new Set([...fromFieldsV1(e.fieldsV1)].filter((p) => !owned.has(p)))) } : e));
+  const entry: ManagedEntry = {
+    manager,
+    operation: 'Apply',
+    apiVersion: apiVersionOf(t),
+    time: now(),
+    fieldsType: 'FieldsV1',
+    fieldsV1: toFieldsV1(owned),
+    ...(subresource === undefined ? {} : { subresource }),
+  };
+  const kept = entries
+    .filter((e) => e !== mine)
+    .map((e) =>
+      force ? { ...e, fieldsV1: toFieldsV1(new Set([...fromFieldsV1(e.fieldsV1)].filter((p) => !owned.has(p)))) } : e,
+    );
   next = { ...next, metadata: { ...next.metadata, managedFields: [...kept, entry] } };
-  if (live !== undefined) next.metadata.resourceVersion = applied.metadata.resourceVersion ?? live.metadata.resourceVersion;
+  if (live !== undefined)
+    next.metadata.resourceVersion = applied.metadata.resourceVersion ?? live.metadata.resourceVersion;
   return next;
 }

@@ -89,7 +89,14 @@ function auditEvent(e: AuditEntry): Record<string, unknown> {
   const objectRef =
     e.resource === undefined
       ? undefined
-      : { resource: e.resource, ...(e.subresource === undefined ? {} : { subresource: e.subresource }), ...(e.namespace === undefined ? {} : { namespace: e.namespace }), ...(e.name === undefined ? {} : { name: e.name }), apiGroup: e.apiGroup ?? '', ...(e.apiVersion === undefined ? {} : { apiVersion: e.apiVersion }) };
+      : {
+          resource: e.resource,
+          ...(e.subresource === undefined ? {} : { subresource: e.subresource }),
+          ...(e.namespace === undefined ? {} : { namespace: e.namespace }),
+          ...(e.name === undefined ? {} : { name: e.name }),
+          apiGroup: e.apiGroup ?? '',
+          ...(e.apiVersion === undefined ? {} : { apiVersion: e.apiVersion }),
+        };
   return {
     kind: 'Event',
     apiVersion: 'audit.k8s.io/v1',

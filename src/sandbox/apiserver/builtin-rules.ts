@@ -16,11 +16,15 @@ const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_NAMED: Readonly<Record<string, RegExp>> = { Namespace: DNS_LABEL, Service: DNS_1035 };
 
 export function validateName(kind: string, name: unknown): StatusCause[] {
-  if (typeof name !== 'string' || name === '') return [fieldRequired('metadata.name', 'name or generateName is required')];
+  if (typeof name !== 'string' || name === '')
+    return [fieldRequired('metadata.name', 'name or generateName is required')];
   const rule = LABEL_NAMED[kind] ?? DNS_SUBDOMAIN;
   const max = rule === DNS_SUBDOMAIN ? 253 : 63;
   if (name.length > max || !rule.test(name)) {
-    const what = rule === DNS_SUBDOMAIN ? "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character" : "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character";
+    const what =
+      rule === DNS_SUBDOMAIN
+        ? "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
+        : "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character";
     return [fieldInvalid('metadata.name', name, what)];
   }
   return [];
@@ -49,7 +53,8 @@ function podDefaults(spec: JsonObject): void {
   spec['schedulerName'] ??= 'default-scheduler';
   spec['terminationGracePeriodSeconds'] ??= 30;
   for (const c of (spec['containers'] ?? []) as JsonObject[]) {
-    c['imagePullPolicy'] ??= typeof c['image'] === 'string' && c['image'].endsWith(':latest') ? 'Always' : 'IfNotPresent';
+    c['imagePullPolicy'] ??=
+      typeof c['image'] === 'string' && c['image'].endsWith(':latest') ? 'Always' : 'IfNotPresent';
     c['terminationMessagePath'] ??= '/dev/termination-log';
     for (const p of (c['ports'] ?? []) as JsonObject[]) p['protocol'] ??= 'TCP';
   }
@@ -59,7 +64,16 @@ function validateContainers(containers: unknown, path: string): StatusCause[] {
   if (!Array.isArray(containers) || containers.length === 0) return [fieldRequired(path)];
   const causes: StatusCause[] = [];
   containers.forEach((c: JsonObject, i) => {
-    if (typeof c['name'] !== 'string' || !DNS_LABEL.test(c['name'])) causes.push(typeof c['name'] === 'string' ? fieldInvalid(`${path}[${i}].name`, c['name'], 'a lowercase RFC 1123 label must consist of lower case alphanumeric characters or \'-\'') : fieldRequired(`${path}[${i}].name`));
+    if (typeof c['name'] !== 'string' || !DNS_LABEL.test(c['name']))
+      causes.push(
+        typeof c['name'] === 'string'
+          ? fieldInvalid(
+              `${path}[${i}].name`,
+              c['name'],
+              "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'",
+            )
+          : fieldRequired(`${path}[${i}].name`),
+      );
     if (typeof c['image'] !== 'string' || c['image'] === '') causes.push(fieldRequired(`${path}[${i}].image`));
   });
   return causes;
@@ -71,9 +85,16 @@ function validateWorkload(obj: JsonObject): StatusCause[] {
   const selector = spec['selector'] as JsonObject | undefined;
   if (selector === undefined) causes.push(fieldRequired('spec.selector'));
   const labels = spec['template']?.['metadata']?.['labels'] as Record<string, string> | undefined;
-  if (selector !== undefined && !labelsMatch(selector, labels)) causes.push(fieldInvalid('spec.template.metadata.labels', labels ?? {}, '`selector` does not match template `labels`'));
-  if (typeof spec['replicas'] !== 'number' || spec['replicas'] < 0) causes.push(fieldInvalid('spec.replicas', spec['replicas'], 'must be greater than or equal to 0'));
-  return [...causes, ...validateContainers(spec['template']?.['spec']?.['containers'], 'spec.template.spec.containers')];
+  if (selector !== undefined && !labelsMatch(selector, labels))
+    causes.push(
+      fieldInvalid('spec.template.metadata.labels', labels ?? {}, '`selector` does not match template `labels`'),
+    );
+  if (typeof spec['replicas'] !== 'number' || spec['replicas'] < 0)
+    causes.push(fieldInvalid('spec.replicas', spec['replicas'], 'must be greater than or equal to 0'));
+  return [
+    ...causes,
+    ...validateContainers(spec['template']?.['spec']?.['containers'], 'spec.template.spec.containers'),
+  ];
 }
 
 let nextClusterIp = 1;
@@ -98,10 +119,12 @@ function validateService(obj: JsonObject): StatusCause[] {
   const types = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
   if (!types.includes(spec['type'] as string)) return [fieldUnsupported('spec.type', spec['type'], types)];
   const ports = spec['ports'] as JsonObject[] | undefined;
-  if (spec['type'] !== 'ExternalName' && (ports === undefined || ports.length === 0)) return [fieldRequired('spec.ports')];
+  if (spec['type'] !== 'ExternalName' && (ports === undefined || ports.length === 0))
+    return [fieldRequired('spec.ports')];
   const causes: StatusCause[] = [];
   (ports ?? []).forEach((p, i) => {
-    if (typeof p['port'] !== 'number' || p['port'] < 1 || p['port'] > 65535) causes.push(fieldInvalid(`spec.ports[${i}].port`, p['port'], 'must be between 1 and 65535, inclusive'));
+    if (typeof p['port'] !== 'number' || p['port'] < 1 || p['port'] > 65535)
+      causes.push(fieldInvalid(`spec.ports[${i}].port`, p['port'], 'must be between 1 and 65535, inclusive'));
     if ((ports ?? []).length > 1 && typeof p['name'] !== 'string') causes.push(fieldRequired(`spec.ports[${i}].name`));
   });
   return causes;
@@ -156,7 +179,9 @@ export function validateBuiltin(obj: KubeObject): StatusCause[] {
     case 'Service':
       return validateService(o);
     case 'EndpointSlice':
-      return ['IPv4', 'IPv6', 'FQDN'].includes(o['addressType'] as string) ? [] : [fieldUnsupported('addressType', o['addressType'], ['IPv4', 'IPv6', 'FQDN'])];
+      return ['IPv4', 'IPv6', 'FQDN'].includes(o['addressType'] as string)
+        ? []
+        : [fieldUnsupported('addressType', o['addressType'], ['IPv4', 'IPv6', 'FQDN'])];
     default:
       return [];
   }
@@ -166,10 +191,17 @@ export function validateBuiltin(obj: KubeObject): StatusCause[] {
 export function validateBuiltinUpdate(obj: KubeObject, old: KubeObject): StatusCause[] {
   const o = obj as JsonObject;
   const prev = old as JsonObject;
-  if ((obj.kind === 'Deployment' || obj.kind === 'ReplicaSet') && JSON.stringify(o['spec']?.['selector']) !== JSON.stringify(prev['spec']?.['selector'])) {
+  if (
+    (obj.kind === 'Deployment' || obj.kind === 'ReplicaSet') &&
+    JSON.stringify(o['spec']?.['selector']) !== JSON.stringify(prev['spec']?.['selector'])
+  ) {
     return [fieldInvalid('spec.selector', o['spec']?.['selector'], 'field is immutable')];
   }
-  if (obj.kind === 'Service' && prev['spec']?.['clusterIP'] !== undefined && o['spec']?.['clusterIP'] !== prev['spec']?.['clusterIP']) {
+  if (
+    obj.kind === 'Service' &&
+    prev['spec']?.['clusterIP'] !== undefined &&
+    o['spec']?.['clusterIP'] !== prev['spec']?.['clusterIP']
+  ) {
     return [fieldInvalid('spec.clusterIP', o['spec']?.['clusterIP'], 'field is immutable')];
   }
   return [];

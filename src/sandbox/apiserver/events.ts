@@ -28,7 +28,11 @@ function rename(obj: KubeObject, pairs: readonly [string, string][], apiVersion:
 }
 
 export function eventToCore(obj: KubeObject): KubeObject {
-  return rename(obj, RENAMES.map(([core, v1]) => [v1, core]), 'v1');
+  return rename(
+    obj,
+    RENAMES.map(([core, v1]) => [v1, core]),
+    'v1',
+  );
 }
 
 export function eventToEventsV1(obj: KubeObject): KubeObject {

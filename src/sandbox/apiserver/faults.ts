@@ -19,7 +19,14 @@ export interface FaultConfig {
   watchDelayMs: number;
 }
 
-export const NO_FAULTS: FaultConfig = { latencyMs: 0, conflictRate: 0, errorRate: 0, throttleRate: 0, dropWatchesAfterMs: 0, watchDelayMs: 0 };
+export const NO_FAULTS: FaultConfig = {
+  latencyMs: 0,
+  conflictRate: 0,
+  errorRate: 0,
+  throttleRate: 0,
+  dropWatchesAfterMs: 0,
+  watchDelayMs: 0,
+};
 
 export class Faults {
   config: FaultConfig = { ...NO_FAULTS };
@@ -51,7 +58,8 @@ export class Faults {
 
   set(partial: Partial<FaultConfig>): FaultConfig {
     for (const [key, value] of Object.entries(partial)) {
-      if (!(key in NO_FAULTS) || typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw errors.badRequest(`fault ${key}: expected a number >= 0`);
+      if (!(key in NO_FAULTS) || typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+        throw errors.badRequest(`fault ${key}: expected a number >= 0`);
     }
     this.config = { ...this.config, ...partial };
     return this.config;
@@ -63,7 +71,12 @@ export class Faults {
     const c = this.config;
     if (c.errorRate > 0 && this.random() < c.errorRate) return errors.internal('injected fault');
     if (c.throttleRate > 0 && this.random() < c.throttleRate) return errors.tooManyRequests(1);
-    if (isWrite && c.conflictRate > 0 && this.random() < c.conflictRate) return new ApiError(409, 'Conflict', 'Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again (injected fault)');
+    if (isWrite && c.conflictRate > 0 && this.random() < c.conflictRate)
+      return new ApiError(
+        409,
+        'Conflict',
+        'Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again (injected fault)',
+      );
     return undefined;
   }
 }

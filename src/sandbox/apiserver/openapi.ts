@@ -16,7 +16,11 @@ function schemaName(t: ResourceType): string {
   return `${reversed}.${t.version}.${t.kind}`;
 }
 
-const QUERY_PARAMS = ['dryRun', 'fieldManager', 'fieldValidation', 'force', 'pretty'].map((name) => ({ name, in: 'query', schema: { type: name === 'force' ? 'boolean' : 'string', uniqueItems: true } }));
+const QUERY_PARAMS = ['dryRun', 'fieldManager', 'fieldValidation', 'force', 'pretty'].map((name) => ({
+  name,
+  in: 'query',
+  schema: { type: name === 'force' ? 'boolean' : 'string', uniqueItems: true },
+}));
 
 function operations(t: ResourceType): object {
   const gvk = { 'x-kubernetes-group-version-kind': { group: t.group, version: t.version, kind: t.kind } };
@@ -27,7 +31,14 @@ function operations(t: ResourceType): object {
   const ok = { responses: { '200': { description: 'OK', content: json } } };
   return {
     get: { operationId: `read${t.kind}`, 'x-kubernetes-action': 'get', ...gvk, ...ok },
-    put: { operationId: `replace${t.kind}`, 'x-kubernetes-action': 'put', ...gvk, parameters: QUERY_PARAMS, requestBody: { content: json }, ...ok },
+    put: {
+      operationId: `replace${t.kind}`,
+      'x-kubernetes-action': 'put',
+      ...gvk,
+      parameters: QUERY_PARAMS,
+      requestBody: { content: json },
+      ...ok,
+    },
     patch: {
       operationId: `patch${t.kind}`,
       'x-kubernetes-action': 'patch',
@@ -51,9 +62,10 @@ export function groupVersionDoc(registry: Registry, group: string, version: stri
     paths[base] = operations(t);
     // Only real schemas are tied to their kind: kubectl computes strategic merge patches from a
     // tied schema, and for built-in kinds it must fall back to its compiled-in types instead.
-    schemas[schemaName(t)] = t.schema === undefined
-      ? { type: 'object', description: `${t.kind} (${apiVersionOf(t)})` }
-      : { ...t.schema, 'x-kubernetes-group-version-kind': [{ group: t.group, version: t.version, kind: t.kind }] };
+    schemas[schemaName(t)] =
+      t.schema === undefined
+        ? { type: 'object', description: `${t.kind} (${apiVersionOf(t)})` }
+        : { ...t.schema, 'x-kubernetes-group-version-kind': [{ group: t.group, version: t.version, kind: t.kind }] };
   }
   return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, components: { schemas } };
 }
@@ -64,7 +76,11 @@ export function openApiIndex(registry: Registry): object {
   const gvs = new Set(registry.all().map((t) => `${t.group}|${t.version}`));
   for (const gv of gvs) {
     const [group = '', version = ''] = gv.split('|');
-    const hash = createHash('sha256').update(JSON.stringify(groupVersionDoc(registry, group, version))).digest('hex').slice(0, 32).toUpperCase();
+    const hash = createHash('sha256')
+      .update(JSON.stringify(groupVersionDoc(registry, group, version)))
+      .digest('hex')
+      .slice(0, 32)
+      .toUpperCase();
     paths[gvPath(group, version)] = { serverRelativeURL: `/openapi/v3/${gvPath(group, version)}?hash=${hash}` };
   }
   return { paths };

@@ -27,7 +27,8 @@ export function mergePatch(target: Json, patch: Json): Json {
 
 /** RFC 6902. Errors (a failed `test`, a missing path) are 422s, as the API server answers them. */
 export function applyJsonPatch(target: Json, patch: Json): Json {
-  if (!Array.isArray(patch)) throw errors.badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
+  if (!Array.isArray(patch))
+    throw errors.badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
   try {
     const ops = patch as jsonPatch.Operation[];
     const invalid: unknown = jsonPatch.validate(ops, target);
@@ -64,7 +65,7 @@ const MERGE_KEYS: Readonly<Record<string, string>> = {
   'metadata.ownerReferences': 'uid',
   'metadata.finalizers': '$primitive',
   'status.conditions': 'type',
-  'subsets': '',
+  subsets: '',
 };
 
 /** The patch merge key of the list at a dotted path (`$primitive` for sets of scalars). */
@@ -87,7 +88,8 @@ function strategicList(path: string, target: unknown, patch: unknown[]): unknown
     return current;
   }
   if (key === undefined || !Array.isArray(target)) return patch.map((v) => (isObject(v) ? withoutDirectives(v) : v));
-  if (patch.some((p) => isObject(p) && p['$patch'] === 'replace')) return patch.filter((p) => !(isObject(p) && p['$patch'] === 'replace'));
+  if (patch.some((p) => isObject(p) && p['$patch'] === 'replace'))
+    return patch.filter((p) => !(isObject(p) && p['$patch'] === 'replace'));
   const out = [...(target as unknown[])];
   for (const item of patch) {
     if (!isObject(item)) continue;

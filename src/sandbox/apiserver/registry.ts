@@ -7,7 +7,10 @@ interface CrdVersion {
   served?: boolean;
   storage?: boolean;
   schema?: { openAPIV3Schema?: Structural };
-  subresources?: { status?: object; scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string } };
+  subresources?: {
+    status?: object;
+    scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
+  };
   additionalPrinterColumns?: PrinterColumn[];
 }
 
@@ -16,7 +19,14 @@ export interface Crd {
   spec: {
     group: string;
     scope: 'Namespaced' | 'Cluster';
-    names: { plural: string; singular?: string; kind: string; listKind?: string; shortNames?: string[]; categories?: string[] };
+    names: {
+      plural: string;
+      singular?: string;
+      kind: string;
+      listKind?: string;
+      shortNames?: string[];
+      categories?: string[];
+    };
     versions: CrdVersion[];
   };
 }
@@ -36,7 +46,8 @@ export class Registry {
   /** The (first served version of the) resource `group`/`resource`; throws when it is not served. */
   resource(group: string, resource: string): ResourceType {
     const t = this.all().find((x) => x.group === group && x.resource === resource);
-    if (t === undefined) throw new Error(`resource ${resource}${group === '' ? '' : `.${group}`} is not served (is its CRD applied?)`);
+    if (t === undefined)
+      throw new Error(`resource ${resource}${group === '' ? '' : `.${group}`} is not served (is its CRD applied?)`);
     return t;
   }
 
@@ -105,9 +116,24 @@ export class Registry {
         ...(t.categories.length > 0 ? { categories: t.categories } : {}),
         storageVersionHash: Buffer.from(t.storageKey).toString('base64').slice(0, 11),
       });
-      if (t.status) resources.push({ name: `${t.resource}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] });
+      if (t.status)
+        resources.push({
+          name: `${t.resource}/status`,
+          singularName: '',
+          namespaced: t.namespaced,
+          kind: t.kind,
+          verbs: ['get', 'patch', 'update'],
+        });
       if (t.scale !== undefined) {
-        resources.push({ name: `${t.resource}/scale`, singularName: '', namespaced: t.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
+        resources.push({
+          name: `${t.resource}/scale`,
+          singularName: '',
+          namespaced: t.namespaced,
+          group: 'autoscaling',
+          version: 'v1',
+          kind: 'Scale',
+          verbs: ['get', 'patch', 'update'],
+        });
       }
     }
     return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf({ group, version }), resources };

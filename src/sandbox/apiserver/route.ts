@@ -5,13 +5,27 @@ import { errors } from './status.js';
 
 export type Route =
   | { kind: 'discovery'; body: () => object | undefined }
-  | { kind: 'resource'; type: ResourceType; namespace: string | undefined; name: string | undefined; subresource: string | undefined };
+  | {
+      kind: 'resource';
+      type: ResourceType;
+      namespace: string | undefined;
+      name: string | undefined;
+      subresource: string | undefined;
+    };
 
 /** Parses a path under /api or /apis; undefined when it is not an API path. */
 /** Splits `/api/v1/...` and `/apis/{group}/{version}/...`, or answers the group-level discovery. */
 function groupOf(registry: Registry, parts: string[]): Route | { group: string; rest: string[] } | undefined {
   if (parts[0] === 'api') {
-    if (parts.length === 1) return { kind: 'discovery', body: () => ({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] }) };
+    if (parts.length === 1)
+      return {
+        kind: 'discovery',
+        body: () => ({
+          kind: 'APIVersions',
+          versions: ['v1'],
+          serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }],
+        }),
+      };
     return { group: '', rest: parts.slice(1) };
   }
   if (parts[0] !== 'apis') return undefined;
@@ -21,7 +35,10 @@ function groupOf(registry: Registry, parts: string[]): Route | { group: string; 
 }
 
 export function route(registry: Registry, pathname: string): Route | undefined {
-  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const parts = pathname
+    .split('/')
+    .filter((p) => p !== '')
+    .map(decodeURIComponent);
   const g = groupOf(registry, parts);
   if (g === undefined || 'kind' in g) return g;
   const { group, rest } = g;

@@ -18,7 +18,9 @@ function selectorString(obj: KubeObject, scale: ScaleSubresource): string {
   const fromStatus = scale.labelSelectorPath === undefined ? undefined : jsonPath(obj, scale.labelSelectorPath)[0];
   if (typeof fromStatus === 'string') return fromStatus;
   const match = jsonPath(obj, '.spec.selector.matchLabels')[0] as Record<string, string> | undefined;
-  return Object.entries(match ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+  return Object.entries(match ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }
 
 export function scaleOf(t: ResourceType, obj: KubeObject): object {
@@ -34,7 +36,12 @@ export function scaleOf(t: ResourceType, obj: KubeObject): object {
 }
 
 /** Applies a new Scale (PUT body, or a patch of the current Scale) to the object. */
-export function writeScale(api: Api, ref: ObjectRef, change: { put: unknown } | { patchType: PatchType; patch: unknown }, opts: WriteOptions): object {
+export function writeScale(
+  api: Api,
+  ref: ObjectRef,
+  change: { put: unknown } | { patchType: PatchType; patch: unknown },
+  opts: WriteOptions,
+): object {
   const { type: t, namespace, name } = ref;
   const scale = t.scale;
   if (scale === undefined) throw errors.pathNotFound();
@@ -44,11 +51,18 @@ export function writeScale(api: Api, ref: ObjectRef, change: { put: unknown } | 
   if ('put' in change) next = change.put;
   else if (change.patchType === 'json') next = applyJsonPatch(view, change.patch);
   else next = mergePatch(view, change.patch);
-  const spec = (next as { spec?: { replicas?: unknown }; metadata?: { resourceVersion?: string } } | undefined);
+  const spec = next as { spec?: { replicas?: unknown }; metadata?: { resourceVersion?: string } } | undefined;
   const replicas = spec?.spec?.replicas;
-  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) throw errors.invalid({ group: 'autoscaling', resource: 'scale', kind: 'Scale' }, name, [fieldInvalid('spec.replicas', replicas, 'must be greater than or equal to 0')]);
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)
+    throw errors.invalid({ group: 'autoscaling', resource: 'scale', kind: 'Scale' }, name, [
+      fieldInvalid('spec.replicas', replicas, 'must be greater than or equal to 0'),
+    ]);
   const rv = spec?.metadata?.resourceVersion;
   const updated = setAt(current, scale.specReplicasPath, replicas) as KubeObject;
-  const result = api.update({ type: t, namespace, name }, { ...updated, metadata: { ...updated.metadata, resourceVersion: rv ?? current.metadata.resourceVersion } }, opts);
+  const result = api.update(
+    { type: t, namespace, name },
+    { ...updated, metadata: { ...updated.metadata, resourceVersion: rv ?? current.metadata.resourceVersion } },
+    opts,
+  );
   return scaleOf(t, result.object);
 }

@@ -29,12 +29,14 @@ const KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Z
 const VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
 
 function checkKey(key: string, selector: string): string {
-  if (!KEY.test(key)) throw errors.badRequest(`unable to parse requirement: invalid label key "${key}" in selector "${selector}"`);
+  if (!KEY.test(key))
+    throw errors.badRequest(`unable to parse requirement: invalid label key "${key}" in selector "${selector}"`);
   return key;
 }
 
 function checkValue(value: string, selector: string): string {
-  if (!VALUE.test(value)) throw errors.badRequest(`unable to parse requirement: invalid label value "${value}" in selector "${selector}"`);
+  if (!VALUE.test(value))
+    throw errors.badRequest(`unable to parse requirement: invalid label value "${value}" in selector "${selector}"`);
   return value;
 }
 
@@ -45,7 +47,12 @@ function parseTerm(term: string, selector: string): Requirement {
     return { op: set[2] === 'in' ? 'in' : 'notin', key: checkKey(set[1] ?? '', selector), values };
   }
   const cmp = /^([^!=\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(term);
-  if (cmp !== null) return { op: cmp[2] === '!=' ? 'neq' : 'eq', key: checkKey(cmp[1] ?? '', selector), value: checkValue(cmp[3] ?? '', selector) };
+  if (cmp !== null)
+    return {
+      op: cmp[2] === '!=' ? 'neq' : 'eq',
+      key: checkKey(cmp[1] ?? '', selector),
+      value: checkValue(cmp[3] ?? '', selector),
+    };
   if (term.startsWith('!')) return { op: 'notexists', key: checkKey(term.slice(1).trim(), selector) };
   return { op: 'exists', key: checkKey(term, selector) };
 }
@@ -76,7 +83,10 @@ export function parseLabelSelector(selector: string | undefined): Matcher {
 }
 
 /** A field selector: `a.b=x,c!=y` over the fields a resource supports. */
-export function parseFieldSelector(selector: string | undefined, supported: readonly string[]): (obj: unknown) => boolean {
+export function parseFieldSelector(
+  selector: string | undefined,
+  supported: readonly string[],
+): (obj: unknown) => boolean {
   if (selector === undefined || selector.trim() === '') return () => true;
   const reqs = splitTerms(selector).map((term) => {
     const m = /^([^!=\s]+)\s*(==|=|!=)\s*(.*)$/.exec(term);
@@ -88,7 +98,8 @@ export function parseFieldSelector(selector: string | undefined, supported: read
   return (obj) =>
     reqs.every((r) => {
       let node: unknown = obj;
-      for (const part of r.field.split('.')) node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[part] : undefined;
+      for (const part of r.field.split('.'))
+        node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[part] : undefined;
       const actual = typeof node === 'string' ? node : node === undefined || node === null ? '' : JSON.stringify(node);
       return r.negate ? actual !== r.value : actual === r.value;
     });

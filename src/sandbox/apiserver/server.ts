@@ -51,13 +51,25 @@ interface Ctx {
   res: ServerResponse;
   url: URL;
   body: string;
-  audit: { apiGroup?: string; apiVersion?: string; resource?: string; subresource?: string; namespace?: string; name?: string; watch: boolean };
+  audit: {
+    apiGroup?: string;
+    apiVersion?: string;
+    resource?: string;
+    subresource?: string;
+    namespace?: string;
+    name?: string;
+    watch: boolean;
+  };
   headers: Record<string, string>;
 }
 
 function send(ctx: Ctx, code: number, body: unknown): void {
   const text = JSON.stringify(body);
-  ctx.res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...ctx.headers });
+  ctx.res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    ...ctx.headers,
+  });
   ctx.res.end(text);
 }
 
@@ -69,7 +81,9 @@ function readBody(req: IncomingMessage): Promise<string> {
       size += chunk.length;
       if (size <= MAX_BODY) chunks.push(chunk); // beyond the limit the rest is drained, then refused
     });
-    req.on('end', () => (size > MAX_BODY ? reject(errors.tooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
+    req.on('end', () =>
+      size > MAX_BODY ? reject(errors.tooLarge()) : resolve(Buffer.concat(chunks).toString('utf8')),
+    );
     req.on('error', reject);
   });
 }
@@ -77,7 +91,8 @@ function readBody(req: IncomingMessage): Promise<string> {
 function parseBody(ctx: Ctx): unknown {
   if (ctx.body.trim() === '') return undefined;
   const type = (ctx.req.headers['content-type'] ?? 'application/json').split(';')[0]?.trim() ?? '';
-  if (type.includes('protobuf') || type.includes('cbor')) throw errors.unsupportedMediaType('application/json, application/yaml');
+  if (type.includes('protobuf') || type.includes('cbor'))
+    throw errors.unsupportedMediaType('application/json, application/yaml');
   try {
     return type.includes('yaml') ? parseYaml(ctx.body) : JSON.parse(ctx.body);
   } catch (e) {
@@ -87,10 +102,18 @@ function parseBody(ctx: Ctx): unknown {
 
 function writeOptions(q: URLSearchParams): WriteOptions {
   const fv = q.get('fieldValidation') ?? 'Strict';
-  if (!['Strict', 'Warn', 'Ignore'].includes(fv)) throw errors.badRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Strict", "Warn"`);
+  if (!['Strict', 'Warn', 'Ignore'].includes(fv))
+    throw errors.badRequest(
+      `fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Strict", "Warn"`,
+    );
   const dryRun = q.getAll('dryRun');
   if (dryRun.some((d) => d !== 'All')) throw errors.badRequest('dryRun: Unsupported value: only "All" is supported');
-  return { dryRun: dryRun.length > 0, fieldValidation: fv as FieldValidation, ...(q.get('fieldManager') === null ? {} : { fieldManager: q.get('fieldManager') ?? '' }), force: q.get('force') === 'true' };
+  return {
+    dryRun: dryRun.length > 0,
+    fieldValidation: fv as FieldValidation,
+    ...(q.get('fieldManager') === null ? {} : { fieldManager: q.get('fieldManager') ?? '' }),
+    force: q.get('force') === 'true',
+  };
 }
 
 function wantsTable(req: IncomingMessage): boolean {
@@ -111,7 +134,14 @@ export class ApiServerHandler {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const ctx: Ctx = { req, res, url, body: '', audit: { watch: url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1' }, headers: {} };
+    const ctx: Ctx = {
+      req,
+      res,
+      url,
+      body: '',
+      audit: { watch: url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1' },
+      headers: {},
+    };
     this.inFlight.add(ctx);
     res.on('finish', () => this.record(ctx));
     res.on('close', () => this.record(ctx));
@@ -149,10 +179,20 @@ export class ApiServerHandler {
     this.recorded.add(ctx);
     const a = ctx.audit;
     this.audit.add({
-      verb: a.resource === undefined ? ctx.req.method?.toLowerCase() ?? '' : verbOf(ctx.req.method ?? '', a.name !== undefined, a.watch),
+      verb:
+        a.resource === undefined
+          ? (ctx.req.method?.toLowerCase() ?? '')
+          : verbOf(ctx.req.method ?? '', a.name !== undefined, a.watch),
       method: ctx.req.method ?? '',
       path: ctx.url.pathname,
-      ...defined({ apiGroup: a.apiGroup, apiVersion: a.apiVersion, resource: a.resource, subresource: a.subresource, namespace: a.namespace, name: a.name }),
+      ...defined({
+        apiGroup: a.apiGroup,
+        apiVersion: a.apiVersion,
+        resource: a.resource,
+        subresource: a.subresource,
+        namespace: a.namespace,
+        name: a.name,
+      }),
       ...defined({ contentType: ctx.req.headers['content-type'], userAgent: ctx.req.headers['user-agent'] }),
       code: ctx.res.statusCode,
     });
@@ -162,7 +202,14 @@ export class ApiServerHandler {
   private describe(ctx: Ctx): void {
     const r = route(this.api.registry, ctx.url.pathname);
     if (r?.kind === 'discovery' || r === undefined) return;
-    Object.assign(ctx.audit, { apiGroup: r.type.group, apiVersion: r.type.version, resource: r.type.resource, subresource: r.subresource, namespace: r.namespace, name: r.name });
+    Object.assign(ctx.audit, {
+      apiGroup: r.type.group,
+      apiVersion: r.type.version,
+      resource: r.type.resource,
+      subresource: r.subresource,
+      namespace: r.namespace,
+      name: r.name,
+    });
   }
 
   private dispatch(ctx: Ctx): void {
@@ -187,9 +234,15 @@ export class ApiServerHandler {
     const docs: Record<string, () => unknown> = {
       '/version': () => VERSION_INFO,
       '/openapi/v3': () => openApiIndex(this.api.registry),
-      '/sandbox/v1/audit': () => ({ items: this.audit.since(Number(ctx.url.searchParams.get('after') ?? 0)), last: this.audit.last }),
-      '/sandbox/v1/faults': () => (ctx.req.method === 'PUT' ? this.faults.set(parseBody(ctx) as Partial<FaultConfig>) : this.faults.config),
-      '/sandbox/v1/faults/cut-watches': () => ({ cut: ctx.req.method === 'POST' ? this.faults.cutWatches(ctx.url.searchParams.get('abrupt') === 'true') : 0 }),
+      '/sandbox/v1/audit': () => ({
+        items: this.audit.since(Number(ctx.url.searchParams.get('after') ?? 0)),
+        last: this.audit.last,
+      }),
+      '/sandbox/v1/faults': () =>
+        ctx.req.method === 'PUT' ? this.faults.set(parseBody(ctx) as Partial<FaultConfig>) : this.faults.config,
+      '/sandbox/v1/faults/cut-watches': () => ({
+        cut: ctx.req.method === 'POST' ? this.faults.cutWatches(ctx.url.searchParams.get('abrupt') === 'true') : 0,
+      }),
     };
     const doc = docs[path];
     if (doc !== undefined) send(ctx, 200, doc());
@@ -203,7 +256,10 @@ export class ApiServerHandler {
 
   private openApiDoc(path: string): object {
     const parts = path.slice('/openapi/v3/'.length).split('/');
-    const doc = parts[0] === 'api' ? groupVersionDoc(this.api.registry, '', parts[1] ?? '') : groupVersionDoc(this.api.registry, parts[1] ?? '', parts[2] ?? '');
+    const doc =
+      parts[0] === 'api'
+        ? groupVersionDoc(this.api.registry, '', parts[1] ?? '')
+        : groupVersionDoc(this.api.registry, parts[1] ?? '', parts[2] ?? '');
     if (doc === undefined) throw errors.pathNotFound();
     return doc;
   }
@@ -214,9 +270,16 @@ export class ApiServerHandler {
     return (o) => toTable(t, [o], o.metadata.resourceVersion ?? '', include);
   }
 
-  private resource(ctx: Ctx, t: ResourceType, ns: string | undefined, name: string | undefined, sub: string | undefined): void {
+  private resource(
+    ctx: Ctx,
+    t: ResourceType,
+    ns: string | undefined,
+    name: string | undefined,
+    sub: string | undefined,
+  ): void {
     const method = ctx.req.method ?? 'GET';
-    if (sub !== undefined && sub !== 'status' && !(sub === 'scale' && t.scale !== undefined)) throw errors.pathNotFound();
+    if (sub !== undefined && sub !== 'status' && !(sub === 'scale' && t.scale !== undefined))
+      throw errors.pathNotFound();
     if (sub === 'status' && !t.status) throw errors.pathNotFound();
     if (t.namespaced && ns === undefined && (name !== undefined || method === 'POST')) throw errors.pathNotFound();
     if (name === undefined) {
@@ -242,7 +305,11 @@ export class ApiServerHandler {
       case 'DELETE': {
         const body = (parseBody(ctx) ?? {}) as DeleteOptions & { dryRun?: unknown };
         const policy = (q.get('propagationPolicy') ?? body.propagationPolicy) as DeleteOptions['propagationPolicy'];
-        const opts: DeleteOptions = { dryRun: q.get('dryRun') === 'All' || Array.isArray(body.dryRun), ...(policy === undefined ? {} : { propagationPolicy: policy }), ...(body.preconditions === undefined ? {} : { preconditions: body.preconditions }) };
+        const opts: DeleteOptions = {
+          dryRun: q.get('dryRun') === 'All' || Array.isArray(body.dryRun),
+          ...(policy === undefined ? {} : { propagationPolicy: policy }),
+          ...(body.preconditions === undefined ? {} : { preconditions: body.preconditions }),
+        };
         return send(ctx, 200, this.api.delete(ref, opts).object);
       }
       default:
@@ -253,7 +320,8 @@ export class ApiServerHandler {
   private patch(ctx: Ctx, ref: ObjectRef): void {
     const type = patchTypeOf(ctx.req);
     const opts = writeOptions(ctx.url.searchParams);
-    if (type === 'apply' && opts.fieldManager === undefined) throw errors.badRequest('PATCH, fieldManager is required for apply requests');
+    if (type === 'apply' && opts.fieldManager === undefined)
+      throw errors.badRequest('PATCH, fieldManager is required for apply requests');
     const existed = this.api.store.get(ref.type.storageKey, ref.namespace, ref.name) !== undefined;
     const result = this.api.patch(ref, type, type === 'apply' ? ctx.body : parseBody(ctx), opts);
     this.written(ctx, result.warnings, existed ? 200 : 201, result.object);
@@ -261,7 +329,10 @@ export class ApiServerHandler {
 
   private collection(ctx: Ctx, t: ResourceType, ns: string | undefined, method: string): void {
     const q = ctx.url.searchParams;
-    const selectors = { ...optional('labelSelector', q.get('labelSelector')), ...optional('fieldSelector', q.get('fieldSelector')) };
+    const selectors = {
+      ...optional('labelSelector', q.get('labelSelector')),
+      ...optional('fieldSelector', q.get('fieldSelector')),
+    };
     const listMeta = { kind: t.listKind, apiVersion: apiVersionOf(t) };
     switch (method) {
       case 'GET':
@@ -277,16 +348,37 @@ export class ApiServerHandler {
     }
   }
 
-  private list(ctx: Ctx, t: ResourceType, ns: string | undefined, selectors: { labelSelector?: string; fieldSelector?: string }): void {
+  private list(
+    ctx: Ctx,
+    t: ResourceType,
+    ns: string | undefined,
+    selectors: { labelSelector?: string; fieldSelector?: string },
+  ): void {
     const q = ctx.url.searchParams;
     const limit = Number(q.get('limit') ?? 0);
-    const page = this.api.list(t, ns, { ...selectors, limit: Number.isFinite(limit) ? limit : 0, ...optional('continue', q.get('continue')) });
-    const more = page.continue === undefined ? {} : { continue: page.continue, remainingItemCount: page.remainingItemCount };
-    if (wantsTable(ctx.req)) return send(ctx, 200, toTable(t, page.items, page.resourceVersion, q.get('includeObject') ?? undefined, more));
-    send(ctx, 200, { kind: t.listKind, apiVersion: apiVersionOf(t), metadata: { resourceVersion: page.resourceVersion, ...more }, items: page.items });
+    const page = this.api.list(t, ns, {
+      ...selectors,
+      limit: Number.isFinite(limit) ? limit : 0,
+      ...optional('continue', q.get('continue')),
+    });
+    const more =
+      page.continue === undefined ? {} : { continue: page.continue, remainingItemCount: page.remainingItemCount };
+    if (wantsTable(ctx.req))
+      return send(ctx, 200, toTable(t, page.items, page.resourceVersion, q.get('includeObject') ?? undefined, more));
+    send(ctx, 200, {
+      kind: t.listKind,
+      apiVersion: apiVersionOf(t),
+      metadata: { resourceVersion: page.resourceVersion, ...more },
+      items: page.items,
+    });
   }
 
-  private watch(ctx: Ctx, t: ResourceType, ns: string | undefined, selectors: { labelSelector?: string; fieldSelector?: string }): void {
+  private watch(
+    ctx: Ctx,
+    t: ResourceType,
+    ns: string | undefined,
+    selectors: { labelSelector?: string; fieldSelector?: string },
+  ): void {
     const q = ctx.url.searchParams;
     const timeout = q.get('timeoutSeconds');
     const drop = this.faults.config.dropWatchesAfterMs;
@@ -317,7 +409,11 @@ export class ApiServerHandler {
       case 'PUT':
         return send(ctx, 200, writeScale(this.api, ref, { put: parseBody(ctx) }, opts));
       case 'PATCH':
-        return send(ctx, 200, writeScale(this.api, ref, { patchType: patchTypeOf(ctx.req), patch: parseBody(ctx) }, opts));
+        return send(
+          ctx,
+          200,
+          writeScale(this.api, ref, { patchType: patchTypeOf(ctx.req), patch: parseBody(ctx) }, opts),
+        );
       default:
         throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
     }
@@ -331,7 +427,9 @@ export class ApiServerHandler {
 
 /** The fields that have a value. */
 function defined<T extends Record<string, string | undefined>>(fields: T): Partial<Record<keyof T, string>> {
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<Record<keyof T, string>>;
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<
+    Record<keyof T, string>
+  >;
 }
 
 function optional<K extends string>(key: K, value: string | null): Partial<Record<K, string>> {
@@ -344,7 +442,17 @@ function patchTypeOf(req: IncomingMessage): PatchType {
   return type;
 }
 
-const VERSION_INFO = { major: '1', minor: '32', gitVersion: 'v1.32.0-sluice-sandbox', gitCommit: 'sandbox', gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: 'go1.23', compiler: 'gc', platform: 'linux/amd64' };
+const VERSION_INFO = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.0-sluice-sandbox',
+  gitCommit: 'sandbox',
+  gitTreeState: 'clean',
+  buildDate: '2026-01-01T00:00:00Z',
+  goVersion: 'go1.23',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+};
 
 export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
   const handler = new ApiServerHandler(opts);
@@ -364,7 +472,13 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => void handler.settled().then(() => handler.audit.close()).then(resolve));
+        server.close(
+          () =>
+            void handler
+              .settled()
+              .then(() => handler.audit.close())
+              .then(resolve),
+        );
       }),
   };
 }

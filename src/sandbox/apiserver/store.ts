@@ -25,7 +25,14 @@ export interface ObjectMeta {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   finalizers?: string[];
-  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }[];
+  ownerReferences?: {
+    apiVersion: string;
+    kind: string;
+    name: string;
+    uid: string;
+    controller?: boolean;
+    blockOwnerDeletion?: boolean;
+  }[];
   generateName?: string;
   managedFields?: unknown[];
   [key: string]: unknown;
@@ -81,7 +88,14 @@ export class Store {
   private collection(storageKey: string): Collection {
     let c = this.collections.get(storageKey);
     if (c === undefined) {
-      c = { objects: new Map(), byNamespace: new Map(), sorted: new Map(), history: [], compactedRv: 0, subscribers: new Set() };
+      c = {
+        objects: new Map(),
+        byNamespace: new Map(),
+        sorted: new Map(),
+        history: [],
+        compactedRv: 0,
+        subscribers: new Set(),
+      };
       this.collections.set(storageKey, c);
     }
     return c;
@@ -156,7 +170,13 @@ export class Store {
   }
 
   /** Keeps the namespace, uid and owner indexes in step with a change from `before` to `after`. */
-  private index(c: Collection, storageKey: string, key: string, before: KubeObject | undefined, after: KubeObject | undefined): void {
+  private index(
+    c: Collection,
+    storageKey: string,
+    key: string,
+    before: KubeObject | undefined,
+    after: KubeObject | undefined,
+  ): void {
     const ns = (before ?? after)?.metadata.namespace ?? '';
     let inNs = c.byNamespace.get(ns);
     if (inNs === undefined) c.byNamespace.set(ns, (inNs = new Map()));

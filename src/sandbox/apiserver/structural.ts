@@ -79,12 +79,16 @@ class Walker {
     if (value === null) return null;
     if (s['x-kubernetes-int-or-string'] === true) {
       if (typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value))) {
-        this.causes.push(fieldInvalid(path, value, `${path} in body must be of type integer,string: "${typeName(value)}"`));
+        this.causes.push(
+          fieldInvalid(path, value, `${path} in body must be of type integer,string: "${typeName(value)}"`),
+        );
       }
       return value;
     }
     if (s.type !== undefined && !typeMatches(s.type, value)) {
-      this.causes.push(fieldInvalid(path, typeName(value), `${path} in body must be of type ${s.type}: "${typeName(value)}"`));
+      this.causes.push(
+        fieldInvalid(path, typeName(value), `${path} in body must be of type ${s.type}: "${typeName(value)}"`),
+      );
       return value;
     }
     if (Array.isArray(value)) return this.array(value, s, path);
@@ -103,27 +107,60 @@ class Walker {
 
   private number(value: number, s: Structural, path: string): void {
     if (s.maximum !== undefined && (s.exclusiveMaximum === true ? value >= s.maximum : value > s.maximum)) {
-      this.causes.push(fieldInvalid(path, value, `${path} in body should be less than ${s.exclusiveMaximum === true ? '' : 'or equal to '}${s.maximum}`));
+      this.causes.push(
+        fieldInvalid(
+          path,
+          value,
+          `${path} in body should be less than ${s.exclusiveMaximum === true ? '' : 'or equal to '}${s.maximum}`,
+        ),
+      );
     }
     if (s.minimum !== undefined && (s.exclusiveMinimum === true ? value <= s.minimum : value < s.minimum)) {
-      this.causes.push(fieldInvalid(path, value, `${path} in body should be greater than ${s.exclusiveMinimum === true ? '' : 'or equal to '}${s.minimum}`));
+      this.causes.push(
+        fieldInvalid(
+          path,
+          value,
+          `${path} in body should be greater than ${s.exclusiveMinimum === true ? '' : 'or equal to '}${s.minimum}`,
+        ),
+      );
     }
   }
 
   private string(value: string, s: Structural, path: string): void {
     const length = Array.from(value).length;
-    if (s.maxLength !== undefined && length > s.maxLength) this.causes.push({ reason: 'FieldValueTooLong', field: path, message: `Too long: may not be more than ${s.maxLength} bytes` });
-    if (s.minLength !== undefined && length < s.minLength) this.causes.push(fieldInvalid(path, value, `${path} in body should be at least ${s.minLength} chars long`));
-    if (s.pattern !== undefined && !regex(s.pattern).test(value)) this.causes.push(fieldInvalid(path, value, `${path} in body should match '${s.pattern}'`));
+    if (s.maxLength !== undefined && length > s.maxLength)
+      this.causes.push({
+        reason: 'FieldValueTooLong',
+        field: path,
+        message: `Too long: may not be more than ${s.maxLength} bytes`,
+      });
+    if (s.minLength !== undefined && length < s.minLength)
+      this.causes.push(fieldInvalid(path, value, `${path} in body should be at least ${s.minLength} chars long`));
+    if (s.pattern !== undefined && !regex(s.pattern).test(value))
+      this.causes.push(fieldInvalid(path, value, `${path} in body should match '${s.pattern}'`));
     const badFormat = formatError(s.format, value);
-    if (badFormat !== undefined) this.causes.push(fieldInvalid(path, value, `${path} in body must be of type ${badFormat}: ${JSON.stringify(value)}`));
+    if (badFormat !== undefined)
+      this.causes.push(
+        fieldInvalid(path, value, `${path} in body must be of type ${badFormat}: ${JSON.stringify(value)}`),
+      );
   }
 
   private array(value: Json[], s: Structural, path: string): Json[] {
-    if (s.maxItems !== undefined && value.length > s.maxItems) this.causes.push({ reason: 'FieldValueTooMany', field: path, message: `Too many: ${value.length}: must have at most ${s.maxItems} items` });
-    if (s.minItems !== undefined && value.length < s.minItems) this.causes.push(fieldInvalid(path, value.length, `${path} in body should have at least ${s.minItems} items`));
+    if (s.maxItems !== undefined && value.length > s.maxItems)
+      this.causes.push({
+        reason: 'FieldValueTooMany',
+        field: path,
+        message: `Too many: ${value.length}: must have at most ${s.maxItems} items`,
+      });
+    if (s.minItems !== undefined && value.length < s.minItems)
+      this.causes.push(fieldInvalid(path, value.length, `${path} in body should have at least ${s.minItems} items`));
     const items = s.items;
-    const out = items === undefined ? value : value.filter((v) => !(v === null && items.nullable !== true)).map((v, i) => this.node(defaulted(v, items), items, `${path}[${i}]`));
+    const out =
+      items === undefined
+        ? value
+        : value
+            .filter((v) => !(v === null && items.nullable !== true))
+            .map((v, i) => this.node(defaulted(v, items), items, `${path}[${i}]`));
     this.listType(out, s, path);
     return out;
   }
@@ -134,8 +171,16 @@ class Walker {
     const keys = s['x-kubernetes-list-map-keys'] ?? [];
     const seen = new Set<string>();
     value.forEach((item, i) => {
-      const key = listType === 'set' ? JSON.stringify(item) : JSON.stringify(keys.map((k) => (isObject(item) ? item[k] : undefined)));
-      if (seen.has(key)) this.causes.push({ reason: 'FieldValueDuplicate', field: `${path}[${i}]`, message: `Duplicate value: ${listType === 'set' ? JSON.stringify(item) : `map[string]interface {}{${keys.map((k) => `"${k}":${JSON.stringify(isObject(item) ? item[k] : null)}`).join(', ')}}`}` });
+      const key =
+        listType === 'set'
+          ? JSON.stringify(item)
+          : JSON.stringify(keys.map((k) => (isObject(item) ? item[k] : undefined)));
+      if (seen.has(key))
+        this.causes.push({
+          reason: 'FieldValueDuplicate',
+          field: `${path}[${i}]`,
+          message: `Duplicate value: ${listType === 'set' ? JSON.stringify(item) : `map[string]interface {}{${keys.map((k) => `"${k}":${JSON.stringify(isObject(item) ? item[k] : null)}`).join(', ')}}`}`,
+        });
       seen.add(key);
     });
   }
@@ -150,24 +195,33 @@ class Walker {
     const out: JsonObject = {};
     const at = (key: string): string => (path === '' ? key : `${path}.${key}`);
     for (const [key, child] of Object.entries(value)) {
-      const childSchema = s.properties?.[key] ?? (isObject(s.additionalProperties) ? s.additionalProperties : undefined);
+      const childSchema =
+        s.properties?.[key] ?? (isObject(s.additionalProperties) ? s.additionalProperties : undefined);
       if (childSchema === undefined) {
         if (this.keepsUnknown(s, key)) out[key] = child;
         else this.unknown.push(at(key));
       } else if (child !== null || childSchema.nullable === true) out[key] = this.node(child, childSchema, at(key));
     }
     for (const [key, childSchema] of Object.entries(s.properties ?? {})) {
-      if (out[key] === undefined && childSchema.default !== undefined) out[key] = this.node(defaulted(structuredClone(childSchema.default), childSchema), childSchema, at(key));
+      if (out[key] === undefined && childSchema.default !== undefined)
+        out[key] = this.node(defaulted(structuredClone(childSchema.default), childSchema), childSchema, at(key));
     }
     this.checkPresence(out, s, path);
     return out;
   }
 
   private checkPresence(out: JsonObject, s: Structural, path: string): void {
-    for (const key of s.required ?? []) if (out[key] === undefined) this.causes.push(fieldRequired(path === '' ? key : `${path}.${key}`));
+    for (const key of s.required ?? [])
+      if (out[key] === undefined) this.causes.push(fieldRequired(path === '' ? key : `${path}.${key}`));
     const count = Object.keys(out).length;
-    if (s.maxProperties !== undefined && count > s.maxProperties) this.causes.push({ reason: 'FieldValueTooMany', field: path, message: `Too many: ${count}: must have at most ${s.maxProperties} items` });
-    if (s.minProperties !== undefined && count < s.minProperties) this.causes.push(fieldInvalid(path, count, `${path} in body should have at least ${s.minProperties} properties`));
+    if (s.maxProperties !== undefined && count > s.maxProperties)
+      this.causes.push({
+        reason: 'FieldValueTooMany',
+        field: path,
+        message: `Too many: ${count}: must have at most ${s.maxProperties} items`,
+      });
+    if (s.minProperties !== undefined && count < s.minProperties)
+      this.causes.push(fieldInvalid(path, count, `${path} in body should have at least ${s.minProperties} properties`));
   }
 }
 
@@ -176,7 +230,8 @@ function defaulted(value: Json, s: Structural): Json {
   if (!isObject(value) || s.properties === undefined) return value;
   const out: JsonObject = { ...value };
   for (const [key, child] of Object.entries(s.properties)) {
-    if (out[key] === undefined && child.default !== undefined) out[key] = defaulted(structuredClone(child.default), child);
+    if (out[key] === undefined && child.default !== undefined)
+      out[key] = defaulted(structuredClone(child.default), child);
   }
   return out;
 }

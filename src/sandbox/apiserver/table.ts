@@ -10,11 +10,15 @@ type JsonObject = Record<string, any>;
 /** A small JSONPath subset: `.a.b`, `.a[0].b`, `.a[*].b`. */
 export function jsonPath(obj: unknown, path: string): unknown[] {
   let nodes: unknown[] = [obj];
-  const parts = path.replace(/^\{|\}$/g, '').replace(/^\./, '').split(/\.(?![^[]*\])/);
+  const parts = path
+    .replace(/^\{|\}$/g, '')
+    .replace(/^\./, '')
+    .split(/\.(?![^[]*\])/);
   for (const part of parts) {
     const m = /^([^[]*)((?:\[[^\]]*\])*)$/.exec(part);
     if (m === null) return [];
-    if (m[1] !== '') nodes = nodes.map((n) => (typeof n === 'object' && n !== null ? (n as JsonObject)[m[1] ?? ''] : undefined));
+    if (m[1] !== '')
+      nodes = nodes.map((n) => (typeof n === 'object' && n !== null ? (n as JsonObject)[m[1] ?? ''] : undefined));
     for (const idx of (m[2] ?? '').match(/\[[^\]]*\]/g) ?? []) {
       const inner = idx.slice(1, -1);
       nodes = nodes.flatMap((n) => (Array.isArray(n) ? (inner === '*' ? n : [n[Number(inner)]]) : []));
@@ -40,7 +44,10 @@ interface Column {
   cell: (obj: JsonObject) => unknown;
 }
 
-const col = (name: string, cell: (o: JsonObject) => unknown, type = 'string', priority = 0): Column => ({ def: { name, type, format: name === 'Name' ? 'name' : '', description: name, priority }, cell });
+const col = (name: string, cell: (o: JsonObject) => unknown, type = 'string', priority = 0): Column => ({
+  def: { name, type, format: name === 'Name' ? 'name' : '', description: name, priority },
+  cell,
+});
 const nameCol = col('Name', (o) => o['metadata']?.['name']);
 const ageCol = col('Age', (o) => age(o['metadata']?.['creationTimestamp']));
 
@@ -50,34 +57,56 @@ const BUILTIN_COLUMNS: Readonly<Record<string, Column[]>> = {
     col('Up-to-date', (o) => o['status']?.['updatedReplicas'] ?? 0, 'integer'),
     col('Available', (o) => o['status']?.['availableReplicas'] ?? 0, 'integer'),
   ],
-  ReplicaSet: [col('Desired', (o) => o['spec']?.['replicas'] ?? 0, 'integer'), col('Current', (o) => o['status']?.['replicas'] ?? 0, 'integer'), col('Ready', (o) => o['status']?.['readyReplicas'] ?? 0, 'integer')],
+  ReplicaSet: [
+    col('Desired', (o) => o['spec']?.['replicas'] ?? 0, 'integer'),
+    col('Current', (o) => o['status']?.['replicas'] ?? 0, 'integer'),
+    col('Ready', (o) => o['status']?.['readyReplicas'] ?? 0, 'integer'),
+  ],
   Pod: [
-    col('Ready', (o) => `${((o['status']?.['containerStatuses'] ?? []) as JsonObject[]).filter((c) => c['ready'] === true).length}/${((o['spec']?.['containers'] ?? []) as unknown[]).length}`),
+    col(
+      'Ready',
+      (o) =>
+        `${((o['status']?.['containerStatuses'] ?? []) as JsonObject[]).filter((c) => c['ready'] === true).length}/${((o['spec']?.['containers'] ?? []) as unknown[]).length}`,
+    ),
     col('Status', (o) => o['status']?.['phase'] ?? 'Pending'),
     col('Restarts', () => 0, 'integer'),
   ],
   Service: [
     col('Type', (o) => o['spec']?.['type']),
     col('Cluster-IP', (o) => o['spec']?.['clusterIP'] ?? '<none>'),
-    col('Port(s)', (o) => ((o['spec']?.['ports'] ?? []) as JsonObject[]).map((p) => `${p['port']}/${p['protocol'] ?? 'TCP'}`).join(',')),
+    col('Port(s)', (o) =>
+      ((o['spec']?.['ports'] ?? []) as JsonObject[]).map((p) => `${p['port']}/${p['protocol'] ?? 'TCP'}`).join(','),
+    ),
   ],
   Namespace: [col('Status', (o) => o['status']?.['phase'])],
   Event: [
     col('Type', (o) => o['type']),
     col('Reason', (o) => o['reason']),
-    col('Object', (o) => `${String(o['involvedObject']?.['kind'] ?? o['regarding']?.['kind'] ?? '').toLowerCase()}/${String(o['involvedObject']?.['name'] ?? o['regarding']?.['name'] ?? '')}`),
+    col(
+      'Object',
+      (o) =>
+        `${String(o['involvedObject']?.['kind'] ?? o['regarding']?.['kind'] ?? '').toLowerCase()}/${String(o['involvedObject']?.['name'] ?? o['regarding']?.['name'] ?? '')}`,
+    ),
     col('Message', (o) => o['message'] ?? o['note']),
   ],
 };
 
 function printerColumn(c: PrinterColumn): Column {
   return {
-    def: { name: c.name, type: c.type, format: c.format ?? '', description: c.description ?? '', priority: c.priority ?? 0 },
+    def: {
+      name: c.name,
+      type: c.type,
+      format: c.format ?? '',
+      description: c.description ?? '',
+      priority: c.priority ?? 0,
+    },
     cell: (o) => {
       const values = jsonPath(o, c.jsonPath);
       if (values.length === 0) return null;
       if (c.type === 'date') return age(values[0]);
-      return values.length === 1 ? values[0] : values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(',');
+      return values.length === 1
+        ? values[0]
+        : values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(',');
     },
   };
 }
@@ -90,7 +119,13 @@ function columnsFor(t: ResourceType): Column[] {
   return [nameCol, ...(BUILTIN_COLUMNS[t.kind] ?? []), ageCol];
 }
 
-export function toTable(t: ResourceType, objects: readonly KubeObject[], resourceVersion: string, includeObject: string | undefined, extraMeta: object = {}): object {
+export function toTable(
+  t: ResourceType,
+  objects: readonly KubeObject[],
+  resourceVersion: string,
+  includeObject: string | undefined,
+  extraMeta: object = {},
+): object {
   const columns = columnsFor(t);
   return {
     kind: 'Table',
@@ -99,7 +134,12 @@ export function toTable(t: ResourceType, objects: readonly KubeObject[], resourc
     columnDefinitions: columns.map((c) => c.def),
     rows: objects.map((o) => ({
       cells: columns.map((c) => c.cell(o as JsonObject) ?? null),
-      object: includeObject === 'Object' ? o : includeObject === 'None' ? undefined : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata },
+      object:
+        includeObject === 'Object'
+          ? o
+          : includeObject === 'None'
+            ? undefined
+            : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata },
     })),
   };
 }

@@ -37,7 +37,8 @@ export interface WatchOptions {
 export function serveWatch(api: Api, req: WatchRequest, res: ServerResponse, opts: WatchOptions): void {
   const t = req.type;
   const match = api.matcher(t, req);
-  const inScope = (o: KubeObject): boolean => (req.namespace === undefined || o.metadata.namespace === req.namespace) && match(o);
+  const inScope = (o: KubeObject): boolean =>
+    (req.namespace === undefined || o.metadata.namespace === req.namespace) && match(o);
   const send = (line: string): void => {
     if (!res.writableEnded && !res.destroyed) res.write(line);
   };
@@ -47,9 +48,17 @@ export function serveWatch(api: Api, req: WatchRequest, res: ServerResponse, opt
     if (opts.delayMs === undefined || opts.delayMs <= 0) send(line);
     else setTimeout(() => send(line), opts.delayMs); // same delay for every event: order kept
   };
-  const startRv = req.resourceVersion === undefined || req.resourceVersion === '' || req.resourceVersion === '0' ? undefined : Number(req.resourceVersion);
-  if (startRv !== undefined && !Number.isInteger(startRv)) throw errors.badRequest(`invalid resource version: ${req.resourceVersion ?? ''}`);
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+  const startRv =
+    req.resourceVersion === undefined || req.resourceVersion === '' || req.resourceVersion === '0'
+      ? undefined
+      : Number(req.resourceVersion);
+  if (startRv !== undefined && !Number.isInteger(startRv))
+    throw errors.badRequest(`invalid resource version: ${req.resourceVersion ?? ''}`);
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Transfer-Encoding': 'chunked',
+    'Cache-Control': 'no-cache, private',
+  });
   res.flushHeaders(); // clients wait for the headers before they count the watch as established
 
   let lastRv = startRv ?? api.store.revision;
@@ -77,12 +86,16 @@ export function serveWatch(api: Api, req: WatchRequest, res: ServerResponse, opt
   res.on('close', close);
 
   if (startRv === undefined) {
-    for (const obj of api.store.list(t.storageKey, req.namespace)) if (match(obj)) write('ADDED', req.render(api.view(t, obj)));
+    for (const obj of api.store.list(t.storageKey, req.namespace))
+      if (match(obj)) write('ADDED', req.render(api.view(t, obj)));
     if (req.sendInitialEvents && req.allowWatchBookmarks) write('BOOKMARK', bookmark(t, lastRv, true));
   } else {
     const backlog = api.store.since(t.storageKey, startRv);
     if (backlog === 'expired') {
-      write('ERROR', errors.gone(`too old resource version: ${startRv} (${api.store.oldestRetained(t.storageKey)})`).toStatus());
+      write(
+        'ERROR',
+        errors.gone(`too old resource version: ${startRv} (${api.store.oldestRetained(t.storageKey)})`).toStatus(),
+      );
       close();
       return;
     }
@@ -98,7 +111,11 @@ export function serveWatch(api: Api, req: WatchRequest, res: ServerResponse, opt
 }
 
 /** Bookmarks, the client's timeout and (fault injection) a cut, kept in `on.timers` to clear on close. */
-function scheduleTimers(req: WatchRequest, opts: WatchOptions, on: { timers: NodeJS.Timeout[]; close: () => void; sendBookmark: () => void; cut: () => void }): void {
+function scheduleTimers(
+  req: WatchRequest,
+  opts: WatchOptions,
+  on: { timers: NodeJS.Timeout[]; close: () => void; sendBookmark: () => void; cut: () => void },
+): void {
   const { timers } = on;
 
   if (req.allowWatchBookmarks) {
@@ -108,7 +125,8 @@ function scheduleTimers(req: WatchRequest, opts: WatchOptions, on: { timers: Nod
     };
     timers.push(setTimeout(tick, opts.bookmarkIntervalMs));
   }
-  if (req.timeoutSeconds !== undefined && req.timeoutSeconds > 0) timers.push(setTimeout(on.close, req.timeoutSeconds * 1000));
+  if (req.timeoutSeconds !== undefined && req.timeoutSeconds > 0)
+    timers.push(setTimeout(on.close, req.timeoutSeconds * 1000));
   if (opts.dropAfterMs !== undefined) timers.push(setTimeout(on.cut, opts.dropAfterMs));
 }
 
@@ -137,6 +155,9 @@ function bookmark(t: ResourceType, rv: number, initialEnd: boolean): object {
   return {
     kind: t.kind,
     apiVersion: apiVersionOf(t),
-    metadata: { resourceVersion: String(rv), ...(initialEnd ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}) },
+    metadata: {
+      resourceVersion: String(rv),
+      ...(initialEnd ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}),
+    },
   };
 }

@@ -52,12 +52,23 @@ export class MeshSimulator {
 
   /** Sends one request through the mesh, as a client sidecar in `namespace` would. */
   send(partial: Partial<MeshRequest> & { host: string }): MeshAnswer {
-    const req: MeshRequest = { namespace: 'default', gateway: 'mesh', uri: '/', method: 'GET', headers: {}, ...partial };
+    const req: MeshRequest = {
+      namespace: 'default',
+      gateway: 'mesh',
+      uri: '/',
+      method: 'GET',
+      headers: {},
+      ...partial,
+    };
     this.sent++;
     const routed = route(req, this.list('networking.istio.io', 'virtualservices'), this.random);
     const destination: Destination = routed?.destination ?? { host: fqdn(req.host, req.namespace) };
     if (routed?.mirror !== undefined && this.random() * 100 < routed.mirrorPercent) this.deliver(routed.mirror, req, 0);
-    const answer = this.deliver(destination, req, routed?.retries.retryOn.includes('5xx') === true ? routed.retries.attempts : 0);
+    const answer = this.deliver(
+      destination,
+      req,
+      routed?.retries.retryOn.includes('5xx') === true ? routed.retries.attempts : 0,
+    );
     this.metrics.record(this.labels('source', destination, answer, req), answer.latencyMs);
     return answer;
   }
@@ -71,7 +82,12 @@ export class MeshSimulator {
     for (let attempt = 0; ; attempt++) {
       const pod = pods[Math.floor(this.random() * pods.length)] as KubeObject;
       const profile = profileOf(podEnv(pod));
-      const answer: MeshAnswer = { code: sampleStatus(profile, this.random), flags: '-', workload: workloadOf(this.api, pod), latencyMs: sampleLatencyMs(profile, this.random) };
+      const answer: MeshAnswer = {
+        code: sampleStatus(profile, this.random),
+        flags: '-',
+        workload: workloadOf(this.api, pod),
+        latencyMs: sampleLatencyMs(profile, this.random),
+      };
       this.metrics.record(this.labels('destination', dest, answer, req, pod), answer.latencyMs);
       latency += answer.latencyMs;
       if (answer.code < 500 || attempt >= retries) return { ...answer, latencyMs: latency };
@@ -86,19 +102,31 @@ export class MeshSimulator {
     const endpoints = this.api.store.get('/endpoints', ns, name) as Json | undefined;
     if (this.api.store.get('/services', ns, name) === undefined) return undefined;
     const names = new Set<string>();
-    for (const subset of (endpoints?.['subsets'] ?? []) as Json[]) for (const a of (subset['addresses'] ?? []) as Json[]) names.add(a['targetRef']?.['name'] as string);
+    for (const subset of (endpoints?.['subsets'] ?? []) as Json[])
+      for (const a of (subset['addresses'] ?? []) as Json[]) names.add(a['targetRef']?.['name'] as string);
     const pods = this.api.store.list('/pods', ns).filter((p) => names.has(p.metadata.name));
     return dest.subset === undefined ? pods : this.inSubset(pods, dest, ns);
   }
 
   /** The pods of a DestinationRule subset (none when the subset is not defined, as Envoy finds no cluster). */
   private inSubset(pods: KubeObject[], dest: Destination, ns: string): KubeObject[] {
-    const dr = this.list('networking.istio.io', 'destinationrules', ns).find((d) => fqdn(d['spec']?.['host'] as string, ns) === dest.host);
-    const labels = ((dr?.['spec']?.['subsets'] ?? []) as Json[]).find((s) => s['name'] === dest.subset)?.['labels'] as Record<string, string> | undefined;
-    return labels === undefined ? [] : pods.filter((p) => Object.entries(labels).every(([k, v]) => p.metadata.labels?.[k] === v));
+    const dr = this.list('networking.istio.io', 'destinationrules', ns).find(
+      (d) => fqdn(d['spec']?.['host'] as string, ns) === dest.host,
+    );
+    const labels = ((dr?.['spec']?.['subsets'] ?? []) as Json[]).find((s) => s['name'] === dest.subset)?.['labels'] as
+      Record<string, string> | undefined;
+    return labels === undefined
+      ? []
+      : pods.filter((p) => Object.entries(labels).every(([k, v]) => p.metadata.labels?.[k] === v));
   }
 
-  private labels(reporter: 'source' | 'destination', dest: Destination, answer: MeshAnswer, req: MeshRequest, pod?: KubeObject): IstioLabels {
+  private labels(
+    reporter: 'source' | 'destination',
+    dest: Destination,
+    answer: MeshAnswer,
+    req: MeshRequest,
+    pod?: KubeObject,
+  ): IstioLabels {
     const [svcName = 'unknown', svcNs = 'unknown'] = dest.host.split('.');
     const known = dest.host.endsWith('.svc.cluster.local');
     const podLabels = pod?.metadata.labels ?? {};
@@ -128,7 +156,11 @@ export class MeshSimulator {
     for (const vs of this.list('networking.istio.io', 'virtualservices')) {
       const ns = vs['metadata']['namespace'] as string;
       const gateways = (vs['spec']?.['gateways'] ?? ['mesh']) as string[];
-      const gateway = gateways.includes('mesh') ? 'mesh' : (gateways[0]?.includes('/') === true ? gateways[0] : `${ns}/${gateways[0] ?? ''}`);
+      const gateway = gateways.includes('mesh')
+        ? 'mesh'
+        : gateways[0]?.includes('/') === true
+          ? gateways[0]
+          : `${ns}/${gateways[0] ?? ''}`;
       for (const host of (vs['spec']?.['hosts'] ?? []) as string[]) {
         const key = `${ns}/${vs['metadata']['name'] as string}/${host}`;
         let credit = (this.credit.get(key) ?? 0) + rps * seconds;
@@ -155,7 +187,9 @@ export class MeshSimulator {
         res.writeHead(404).end();
         return;
       }
-      void this.metrics.text().then((text) => res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType }).end(text));
+      void this.metrics
+        .text()
+        .then((text) => res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType }).end(text));
     });
     const server = this.server;
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
@@ -170,9 +204,16 @@ export class MeshSimulator {
 }
 
 /** Who sends: the load generator inside the mesh, or the ingress gateway for gateway traffic. */
-function sourceLabels(req: MeshRequest): Pick<IstioLabels, 'source_workload' | 'source_workload_namespace' | 'source_canonical_service' | 'source_app'> {
+function sourceLabels(
+  req: MeshRequest,
+): Pick<IstioLabels, 'source_workload' | 'source_workload_namespace' | 'source_canonical_service' | 'source_app'> {
   const source = req.gateway === 'mesh' ? LOADGEN : { workload: 'istio-ingressgateway', namespace: 'istio-system' };
-  return { source_workload: source.workload, source_workload_namespace: source.namespace, source_canonical_service: source.workload, source_app: source.workload };
+  return {
+    source_workload: source.workload,
+    source_workload_namespace: source.namespace,
+    source_canonical_service: source.workload,
+    source_app: source.workload,
+  };
 }
 
 /** The workload Istio names a pod by: its Deployment, else its owner, else itself. */

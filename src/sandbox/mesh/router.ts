@@ -66,8 +66,10 @@ function matchHolds(m: Json, req: MeshRequest): boolean {
   if (!stringMatch(m['uri'], path, m['ignoreUriCase'] === true)) return false;
   if (!stringMatch(m['method'], req.method)) return false;
   if (!stringMatch(m['authority'], req.host)) return false;
-  for (const [name, sm] of Object.entries((m['headers'] ?? {}) as Record<string, Json>)) if (!stringMatch(sm, req.headers[name.toLowerCase()])) return false;
-  for (const [name, sm] of Object.entries((m['withoutHeaders'] ?? {}) as Record<string, Json>)) if (stringMatch(sm, req.headers[name.toLowerCase()])) return false;
+  for (const [name, sm] of Object.entries((m['headers'] ?? {}) as Record<string, Json>))
+    if (!stringMatch(sm, req.headers[name.toLowerCase()])) return false;
+  for (const [name, sm] of Object.entries((m['withoutHeaders'] ?? {}) as Record<string, Json>))
+    if (stringMatch(sm, req.headers[name.toLowerCase()])) return false;
   const gateways = m['gateways'] as string[] | undefined;
   return gateways === undefined || gateways.includes(req.gateway);
 }
@@ -87,13 +89,22 @@ function pickWeighted(routes: Json[], random: () => number): Json | undefined {
 function appliesTo(vs: Json, req: MeshRequest): boolean {
   const gateways = (vs['spec']?.['gateways'] ?? ['mesh']) as string[];
   const ns = vs['metadata']['namespace'] as string;
-  const gatewayOk = gateways.some((g) => (g === 'mesh' ? req.gateway === 'mesh' : (g.includes('/') ? g : `${ns}/${g}`) === req.gateway));
-  return gatewayOk && ((vs['spec']?.['hosts'] ?? []) as string[]).some((h) => hostMatches(h, ns, fqdn(req.host, req.namespace)));
+  const gatewayOk = gateways.some((g) =>
+    g === 'mesh' ? req.gateway === 'mesh' : (g.includes('/') ? g : `${ns}/${g}`) === req.gateway,
+  );
+  return (
+    gatewayOk &&
+    ((vs['spec']?.['hosts'] ?? []) as string[]).some((h) => hostMatches(h, ns, fqdn(req.host, req.namespace)))
+  );
 }
 
 /** Routes a request through the VirtualServices, oldest first as Istio merges them; undefined when none applies. */
 export function route(req: MeshRequest, virtualServices: readonly Json[], random: () => number): Routed | undefined {
-  const vs = [...virtualServices].sort((a, b) => String(a['metadata']['creationTimestamp']).localeCompare(String(b['metadata']['creationTimestamp']))).find((v) => appliesTo(v, req));
+  const vs = [...virtualServices]
+    .sort((a, b) =>
+      String(a['metadata']['creationTimestamp']).localeCompare(String(b['metadata']['creationTimestamp'])),
+    )
+    .find((v) => appliesTo(v, req));
   if (vs === undefined) return undefined;
   const http = ((vs['spec']?.['http'] ?? []) as Json[]).find((h) => {
     const matches = (h['match'] ?? []) as Json[];
@@ -106,13 +117,21 @@ function routeTo(vs: Json, http: Json, random: () => number): Routed | undefined
   const ns = vs['metadata']['namespace'] as string;
   const chosen = pickWeighted((http['route'] ?? []) as Json[], random);
   if (chosen === undefined) return undefined;
-  const dest = (d: Json): Destination => ({ host: fqdn(d['host'] as string, ns), ...(d['subset'] === undefined ? {} : { subset: d['subset'] }), ...(d['port']?.['number'] === undefined ? {} : { port: d['port']['number'] }) });
+  const dest = (d: Json): Destination => ({
+    host: fqdn(d['host'] as string, ns),
+    ...(d['subset'] === undefined ? {} : { subset: d['subset'] }),
+    ...(d['port']?.['number'] === undefined ? {} : { port: d['port']['number'] }),
+  });
   return {
-      virtualService: { name: vs['metadata']['name'], namespace: ns },
-      route: http['name'] as string | undefined,
-      destination: dest(chosen['destination'] as Json),
-      mirror: http['mirror'] === undefined ? undefined : dest(http['mirror'] as Json),
-      mirrorPercent: (http['mirrorPercentage']?.['value'] ?? 100) as number,
-      retries: { attempts: (http['retries']?.['attempts'] ?? 2) as number, retryOn: (http['retries']?.['retryOn'] ?? 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes') as string },
+    virtualService: { name: vs['metadata']['name'], namespace: ns },
+    route: http['name'] as string | undefined,
+    destination: dest(chosen['destination'] as Json),
+    mirror: http['mirror'] === undefined ? undefined : dest(http['mirror'] as Json),
+    mirrorPercent: (http['mirrorPercentage']?.['value'] ?? 100) as number,
+    retries: {
+      attempts: (http['retries']?.['attempts'] ?? 2) as number,
+      retryOn: (http['retries']?.['retryOn'] ??
+        'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes') as string,
+    },
   };
 }

@@ -32,7 +32,10 @@ export interface Child {
 
 /** Starts a child whose output is kept (bounded) for error messages, and stopped with the sandbox. */
 export function startChild(binary: string, args: string[], opts: { cwd?: string } = {}): Child {
-  const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }) });
+  const proc = spawn(binary, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
+  });
   let out = '';
   const keep = (d: Buffer): void => {
     out = (out + d.toString()).slice(-20_000);
@@ -68,12 +71,23 @@ export function stopChild(proc: ChildProcess, graceMs = 5000): Promise<void> {
 }
 
 /** Waits until `check` resolves true, or fails naming `what` (with the child's output). */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, child?: Child): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  child?: Child,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child !== undefined && child.proc.exitCode !== null) throw new Error(`${what}: the process exited (${child.proc.exitCode}): ${child.output().trim().split('\n').slice(-5).join(' | ')}`);
+    if (child !== undefined && child.proc.exitCode !== null)
+      throw new Error(
+        `${what}: the process exited (${child.proc.exitCode}): ${child.output().trim().split('\n').slice(-5).join(' | ')}`,
+      );
     if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`${what}: not ready after ${timeoutMs} ms${child === undefined ? '' : `: ${child.output().trim().split('\n').slice(-5).join(' | ')}`}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${what}: not ready after ${timeoutMs} ms${child === undefined ? '' : `: ${child.output().trim().split('\n').slice(-5).join(' | ')}`}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 }

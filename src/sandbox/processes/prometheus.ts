@@ -15,7 +15,8 @@ export interface PrometheusServer {
   start(): Promise<void>;
 }
 
-export const PROMETHEUS_MISSING = 'prometheus is not installed: run `apt-get update && apt-get install -y prometheus` (Debian), or put a prometheus binary on PATH';
+export const PROMETHEUS_MISSING =
+  'prometheus is not installed: run `apt-get update && apt-get install -y prometheus` (Debian), or put a prometheus binary on PATH';
 
 /**
  * Makes sure a prometheus binary is on PATH: when it is missing and this runs as root with
@@ -25,11 +26,15 @@ export const PROMETHEUS_MISSING = 'prometheus is not installed: run `apt-get upd
 export function ensurePrometheus(say: (line: string) => void): string | undefined {
   if (which('prometheus') !== undefined) return undefined;
   if (process.getuid?.() !== 0 || which('apt-get') === undefined) return PROMETHEUS_MISSING;
-  say('prometheus is missing; installing Debian\'s package (apt-get install -y prometheus), this takes a minute...');
+  say("prometheus is missing; installing Debian's package (apt-get install -y prometheus), this takes a minute...");
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const update = spawnSync('apt-get', ['update'], { env, stdio: 'ignore' });
-  const install = update.status === 0 ? spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'prometheus'], { env, stdio: 'ignore' }) : update;
-  if (install.status !== 0 || which('prometheus') === undefined) return `installing prometheus failed; ${PROMETHEUS_MISSING}`;
+  const install =
+    update.status === 0
+      ? spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'prometheus'], { env, stdio: 'ignore' })
+      : update;
+  if (install.status !== 0 || which('prometheus') === undefined)
+    return `installing prometheus failed; ${PROMETHEUS_MISSING}`;
   return undefined;
 }
 
@@ -38,13 +43,24 @@ export async function startPrometheus(dir: string, scrapeTargets: string[]): Pro
   if (binary === undefined) throw new Error(PROMETHEUS_MISSING);
   mkdirSync(join(dir, 'prometheus-data'), { recursive: true });
   const config = join(dir, 'prometheus.yml');
-  writeFileSync(config, stringify({
-    global: { scrape_interval: '1s', evaluation_interval: '1s' },
-    scrape_configs: [{ job_name: 'sandbox-mesh', scrape_interval: '1s', static_configs: [{ targets: scrapeTargets }] }],
-  }));
+  writeFileSync(
+    config,
+    stringify({
+      global: { scrape_interval: '1s', evaluation_interval: '1s' },
+      scrape_configs: [
+        { job_name: 'sandbox-mesh', scrape_interval: '1s', static_configs: [{ targets: scrapeTargets }] },
+      ],
+    }),
+  );
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const args = [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'prometheus-data')}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=6h', '--log.level=warn'];
+  const args = [
+    `--config.file=${config}`,
+    `--storage.tsdb.path=${join(dir, 'prometheus-data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--storage.tsdb.retention.time=6h',
+    '--log.level=warn',
+  ];
   const launch = async (): Promise<Child> => {
     const child = startChild(binary, args);
     await waitFor('prometheus', async () => (await fetch(`${url}/-/ready`)).ok, 30_000, child);

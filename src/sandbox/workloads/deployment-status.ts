@@ -21,7 +21,11 @@ function stamp(next: Condition, previous: Json[] | undefined, at: string): Condi
   if (prev === undefined) return { ...next, lastUpdateTime: at, lastTransitionTime: at };
   const sameStatus = prev['status'] === next.status;
   const same = sameStatus && prev['reason'] === next.reason && prev['message'] === next.message;
-  return { ...next, lastUpdateTime: same ? (prev['lastUpdateTime'] as string) : at, lastTransitionTime: sameStatus ? (prev['lastTransitionTime'] as string) : at };
+  return {
+    ...next,
+    lastUpdateTime: same ? (prev['lastUpdateTime'] as string) : at,
+    lastTransitionTime: sameStatus ? (prev['lastTransitionTime'] as string) : at,
+  };
 }
 
 function sum(sets: Json[], field: string): number {
@@ -45,9 +49,26 @@ function sinceProgress(clock: ProgressClock, uid: string, signature: string): nu
 }
 
 function progressingCondition(rsName: string, complete: boolean, pastDeadline: boolean): Condition {
-  if (complete) return { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.` };
-  if (pastDeadline) return { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${rsName}" has timed out progressing.` };
-  return { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${rsName}" is progressing.` };
+  if (complete)
+    return {
+      type: 'Progressing',
+      status: 'True',
+      reason: 'NewReplicaSetAvailable',
+      message: `ReplicaSet "${rsName}" has successfully progressed.`,
+    };
+  if (pastDeadline)
+    return {
+      type: 'Progressing',
+      status: 'False',
+      reason: 'ProgressDeadlineExceeded',
+      message: `ReplicaSet "${rsName}" has timed out progressing.`,
+    };
+  return {
+    type: 'Progressing',
+    status: 'True',
+    reason: 'ReplicaSetUpdated',
+    message: `ReplicaSet "${rsName}" is progressing.`,
+  };
 }
 
 export function deploymentStatus(d: Json, current: Json, olds: Json[], clock: ProgressClock): Json {
@@ -59,15 +80,29 @@ export function deploymentStatus(d: Json, current: Json, olds: Json[], clock: Pr
   const available = sum(all, 'availableReplicas');
   const rsName = current['metadata']['name'] as string;
   const complete = updated === desired && replicas === desired && available === desired;
-  const stalledMs = sinceProgress(clock, d['metadata']['uid'] as string, JSON.stringify([rsName, desired, replicas, updated, available]));
+  const stalledMs = sinceProgress(
+    clock,
+    d['metadata']['uid'] as string,
+    JSON.stringify([rsName, desired, replicas, updated, available]),
+  );
   const deadlineMs = ((d['spec']?.['progressDeadlineSeconds'] ?? 600) as number) * 1000;
   const previous = d['status']?.['conditions'] as Json[] | undefined;
   const at = now();
   const progressing = progressingCondition(rsName, complete, stalledMs > deadlineMs);
   const availableOk = available >= desired - maxUnavailable(d, desired);
   const availableCondition: Condition = availableOk
-    ? { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' }
-    : { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' };
+    ? {
+        type: 'Available',
+        status: 'True',
+        reason: 'MinimumReplicasAvailable',
+        message: 'Deployment has minimum availability.',
+      }
+    : {
+        type: 'Available',
+        status: 'False',
+        reason: 'MinimumReplicasUnavailable',
+        message: 'Deployment does not have minimum availability.',
+      };
   return {
     observedGeneration: d['metadata']['generation'] ?? 1,
     replicas,

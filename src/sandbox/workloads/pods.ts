@@ -8,7 +8,10 @@ export const TEMPLATE_HASH_LABEL = 'pod-template-hash';
 
 /** A stable short hash of a pod template, like the Deployment controller's pod-template-hash. */
 export function templateHash(template: unknown): string {
-  return createHash('sha256').update(JSON.stringify(template ?? {})).digest('hex').slice(0, 10);
+  return createHash('sha256')
+    .update(JSON.stringify(template ?? {}))
+    .digest('hex')
+    .slice(0, 10);
 }
 
 export function randomSuffix(): string {
@@ -20,7 +23,9 @@ export function randomSuffix(): string {
 export function podEnv(pod: KubeObject): Record<string, string> {
   const env: Record<string, string> = {};
   for (const c of ((pod as Json)['spec']?.['containers'] ?? []) as Json[]) {
-    for (const e of (c['env'] ?? []) as Json[]) if (typeof e['name'] === 'string' && typeof e['value'] === 'string' && !(e['name'] in env)) env[e['name']] = e['value'];
+    for (const e of (c['env'] ?? []) as Json[])
+      if (typeof e['name'] === 'string' && typeof e['value'] === 'string' && !(e['name'] in env))
+        env[e['name']] = e['value'];
   }
   return env;
 }
@@ -40,8 +45,19 @@ export function newPod(rs: KubeObject, nowIso: string): KubeObject {
       name: `${rs.metadata.name}-${randomSuffix()}`,
       namespace: rs.metadata.namespace ?? 'default',
       labels,
-      ...(template['metadata']?.['annotations'] === undefined ? {} : { annotations: template['metadata']['annotations'] }),
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }],
+      ...(template['metadata']?.['annotations'] === undefined
+        ? {}
+        : { annotations: template['metadata']['annotations'] }),
+      ownerReferences: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          name: rs.metadata.name,
+          uid: rs.metadata.uid ?? '',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
     },
     spec: { ...(template['spec'] ?? {}), nodeName: 'sandbox-node' },
     status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: nowIso }] },
@@ -56,14 +72,32 @@ export function startedStatus(pod: KubeObject, nowIso: string): Json {
   const n = nextIp++;
   const ip = `10.244.${Math.floor(n / 250) % 250}.${(n % 250) + 1}`;
   const containers = ((pod as Json)['spec']?.['containers'] ?? []) as Json[];
-  const condition = (type: string, status: boolean): Json => ({ type, status: status ? 'True' : 'False', lastTransitionTime: nowIso, ...(status ? {} : { reason: 'ContainersNotReady', message: 'containers with unready status' }) });
+  const condition = (type: string, status: boolean): Json => ({
+    type,
+    status: status ? 'True' : 'False',
+    lastTransitionTime: nowIso,
+    ...(status ? {} : { reason: 'ContainersNotReady', message: 'containers with unready status' }),
+  });
   return {
     phase: 'Running',
     hostIP: '10.0.0.10',
     podIP: ip,
     podIPs: [{ ip }],
     startTime: nowIso,
-    conditions: [condition('Initialized', true), condition('Ready', ready), condition('ContainersReady', ready), condition('PodScheduled', true)],
-    containerStatuses: containers.map((c) => ({ name: c['name'], image: c['image'], imageID: `${String(c['image'])}@sha256:sandbox`, ready, started: true, restartCount: 0, state: { running: { startedAt: nowIso } } })),
+    conditions: [
+      condition('Initialized', true),
+      condition('Ready', ready),
+      condition('ContainersReady', ready),
+      condition('PodScheduled', true),
+    ],
+    containerStatuses: containers.map((c) => ({
+      name: c['name'],
+      image: c['image'],
+      imageID: `${String(c['image'])}@sha256:sandbox`,
+      ready,
+      started: true,
+      restartCount: 0,
+      state: { running: { startedAt: nowIso } },
+    })),
   };
 }

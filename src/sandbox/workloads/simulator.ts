@@ -31,8 +31,15 @@ function matches(selector: Record<string, string> | undefined, labels: Record<st
 }
 
 export class WorkloadSimulator {
-  private readonly t: Record<'deployments' | 'replicasets' | 'pods' | 'services' | 'endpoints' | 'endpointslices', ResourceType>;
-  private readonly dirty = { deployments: new Set<string>(), replicasets: new Set<string>(), services: new Set<string>() };
+  private readonly t: Record<
+    'deployments' | 'replicasets' | 'pods' | 'services' | 'endpoints' | 'endpointslices',
+    ResourceType
+  >;
+  private readonly dirty = {
+    deployments: new Set<string>(),
+    replicasets: new Set<string>(),
+    services: new Set<string>(),
+  };
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly clock: ProgressClock = new Map();
@@ -50,28 +57,40 @@ export class WorkloadSimulator {
       if (type === undefined) throw new Error(`the emulator does not serve ${r}`);
       return type;
     };
-    this.t = { deployments: find('apps', 'v1', 'deployments'), replicasets: find('apps', 'v1', 'replicasets'), pods: find('', 'v1', 'pods'), services: find('', 'v1', 'services'), endpoints: find('', 'v1', 'endpoints'), endpointslices: find('discovery.k8s.io', 'v1', 'endpointslices') };
+    this.t = {
+      deployments: find('apps', 'v1', 'deployments'),
+      replicasets: find('apps', 'v1', 'replicasets'),
+      pods: find('', 'v1', 'pods'),
+      services: find('', 'v1', 'services'),
+      endpoints: find('', 'v1', 'endpoints'),
+      endpointslices: find('discovery.k8s.io', 'v1', 'endpointslices'),
+    };
   }
 
   start(): void {
     const key = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
     const on = (t: ResourceType, fn: (e: StoreEvent) => void): void => {
-      this.unsubscribe.push(this.api.store.subscribe(t.storageKey, (e) => {
-        fn(e);
-        this.schedule();
-      }));
+      this.unsubscribe.push(
+        this.api.store.subscribe(t.storageKey, (e) => {
+          fn(e);
+          this.schedule();
+        }),
+      );
     };
     on(this.t.deployments, (e) => this.dirty.deployments.add(key(e.object)));
     on(this.t.replicasets, (e) => {
       this.dirty.replicasets.add(key(e.object));
-      for (const o of e.object.metadata.ownerReferences ?? []) if (o.kind === 'Deployment') this.dirty.deployments.add(`${e.object.metadata.namespace ?? ''}/${o.name}`);
+      for (const o of e.object.metadata.ownerReferences ?? [])
+        if (o.kind === 'Deployment') this.dirty.deployments.add(`${e.object.metadata.namespace ?? ''}/${o.name}`);
     });
     on(this.t.pods, (e) => {
-      for (const o of e.object.metadata.ownerReferences ?? []) if (o.kind === 'ReplicaSet') this.dirty.replicasets.add(`${e.object.metadata.namespace ?? ''}/${o.name}`);
+      for (const o of e.object.metadata.ownerReferences ?? [])
+        if (o.kind === 'ReplicaSet') this.dirty.replicasets.add(`${e.object.metadata.namespace ?? ''}/${o.name}`);
       // The Services selecting the pod, before or after the change.
       for (const s of this.api.store.list(this.t.services.storageKey, e.object.metadata.namespace)) {
         const selector = (s as Json)['spec']?.['selector'] as Record<string, string> | undefined;
-        if (matches(selector, e.object.metadata.labels) || matches(selector, e.previous?.metadata.labels)) this.dirty.services.add(key(s));
+        if (matches(selector, e.object.metadata.labels) || matches(selector, e.previous?.metadata.labels))
+          this.dirty.services.add(key(s));
       }
     });
     on(this.t.services, (e) => this.dirty.services.add(key(e.object)));
@@ -144,9 +163,15 @@ export class WorkloadSimulator {
       const keep = Math.max(0, Math.min(old['spec']['replicas'] as number, desired - newReady));
       if (old['spec']['replicas'] !== keep) this.setReplicas(old, keep);
     }
-    const status = deploymentStatus(d, current, sets.filter((rs) => rs !== current), this.clock);
+    const status = deploymentStatus(
+      d,
+      current,
+      sets.filter((rs) => rs !== current),
+      this.clock,
+    );
     this.track(`${ns}/${name}`, status);
-    if (JSON.stringify(status) !== JSON.stringify(d['status'])) this.api.update({ type: this.t.deployments, namespace: ns, name, subresource: 'status' }, { ...d, status });
+    if (JSON.stringify(status) !== JSON.stringify(d['status']))
+      this.api.update({ type: this.t.deployments, namespace: ns, name, subresource: 'status' }, { ...d, status });
   }
 
   /** Keeps ticking a Deployment whose rollout is under way (its progress deadline may run out). */
@@ -157,19 +182,42 @@ export class WorkloadSimulator {
 
   private createReplicaSet(d: Json, hash: string): Json {
     const template = structuredClone(d['spec']?.['template'] ?? {});
-    template.metadata = { ...(template.metadata ?? {}), labels: { ...(template.metadata?.labels ?? {}), [TEMPLATE_HASH_LABEL]: hash } };
-    const selector = { matchLabels: { ...(d['spec']?.['selector']?.['matchLabels'] ?? {}), [TEMPLATE_HASH_LABEL]: hash } };
+    template.metadata = {
+      ...(template.metadata ?? {}),
+      labels: { ...(template.metadata?.labels ?? {}), [TEMPLATE_HASH_LABEL]: hash },
+    };
+    const selector = {
+      matchLabels: { ...(d['spec']?.['selector']?.['matchLabels'] ?? {}), [TEMPLATE_HASH_LABEL]: hash },
+    };
     const rs = {
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
-      metadata: { name: `${d['metadata']['name']}-${hash}`, namespace: d['metadata']['namespace'], labels: template.metadata.labels, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: d['metadata']['name'], uid: d['metadata']['uid'], controller: true, blockOwnerDeletion: true }] },
+      metadata: {
+        name: `${d['metadata']['name']}-${hash}`,
+        namespace: d['metadata']['namespace'],
+        labels: template.metadata.labels,
+        ownerReferences: [
+          {
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            name: d['metadata']['name'],
+            uid: d['metadata']['uid'],
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
+      },
       spec: { replicas: 0, selector, template },
     };
     return this.api.create(this.t.replicasets, d['metadata']['namespace'], rs).object;
   }
 
   private setReplicas(rs: Json, replicas: number): void {
-    const ref = { type: this.t.replicasets, namespace: rs['metadata']['namespace'] as string, name: rs['metadata']['name'] as string };
+    const ref = {
+      type: this.t.replicasets,
+      namespace: rs['metadata']['namespace'] as string,
+      name: rs['metadata']['name'] as string,
+    };
     this.api.patch(ref, 'merge', { spec: { replicas } });
   }
 
@@ -178,17 +226,31 @@ export class WorkloadSimulator {
     if (rs === undefined || rs.metadata.deletionTimestamp !== undefined) return;
     const desired = ((rs as Json)['spec']?.['replicas'] ?? 0) as number;
     const pods = this.owned(this.t.pods, rs).filter((p) => p.metadata.deletionTimestamp === undefined);
-    for (let i = pods.length; i < desired; i++) this.startPod(this.api.create(this.t.pods, ns, newPod(rs, now())).object);
+    for (let i = pods.length; i < desired; i++)
+      this.startPod(this.api.create(this.t.pods, ns, newPod(rs, now())).object);
     const extra = pods.length - desired;
     if (extra > 0) {
       // Not-ready and newest pods go first, as the ReplicaSet controller ranks them.
-      const victims = [...pods].sort((a, b) => Number(isReady(a)) - Number(isReady(b)) || (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '')).slice(0, extra);
+      const victims = [...pods]
+        .sort(
+          (a, b) =>
+            Number(isReady(a)) - Number(isReady(b)) ||
+            (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''),
+        )
+        .slice(0, extra);
       for (const p of victims) this.api.delete({ type: this.t.pods, namespace: ns, name: p.metadata.name });
     }
     const live = this.owned(this.t.pods, rs);
     const ready = live.filter(isReady).length;
-    const status = { replicas: live.length, fullyLabeledReplicas: live.length, readyReplicas: ready, availableReplicas: ready, observedGeneration: rs.metadata.generation ?? 1 };
-    if (JSON.stringify(status) !== JSON.stringify((rs as Json)['status'])) this.api.update({ type: this.t.replicasets, namespace: ns, name, subresource: 'status' }, { ...rs, status });
+    const status = {
+      replicas: live.length,
+      fullyLabeledReplicas: live.length,
+      readyReplicas: ready,
+      availableReplicas: ready,
+      observedGeneration: rs.metadata.generation ?? 1,
+    };
+    if (JSON.stringify(status) !== JSON.stringify((rs as Json)['status']))
+      this.api.update({ type: this.t.replicasets, namespace: ns, name, subresource: 'status' }, { ...rs, status });
   }
 
   private startPod(pod: KubeObject): void {
@@ -196,7 +258,12 @@ export class WorkloadSimulator {
       this.timers.delete(timer);
       const current = this.api.store.get(this.t.pods.storageKey, pod.metadata.namespace, pod.metadata.name);
       if (current === undefined) return;
-      this.safely(() => this.api.update({ type: this.t.pods, namespace: pod.metadata.namespace, name: pod.metadata.name, subresource: 'status' }, { ...current, status: startedStatus(current, now()) }));
+      this.safely(() =>
+        this.api.update(
+          { type: this.t.pods, namespace: pod.metadata.namespace, name: pod.metadata.name, subresource: 'status' },
+          { ...current, status: startedStatus(current, now()) },
+        ),
+      );
     }, this.opts.readyDelayMs ?? 500);
     this.timers.add(timer);
   }
@@ -209,7 +276,9 @@ export class WorkloadSimulator {
       return;
     }
     const selector = (svc as Json)['spec']?.['selector'] as Record<string, string> | undefined;
-    const pods = this.api.store.list(this.t.pods.storageKey, ns).filter((p) => p.metadata.deletionTimestamp === undefined && matches(selector, p.metadata.labels));
+    const pods = this.api.store
+      .list(this.t.pods.storageKey, ns)
+      .filter((p) => p.metadata.deletionTimestamp === undefined && matches(selector, p.metadata.labels));
     this.put(this.t.endpoints, existing, endpointsFor(svc, pods));
     const slices = this.owned(this.t.endpointslices, svc);
     this.put(this.t.endpointslices, slices[0], endpointSliceFor(svc, pods, slices[0]?.metadata.name));
@@ -223,6 +292,10 @@ export class WorkloadSimulator {
     }
     const { metadata: _m, ...body } = wanted;
     const { metadata: _e, ...current } = existing;
-    if (JSON.stringify(body) !== JSON.stringify(current)) this.api.update({ type: t, namespace: ns, name: existing.metadata.name }, { ...wanted, metadata: { ...existing.metadata, labels: wanted.metadata.labels } });
+    if (JSON.stringify(body) !== JSON.stringify(current))
+      this.api.update(
+        { type: t, namespace: ns, name: existing.metadata.name },
+        { ...wanted, metadata: { ...existing.metadata, labels: wanted.metadata.labels } },
+      );
   }
 }

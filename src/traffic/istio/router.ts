@@ -17,7 +17,9 @@ export interface IstioCaches {
 
 export function virtualServiceName(rollout: Rollout): { namespace: string | undefined; name: string } {
   const ref = rollout.spec.virtualServiceRef;
-  return ref === undefined ? { namespace: rollout.metadata.namespace, name: rollout.spec.service.name } : { namespace: ref.namespace ?? rollout.metadata.namespace, name: ref.name };
+  return ref === undefined
+    ? { namespace: rollout.metadata.namespace, name: rollout.spec.service.name }
+    : { namespace: ref.namespace ?? rollout.metadata.namespace, name: ref.name };
 }
 
 export class IstioRouter implements TrafficRouter {
@@ -36,12 +38,25 @@ export class IstioRouter implements TrafficRouter {
     const name = virtualServiceName(rollout);
     const vs = this.caches.virtualService(name.namespace, name.name);
     if (vs === undefined) {
-      if (rollout.spec.virtualServiceRef !== undefined) throw new Error(`the VirtualService ${name.name} named in spec.virtualServiceRef does not exist in namespace ${name.namespace ?? 'default'}`);
+      if (rollout.spec.virtualServiceRef !== undefined)
+        throw new Error(
+          `the VirtualService ${name.name} named in spec.virtualServiceRef does not exist in namespace ${name.namespace ?? 'default'}`,
+        );
       await createIfMissing(this.kube, virtualService(rollout, weight));
       return [written('VirtualService', name.namespace, name.name, undefined)];
     }
     const body = weightPatch(rollout, vs, weight);
-    await this.kube.custom.patchNamespacedCustomObject({ group: 'networking.istio.io', version: 'v1', namespace: name.namespace ?? 'default', plural: 'virtualservices', name: name.name, body }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+    await this.kube.custom.patchNamespacedCustomObject(
+      {
+        group: 'networking.istio.io',
+        version: 'v1',
+        namespace: name.namespace ?? 'default',
+        plural: 'virtualservices',
+        name: name.name,
+        body,
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+    );
     return [written('VirtualService', name.namespace, name.name, vs)];
   }
 
@@ -53,8 +68,14 @@ export class IstioRouter implements TrafficRouter {
   missing(rollout: Rollout): string[] {
     const ns = rollout.metadata.namespace;
     const h = hosts(rollout);
-    const missing = [h.primary, h.canary].filter((n) => this.caches.destinationRule(ns, n) === undefined).map((n) => `DestinationRule/${n}`);
-    if (rollout.spec.virtualServiceRef === undefined && this.caches.virtualService(ns, rollout.spec.service.name) === undefined) missing.push(`VirtualService/${rollout.spec.service.name}`);
+    const missing = [h.primary, h.canary]
+      .filter((n) => this.caches.destinationRule(ns, n) === undefined)
+      .map((n) => `DestinationRule/${n}`);
+    if (
+      rollout.spec.virtualServiceRef === undefined &&
+      this.caches.virtualService(ns, rollout.spec.service.name) === undefined
+    )
+      missing.push(`VirtualService/${rollout.spec.service.name}`);
     return missing;
   }
 }

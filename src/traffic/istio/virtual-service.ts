@@ -10,7 +10,10 @@ import { GENERATED_ANNOTATIONS, MANAGED_BY, ownerReference } from '../../kube/ow
 import type { DestinationRule, HttpRoute, JsonPatchOp, RouteDestination, VirtualService } from './types.js';
 
 /** Conservative defaults for generated routes. */
-export const DEFAULT_RETRIES = { attempts: 3, retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes' };
+export const DEFAULT_RETRIES = {
+  attempts: 3,
+  retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
+};
 export const DEFAULT_TIMEOUT = '15s';
 
 /** Istio takes durations as protobuf Durations: seconds with a fraction. */
@@ -35,7 +38,11 @@ function routeSettings(rollout: Rollout): Pick<HttpRoute, 'retries' | 'timeout' 
   const svc = rollout.spec.service;
   const retries = { ...DEFAULT_RETRIES, ...(svc.retries ?? {}) };
   return {
-    retries: { attempts: retries.attempts, retryOn: retries.retryOn, ...(retries.perTryTimeout === undefined ? {} : { perTryTimeout: istioDuration(retries.perTryTimeout) }) },
+    retries: {
+      attempts: retries.attempts,
+      retryOn: retries.retryOn,
+      ...(retries.perTryTimeout === undefined ? {} : { perTryTimeout: istioDuration(retries.perTryTimeout) }),
+    },
     timeout: istioDuration(svc.timeout ?? DEFAULT_TIMEOUT),
     ...(svc.headers === undefined ? {} : { headers: svc.headers }),
   };
@@ -45,13 +52,23 @@ export function virtualService(rollout: Rollout, canaryWeight: number): VirtualS
   const svc = rollout.spec.service;
   const settings = routeSettings(rollout);
   const primaryOnly = [{ destination: { host: hosts(rollout).primary, port: { number: svc.port } }, weight: 100 }];
-  const http: HttpRoute[] = svc.match === undefined || svc.match.length === 0
-    ? [{ name: 'primary', route: split(rollout, canaryWeight), ...settings }]
-    : [{ name: 'canary', match: svc.match, route: split(rollout, canaryWeight), ...settings }, { name: 'primary', route: primaryOnly, ...settings }];
+  const http: HttpRoute[] =
+    svc.match === undefined || svc.match.length === 0
+      ? [{ name: 'primary', route: split(rollout, canaryWeight), ...settings }]
+      : [
+          { name: 'canary', match: svc.match, route: split(rollout, canaryWeight), ...settings },
+          { name: 'primary', route: primaryOnly, ...settings },
+        ];
   return {
     apiVersion: 'networking.istio.io/v1',
     kind: 'VirtualService',
-    metadata: { name: svc.name, namespace: rollout.metadata.namespace, labels: { ...MANAGED_BY }, annotations: { ...GENERATED_ANNOTATIONS }, ownerReferences: [ownerReference(rollout)] },
+    metadata: {
+      name: svc.name,
+      namespace: rollout.metadata.namespace,
+      labels: { ...MANAGED_BY },
+      annotations: { ...GENERATED_ANNOTATIONS },
+      ownerReferences: [ownerReference(rollout)],
+    },
     spec: { hosts: svc.hosts ?? [svc.name], ...(svc.gateways === undefined ? {} : { gateways: svc.gateways }), http },
   };
 }
@@ -61,8 +78,19 @@ export function destinationRules(rollout: Rollout): DestinationRule[] {
   return [h.primary, h.canary].map((host): DestinationRule => ({
     apiVersion: 'networking.istio.io/v1',
     kind: 'DestinationRule',
-    metadata: { name: host, namespace: rollout.metadata.namespace, labels: { ...MANAGED_BY }, annotations: { ...GENERATED_ANNOTATIONS }, ownerReferences: [ownerReference(rollout)] },
-    spec: { host, ...(rollout.spec.service.trafficPolicy === undefined ? {} : { trafficPolicy: rollout.spec.service.trafficPolicy }) },
+    metadata: {
+      name: host,
+      namespace: rollout.metadata.namespace,
+      labels: { ...MANAGED_BY },
+      annotations: { ...GENERATED_ANNOTATIONS },
+      ownerReferences: [ownerReference(rollout)],
+    },
+    spec: {
+      host,
+      ...(rollout.spec.service.trafficPolicy === undefined
+        ? {}
+        : { trafficPolicy: rollout.spec.service.trafficPolicy }),
+    },
   }));
 }
 
@@ -70,7 +98,11 @@ export function destinationRules(rollout: Rollout): DestinationRule[] {
 function ownedRoutes(rollout: Rollout, vs: VirtualService): { index: number; route: HttpRoute }[] {
   const names = rollout.spec.virtualServiceRef?.routes;
   const http = vs.spec.http ?? [];
-  return http.map((route, index) => ({ index, route })).filter(({ route }) => (names === undefined ? route.name !== 'primary' || http.length === 1 : names.includes(route.name ?? '')));
+  return http
+    .map((route, index) => ({ index, route }))
+    .filter(({ route }) =>
+      names === undefined ? route.name !== 'primary' || http.length === 1 : names.includes(route.name ?? ''),
+    );
 }
 
 const shortHost = (d: RouteDestination): string => d.destination.host.split('.')[0] ?? '';
@@ -79,7 +111,9 @@ const shortHost = (d: RouteDestination): string => d.destination.host.split('.')
 export function canaryWeight(rollout: Rollout, vs: VirtualService | undefined): number | undefined {
   if (vs === undefined) return undefined;
   const canaryHost = hosts(rollout).canary;
-  const weights = ownedRoutes(rollout, vs).map(({ route }) => (route.route ?? []).find((d) => shortHost(d) === canaryHost)?.weight);
+  const weights = ownedRoutes(rollout, vs).map(
+    ({ route }) => (route.route ?? []).find((d) => shortHost(d) === canaryHost)?.weight,
+  );
   if (weights.length === 0) return undefined;
   const first = weights[0] ?? 0;
   return weights.every((w) => (w ?? 0) === first) ? first : undefined;
@@ -95,7 +129,11 @@ export function weightPatch(rollout: Rollout, vs: VirtualService, weight: number
       const value = host === h.canary ? weight : host === h.primary ? 100 - weight : undefined;
       if (value === undefined) return;
       ops.push({ op: 'test', path: `/spec/http/${index}/route/${j}/destination/host`, value: d.destination.host });
-      ops.push({ op: d.weight === undefined ? 'add' : 'replace', path: `/spec/http/${index}/route/${j}/weight`, value });
+      ops.push({
+        op: d.weight === undefined ? 'add' : 'replace',
+        path: `/spec/http/${index}/route/${j}/weight`,
+        value,
+      });
     });
   }
   return ops;
