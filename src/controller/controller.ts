@@ -3,7 +3,7 @@
  * Events for decisions. Work is keyed by rollout; a key is never reconciled twice at once, and a
  * change that arrives meanwhile causes one more pass.
  */
-import { PatchStrategy, setHeaderOptions, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Rollout } from '../api/schema/rollout.js';
 import type { AnalysisTemplate } from '../api/schema/analysis-template.js';
@@ -44,7 +44,7 @@ import { configDigest, referencedConfigs, type ConfigDigest, type ConfigKind } f
 import { primaryName } from './generated.js';
 import { observe, specProblems, type Caches } from './observe.js';
 import { SpecMemo } from './spec-memo.js';
-import { canonicalJson } from '../rollout/revision.js';
+import { echoOf, StatusWriter } from './status-writer.js';
 import type { Observations } from '../rollout/model.js';
 import type { GitHubApi } from '../notify/github/api.js';
 import { ReleaseLookup } from '../notify/github/lookup.js';
@@ -79,24 +79,12 @@ const key = (namespace: string | undefined, name: string): string => `${namespac
 /** How soon a pass is tried again when the caches have not caught up with the last write. */
 const CATCH_UP_MS = 100;
 
-/**
- * A JSON merge patch from one status to the next: a field the planner removed (metrics of an
- * old run, a rolled-back revision after a promotion) must be sent as null, or it would stay.
- */
-export function statusPatch(previous: object | undefined, next: object): Record<string, unknown> {
-  const removed = Object.keys(previous ?? {}).filter((k) => !(k in next));
-  return { ...next, ...Object.fromEntries(removed.map((k) => [k, null])) };
-}
-
 function usesTemplate(r: Rollout, name: string): boolean {
   const canary = r.spec.strategy.canary;
   return [...canary.steps.map((s) => s.analysis), canary.analysis].some(
     (a) => a?.templates.some((t) => t.name === name) === true,
   );
 }
-
-/** What identifies a Rollout's own status echo: its generation (spec) and status, whatever the key order the API server keeps. */
-const echoOf = (r: Rollout): string => canonicalJson([r.metadata.generation, r.status]);
 
 export class Controller {
   private readonly rollouts: ResourceCache<Rollout>;
@@ -133,6 +121,7 @@ export class Controller {
    */
   private readonly ledger: Ledger;
   private readonly releases: ReleaseLookup | undefined;
+  private readonly statusWriter: StatusWriter;
   private ready = false;
   private stopped = false;
 
@@ -202,6 +191,15 @@ export class Controller {
       destinationRule: (ns, name) => this.generated.DestinationRule.get(ns, name),
     };
     this.router = new IstioRouter(kube, this.istio);
+    this.statusWriter = new StatusWriter({
+      kube,
+      ledger: this.ledger,
+      log: opts.log,
+      settleMs: opts.settleMs ?? 5000,
+      notifier: opts.reporting?.notifier,
+      enqueue: (k, delayMs) => this.enqueue(k, delayMs),
+      images: (r) => this.images(r),
+    });
   }
 
   private dependents(): ResourceCache<KubernetesObject>[] {
@@ -364,7 +362,7 @@ export class Controller {
         log.warn({ err: (err as Error).message }, 'event not recorded'),
       );
     if (decided.actions.some((a) => a.type === 'removeFinalizer')) return; // the Rollout is gone now
-    await this.writeStatus(k, rollout, decided, expect);
+    await this.statusWriter.write(k, rollout, decided, expect);
     if (decided.requeueAfterMs !== undefined) this.enqueue(k, Math.max(50, decided.requeueAfterMs));
   }
 
@@ -444,62 +442,6 @@ export class Controller {
     const stable = image(primaryName(rollout));
     const canary = image(rollout.spec.targetRef.name);
     return { ...(stable === undefined ? {} : { stable }), ...(canary === undefined ? {} : { canary }) };
-  }
-
-  /** One status patch when the status changed, the ledger entry written first. */
-  private async writeStatus(k: string, rollout: Rollout, decided: Plan, expect: Record<string, string>): Promise<void> {
-    const changed = canonicalJson(decided.status) !== canonicalJson(rollout.status);
-    const status = changed ? { ...decided.status, sequence: (rollout.status?.sequence ?? 0) + 1 } : decided.status;
-    // Recorded before the status write: a pass elsewhere must not act on the view before it.
-    if (changed || decided.actions.length > 0)
-      await this.record(k, { ...rollout, status }, expect, decided.actions.length > 0);
-    if (!changed) return;
-    const namespace = rollout.metadata.namespace ?? 'default';
-    await this.opts.kube.custom.patchNamespacedCustomObjectStatus(
-      {
-        group: 'sluice.dev',
-        version: 'v1alpha1',
-        namespace,
-        plural: 'rollouts',
-        name: rollout.metadata.name,
-        body: { status: statusPatch(rollout.status, status) },
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
-    this.opts.log.info(
-      {
-        rollout: k,
-        phase: status.phase,
-        reason: status.reason,
-        weight: status.canaryWeight,
-        step: status.currentStepIndex,
-      },
-      'status',
-    );
-    // Reports never fail or hold up a pass: the outbox delivers them later.
-    await this.opts.reporting?.notifier
-      ?.observe({ ...rollout, status }, { images: this.images(rollout) })
-      .catch((err: unknown) =>
-        this.opts.log.warn({ rollout: k, err: (err as Error).message }, 'notification not queued'),
-      );
-  }
-
-  /**
-   * Writes the ledger entry of a pass. Objects written by earlier passes stay expected until
-   * their window ends: a pass that only writes status must not make others forget them.
-   */
-  private async record(k: string, written: Rollout, expect: Record<string, string>, acted: boolean): Promise<void> {
-    const settleMs = this.opts.settleMs ?? 5000;
-    const now = Date.now();
-    const previous = await this.ledger.get(k);
-    const open = previous !== undefined && now < previous.until;
-    await this.ledger.set(k, {
-      sequence: written.status?.sequence ?? 0,
-      echo: echoOf(written),
-      until: acted || !open ? now + settleMs : previous.until,
-      expect: { ...(open ? previous.expect : {}), ...expect },
-    });
-    if (acted) this.enqueue(k, settleMs);
   }
 
   private async recordEvent(rollout: Rollout, e: PlanEvent): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { statusPatch } from '../../src/controller/controller.js';
+import { statusPatch } from '../../src/controller/status-writer.js';
 
 describe('the status merge patch', () => {
   it('sends removed fields as null, so that they go', () => {

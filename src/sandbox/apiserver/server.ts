@@ -4,9 +4,19 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parse as parseYaml } from 'yaml';
-import { Api, type DeleteOptions, type ObjectRef, type PatchType, type WriteOptions } from './api.js';
-import type { FieldValidation } from './admission.js';
+import { Api, type DeleteOptions, type ObjectRef } from './api.js';
+import {
+  defined,
+  optional,
+  parseBody,
+  patchTypeOf,
+  readBody,
+  send,
+  VERSION_INFO,
+  wantsTable,
+  writeOptions,
+  type Ctx,
+} from './http.js';
 import { AuditLog, verbOf } from './audit.js';
 import { Faults, type FaultConfig } from './faults.js';
 import { groupVersionDoc, openApiIndex } from './openapi.js';
@@ -17,8 +27,6 @@ import { Store, type KubeObject } from './store.js';
 import { toTable } from './table.js';
 import { serveWatch } from './watch.js';
 import { apiVersionOf, type ResourceType } from './resource-type.js';
-
-const MAX_BODY = 3 * 1024 * 1024;
 
 export interface ApiServerOptions {
   port?: number;
@@ -37,87 +45,6 @@ export interface ApiServer {
   audit: AuditLog;
   faults: Faults;
   close(): Promise<void>;
-}
-
-const PATCH_TYPES: Readonly<Record<string, PatchType>> = {
-  'application/merge-patch+json': 'merge',
-  'application/json-patch+json': 'json',
-  'application/strategic-merge-patch+json': 'strategic',
-  'application/apply-patch+yaml': 'apply',
-};
-
-interface Ctx {
-  req: IncomingMessage;
-  res: ServerResponse;
-  url: URL;
-  body: string;
-  audit: {
-    apiGroup?: string;
-    apiVersion?: string;
-    resource?: string;
-    subresource?: string;
-    namespace?: string;
-    name?: string;
-    watch: boolean;
-  };
-  headers: Record<string, string>;
-}
-
-function send(ctx: Ctx, code: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  ctx.res.writeHead(code, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-    ...ctx.headers,
-  });
-  ctx.res.end(text);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY) chunks.push(chunk); // beyond the limit the rest is drained, then refused
-    });
-    req.on('end', () =>
-      size > MAX_BODY ? reject(errors.tooLarge()) : resolve(Buffer.concat(chunks).toString('utf8')),
-    );
-    req.on('error', reject);
-  });
-}
-
-function parseBody(ctx: Ctx): unknown {
-  if (ctx.body.trim() === '') return undefined;
-  const type = (ctx.req.headers['content-type'] ?? 'application/json').split(';')[0]?.trim() ?? '';
-  if (type.includes('protobuf') || type.includes('cbor'))
-    throw errors.unsupportedMediaType('application/json, application/yaml');
-  try {
-    return type.includes('yaml') ? parseYaml(ctx.body) : JSON.parse(ctx.body);
-  } catch (e) {
-    throw errors.badRequest(`the body of the request could not be decoded: ${(e as Error).message}`);
-  }
-}
-
-function writeOptions(q: URLSearchParams): WriteOptions {
-  const fv = q.get('fieldValidation') ?? 'Strict';
-  if (!['Strict', 'Warn', 'Ignore'].includes(fv))
-    throw errors.badRequest(
-      `fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Strict", "Warn"`,
-    );
-  const dryRun = q.getAll('dryRun');
-  if (dryRun.some((d) => d !== 'All')) throw errors.badRequest('dryRun: Unsupported value: only "All" is supported');
-  return {
-    dryRun: dryRun.length > 0,
-    fieldValidation: fv as FieldValidation,
-    ...(q.get('fieldManager') === null ? {} : { fieldManager: q.get('fieldManager') ?? '' }),
-    force: q.get('force') === 'true',
-  };
-}
-
-function wantsTable(req: IncomingMessage): boolean {
-  return /as=Table/.test(req.headers.accept ?? '');
 }
 
 export class ApiServerHandler {
@@ -424,35 +351,6 @@ export class ApiServerHandler {
     send(ctx, code, object);
   }
 }
-
-/** The fields that have a value. */
-function defined<T extends Record<string, string | undefined>>(fields: T): Partial<Record<keyof T, string>> {
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<
-    Record<keyof T, string>
-  >;
-}
-
-function optional<K extends string>(key: K, value: string | null): Partial<Record<K, string>> {
-  return value === null ? {} : ({ [key]: value } as Partial<Record<K, string>>);
-}
-
-function patchTypeOf(req: IncomingMessage): PatchType {
-  const type = PATCH_TYPES[(req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? ''];
-  if (type === undefined) throw errors.unsupportedMediaType(Object.keys(PATCH_TYPES).join(', '));
-  return type;
-}
-
-const VERSION_INFO = {
-  major: '1',
-  minor: '32',
-  gitVersion: 'v1.32.0-sluice-sandbox',
-  gitCommit: 'sandbox',
-  gitTreeState: 'clean',
-  buildDate: '2026-01-01T00:00:00Z',
-  goVersion: 'go1.23',
-  compiler: 'gc',
-  platform: 'linux/amd64',
-};
 
 export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
   const handler = new ApiServerHandler(opts);

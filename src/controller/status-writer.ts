@@ -1,0 +1,89 @@
+/**
+ * The end of a pass: the ledger entry (what this pass wrote, for every replica's caches to wait
+ * for), then one status patch when the status changed, then the reports of that status.
+ */
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Rollout } from '../api/schema/rollout.js';
+import type { Kube } from '../kube/client.js';
+import type { Notifier } from '../notify/notifier.js';
+import { canonicalJson } from '../rollout/revision.js';
+import type { Plan } from '../rollout/plan.js';
+import type { Ledger } from './ledger.js';
+
+/**
+ * A JSON merge patch from one status to the next: a field the planner removed (metrics of an
+ * old run, a rolled-back revision after a promotion) must be sent as null, or it would stay.
+ */
+export function statusPatch(previous: object | undefined, next: object): Record<string, unknown> {
+  const removed = Object.keys(previous ?? {}).filter((k) => !(k in next));
+  return { ...next, ...Object.fromEntries(removed.map((k) => [k, null])) };
+}
+
+/** What identifies a Rollout's own status echo: its generation (spec) and status, whatever the key order the API server keeps. */
+export const echoOf = (r: Rollout): string => canonicalJson([r.metadata.generation, r.status]);
+
+export interface StatusWriterOptions {
+  kube: Kube;
+  ledger: Ledger;
+  log: Logger;
+  /** How long the caches are waited for after a pass that acted. */
+  settleMs: number;
+  notifier: Notifier | undefined;
+  /** A pass for the key after `delayMs`. */
+  enqueue: (key: string, delayMs: number) => void;
+  /** The images of the primary and the canary, for reports. */
+  images: (rollout: Rollout) => { stable?: string; canary?: string };
+}
+
+export class StatusWriter {
+  constructor(private readonly opts: StatusWriterOptions) {}
+
+  /** One status patch when the status changed, the ledger entry written first. */
+  async write(k: string, rollout: Rollout, decided: Plan, expect: Record<string, string>): Promise<void> {
+    const changed = canonicalJson(decided.status) !== canonicalJson(rollout.status);
+    const status = changed ? { ...decided.status, sequence: (rollout.status?.sequence ?? 0) + 1 } : decided.status;
+    // Recorded before the status write: a pass elsewhere must not act on the view before it.
+    if (changed || decided.actions.length > 0)
+      await this.record(k, { ...rollout, status }, expect, decided.actions.length > 0);
+    if (!changed) return;
+    const namespace = rollout.metadata.namespace ?? 'default';
+    await this.opts.kube.custom.patchNamespacedCustomObjectStatus(
+      {
+        group: 'sluice.dev',
+        version: 'v1alpha1',
+        namespace,
+        plural: 'rollouts',
+        name: rollout.metadata.name,
+        body: { status: statusPatch(rollout.status, status) },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const { phase, reason, canaryWeight: weight, currentStepIndex: step } = status;
+    this.opts.log.info({ rollout: k, phase, reason, weight, step }, 'status');
+    // Reports never fail or hold up a pass: the outbox delivers them later.
+    await this.opts.notifier
+      ?.observe({ ...rollout, status }, { images: this.opts.images(rollout) })
+      .catch((err: unknown) =>
+        this.opts.log.warn({ rollout: k, err: (err as Error).message }, 'notification not queued'),
+      );
+  }
+
+  /**
+   * Writes the ledger entry of a pass. Objects written by earlier passes stay expected until
+   * their window ends: a pass that only writes status must not make others forget them.
+   */
+  private async record(k: string, written: Rollout, expect: Record<string, string>, acted: boolean): Promise<void> {
+    const { ledger, settleMs } = this.opts;
+    const now = Date.now();
+    const previous = await ledger.get(k);
+    const open = previous !== undefined && now < previous.until;
+    await ledger.set(k, {
+      sequence: written.status?.sequence ?? 0,
+      echo: echoOf(written),
+      until: acted || !open ? now + settleMs : previous.until,
+      expect: { ...(open ? previous.expect : {}), ...expect },
+    });
+    if (acted) this.opts.enqueue(k, settleMs);
+  }
+}
