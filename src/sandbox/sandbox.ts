@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { kubeconfigFor, startApiServer, type ApiServer } from './apiserver/index.js';
 import { ISTIO_CRDS } from './mesh/istio-crds.js';
-import { MeshSimulator } from './mesh/mesh.js';
+import { MeshSimulator, type ClientHeader } from './mesh/mesh.js';
 import { startPrometheus, type PrometheusServer } from './processes/prometheus.js';
 import { startRedis, type RedisServer } from './processes/redis.js';
 import { WorkloadSimulator } from './workloads/simulator.js';
@@ -18,6 +18,14 @@ export interface SandboxOptions {
   dir?: string;
   /** Requests per second to every VirtualService host. */
   rps?: number;
+  /** How long routing changes take to reach the mesh's proxies (default 1 s, as Istio's config push). */
+  propagationDelayMs?: number;
+  /** How often Prometheus scrapes the mesh, as a Prometheus duration (default `1s`). */
+  scrapeInterval?: string;
+  /** Requests per second from clients outside the mesh to each Service the load generator calls (default 0). */
+  outsideRps?: number;
+  /** Headers the load generator sets on a share of its requests. */
+  clientHeaders?: readonly ClientHeader[];
   /** Use this Redis instead of starting one; `false` for no Redis at all. */
   redisUrl?: string | false;
   /** Start Prometheus (default true). */
@@ -72,7 +80,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   for (const crd of ISTIO_CRDS) server.api.create(crdType, undefined, crd);
   const workloads = new WorkloadSimulator(server.api, { readyDelayMs: opts.readyDelayMs ?? 500 });
   workloads.start();
-  const mesh = new MeshSimulator(server.api, { rps: opts.rps ?? 20 });
+  const mesh = new MeshSimulator(server.api, {
+    rps: opts.rps ?? 20,
+    propagationDelayMs: opts.propagationDelayMs ?? 1000,
+    outsideRps: opts.outsideRps ?? 0,
+    clientHeaders: opts.clientHeaders ?? [],
+  });
   mesh.start();
   const meshUrl = await mesh.listen();
   let prometheus: PrometheusServer | undefined;
@@ -84,7 +97,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     await server.close();
   };
   try {
-    if (opts.prometheus !== false) prometheus = await startPrometheus(dir, [new URL(meshUrl).host]);
+    if (opts.prometheus !== false)
+      prometheus = await startPrometheus(dir, [new URL(meshUrl).host], opts.scrapeInterval);
     if (opts.redisUrl !== false) redis = await startRedis(dir, opts.redisUrl);
   } catch (e) {
     await stop();

@@ -2,15 +2,20 @@
  * The mesh simulator: a load generator sends requests to every VirtualService host; each goes
  * through the live VirtualService, the Service and one ready pod, whose env decides the answer;
  * Istio's metrics are recorded as the source and destination sidecars would report them. A
- * destination without a ready endpoint answers 503 with response flag UH, as Envoy does.
+ * destination without a ready endpoint answers 503 with response flag UH, a host that is no
+ * Service of the registry 503 with NR, as Envoy does. Routing changes reach the proxies only after
+ * the propagation delay (ProxyConfig); clients outside the mesh call Services directly (OutsideClients).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Api } from '../apiserver/api.js';
 import type { KubeObject } from '../apiserver/store.js';
 import { podEnv } from '../workloads/pods.js';
+import { readyEndpointPods, workloadOf } from './backends.js';
 import { IstioMetrics, type IstioLabels } from './metrics.js';
+import { OutsideClients } from './outside.js';
 import { profileOf, sampleLatencyMs, sampleStatus } from './profile.js';
+import { ProxyConfig } from './proxy-config.js';
 import { fqdn, route, type Destination, type MeshRequest } from './router.js';
 
 type Json = Record<string, any>;
@@ -20,6 +25,18 @@ export interface MeshOptions {
   rps?: number;
   tickMs?: number;
   random?: () => number;
+  /** How long a routing change (VirtualService, DestinationRule, Service) takes to reach the proxies. */
+  propagationDelayMs?: number;
+  /** Requests per second from clients outside the mesh to each Service the load generator calls. */
+  outsideRps?: number;
+  /** Headers the load generator sets on a share of its requests (`fraction` from 0 to 1). */
+  clientHeaders?: readonly ClientHeader[];
+}
+
+export interface ClientHeader {
+  name: string;
+  value: string;
+  fraction: number;
 }
 
 export interface MeshAnswer {
@@ -33,6 +50,9 @@ const LOADGEN = { workload: 'loadgenerator', namespace: 'sluice-sandbox' };
 
 export class MeshSimulator {
   readonly metrics = new IstioMetrics();
+  /** The routing configuration as the proxies have it. */
+  readonly proxies: ProxyConfig;
+  readonly outside: OutsideClients;
   private readonly random: () => number;
   private ticker: NodeJS.Timeout | undefined;
   private server: Server | undefined;
@@ -44,10 +64,8 @@ export class MeshSimulator {
     private readonly opts: MeshOptions = {},
   ) {
     this.random = opts.random ?? Math.random;
-  }
-
-  private list(group: string, resource: string, namespace?: string): Json[] {
-    return this.api.store.list(`${group}/${resource}`, namespace);
+    this.proxies = new ProxyConfig(api.store, opts.propagationDelayMs ?? 0);
+    this.outside = new OutsideClients(api.store, this.metrics.registry, this.random);
   }
 
   /** Sends one request through the mesh, as a client sidecar in `namespace` would. */
@@ -61,7 +79,7 @@ export class MeshSimulator {
       ...partial,
     };
     this.sent++;
-    const routed = route(req, this.list('networking.istio.io', 'virtualservices'), this.random);
+    const routed = route(req, this.proxies.virtualServices(), this.random);
     const destination: Destination = routed?.destination ?? { host: fqdn(req.host, req.namespace) };
     if (routed?.mirror !== undefined && this.random() * 100 < routed.mirrorPercent) this.deliver(routed.mirror, req, 0);
     const answer = this.deliver(
@@ -85,7 +103,7 @@ export class MeshSimulator {
       const answer: MeshAnswer = {
         code: sampleStatus(profile, this.random),
         flags: '-',
-        workload: workloadOf(this.api, pod),
+        workload: workloadOf(this.api.store, pod),
         latencyMs: sampleLatencyMs(profile, this.random),
       };
       this.metrics.record(this.labels('destination', dest, answer, req, pod), answer.latencyMs);
@@ -94,25 +112,19 @@ export class MeshSimulator {
     }
   }
 
-  /** Ready pods behind a destination; undefined when the host is no Service of the cluster. */
+  /** Ready pods behind a destination; undefined when the host is no Service the proxies know. */
   private readyPods(dest: Destination): KubeObject[] | undefined {
     const m = /^([^.]+)\.([^.]+)\.svc\.cluster\.local$/.exec(dest.host);
     if (m === null) return undefined;
     const [, name = '', ns = ''] = m;
-    const endpoints = this.api.store.get('/endpoints', ns, name) as Json | undefined;
-    if (this.api.store.get('/services', ns, name) === undefined) return undefined;
-    const names = new Set<string>();
-    for (const subset of (endpoints?.['subsets'] ?? []) as Json[])
-      for (const a of (subset['addresses'] ?? []) as Json[]) names.add(a['targetRef']?.['name'] as string);
-    const pods = this.api.store.list('/pods', ns).filter((p) => names.has(p.metadata.name));
+    if (this.proxies.service(ns, name) === undefined) return undefined;
+    const pods = readyEndpointPods(this.api.store, ns, name);
     return dest.subset === undefined ? pods : this.inSubset(pods, dest, ns);
   }
 
   /** The pods of a DestinationRule subset (none when the subset is not defined, as Envoy finds no cluster). */
   private inSubset(pods: KubeObject[], dest: Destination, ns: string): KubeObject[] {
-    const dr = this.list('networking.istio.io', 'destinationrules', ns).find(
-      (d) => fqdn(d['spec']?.['host'] as string, ns) === dest.host,
-    );
+    const dr = this.proxies.destinationRules(ns).find((d) => fqdn(d['spec']?.['host'] as string, ns) === dest.host);
     const labels = ((dr?.['spec']?.['subsets'] ?? []) as Json[]).find((s) => s['name'] === dest.subset)?.['labels'] as
       Record<string, string> | undefined;
     return labels === undefined
@@ -153,7 +165,8 @@ export class MeshSimulator {
   /** One tick of the load generator: `rps` per second to every host of every VirtualService. */
   tick(seconds: number): void {
     const rps = this.opts.rps ?? 20;
-    for (const vs of this.list('networking.istio.io', 'virtualservices')) {
+    this.outside.tick(seconds, this.opts.outsideRps ?? 0);
+    for (const vs of this.api.store.list('networking.istio.io/virtualservices') as Json[]) {
       const ns = vs['metadata']['namespace'] as string;
       const gateways = (vs['spec']?.['gateways'] ?? ['mesh']) as string[];
       const gateway = gateways.includes('mesh')
@@ -164,10 +177,18 @@ export class MeshSimulator {
       for (const host of (vs['spec']?.['hosts'] ?? []) as string[]) {
         const key = `${ns}/${vs['metadata']['name'] as string}/${host}`;
         let credit = (this.credit.get(key) ?? 0) + rps * seconds;
-        for (; credit >= 1; credit--) this.send({ host, namespace: ns, gateway });
+        for (; credit >= 1; credit--) this.send({ host, namespace: ns, gateway, headers: this.headers() });
         this.credit.set(key, credit);
       }
     }
+  }
+
+  /** The headers of one load-generator request: each client header on its share of requests. */
+  private headers(): Record<string, string> {
+    const headers: Record<string, string> = {};
+    for (const h of this.opts.clientHeaders ?? [])
+      if (this.random() < h.fraction) headers[h.name.toLowerCase()] = h.value;
+    return headers;
   }
 
   start(): void {
@@ -198,6 +219,7 @@ export class MeshSimulator {
 
   async stop(): Promise<void> {
     if (this.ticker !== undefined) clearInterval(this.ticker);
+    this.proxies.stop();
     const server = this.server;
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -214,12 +236,4 @@ function sourceLabels(
     source_canonical_service: source.workload,
     source_app: source.workload,
   };
-}
-
-/** The workload Istio names a pod by: its Deployment, else its owner, else itself. */
-function workloadOf(api: Api, pod: KubeObject): string {
-  const owner = pod.metadata.ownerReferences?.find((o) => o.controller === true);
-  if (owner?.kind !== 'ReplicaSet') return owner?.name ?? pod.metadata.name;
-  const rs = api.store.get('apps/replicasets', pod.metadata.namespace, owner.name);
-  return rs?.metadata.ownerReferences?.find((o) => o.kind === 'Deployment')?.name ?? owner.name;
 }

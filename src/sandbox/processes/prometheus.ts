@@ -1,4 +1,4 @@
-/** A real Prometheus server (Debian's `prometheus`), scraping the mesh every second. */
+/** A real Prometheus server (Debian's `prometheus`), scraping the mesh every second (or as often as asked). */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,7 +38,15 @@ export function ensurePrometheus(say: (line: string) => void): string | undefine
   return undefined;
 }
 
-export async function startPrometheus(dir: string, scrapeTargets: string[]): Promise<PrometheusServer> {
+/**
+ * Starts Prometheus scraping `scrapeTargets` every `scrapeInterval` (a Prometheus duration; 1s by
+ * default — Istio's bundled Prometheus uses 15s, the Prometheus Operator 30s).
+ */
+export async function startPrometheus(
+  dir: string,
+  scrapeTargets: string[],
+  scrapeInterval = '1s',
+): Promise<PrometheusServer> {
   const binary = which('prometheus');
   if (binary === undefined) throw new Error(PROMETHEUS_MISSING);
   mkdirSync(join(dir, 'prometheus-data'), { recursive: true });
@@ -46,9 +54,9 @@ export async function startPrometheus(dir: string, scrapeTargets: string[]): Pro
   writeFileSync(
     config,
     stringify({
-      global: { scrape_interval: '1s', evaluation_interval: '1s' },
+      global: { scrape_interval: scrapeInterval, evaluation_interval: scrapeInterval },
       scrape_configs: [
-        { job_name: 'sandbox-mesh', scrape_interval: '1s', static_configs: [{ targets: scrapeTargets }] },
+        { job_name: 'sandbox-mesh', scrape_interval: scrapeInterval, static_configs: [{ targets: scrapeTargets }] },
       ],
     }),
   );
