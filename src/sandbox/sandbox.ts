@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { kubeconfigFor, startApiServer, type ApiServer } from './apiserver/index.js';
 import { ISTIO_CRDS } from './mesh/istio-crds.js';
-import { MeshSimulator, type ClientHeader } from './mesh/mesh.js';
+import { MeshSimulator, type ClientHeader, type MeshOptions } from './mesh/mesh.js';
 import { startPrometheus, type PrometheusServer } from './processes/prometheus.js';
 import { startRedis, type RedisServer } from './processes/redis.js';
 import { WorkloadSimulator } from './workloads/simulator.js';
@@ -59,6 +59,15 @@ export interface Sandbox extends SandboxInfo {
   stop(): Promise<void>;
 }
 
+function meshOptions(opts: SandboxOptions): MeshOptions {
+  return {
+    rps: opts.rps ?? 20,
+    propagationDelayMs: opts.propagationDelayMs ?? 1000,
+    outsideRps: opts.outsideRps ?? 0,
+    clientHeaders: opts.clientHeaders ?? [],
+  };
+}
+
 /** A fresh file in $SLUICE_SANDBOX_AUDIT_DIR, when that is set. */
 function defaultAuditLog(): string | undefined {
   const dir = process.env['SLUICE_SANDBOX_AUDIT_DIR'];
@@ -80,12 +89,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   for (const crd of ISTIO_CRDS) server.api.create(crdType, undefined, crd);
   const workloads = new WorkloadSimulator(server.api, { readyDelayMs: opts.readyDelayMs ?? 500 });
   workloads.start();
-  const mesh = new MeshSimulator(server.api, {
-    rps: opts.rps ?? 20,
-    propagationDelayMs: opts.propagationDelayMs ?? 1000,
-    outsideRps: opts.outsideRps ?? 0,
-    clientHeaders: opts.clientHeaders ?? [],
-  });
+  const mesh = new MeshSimulator(server.api, meshOptions(opts));
   mesh.start();
   const meshUrl = await mesh.listen();
   let prometheus: PrometheusServer | undefined;
