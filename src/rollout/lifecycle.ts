@@ -3,6 +3,7 @@
  * (Healthy, RolledBack). Each either finds the world right, or asks for one change and ends the
  * pass; the next pass sees the change through the informers and goes on.
  */
+import { parseDuration } from '../api/duration.js';
 import type { Pass } from './context.js';
 import { FINALIZER } from './model.js';
 import type { Reason } from './reasons.js';
@@ -32,18 +33,46 @@ export function restoreRouting(p: Pass): boolean {
   return true;
 }
 
-/** Routing to the primary only, then the canary at 0 replicas. True when both hold already. */
-function parkCanary(p: Pass): boolean {
-  if (restoreRouting(p)) return false;
+/** How long the canary keeps its replicas after its traffic went to 0 (spec.strategy.canary.scaleDownDelay). */
+export function scaleDownDelayMs(p: Pass): number {
+  return parseDuration(p.rollout.spec.strategy.canary.scaleDownDelay ?? '30s') ?? 30_000;
+}
+
+/** Routes the canary's traffic to the primary, remembering when the canary may then be scaled down. */
+function routeAllToPrimary(p: Pass): void {
+  p.act({ type: 'setWeight', canaryWeight: 0 });
+  p.status.scaleDownAt = new Date(p.now.getTime() + scaleDownDelayMs(p)).toISOString();
+}
+
+/**
+ * Routing to the primary only, then — scaleDownDelay later, when the proxies have the new routes
+ * (Istio pushes a change in seconds, not at once) — the canary at 0 replicas. `routed`: all
+ * traffic goes to the primary by the routing objects; `parked`: and the canary has no replicas.
+ */
+function parkCanary(p: Pass): { routed: boolean; parked: boolean } {
+  if (restoreRouting(p)) return { routed: false, parked: false };
   if (p.obs.routedWeight !== 0) {
-    p.act({ type: 'setWeight', canaryWeight: 0 });
-    return false;
+    routeAllToPrimary(p);
+    return { routed: false, parked: false };
   }
-  if ((p.obs.target?.replicas ?? 0) > 0) {
-    p.act({ type: 'scaleCanary', replicas: 0 });
-    return false;
+  const s = p.status;
+  if ((p.obs.target?.replicas ?? 0) === 0) {
+    delete s.scaleDownAt;
+    return { routed: true, parked: true };
   }
-  return true;
+  let at = s.scaleDownAt === undefined ? Number.NaN : Date.parse(s.scaleDownAt);
+  if (Number.isNaN(at)) {
+    // routed to the primary by someone else's write, or before this field existed: the delay starts now
+    at = p.now.getTime() + scaleDownDelayMs(p);
+    s.scaleDownAt = new Date(at).toISOString();
+  }
+  if (p.now.getTime() < at) {
+    p.requeue(at - p.now.getTime());
+    return { routed: true, parked: false };
+  }
+  p.act({ type: 'scaleCanary', replicas: 0 });
+  delete s.scaleDownAt;
+  return { routed: true, parked: false };
 }
 
 export function initialize(p: Pass): void {
@@ -67,8 +96,8 @@ export function initialize(p: Pass): void {
     );
     return;
   }
-  if (!parkCanary(p)) {
-    p.set('Initializing', 'Initializing', 'Routing all traffic to the primary and scaling the target to 0.');
+  if (!parkCanary(p).routed) {
+    p.set('Initializing', 'Initializing', 'Routing all traffic to the primary.');
     return;
   }
   p.status.stableRevision = target.revision;
@@ -109,7 +138,7 @@ export function finalize(p: Pass): void {
 /** No run in progress and the target is the stable revision. */
 export function healthy(p: Pass, reason: Reason = 'Stable'): void {
   p.status.canaryWeight = 0;
-  const settled = parkCanary(p);
+  const settled = parkCanary(p).parked;
   if (p.status.phase !== 'Healthy' || !settled) {
     p.set('Healthy', reason, `Revision ${p.status.stableRevision ?? ''} is stable; the primary serves all traffic.`);
   }
@@ -124,6 +153,7 @@ export function startRun(p: Pass, reason: 'NewRevision' | 'RestartedForNewRevisi
   s.runStartedAt = p.preciseIso;
   s.stepStartedAt = p.preciseIso;
   delete s.metrics;
+  delete s.scaleDownAt;
   if (p.obs.routedWeight !== undefined && p.obs.routedWeight !== 0) p.act({ type: 'setWeight', canaryWeight: 0 });
   else if (target.replicas !== canaryReplicas(p)) p.act({ type: 'scaleCanary', replicas: canaryReplicas(p) });
   p.set('Progressing', reason, `Canary run for revision ${target.revision} started.`);
@@ -134,7 +164,7 @@ export function startRun(p: Pass, reason: 'NewRevision' | 'RestartedForNewRevisi
   );
 }
 
-/** Route everything to the primary first, then scale the canary to 0. */
+/** Route everything to the primary; the canary is scaled to 0 scaleDownDelay later (rolledBack). */
 export function rollBack(
   p: Pass,
   reason: 'AnalysisFailed' | 'Aborted' | 'ProgressDeadlineExceeded',
@@ -143,8 +173,7 @@ export function rollBack(
   const s = p.status;
   s.rolledBackRevision = s.canaryRevision ?? p.obs.target?.revision ?? '';
   s.canaryWeight = 0;
-  if (p.obs.routedWeight !== 0) p.act({ type: 'setWeight', canaryWeight: 0 });
-  else if ((p.obs.target?.replicas ?? 0) > 0) p.act({ type: 'scaleCanary', replicas: 0 });
+  if (p.obs.routedWeight !== 0) routeAllToPrimary(p);
   p.set('RolledBack', reason, `Rolled back revision ${s.rolledBackRevision}: ${why}`);
   p.event('Warning', reason, `Rolled back revision ${s.rolledBackRevision}: ${why}`);
 }
@@ -180,7 +209,7 @@ export function promoting(p: Pass): void {
     return;
   }
   s.canaryWeight = 0;
-  if (!parkCanary(p)) {
+  if (!parkCanary(p).routed) {
     p.set('Promoting', 'WaitingForPrimaryRollout', `The primary runs revision ${revision}; moving traffic back to it.`);
     return;
   }

@@ -16,10 +16,14 @@ function elapsedMs(p: Pass, since: string | undefined): number {
   return since === undefined ? 0 : p.now.getTime() - Date.parse(since);
 }
 
-/** The canary must have ready endpoints before it gets traffic (never a 503 from an empty destination). */
+/**
+ * The canary must have rolled out this revision (no pod of an older template left: a target that
+ * still had replicas would otherwise count its old pods as the canary) and have ready endpoints
+ * before it gets traffic (never a 503 from an empty destination).
+ */
 function canaryReady(p: Pass): boolean {
   const target = p.obs.target;
-  if (target !== undefined && target.readyReplicas > 0) return true;
+  if (target !== undefined && target.rolledOut && target.readyReplicas > 0) return true;
   const deadlineMs = (p.rollout.spec.progressDeadlineSeconds ?? 600) * 1000;
   if (elapsedMs(p, p.status.stepStartedAt) > deadlineMs) {
     rollBack(

@@ -7,17 +7,28 @@ import { Controller, type ControllerOptions } from '../../src/controller/control
 import { kubeClients, loadKubeConfig } from '../../src/kube/client.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/sandbox.js';
 import { root } from '../sandbox/helpers.js';
+import { FailedRequests } from '../support/failed-requests.js';
 
 export interface ControllerSandbox {
   sb: Sandbox;
   controller: Controller;
+  /** Requests that failed on routing since each Rollout was Healthy: checked by `stop()`. */
+  failedRequests: FailedRequests;
+  /** Stops everything; fails when a request failed because of routing (unless `allowFailedRequests`). */
   stop(): Promise<void>;
 }
 
-/** An example manifest, parsed (and moved to `namespace` when given). */
+/**
+ * The scaleDownDelay of the tests' Rollouts: longer than the sandbox's 1 s propagation delay, as
+ * the 30 s default is longer than Istio's push, and short enough for the tests.
+ */
+export const TEST_SCALE_DOWN_DELAY = '2s';
+
+/** An example manifest, parsed (and moved to `namespace` when given); a Rollout gets TEST_SCALE_DOWN_DELAY. */
 export function example(file: string, namespace?: string): any {
   const obj = parse(readFileSync(join(root, 'examples/podinfo', file), 'utf8'));
   if (namespace !== undefined) obj.metadata.namespace = namespace;
+  if (obj.kind === 'Rollout') obj.spec.strategy.canary.scaleDownDelay ??= TEST_SCALE_DOWN_DELAY;
   return obj;
 }
 
@@ -38,7 +49,12 @@ export function newController(sb: Sandbox, extra: Partial<ControllerOptions> = {
 /** Starts the sandbox, applies the CRDs, lets `setup` create objects, then starts the controller. */
 export async function startControllerSandbox(
   setup: (sb: Sandbox) => void | Promise<void>,
-  options: { sandbox?: SandboxOptions; controller?: (sb: Sandbox) => Partial<ControllerOptions> } = {},
+  options: {
+    sandbox?: SandboxOptions;
+    controller?: (sb: Sandbox) => Partial<ControllerOptions>;
+    /** The test breaks routing on purpose (deletes pods, Services...): do not check the invariant. */
+    allowFailedRequests?: boolean;
+  } = {},
 ): Promise<ControllerSandbox> {
   const sb = await startSandbox({ prometheus: false, redisUrl: false, readyDelayMs: 100, ...options.sandbox });
   const api = sb.server.api;
@@ -46,14 +62,22 @@ export async function startControllerSandbox(
   for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml'])
     api.create(crds, undefined, parse(readFileSync(join(root, 'crds', f), 'utf8')));
   await setup(sb);
+  const failedRequests = new FailedRequests(sb);
   const controller = newController(sb, options.controller?.(sb));
   await controller.start();
   return {
     sb,
     controller,
+    failedRequests,
     stop: async () => {
+      const failed = await failedRequests.since();
+      failedRequests.stop();
       await controller.stop();
       await sb.stop();
+      if (options.allowFailedRequests !== true && failed.mesh + failed.outside > 0)
+        throw new Error(
+          `no request may fail because of Sluice, but ${failed.mesh} in the mesh and ${failed.outside} from outside it failed on routing: ${failed.details.join(', ')}`,
+        );
     },
   };
 }

@@ -57,6 +57,7 @@ const run = (index: number, extra: RolloutStatus = {}): RolloutStatus => ({
   stepStartedAt: ago(1),
   ...extra,
 });
+const LATER = new Date(NOW.getTime() + 30_000).toISOString();
 const cmd = (action: PendingCommand['action']): PendingCommand => ({ id: `c-${action}`, action, user: 'alice' });
 const withCommands = (s: RolloutStatus, ...cs: PendingCommand[]): RolloutStatus => ({
   ...s,
@@ -65,6 +66,8 @@ const withCommands = (s: RolloutStatus, ...cs: PendingCommand[]): RolloutStatus 
 
 interface Case {
   name: string;
+  /** Changes the Rollout's spec. */
+  spec?: (r: Rollout) => void;
   status?: RolloutStatus;
   obs: Partial<Observations>;
   phase: string;
@@ -111,14 +114,42 @@ const cases: Case[] = [
     actions: [{ type: 'ensureServices' }],
   },
   {
-    name: 'init: scale the target to 0',
+    name: 'init: all traffic on the primary is Healthy; the target keeps its replicas for scaleDownDelay',
     obs: {
       target: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true },
       primary: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true },
     },
-    phase: 'Initializing',
-    reason: 'Initializing',
+    phase: 'Healthy',
+    reason: 'Initialized',
+    actions: [],
+    check: (s) => expect(s.scaleDownAt).toBe(LATER),
+  },
+  {
+    name: 'healthy: the target is not scaled down before scaleDownAt',
+    status: { ...healthy, scaleDownAt: new Date(NOW.getTime() + 1000).toISOString() },
+    obs: { target: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true } },
+    phase: 'Healthy',
+    reason: 'Stable',
+    actions: [],
+  },
+  {
+    name: 'healthy: the target is scaled down at scaleDownAt',
+    status: { ...healthy, scaleDownAt: ago(0) },
+    obs: { target: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true } },
+    phase: 'Healthy',
+    reason: 'Stable',
     actions: [{ type: 'scaleCanary', replicas: 0 }],
+    check: (s) => expect(s.scaleDownAt).toBeUndefined(),
+  },
+  {
+    name: 'healthy: a scaleDownDelay of 0 scales down at once',
+    spec: (r) => (r.spec.strategy.canary.scaleDownDelay = '0s'),
+    status: healthy,
+    obs: { target: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true } },
+    phase: 'Healthy',
+    reason: 'Stable',
+    actions: [{ type: 'scaleCanary', replicas: 0 }],
+    check: (s) => expect(s.scaleDownAt).toBeUndefined(),
   },
   {
     name: 'init: done',
@@ -298,7 +329,24 @@ const cases: Case[] = [
     obs: { target: { revision: 'r2', replicas: 2, readyReplicas: 0, rolledOut: false } },
     phase: 'RolledBack',
     reason: 'ProgressDeadlineExceeded',
-    actions: [{ type: 'scaleCanary', replicas: 0 }],
+    actions: [],
+  },
+  {
+    name: 'run: a target still running old ready pods (not rolled out) is no ready canary',
+    status: run(0),
+    obs: { target: { revision: 'r2', replicas: 1, readyReplicas: 1, rolledOut: false } },
+    phase: 'Progressing',
+    reason: 'WaitingForCanary',
+    actions: [],
+  },
+  {
+    name: 'run: a rollback routes all traffic to the primary and keeps the canary for scaleDownDelay',
+    status: run(1, { canaryWeight: 10 }),
+    obs: { routedWeight: 10, commands: [cmd('abort')] },
+    phase: 'RolledBack',
+    reason: 'Aborted',
+    actions: [{ type: 'setWeight', canaryWeight: 0 }],
+    check: (s) => expect(s.scaleDownAt).toBe(LATER),
   },
   {
     name: 'run: git reverts to stable',
@@ -350,12 +398,13 @@ const cases: Case[] = [
     actions: [{ type: 'setWeight', canaryWeight: 0 }],
   },
   {
-    name: 'promoting: park the canary',
+    name: 'promoting: traffic on the new primary is Promoted; the canary keeps its replicas for scaleDownDelay',
     status: run(5, { phase: 'Promoting', reason: 'Promoting' }),
     obs: { routedWeight: 0, primary: { revision: 'r2', replicas: 2, readyReplicas: 2, rolledOut: true } },
-    phase: 'Promoting',
-    reason: 'WaitingForPrimaryRollout',
-    actions: [{ type: 'scaleCanary', replicas: 0 }],
+    phase: 'Healthy',
+    reason: 'Promoted',
+    actions: [],
+    check: (s) => expect(s).toMatchObject({ stableRevision: 'r2', scaleDownAt: LATER }),
   },
   {
     name: 'promoting: done',
@@ -371,12 +420,27 @@ const cases: Case[] = [
     check: (s) => expect(s.stableRevision).toBe('r2'),
   },
   {
-    name: 'rolled back: park the canary',
-    status: { phase: 'RolledBack', reason: 'AnalysisFailed', stableRevision: 'r1', rolledBackRevision: 'r2' },
+    name: 'rolled back: park the canary at scaleDownAt',
+    status: {
+      phase: 'RolledBack',
+      reason: 'AnalysisFailed',
+      stableRevision: 'r1',
+      rolledBackRevision: 'r2',
+      scaleDownAt: ago(1),
+    },
     obs: {},
     phase: 'RolledBack',
     reason: 'AnalysisFailed',
     actions: [{ type: 'scaleCanary', replicas: 0 }],
+  },
+  {
+    name: 'rolled back: a canary routed to 0 by someone else keeps its replicas for scaleDownDelay from now',
+    status: { phase: 'RolledBack', reason: 'AnalysisFailed', stableRevision: 'r1', rolledBackRevision: 'r2' },
+    obs: {},
+    phase: 'RolledBack',
+    reason: 'AnalysisFailed',
+    actions: [],
+    check: (s) => expect(s.scaleDownAt).toBe(LATER),
   },
   {
     name: 'rolled back: the same revision is not retried by itself',
@@ -417,7 +481,9 @@ const cases: Case[] = [
 
 describe('plan', () => {
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const result = plan(rollout(c.status), obs(c.obs), NOW);
+    const r = rollout(c.status);
+    c.spec?.(r);
+    const result = plan(r, obs(c.obs), NOW);
     expect({ phase: result.status.phase, reason: result.status.reason, actions: result.actions }).toEqual({
       phase: c.phase,
       reason: c.reason,

@@ -108,6 +108,12 @@ export const RolloutStatus = Obj(
     ),
     runStartedAt: Optional(DateTime({ description: 'When the current run started.' })),
     stepStartedAt: Optional(DateTime({ description: 'When the current step started.' })),
+    scaleDownAt: Optional(
+      DateTime({
+        description:
+          'When the canary, whose traffic went to 0, is scaled down (spec.strategy.canary.scaleDownDelay after the weight change).',
+      }),
+    ),
     nextWindow: Optional(
       DateTime({
         description:

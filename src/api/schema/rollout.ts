@@ -233,6 +233,13 @@ export const RolloutSpec = Obj(
               maxItems: 100,
             }),
             analysis: Optional(BackgroundAnalysis),
+            scaleDownDelay: Optional(
+              Duration({
+                description:
+                  "How long the canary keeps its replicas after its traffic went to 0 (promotion, rollback), so that proxies still routing to it by the old configuration find it: Istio pushes a routing change to the sidecars in seconds, not at once (Argo Rollouts' scaleDownDelaySeconds).",
+                default: '30s',
+              }),
+            ),
           },
           { description: 'Canary strategy: traffic shifted step by step, gated on analysis.' },
         ),

@@ -162,11 +162,12 @@ export class MeshSimulator {
     };
   }
 
-  /** One tick of the load generator: `rps` per second to every host of every VirtualService. */
+  /** One tick of the load generator: `rps` per second to every host of every VirtualService the proxies have. */
   tick(seconds: number): void {
     const rps = this.opts.rps ?? 20;
     this.outside.tick(seconds, this.opts.outsideRps ?? 0);
-    for (const vs of this.api.store.list('networking.istio.io/virtualservices') as Json[]) {
+    // the clients call the hosts their proxies know of
+    for (const vs of this.proxies.virtualServices()) {
       const ns = vs['metadata']['namespace'] as string;
       const gateways = (vs['spec']?.['gateways'] ?? ['mesh']) as string[];
       const gateway = gateways.includes('mesh')
