@@ -362,7 +362,10 @@ export class Controller {
         log.warn({ err: (err as Error).message }, 'event not recorded'),
       );
     if (decided.actions.some((a) => a.type === 'removeFinalizer')) return; // the Rollout is gone now
-    await this.statusWriter.write(k, rollout, decided, expect);
+    if ((await this.statusWriter.write(k, rollout, decided, expect)) === 'conflict') {
+      this.enqueue(k);
+      return;
+    }
     if (decided.requeueAfterMs !== undefined) this.enqueue(k, Math.max(50, decided.requeueAfterMs));
   }
 

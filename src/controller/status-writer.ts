@@ -5,7 +5,7 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Rollout } from '../api/schema/rollout.js';
-import type { Kube } from '../kube/client.js';
+import { statusOf, type Kube } from '../kube/client.js';
 import type { Notifier } from '../notify/notifier.js';
 import { canonicalJson } from '../rollout/revision.js';
 import type { Plan } from '../rollout/plan.js';
@@ -39,26 +39,46 @@ export interface StatusWriterOptions {
 export class StatusWriter {
   constructor(private readonly opts: StatusWriterOptions) {}
 
-  /** One status patch when the status changed, the ledger entry written first. */
-  async write(k: string, rollout: Rollout, decided: Plan, expect: Record<string, string>): Promise<void> {
+  /**
+   * One status patch when the status changed, the ledger entry written first. The patch carries
+   * the resourceVersion the pass planned on: a command recorded (or a spec edited) meanwhile makes
+   * it fail with 409 instead of being overwritten — 'conflict': plan again on the newer Rollout.
+   */
+  async write(
+    k: string,
+    rollout: Rollout,
+    decided: Plan,
+    expect: Record<string, string>,
+  ): Promise<'written' | 'unchanged' | 'conflict'> {
     const changed = canonicalJson(decided.status) !== canonicalJson(rollout.status);
     const status = changed ? { ...decided.status, sequence: (rollout.status?.sequence ?? 0) + 1 } : decided.status;
     // Recorded before the status write: a pass elsewhere must not act on the view before it.
     if (changed || decided.actions.length > 0)
       await this.record(k, { ...rollout, status }, expect, decided.actions.length > 0);
-    if (!changed) return;
+    if (!changed) return 'unchanged';
     const namespace = rollout.metadata.namespace ?? 'default';
-    await this.opts.kube.custom.patchNamespacedCustomObjectStatus(
-      {
-        group: 'sluice.dev',
-        version: 'v1alpha1',
-        namespace,
-        plural: 'rollouts',
-        name: rollout.metadata.name,
-        body: { status: statusPatch(rollout.status, status) },
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+    try {
+      await this.opts.kube.custom.patchNamespacedCustomObjectStatus(
+        {
+          group: 'sluice.dev',
+          version: 'v1alpha1',
+          namespace,
+          plural: 'rollouts',
+          name: rollout.metadata.name,
+          body: {
+            metadata: { resourceVersion: rollout.metadata.resourceVersion },
+            status: statusPatch(rollout.status, status),
+          },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    } catch (e) {
+      if (statusOf(e) !== 409) throw e;
+      // This status will never be seen: the caches wait for nothing but the objects the actions wrote.
+      await this.record(k, rollout, expect, decided.actions.length > 0);
+      this.opts.log.info({ rollout: k }, 'the rollout changed during the pass (a command, an edit); planning again');
+      return 'conflict';
+    }
     const { phase, reason, canaryWeight: weight, currentStepIndex: step } = status;
     this.opts.log.info({ rollout: k, phase, reason, weight, step }, 'status');
     // Reports never fail or hold up a pass: the outbox delivers them later.
@@ -67,6 +87,7 @@ export class StatusWriter {
       .catch((err: unknown) =>
         this.opts.log.warn({ rollout: k, err: (err as Error).message }, 'notification not queued'),
       );
+    return 'written';
   }
 
   /**
