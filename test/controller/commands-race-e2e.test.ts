@@ -27,7 +27,7 @@ beforeAll(async () => {
     ]),
   );
 }, 60_000);
-afterAll(async () => h?.stop());
+afterAll(async () => h.stop());
 
 const rollouts = (): any => h.sb.server.api.registry.resource('sluice.dev', 'rollouts');
 const rollout = (): Rollout => h.sb.server.api.store.get(rollouts().storageKey, 'demo', 'podinfo') as Rollout;
@@ -42,7 +42,7 @@ function release(n: number): void {
 
 describe('manual commands during fast runs', () => {
   it(`every one of ${ROUNDS} commands, given at random moments, is handled`, async () => {
-    await eventually('Healthy', () => rollout()?.status?.phase === 'Healthy', 20_000);
+    await eventually('Healthy', () => rollout().status?.phase === 'Healthy', 20_000);
     const kube = kubeClients(loadKubeConfig(h.sb.kubeconfig, 'sluice-cli/test'));
     h.sb.server.faults.set({ latencyMs: 15 });
     const actions: CommandAction[] = ['pause', 'resume', 'promote', 'abort', 'retry'];
