@@ -138,8 +138,11 @@ export function finalize(p: Pass): void {
 /** No run in progress and the target is the stable revision. */
 export function healthy(p: Pass, reason: Reason = 'Stable'): void {
   p.status.canaryWeight = 0;
-  const settled = parkCanary(p).parked;
-  if (p.status.phase !== 'Healthy' || !settled) {
+  const before = p.actions.length;
+  parkCanary(p);
+  // routing that had to be put right is news; the canary's scale-down after scaleDownDelay is not
+  const rerouted = p.actions.slice(before).some((a) => a.type !== 'scaleCanary');
+  if (p.status.phase !== 'Healthy' || rerouted) {
     p.set('Healthy', reason, `Revision ${p.status.stableRevision ?? ''} is stable; the primary serves all traffic.`);
   }
 }

@@ -133,6 +133,14 @@ const cases: Case[] = [
     actions: [],
   },
   {
+    name: 'healthy: Promoted stays the reason while the canary waits for its scale-down',
+    status: { ...healthy, reason: 'Promoted', scaleDownAt: new Date(NOW.getTime() + 1000).toISOString() },
+    obs: { target: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true } },
+    phase: 'Healthy',
+    reason: 'Promoted',
+    actions: [],
+  },
+  {
     name: 'healthy: the target is scaled down at scaleDownAt',
     status: { ...healthy, scaleDownAt: ago(0) },
     obs: { target: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true } },
