@@ -35,7 +35,12 @@ export function isManagedBySluice(labels: Record<string, string> | undefined): b
   return labels?.['app.kubernetes.io/managed-by'] === 'sluice';
 }
 
-/** The Rollout as the controlling owner (`controller: false` for objects several Rollouts share). */
+/**
+ * The Rollout as the controlling owner (`controller: false` for objects several Rollouts share).
+ * No `blockOwnerDeletion`: setting it needs `update` on `rollouts/finalizers` where the API server
+ * enforces owner-reference permissions (OwnerReferencesPermissionEnforcement), and Sluice's own
+ * finalizer already orders a Rollout's deletion.
+ */
 export function ownerReference(rollout: Rollout, controller = true): V1OwnerReference {
   return {
     apiVersion: 'sluice.dev/v1alpha1',
@@ -43,6 +48,5 @@ export function ownerReference(rollout: Rollout, controller = true): V1OwnerRefe
     name: rollout.metadata.name,
     uid: rollout.metadata.uid ?? '',
     controller,
-    blockOwnerDeletion: true,
   };
 }
