@@ -56,7 +56,11 @@ describe('the controller', () => {
     await eventually('Healthy', () => phase() === 'Healthy/Initialized', 20_000);
     expect(weights()).toEqual([100, 0]);
     // the target keeps its replicas until the proxies have the new routes (scaleDownDelay)
-    await eventually('target at 0', () => get('deployments.apps', 'podinfo').spec.replicas === 0, 10_000);
+    await eventually(
+      'target at 0, and the status written after it',
+      () => get('deployments.apps', 'podinfo').spec.replicas === 0 && rollout().status.scaleDownAt === undefined,
+      10_000,
+    );
     const primary = get('deployments.apps', 'podinfo-primary');
     expect(primary.spec.template.spec.containers[0].image).toBe('ghcr.io/stefanprodan/podinfo:6.7.0');
     expect(primary.metadata.annotations['sluice.dev/revision']).toBe(rollout().status.stableRevision);

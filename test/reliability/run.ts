@@ -81,7 +81,9 @@ if (process.argv[1]?.endsWith('run.ts') === true) {
         r.late.length +
         r.lost.length +
         r.duplicated.length +
-        r.secrets.length >
+        r.secrets.length +
+        r.failedRequests.mesh +
+        r.failedRequests.outside >
       0,
   );
   process.exit(bad ? 1 : 0);

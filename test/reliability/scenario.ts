@@ -5,6 +5,7 @@
  * Counts what matters: invariant violations, crashes, runs that did not end as their profile
  * says in time, reports lost or duplicated, secrets found where they must not be.
  */
+import { FailedRequests } from '../support/failed-requests.js';
 import { eventually } from '../sandbox/helpers.js';
 import { chatter, type WebhookCounts } from './chatter.js';
 import { Invariants } from './invariants.js';
@@ -52,6 +53,8 @@ export interface ScenarioResult {
   lost: string[];
   duplicated: string[];
   secrets: string[];
+  /** Requests that failed on routing since each Rollout was Healthy (goal: 0; see test/support/failed-requests.ts). */
+  failedRequests: { mesh: number; outside: number; details: string[] };
   seconds: number;
 }
 
@@ -152,6 +155,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   const rnd = random(o.seed);
   const w = await startWorld(o.apps, o.rounds);
   const invariants = new Invariants(w.sb.server.api);
+  const failedRequests = new FailedRequests(w.sb);
   const late: string[] = [];
   const counts: FaultCounts = { redisRestarts: 0, prometheusOutages: 0, githubOutages: 0, slackOutages: 0 };
   let watchCuts = 0;
@@ -212,10 +216,12 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       lost: reports.lost,
       duplicated: reports.duplicated,
       secrets: findSecrets(w),
+      failedRequests: await failedRequests.since(),
       seconds: Math.round((Date.now() - t0) / 1000),
     };
   } finally {
     invariants.stop();
+    failedRequests.stop();
     await w.stop();
   }
 }
@@ -224,5 +230,5 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
 export function summary(results: ScenarioResult[]): string {
   const sum = (f: (r: ScenarioResult) => number): number => results.reduce((a, r) => a + f(r), 0);
   const faults = sum((r) => Object.values(r.faults).reduce((a, b) => a + b, 0));
-  return `reliability: ${results.length} scenarios, ${sum((r) => r.runs)} runs, ${sum((r) => r.kills)} kills, ${faults} faults injected, ${sum((r) => r.checked.virtualServices + r.checked.rollouts)} changes checked, ${sum((r) => r.webhooks.sent)} webhook deliveries (${sum((r) => r.webhooks.answered)} answered); ${sum((r) => r.violations.length)} invariant violations, ${sum((r) => r.webhooks.wrong.length)} webhook answers wrong, ${sum((r) => r.crashes)} crashes, ${sum((r) => r.late.length)} runs late or wrong, ${sum((r) => r.lost.length)} reports lost, ${sum((r) => r.duplicated.length)} duplicated, ${sum((r) => r.secrets.length)} secrets exposed`;
+  return `reliability: ${results.length} scenarios, ${sum((r) => r.runs)} runs, ${sum((r) => r.kills)} kills, ${faults} faults injected, ${sum((r) => r.checked.virtualServices + r.checked.rollouts)} changes checked, ${sum((r) => r.webhooks.sent)} webhook deliveries (${sum((r) => r.webhooks.answered)} answered); ${sum((r) => r.violations.length)} invariant violations, ${sum((r) => r.webhooks.wrong.length)} webhook answers wrong, ${sum((r) => r.crashes)} crashes, ${sum((r) => r.late.length)} runs late or wrong, ${sum((r) => r.lost.length)} reports lost, ${sum((r) => r.duplicated.length)} duplicated, ${sum((r) => r.secrets.length)} secrets exposed, ${sum((r) => r.failedRequests.mesh + r.failedRequests.outside)} requests failed on routing`;
 }
