@@ -47,7 +47,9 @@ export function rolloutsOfPullRequest(
 function statusText(r: Rollout): string {
   const s = r.status;
   const steps = r.spec.strategy.canary.steps.length;
-  return `\`${keyOf(r)}\`: **${s?.phase ?? 'Pending'}**, canary at ${s?.canaryWeight ?? 0}%${s?.currentStepIndex === undefined ? '' : `, step ${Math.min(s.currentStepIndex + 1, steps)}/${steps}`} — ${s?.reason ?? ''}: ${s?.message ?? ''}`;
+  const step = s?.currentStepIndex === undefined ? '' : `, step ${Math.min(s.currentStepIndex + 1, steps)}/${steps}`;
+  const now = `**${s?.phase ?? 'Pending'}**, canary at ${s?.canaryWeight ?? 0}%${step}`;
+  return `\`${keyOf(r)}\`: ${now} — ${s?.reason ?? ''}: ${s?.message ?? ''}`;
 }
 
 export class ChatOps {
@@ -137,10 +139,12 @@ export class ChatOps {
         ...(reason === undefined ? {} : { reason }),
       };
       await recordCommand(this.deps.kube, ref, command);
+      const comment = `/sluice ${[verb, reason].filter((w) => w !== undefined).join(' ')}`;
+      const where = job.commentUrl || `${job.repository}#${job.pullRequest}`;
       await recordRolloutEvent(this.deps.kube, rollout, {
         type: 'Normal',
         reason: 'ChatOpsCommand',
-        message: `${job.user} commented "/sluice ${verb}${reason === undefined ? '' : ` ${reason}`}" on ${job.commentUrl || `${job.repository}#${job.pullRequest}`}`,
+        message: `${job.user} commented "${comment}" on ${where}`,
       }).catch((e: unknown) => this.deps.log.warn({ err: (e as Error).message }, 'event not recorded'));
     }
     const handled = await this.outcome(keyOf(rollout), id);

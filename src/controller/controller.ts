@@ -44,11 +44,10 @@ import { configDigest, referencedConfigs, type ConfigDigest, type ConfigKind } f
 import { primaryName } from './generated.js';
 import { observe, specProblems, type Caches } from './observe.js';
 import { SpecMemo } from './spec-memo.js';
-import { echoOf, StatusWriter } from './status-writer.js';
+import { StatusWriter } from './status-writer.js';
+import { echoOf, Settle } from './settle.js';
 import type { Observations } from '../rollout/model.js';
-import type { GitHubApi } from '../notify/github/api.js';
-import { ReleaseLookup } from '../notify/github/lookup.js';
-import type { Notifier } from '../notify/notifier.js';
+import { Reporting, type ReportingOptions } from './reporting.js';
 import type { ScheduleSpec } from '../schedule/windows.js';
 
 export interface ControllerOptions {
@@ -69,7 +68,7 @@ export interface ControllerOptions {
   ledger?: Ledger;
   metrics?: ControllerMetrics;
   /** Release reporting: resolve each release's GitHub origin (GitHubReporting condition), and notify. */
-  reporting?: { github: GitHubApi | undefined; notifier?: Notifier; slack?: { defaultChannel?: string } };
+  reporting?: ReportingOptions;
   /** Cluster-wide promotion windows (--schedule-defaults). */
   defaultSchedule?: ScheduleSpec;
 }
@@ -112,15 +111,10 @@ export class Controller {
   private resyncTimer: NodeJS.Timeout | undefined;
   /** The last failure of each key, for backoff and to record each new kind of failure once. */
   private readonly failures = new Map<string, { message: string; attempt: number }>();
-  /** Rollouts whose reports were checked for what a crash kept from the outbox, since the start (deleted ones are forgotten at each resync). */
-  private readonly reportsChecked = new Set<string>();
-  /**
-   * Keys whose last actions the caches have not shown yet, with the Rollout as this controller
-   * left it: the echo of its own status patch is ignored (the dependent's change will come), any
-   * other change of the Rollout (a command, a spec edit) is handled at once.
-   */
+  /** What the last passes wrote (shared by replicas), and whether this replica's caches show it (settle.ts). */
   private readonly ledger: Ledger;
-  private readonly releases: ReleaseLookup | undefined;
+  private readonly settle: Settle;
+  private readonly reporting: Reporting;
   private readonly statusWriter: StatusWriter;
   private ready = false;
   private stopped = false;
@@ -129,10 +123,6 @@ export class Controller {
     const { kube, namespace } = opts;
     this.queue = opts.queue ?? new MemoryQueue();
     this.ledger = opts.ledger ?? new MemoryLedger();
-    this.releases =
-      opts.reporting === undefined
-        ? undefined
-        : new ReleaseLookup(opts.reporting.github, (keys) => keys.forEach((k) => this.enqueue(k)), opts.log);
     const cache = <T extends KubernetesObject>(
       r: WatchedResource,
       onChange: (obj: T) => void,
@@ -191,14 +181,24 @@ export class Controller {
       destinationRule: (ns, name) => this.generated.DestinationRule.get(ns, name),
     };
     this.router = new IstioRouter(kube, this.istio);
+    this.reporting = new Reporting(
+      opts.reporting,
+      (ns, name) => this.deployments.get(ns, name),
+      (k) => this.enqueue(k),
+      opts.log,
+    );
+    this.settle = new Settle({
+      ledger: this.ledger,
+      settleMs: opts.settleMs ?? 5000,
+      cachedVersion: (object) => this.cachedVersion(object),
+      enqueue: (k, delayMs) => this.enqueue(k, delayMs),
+    });
     this.statusWriter = new StatusWriter({
       kube,
-      ledger: this.ledger,
+      settle: this.settle,
       log: opts.log,
-      settleMs: opts.settleMs ?? 5000,
       notifier: opts.reporting?.notifier,
-      enqueue: (k, delayMs) => this.enqueue(k, delayMs),
-      images: (r) => this.images(r),
+      images: (r) => this.reporting.images(r),
     });
   }
 
@@ -235,7 +235,7 @@ export class Controller {
     const rollouts = this.rollouts.list();
     this.specMemo.retain(new Set(rollouts.map((r) => r.metadata.uid ?? '')));
     const keys = new Set(rollouts.map((r) => key(r.metadata.namespace, r.metadata.name)));
-    for (const k of this.reportsChecked) if (!keys.has(k)) this.reportsChecked.delete(k);
+    this.reporting.retain(keys);
     for (const r of rollouts) this.enqueue(key(r.metadata.namespace, r.metadata.name));
   }
 
@@ -261,9 +261,9 @@ export class Controller {
   /** A Rollout changed: a pass, unless it is only the echo of the last status write. */
   private rolloutChanged(r: Rollout): void {
     const k = key(r.metadata.namespace, r.metadata.name);
-    void this.ledger.get(k).then(
-      (led) => {
-        if (led === undefined || Date.now() >= led.until || led.echo !== echoOf(r)) this.enqueue(k);
+    void this.settle.isEcho(k, r).then(
+      (echo) => {
+        if (!echo) this.enqueue(k);
       },
       () => this.enqueue(k),
     );
@@ -286,21 +286,6 @@ export class Controller {
       default:
         return undefined;
     }
-  }
-
-  /**
-   * Whether this replica's caches show the last write to the rollout (by any replica): its
-   * status sequence and, for a while after, the objects its actions wrote.
-   */
-  private async caughtUp(k: string, rollout: Rollout): Promise<boolean> {
-    const led = await this.ledger.get(k);
-    // Past the settle window the pass goes ahead anyway (a write that failed never shows up).
-    if (led === undefined || Date.now() >= led.until) return true;
-    const seen = ([object, before]: [string, string]): boolean => {
-      const now = this.cachedVersion(object);
-      return before === '' ? now !== undefined : now !== before;
-    };
-    return (rollout.status?.sequence ?? 0) >= led.sequence && Object.entries(led.expect).every(seen);
   }
 
   enqueue(k: string, delayMs = 0): void {
@@ -344,13 +329,13 @@ export class Controller {
     const rollout = this.rollouts.get(ns === '' ? undefined : ns, name);
     if (rollout === undefined) return;
     const log = this.opts.log.child({ rollout: k });
-    const decision = (await this.caughtUp(k, rollout)) ? await this.decide(rollout) : undefined;
+    const decision = (await this.settle.caughtUp(k, rollout)) ? await this.decide(rollout) : undefined;
     if (decision === undefined) {
       log.debug('the caches are behind the last write; planning again shortly');
       this.enqueue(k, CATCH_UP_MS);
       return;
     }
-    await this.notificationsCaughtUp(k, rollout);
+    await this.reporting.catchUp(rollout);
     const { decided, caches, router } = decision;
     const expect: Record<string, string> = {};
     for (const action of decided.actions) {
@@ -382,16 +367,11 @@ export class Controller {
     }));
     const taken = await this.analyst.take(rollout, analysis.metrics, new Date());
     const findings = { ...analysis, taken };
-    const release = this.releases?.observe(
-      rollout,
-      this.caches.deployment(rollout.metadata.namespace, rollout.spec.targetRef.name),
-    );
-    const slack = await this.slackObservation(rollout);
+    const reporting = await this.reporting.observe(rollout);
     const defaults = this.opts.defaultSchedule;
     const withRelease = (o: Observations): Observations => ({
       ...o,
-      ...(release === undefined ? {} : { release }),
-      ...(slack === undefined ? {} : { slack }),
+      ...reporting,
       ...(defaults === undefined ? {} : { defaultSchedule: defaults }),
     });
     const decided = plan(
@@ -407,44 +387,6 @@ export class Controller {
       caches: fresh.caches,
       router: fresh.router,
     };
-  }
-
-  /** Once per rollout after a start: reports a crash kept from the outbox are queued (see Notifier.catchUp). */
-  private async notificationsCaughtUp(k: string, rollout: Rollout): Promise<void> {
-    const notifier = this.opts.reporting?.notifier;
-    if (notifier === undefined || this.reportsChecked.has(k)) return;
-    try {
-      await notifier.catchUp(rollout, { images: this.images(rollout) });
-      this.reportsChecked.add(k);
-    } catch (err) {
-      this.opts.log.warn(
-        { rollout: k, err: (err as Error).message },
-        'reports not checked after the start; trying again on the next pass',
-      );
-    }
-  }
-
-  /** Whether Slack takes the Rollout's messages: undefined when Slack is not used for it. */
-  private async slackObservation(rollout: Rollout): Promise<Observations['slack']> {
-    const slack = this.opts.reporting?.slack;
-    const notifier = this.opts.reporting?.notifier;
-    const channel = rollout.spec.notifications?.slack?.channel ?? slack?.defaultChannel;
-    if (slack === undefined || notifier === undefined || channel === undefined) return undefined;
-    const problem = await notifier
-      .problem('slack', key(rollout.metadata.namespace, rollout.metadata.name))
-      .catch(() => undefined);
-    return problem === undefined
-      ? { ok: true, reason: 'Reporting', message: `Runs are reported in Slack channel ${channel}.` }
-      : { ok: false, reason: problem.reason, message: problem.message };
-  }
-
-  /** The images of the primary and the canary, for reports. */
-  private images(rollout: Rollout): { stable?: string; canary?: string } {
-    const image = (name: string): string | undefined =>
-      this.caches.deployment(rollout.metadata.namespace, name)?.spec?.template.spec?.containers[0]?.image;
-    const stable = image(primaryName(rollout));
-    const canary = image(rollout.spec.targetRef.name);
-    return { ...(stable === undefined ? {} : { stable }), ...(canary === undefined ? {} : { canary }) };
   }
 
   private async recordEvent(rollout: Rollout, e: PlanEvent): Promise<void> {

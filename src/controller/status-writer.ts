@@ -1,6 +1,6 @@
 /**
  * The end of a pass: the ledger entry (what this pass wrote, for every replica's caches to wait
- * for), then one status patch when the status changed, then the reports of that status.
+ * for: settle.ts), then one status patch when the status changed, then the reports of that status.
  */
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -9,7 +9,7 @@ import { statusOf, type Kube } from '../kube/client.js';
 import type { Notifier } from '../notify/notifier.js';
 import { canonicalJson } from '../rollout/revision.js';
 import type { Plan } from '../rollout/plan.js';
-import type { Ledger } from './ledger.js';
+import type { Settle } from './settle.js';
 
 /**
  * A JSON merge patch from one status to the next: a field the planner removed (metrics of an
@@ -20,18 +20,12 @@ export function statusPatch(previous: object | undefined, next: object): Record<
   return { ...next, ...Object.fromEntries(removed.map((k) => [k, null])) };
 }
 
-/** What identifies a Rollout's own status echo: its generation (spec) and status, whatever the key order the API server keeps. */
-export const echoOf = (r: Rollout): string => canonicalJson([r.metadata.generation, r.status]);
-
 export interface StatusWriterOptions {
   kube: Kube;
-  ledger: Ledger;
+  /** Where the pass's writes are recorded, for every replica's caches to wait for. */
+  settle: Pick<Settle, 'record'>;
   log: Logger;
-  /** How long the caches are waited for after a pass that acted. */
-  settleMs: number;
   notifier: Notifier | undefined;
-  /** A pass for the key after `delayMs`. */
-  enqueue: (key: string, delayMs: number) => void;
   /** The images of the primary and the canary, for reports. */
   images: (rollout: Rollout) => { stable?: string; canary?: string };
 }
@@ -54,7 +48,7 @@ export class StatusWriter {
     const status = changed ? { ...decided.status, sequence: (rollout.status?.sequence ?? 0) + 1 } : decided.status;
     // Recorded before the status write: a pass elsewhere must not act on the view before it.
     if (changed || decided.actions.length > 0)
-      await this.record(k, { ...rollout, status }, expect, decided.actions.length > 0);
+      await this.opts.settle.record(k, { ...rollout, status }, expect, decided.actions.length > 0);
     if (!changed) return 'unchanged';
     const namespace = rollout.metadata.namespace ?? 'default';
     try {
@@ -75,7 +69,7 @@ export class StatusWriter {
     } catch (e) {
       if (statusOf(e) !== 409) throw e;
       // This status will never be seen: the caches wait for nothing but the objects the actions wrote.
-      await this.record(k, rollout, expect, decided.actions.length > 0);
+      await this.opts.settle.record(k, rollout, expect, decided.actions.length > 0);
       this.opts.log.info({ rollout: k }, 'the rollout changed during the pass (a command, an edit); planning again');
       return 'conflict';
     }
@@ -88,23 +82,5 @@ export class StatusWriter {
         this.opts.log.warn({ rollout: k, err: (err as Error).message }, 'notification not queued'),
       );
     return 'written';
-  }
-
-  /**
-   * Writes the ledger entry of a pass. Objects written by earlier passes stay expected until
-   * their window ends: a pass that only writes status must not make others forget them.
-   */
-  private async record(k: string, written: Rollout, expect: Record<string, string>, acted: boolean): Promise<void> {
-    const { ledger, settleMs } = this.opts;
-    const now = Date.now();
-    const previous = await ledger.get(k);
-    const open = previous !== undefined && now < previous.until;
-    await ledger.set(k, {
-      sequence: written.status?.sequence ?? 0,
-      echo: echoOf(written),
-      until: acted || !open ? now + settleMs : previous.until,
-      expect: { ...(open ? previous.expect : {}), ...expect },
-    });
-    if (acted) this.opts.enqueue(k, settleMs);
   }
 }

@@ -38,41 +38,49 @@ export function scaleDownDelayMs(p: Pass): number {
   return parseDuration(p.rollout.spec.strategy.canary.scaleDownDelay ?? '30s') ?? 30_000;
 }
 
+/** When a canary whose traffic goes to 0 now may be scaled down. */
+function scaleDownDue(p: Pass): string {
+  return new Date(p.now.getTime() + scaleDownDelayMs(p)).toISOString();
+}
+
 /** Routes the canary's traffic to the primary, remembering when the canary may then be scaled down. */
 function routeAllToPrimary(p: Pass): void {
   p.act({ type: 'setWeight', canaryWeight: 0 });
-  p.status.scaleDownAt = new Date(p.now.getTime() + scaleDownDelayMs(p)).toISOString();
+  p.status.scaleDownAt = scaleDownDue(p);
 }
 
 /**
- * Routing to the primary only, then — scaleDownDelay later, when the proxies have the new routes
- * (Istio pushes a change in seconds, not at once) — the canary at 0 replicas. `routed`: all
- * traffic goes to the primary by the routing objects; `parked`: and the canary has no replicas.
+ * Where parking the canary stands: `rerouting` (this pass restores routing or moves traffic to
+ * the primary), `waiting` (all traffic on the primary; the canary keeps its replicas until
+ * status.scaleDownAt), `scaling` (this pass scales it to 0), `parked` (no traffic, no replicas).
  */
-function parkCanary(p: Pass): { routed: boolean; parked: boolean } {
-  if (restoreRouting(p)) return { routed: false, parked: false };
+type Parking = 'rerouting' | 'waiting' | 'scaling' | 'parked';
+
+/**
+ * Routing to the primary only, then — scaleDownDelay later, when the proxies have the new routes
+ * (Istio pushes a change in seconds, not at once) — the canary at 0 replicas.
+ */
+function parkCanary(p: Pass): Parking {
+  if (restoreRouting(p)) return 'rerouting';
   if (p.obs.routedWeight !== 0) {
     routeAllToPrimary(p);
-    return { routed: false, parked: false };
+    return 'rerouting';
   }
   const s = p.status;
   if ((p.obs.target?.replicas ?? 0) === 0) {
     delete s.scaleDownAt;
-    return { routed: true, parked: true };
+    return 'parked';
   }
-  let at = s.scaleDownAt === undefined ? Number.NaN : Date.parse(s.scaleDownAt);
-  if (Number.isNaN(at)) {
-    // routed to the primary by someone else's write, or before this field existed: the delay starts now
-    at = p.now.getTime() + scaleDownDelayMs(p);
-    s.scaleDownAt = new Date(at).toISOString();
-  }
-  if (p.now.getTime() < at) {
-    p.requeue(at - p.now.getTime());
-    return { routed: true, parked: false };
+  // routed to the primary by someone else's write, or before this field existed: the delay starts now
+  s.scaleDownAt ??= scaleDownDue(p);
+  const waitMs = Date.parse(s.scaleDownAt) - p.now.getTime();
+  if (waitMs > 0) {
+    p.requeue(waitMs);
+    return 'waiting';
   }
   p.act({ type: 'scaleCanary', replicas: 0 });
   delete s.scaleDownAt;
-  return { routed: true, parked: false };
+  return 'scaling';
 }
 
 export function initialize(p: Pass): void {
@@ -96,7 +104,7 @@ export function initialize(p: Pass): void {
     );
     return;
   }
-  if (!parkCanary(p).routed) {
+  if (parkCanary(p) === 'rerouting') {
     p.set('Initializing', 'Initializing', 'Routing all traffic to the primary.');
     return;
   }
@@ -138,11 +146,8 @@ export function finalize(p: Pass): void {
 /** No run in progress and the target is the stable revision. */
 export function healthy(p: Pass, reason: Reason = 'Stable'): void {
   p.status.canaryWeight = 0;
-  const before = p.actions.length;
-  parkCanary(p);
   // routing that had to be put right is news; the canary's scale-down after scaleDownDelay is not
-  const rerouted = p.actions.slice(before).some((a) => a.type !== 'scaleCanary');
-  if (p.status.phase !== 'Healthy' || rerouted) {
+  if (parkCanary(p) === 'rerouting' || p.status.phase !== 'Healthy') {
     p.set('Healthy', reason, `Revision ${p.status.stableRevision ?? ''} is stable; the primary serves all traffic.`);
   }
 }
@@ -212,7 +217,7 @@ export function promoting(p: Pass): void {
     return;
   }
   s.canaryWeight = 0;
-  if (!parkCanary(p).routed) {
+  if (parkCanary(p) === 'rerouting') {
     p.set('Promoting', 'WaitingForPrimaryRollout', `The primary runs revision ${revision}; moving traffic back to it.`);
     return;
   }

@@ -46,7 +46,9 @@ export function esc(text: string): string {
 function progress(snap: RunSnapshot): string {
   const total = snap.steps.length;
   const done = outcomeOf(snap.status) === 'promoted' ? total : Math.min(snap.status.currentStepIndex ?? 0, total);
-  return `${'▰'.repeat(done)}${'▱'.repeat(Math.max(0, total - done))} step ${Math.min(done + (done < total ? 1 : 0), total)}/${total} · canary ${snap.status.canaryWeight ?? 0}%`;
+  const bar = `${'▰'.repeat(done)}${'▱'.repeat(Math.max(0, total - done))}`;
+  const step = Math.min(done + (done < total ? 1 : 0), total);
+  return `${bar} step ${step}/${total} · canary ${snap.status.canaryWeight ?? 0}%`;
 }
 
 const ICON = {
@@ -70,10 +72,10 @@ export function rootMessage(snap: RunSnapshot, ctx: SlackContext): { text: strin
   const images =
     ctx.images?.canary === undefined ? [] : [`${esc(ctx.images.stable ?? '?')} → *${esc(ctx.images.canary)}*`];
   const checks = (snap.status.metrics ?? []).map((m) => `• ${esc(checkLine(m))}`);
+  const pr = snap.release?.pullRequest;
+  const repo = esc(snap.release?.repository ?? '');
   const links = [
-    snap.release?.pullRequest === undefined
-      ? undefined
-      : `<${ctx.githubWebUrl ?? 'https://github.com'}/${esc(snap.release.repository)}/pull/${snap.release.pullRequest}|${esc(snap.release.repository)}#${snap.release.pullRequest}>`,
+    pr === undefined ? undefined : `<${ctx.githubWebUrl ?? 'https://github.com'}/${repo}/pull/${pr}|${repo}#${pr}>`,
     ctx.dashboardUrl === undefined ? undefined : `<${ctx.dashboardUrl}|dashboard>`,
   ].filter((x) => x !== undefined);
   const blocks: unknown[] = [
@@ -115,6 +117,8 @@ export function commandReplies(prev: RolloutStatus | undefined, now: RolloutStat
     .filter((c) => c.handledAt !== undefined && !before.has(c.id))
     .map((c) => ({
       id: c.id,
-      text: `:speech_balloon: *${esc(c.user)}* (${c.source}) asked to *${c.action}*${c.reason === undefined ? '' : ` (${esc(c.reason)})`}: ${esc(c.outcome ?? 'done')}`,
+      text: `:speech_balloon: *${esc(c.user)}* (${c.source}) asked to *${c.action}*${
+        c.reason === undefined ? '' : ` (${esc(c.reason)})`
+      }: ${esc(c.outcome ?? 'done')}`,
     }));
 }

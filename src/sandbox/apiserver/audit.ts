@@ -7,12 +7,8 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 
-export interface AuditEntry {
-  seq: number;
-  time: string;
-  verb: string;
-  method: string;
-  path: string;
+/** What a resource request is about (the audit Event's objectRef). */
+export interface AuditObjectRef {
   /** The API group ('' for the core group), for resource requests. */
   apiGroup?: string;
   apiVersion?: string;
@@ -20,6 +16,14 @@ export interface AuditEntry {
   subresource?: string;
   namespace?: string;
   name?: string;
+}
+
+export interface AuditEntry extends AuditObjectRef {
+  seq: number;
+  time: string;
+  verb: string;
+  method: string;
+  path: string;
   contentType?: string;
   userAgent?: string;
   code: number;

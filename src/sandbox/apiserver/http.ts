@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import type { PatchType, WriteOptions } from './api.js';
 import type { FieldValidation } from './admission.js';
+import type { AuditObjectRef } from './audit.js';
 import { errors } from './status.js';
 
 const MAX_BODY = 3 * 1024 * 1024;
@@ -19,15 +20,7 @@ export interface Ctx {
   res: ServerResponse;
   url: URL;
   body: string;
-  audit: {
-    apiGroup?: string;
-    apiVersion?: string;
-    resource?: string;
-    subresource?: string;
-    namespace?: string;
-    name?: string;
-    watch: boolean;
-  };
+  audit: AuditObjectRef & { watch: boolean };
   headers: Record<string, string>;
 }
 

@@ -63,11 +63,10 @@ const BUILTIN_COLUMNS: Readonly<Record<string, Column[]>> = {
     col('Ready', (o) => o['status']?.['readyReplicas'] ?? 0, 'integer'),
   ],
   Pod: [
-    col(
-      'Ready',
-      (o) =>
-        `${((o['status']?.['containerStatuses'] ?? []) as JsonObject[]).filter((c) => c['ready'] === true).length}/${((o['spec']?.['containers'] ?? []) as unknown[]).length}`,
-    ),
+    col('Ready', (o) => {
+      const ready = ((o['status']?.['containerStatuses'] ?? []) as JsonObject[]).filter((c) => c['ready'] === true);
+      return `${ready.length}/${((o['spec']?.['containers'] ?? []) as unknown[]).length}`;
+    }),
     col('Status', (o) => o['status']?.['phase'] ?? 'Pending'),
     col('Restarts', () => 0, 'integer'),
   ],
@@ -82,11 +81,10 @@ const BUILTIN_COLUMNS: Readonly<Record<string, Column[]>> = {
   Event: [
     col('Type', (o) => o['type']),
     col('Reason', (o) => o['reason']),
-    col(
-      'Object',
-      (o) =>
-        `${String(o['involvedObject']?.['kind'] ?? o['regarding']?.['kind'] ?? '').toLowerCase()}/${String(o['involvedObject']?.['name'] ?? o['regarding']?.['name'] ?? '')}`,
-    ),
+    col('Object', (o) => {
+      const about = (o['involvedObject'] ?? o['regarding'] ?? {}) as JsonObject;
+      return `${String(about['kind'] ?? '').toLowerCase()}/${String(about['name'] ?? '')}`;
+    }),
     col('Message', (o) => o['message'] ?? o['note']),
   ],
 };

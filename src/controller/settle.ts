@@ -1,0 +1,67 @@
+/**
+ * "Is my view stale?" — one place for it. After a pass writes, the caches of every replica lag
+ * behind for a while; the ledger (shared by replicas) says what the last pass wrote. From it:
+ * whether a change of a Rollout is only the echo of Sluice's own status write (no new pass), and
+ * whether a replica's caches show the last write yet (else the pass waits: a stale view would
+ * repeat or undo a step). Past the settle window a pass goes ahead anyway (a write that failed
+ * never shows up). The fresh reads that confirm an acting plan are in fresh.ts.
+ */
+import type { Rollout } from '../api/schema/rollout.js';
+import { canonicalJson } from '../rollout/revision.js';
+import type { Ledger } from './ledger.js';
+
+/** What identifies a Rollout's own status echo: its generation (spec) and status, whatever the key order the API server keeps. */
+export const echoOf = (r: Rollout): string => canonicalJson([r.metadata.generation, r.status]);
+
+export interface SettleOptions {
+  ledger: Ledger;
+  /** How long the caches are waited for after a pass that acted. */
+  settleMs: number;
+  /** The resourceVersion the caches hold for `Kind/namespace/name`. */
+  cachedVersion: (object: string) => string | undefined;
+  /** A pass for the key after `delayMs`. */
+  enqueue: (key: string, delayMs: number) => void;
+}
+
+export class Settle {
+  constructor(private readonly opts: SettleOptions) {}
+
+  /** Whether this change of the Rollout is only the echo of the last status write (true: no pass needed). */
+  async isEcho(k: string, r: Rollout): Promise<boolean> {
+    const led = await this.opts.ledger.get(k);
+    return led !== undefined && Date.now() < led.until && led.echo === echoOf(r);
+  }
+
+  /**
+   * Whether this replica's caches show the last write to the rollout (by any replica): its
+   * status sequence and, for a while after, the objects its actions wrote.
+   */
+  async caughtUp(k: string, rollout: Rollout): Promise<boolean> {
+    const led = await this.opts.ledger.get(k);
+    if (led === undefined || Date.now() >= led.until) return true;
+    const seen = ([object, before]: [string, string]): boolean => {
+      const now = this.opts.cachedVersion(object);
+      return before === '' ? now !== undefined : now !== before;
+    };
+    return (rollout.status?.sequence ?? 0) >= led.sequence && Object.entries(led.expect).every(seen);
+  }
+
+  /**
+   * Writes the ledger entry of a pass: the Rollout as its status write leaves it, and the objects
+   * its actions changed. Objects written by earlier passes stay expected until their window ends:
+   * a pass that only writes status must not make others forget them.
+   */
+  async record(k: string, written: Rollout, expect: Record<string, string>, acted: boolean): Promise<void> {
+    const { ledger, settleMs } = this.opts;
+    const now = Date.now();
+    const previous = await ledger.get(k);
+    const open = previous !== undefined && now < previous.until;
+    await ledger.set(k, {
+      sequence: written.status?.sequence ?? 0,
+      echo: echoOf(written),
+      until: acted || !open ? now + settleMs : previous.until,
+      expect: { ...(open ? previous.expect : {}), ...expect },
+    });
+    if (acted) this.opts.enqueue(k, settleMs);
+  }
+}
