@@ -8,7 +8,7 @@ import { revisionOf } from '../rollout/revision.js';
 import { configCopy, configHashes, contentHash, referencedConfigs, type ConfigKind } from './configs.js';
 import { FINALIZER, type Action } from '../rollout/model.js';
 import type { TrafficRouter } from '../traffic/router.js';
-import { primaryDeployment, primaryName, services } from './generated.js';
+import { apexService, primaryDeployment, primaryName, services } from './generated.js';
 import { targetRevision, type Caches } from './observe.js';
 
 type ConfigObject = KubernetesObject & {
@@ -142,7 +142,8 @@ export async function act(
       return ensurePrimary(kube, caches, rollout, action);
     case 'ensureServices': {
       if (target === undefined) throw new Error('the target is gone; planning again');
-      for (const svc of services(rollout, target)) await createIfMissing(kube, svc);
+      // Never overwrites: a Service that exists (Git's own apex Service, say) stays as it is.
+      for (const svc of [...services(rollout, target), apexService(rollout, target)]) await createIfMissing(kube, svc);
       await router.ensure(rollout);
       return [];
     }

@@ -3,7 +3,7 @@
  * Events for decisions. Work is keyed by rollout; a key is never reconciled twice at once, and a
  * change that arrives meanwhile causes one more pass.
  */
-import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Rollout } from '../api/schema/rollout.js';
 import type { AnalysisTemplate } from '../api/schema/analysis-template.js';
@@ -89,9 +89,9 @@ export class Controller {
   private readonly rollouts: ResourceCache<Rollout>;
   private readonly deployments: ResourceCache<V1Deployment>;
   private readonly virtualServices: ResourceCache<VirtualService>;
-  /** Services and DestinationRules Sluice generated (selected by its managed-by label). */
+  /** Services, and the DestinationRules Sluice generated (selected by its managed-by label). */
   private readonly generated: {
-    Service: ResourceCache<KubernetesObject>;
+    Service: ResourceCache<V1Service>;
     DestinationRule: ResourceCache<KubernetesObject>;
   };
   /** ConfigMaps and Secrets, as content hashes only. */
@@ -142,9 +142,12 @@ export class Controller {
       }),
     );
     const routing = (o: KubernetesObject): void =>
-      this.dependentChanged(o.metadata?.namespace, (r) => Object.values(hosts(r)).includes(o.metadata?.name ?? ''));
+      this.dependentChanged(o.metadata?.namespace, (r) =>
+        [r.spec.service.name, ...Object.values(hosts(r))].includes(o.metadata?.name ?? ''),
+      );
     this.generated = {
-      Service: cache(SERVICES, routing, { labelSelector: MANAGED_BY_SELECTOR }),
+      // every Service: the one clients call (spec.service.name) is usually Git's
+      Service: cache<V1Service>(SERVICES, routing),
       DestinationRule: cache(DESTINATION_RULES, routing, { labelSelector: MANAGED_BY_SELECTOR }),
     };
     const configChanged =

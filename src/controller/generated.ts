@@ -8,26 +8,10 @@ import type { Rollout } from '../api/schema/rollout.js';
 import { GENERATED_ANNOTATIONS, MANAGED_BY, ownerReference, withoutTracking } from '../kube/ownership.js';
 import { REVISION_ANNOTATION } from '../rollout/revision.js';
 import { withPrimaryConfigs } from './configs.js';
+import { primaryLabels, selectorKeys } from '../rollout/pod-labels.js';
 
 export function primaryName(rollout: Rollout): string {
   return `${rollout.spec.targetRef.name}-primary`;
-}
-
-/**
- * The target's selector labels with `-primary` appended to their values (as Flagger does), so
- * that the target and the primary never select each other's pods.
- */
-function primaryLabels(
-  labels: Record<string, string> | undefined,
-  selectorKeys: readonly string[],
-): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(labels ?? {}).map(([k, v]) => [k, selectorKeys.includes(k) ? `${v}-primary` : v]),
-  );
-}
-
-function selectorKeys(target: V1Deployment): string[] {
-  return Object.keys(target.spec?.selector.matchLabels ?? {});
 }
 
 /** `<target>-primary`, running `revision` (the target's current template). */
@@ -90,8 +74,16 @@ export function services(rollout: Rollout, target: V1Deployment): V1Service[] {
     },
     spec: { type: 'ClusterIP', selector: sel, ports: [port] },
   });
-  return [
-    make(`${svc.name}-primary`, primaryLabels(selector, Object.keys(selector))),
-    make(`${svc.name}-canary`, selector),
-  ];
+  const primary = primaryLabels(selector, Object.keys(selector));
+  return [make(`${svc.name}-primary`, primary), make(`${svc.name}-canary`, selector)];
+}
+
+/**
+ * The Service clients call (`spec.service.name`), when Git has none: it selects the primary's
+ * pods, as Flagger's generated apex Service does, so that clients outside the mesh (no sidecar)
+ * reach the stable version between and during runs. Mesh clients are routed by the VirtualService.
+ */
+export function apexService(rollout: Rollout, target: V1Deployment): V1Service {
+  const [primary] = services(rollout, target) as [V1Service, V1Service];
+  return { ...primary, metadata: { ...primary.metadata, name: rollout.spec.service.name } };
 }

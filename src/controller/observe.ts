@@ -1,5 +1,5 @@
 /** Observations for the planner, from the informer caches only. */
-import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
+import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import type { Rollout } from '../api/schema/rollout.js';
 import { validateRollout } from '../api/validate-object.js';
 import { formatPath } from '../api/problem.js';
@@ -8,13 +8,15 @@ import type { TemplateCatalog } from '../api/semantics/references.js';
 import { REVISION_ANNOTATION, revisionOf } from '../rollout/revision.js';
 import { hosts } from '../traffic/istio/virtual-service.js';
 import type { TrafficRouter } from '../traffic/router.js';
+import { isManagedBySluice } from '../kube/ownership.js';
 import { configHashes, type ConfigDigest, type ConfigKind } from './configs.js';
 import { primaryName } from './generated.js';
+import { serviceReach } from '../rollout/pod-labels.js';
 
 export interface Caches {
   deployment(namespace: string | undefined, name: string): V1Deployment | undefined;
-  /** Services Sluice generated. */
-  service(namespace: string | undefined, name: string): KubernetesObject | undefined;
+  /** Services (Sluice's and others). */
+  service(namespace: string | undefined, name: string): V1Service | undefined;
   config(kind: ConfigKind, namespace: string | undefined, name: string): ConfigDigest | undefined;
 }
 
@@ -42,8 +44,18 @@ export function targetRevision(d: V1Deployment, caches: Pick<Caches, 'config'>):
 function missingRouting(rollout: Rollout, caches: Caches, router: TrafficRouter): string[] {
   const ns = rollout.metadata.namespace;
   const h = hosts(rollout);
-  const services = [h.primary, h.canary].filter((n) => caches.service(ns, n) === undefined).map((n) => `Service/${n}`);
+  const services = [rollout.spec.service.name, h.primary, h.canary]
+    .filter((n) => caches.service(ns, n) === undefined)
+    .map((n) => `Service/${n}`);
   return [...services, ...router.missing(rollout)];
+}
+
+/** What the Service clients call selects, when it exists, is not Sluice's own and has a selector. */
+function reach(rollout: Rollout, caches: Caches, target: V1Deployment | undefined): Pick<Observations, 'serviceReach'> {
+  const svc = caches.service(rollout.metadata.namespace, rollout.spec.service.name);
+  const selector = svc?.spec?.selector;
+  if (target === undefined || selector === undefined || isManagedBySluice(svc?.metadata?.labels)) return {};
+  return { serviceReach: serviceReach(selector, target) };
 }
 
 /** What the shell found about the run's analysis: resolved metrics, fresh measurements, resolution errors. */
@@ -76,6 +88,7 @@ export function observe(
     target: target === undefined ? undefined : workload(target, targetRevision(target, caches)),
     primary:
       primary === undefined ? undefined : workload(primary, primary.metadata?.annotations?.[REVISION_ANNOTATION] ?? ''),
+    ...reach(rollout, caches, target),
     routedWeight: router.weight(rollout),
     missingRouting: missingRouting(rollout, caches, router),
     analysis: { metrics: analysis.metrics, taken: analysis.taken },

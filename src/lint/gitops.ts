@@ -1,9 +1,12 @@
 /**
- * GitOps warnings: things in Git that Argo CD or Flux would fight Sluice over. They only apply
- * when the objects involved are among the lint inputs.
+ * GitOps warnings: things in Git that Argo CD or Flux would fight Sluice over, or that break
+ * clients when Sluice does its job. They only apply when the objects involved are among the lint
+ * inputs.
  */
 import { warning, type Problem } from '../api/problem.js';
+import type { V1Deployment } from '@kubernetes/client-node';
 import type { Rollout } from '../api/schema/rollout.js';
+import { serviceReach } from '../rollout/pod-labels.js';
 
 export interface ObjectWarning {
   object: unknown;
@@ -14,7 +17,7 @@ interface Meta {
   apiVersion?: unknown;
   kind?: unknown;
   metadata?: { name?: unknown; namespace?: unknown };
-  spec?: { replicas?: unknown };
+  spec?: { replicas?: unknown; selector?: unknown };
 }
 
 function asMeta(o: unknown): Meta | undefined {
@@ -55,6 +58,36 @@ function objectWarnings(r: Rollout, o: Meta): Problem[] {
   return problems;
 }
 
+/**
+ * The Service clients call, when Git has it next to the target: a selector that picks only the
+ * target's pods leaves clients outside the mesh without an endpoint between runs (the target is
+ * at 0 replicas then).
+ */
+function serviceWarnings(r: Rollout, o: Meta, others: readonly unknown[]): Problem[] {
+  const ns = r.metadata.namespace ?? o.metadata?.namespace;
+  if (o.kind !== 'Service' || o.metadata?.name !== r.spec.service.name || (o.metadata.namespace ?? ns) !== ns)
+    return [];
+  const target = others
+    .map(asMeta)
+    .find(
+      (d) =>
+        d?.kind === 'Deployment' && d.metadata?.name === r.spec.targetRef.name && (d.metadata.namespace ?? ns) === ns,
+    );
+  const selector = o.spec?.selector as Record<string, string> | undefined;
+  if (target === undefined || selector === undefined) return [];
+  const reach = serviceReach(selector, target as V1Deployment);
+  if (reach === 'primary') return [];
+  const name = r.spec.targetRef.name;
+  return [
+    warning(
+      ['spec', 'selector'],
+      reach === 'targetOnly'
+        ? `selects only the pods of Deployment "${name}", which Rollout "${r.metadata.name}" scales to 0 between runs: clients outside the mesh (no sidecar) would find no endpoint. Select on a pod label that the Deployment's selector does not use (the ${name}-primary pods keep it), or remove this Service from Git and let Sluice create it`
+        : `selects neither the pods of Deployment "${name}" nor those of ${name}-primary: clients outside the mesh would find no endpoint`,
+    ),
+  ];
+}
+
 export function gitopsWarnings(rollouts: readonly Rollout[], others: readonly unknown[]): ObjectWarning[] {
   const out: ObjectWarning[] = [];
   for (const r of rollouts) {
@@ -66,7 +99,9 @@ export function gitopsWarnings(rollouts: readonly Rollout[], others: readonly un
     }
     for (const o of others) {
       const meta = asMeta(o);
-      if (meta !== undefined) out.push(...objectWarnings(r, meta).map((problem) => ({ object: o, problem })));
+      if (meta === undefined) continue;
+      const problems = [...objectWarnings(r, meta), ...serviceWarnings(r, meta, others)];
+      out.push(...problems.map((problem) => ({ object: o, problem })));
     }
   }
   return out;

@@ -42,6 +42,11 @@ export interface Observations {
   primary: WorkloadObservation | undefined;
   /** The canary weight the router reports now, undefined when no routing exists yet. */
   routedWeight: number | undefined;
+  /**
+   * What the Service clients call (spec.service.name) selects, when Git owns it: `targetOnly`
+   * leaves clients outside the mesh without an endpoint between runs. Absent when Sluice made it.
+   */
+  serviceReach?: 'primary' | 'targetOnly' | 'neither';
   /** Generated Services, DestinationRules or VirtualService that do not exist, as `Kind/name`. */
   missingRouting: string[];
   analysis: AnalysisObservation;

@@ -71,6 +71,38 @@ function decisionEvents(p: Pass, rollout: Rollout, obs: Observations): void {
     );
   }
   notificationEvent(p, rollout, obs);
+  serviceEvent(p, rollout, obs);
+}
+
+/** The ServiceSelectsPrimary condition, when the Service clients call is Git's. */
+function serviceCondition(rollout: Rollout, obs: Observations): { ok: boolean; reason: Reason; message: string } {
+  const svc = rollout.spec.service.name;
+  const target = rollout.spec.targetRef.name;
+  switch (obs.serviceReach) {
+    case 'primary':
+    case undefined:
+      return { ok: true, reason: 'SelectsPrimary', message: `Service ${svc} selects the pods of ${target}-primary.` };
+    case 'targetOnly':
+      return {
+        ok: false,
+        reason: 'ServiceSelectsTargetOnly',
+        message: `Service ${svc} selects only the pods of ${target}, which has 0 replicas between runs: clients outside the mesh get no answer. Select on a pod label that the selector of Deployment ${target} does not use (${target}-primary's pods keep it), or remove the Service from Git and let Sluice create it.`,
+      };
+    case 'neither':
+      return {
+        ok: false,
+        reason: 'ServiceSelectsNeither',
+        message: `Service ${svc} selects neither the pods of ${target} nor those of ${target}-primary: clients outside the mesh get no answer.`,
+      };
+  }
+}
+
+/** A Warning when the Service clients call stops reaching the primary's pods (once). */
+function serviceEvent(p: Pass, rollout: Rollout, obs: Observations): void {
+  if (obs.serviceReach === undefined) return;
+  const c = serviceCondition(rollout, obs);
+  const before = rollout.status?.conditions?.find((x) => x.type === 'ServiceSelectsPrimary');
+  if (!c.ok && before?.reason !== c.reason) p.event('Warning', c.reason, c.message);
 }
 
 function notificationEvent(p: Pass, rollout: Rollout, obs: Observations): void {
@@ -281,5 +313,9 @@ function conditions(
   const reporting = obs.release?.condition;
   if (reporting !== undefined) out.push(make('GitHubReporting', reporting.ok, reporting.reason, reporting.message));
   if (obs.slack !== undefined) out.push(make('SlackReporting', obs.slack.ok, obs.slack.reason, obs.slack.message));
+  if (obs.serviceReach !== undefined) {
+    const c = serviceCondition(rollout, obs);
+    out.push(make('ServiceSelectsPrimary', c.ok, c.reason, c.message));
+  }
   return out;
 }

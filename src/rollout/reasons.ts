@@ -60,6 +60,12 @@ export const REASONS = {
   CommandRejected: 'A manual command could not be acted on in the current phase; the message says why.',
   ChatOpsCommand:
     'A command was given in a pull request comment; the message names who gave it, what it was and the comment.',
+  ServiceSelectsTargetOnly:
+    "The Service clients call (spec.service.name, owned by Git) selects only the target's pods, which have 0 replicas between runs: clients outside the mesh (no sidecar) find no endpoint. Select on a pod label the Deployment's selector does not use (the -primary pods keep it), or leave the Service to Sluice. Condition ServiceSelectsPrimary.",
+  ServiceSelectsNeither:
+    "The Service clients call (spec.service.name, owned by Git) selects neither the target's nor the primary's pods. Condition ServiceSelectsPrimary.",
+  SelectsPrimary:
+    "The Service clients call selects the primary's pods: clients outside the mesh reach the stable version. Condition ServiceSelectsPrimary.",
   NotificationFailed:
     "A notification channel refused Sluice's messages (e.g. Slack channel_not_found or invalid_auth); the rollout goes on; the message says what to fix.",
 } as const;

@@ -60,6 +60,24 @@ describe('sluice lint', () => {
     );
   });
 
+  it('warns when the Service clients call selects only the target, which is at 0 replicas between runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
+    const service = parse(readFileSync(join(root, 'examples/podinfo/service.yaml'), 'utf8'));
+    service.spec.selector = { app: 'podinfo' };
+    writeFileSync(join(dir, 'service.yaml'), stringify(service));
+    const { code, stdout } = await sluice(
+      'lint',
+      dir,
+      'examples/podinfo/deployment.yaml',
+      'examples/podinfo/rollout.yaml',
+      'analysis-templates',
+    );
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /service\.yaml:\d+: spec\.selector: warning: selects only the pods of Deployment "podinfo", which Rollout "podinfo" scales to 0 between runs/,
+    );
+  });
+
   it('answers in JSON with -o json', async () => {
     const { code, stdout } = await sluice('lint', '-o', 'json', 'does-not-exist.yaml');
     expect(code).toBe(1);

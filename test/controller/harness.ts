@@ -131,11 +131,12 @@ export function exampleApp(api: Sandbox['server']['api'], name: string, shape: (
   d.metadata.name = name;
   d.metadata.labels = { app: name };
   d.spec.selector.matchLabels = { app: name };
-  d.spec.template.metadata.labels = { app: name };
+  // as in the example: the Service selects a pod label the primary's pods keep
+  d.spec.template.metadata.labels = { app: name, 'app.kubernetes.io/name': name };
   api.create(api.registry.resource('apps', 'deployments'), 'demo', d);
   const svc = example('service.yaml');
   svc.metadata.name = name;
-  svc.spec.selector = { app: name };
+  svc.spec.selector = { 'app.kubernetes.io/name': name };
   api.create(api.registry.resource('', 'services'), 'demo', svc);
   const r = example('rollout.yaml');
   r.metadata.name = name;

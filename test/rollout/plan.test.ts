@@ -502,6 +502,38 @@ describe('plan', () => {
     c.check?.(result.status);
   });
 
+  it.each([
+    ['targetOnly', 'False', 'ServiceSelectsTargetOnly', true],
+    ['neither', 'False', 'ServiceSelectsNeither', true],
+    ['primary', 'True', 'SelectsPrimary', false],
+  ] as const)(
+    'says when the Service clients call selects %s (condition ServiceSelectsPrimary, a Warning once)',
+    (reach, status, reason, warns) => {
+      const result = plan(
+        rollout(healthy),
+        obs({ serviceReach: reach, target: { ...obs().target!, revision: 'r1', replicas: 0 } }),
+        NOW,
+      );
+      expect(result.status.conditions?.find((c) => c.type === 'ServiceSelectsPrimary')).toMatchObject({
+        status,
+        reason,
+      });
+      expect(result.events.some((e) => e.reason === reason && e.type === 'Warning')).toBe(warns);
+      // the next pass, with the condition already written, warns no more
+      const again = plan(
+        rollout(result.status),
+        obs({ serviceReach: reach, target: { ...obs().target!, revision: 'r1', replicas: 0 } }),
+        NOW,
+      );
+      expect(again.events.filter((e) => e.type === 'Warning')).toEqual([]);
+    },
+  );
+
+  it('has no ServiceSelectsPrimary condition when Sluice made the Service', () => {
+    const result = plan(rollout(healthy), obs({ target: { ...obs().target!, revision: 'r1', replicas: 0 } }), NOW);
+    expect(result.status.conditions?.map((c) => c.type)).not.toContain('ServiceSelectsPrimary');
+  });
+
   it('is pure: the same inputs give the same plan, and the inputs are not changed', () => {
     const r = rollout(withCommands(run(4), cmd('promote')));
     const o = obs({ routedWeight: 50, commands: [cmd('promote')] });
