@@ -10,6 +10,7 @@ import { FINALIZER, type Action } from '../rollout/model.js';
 import type { TrafficRouter } from '../traffic/router.js';
 import { apexService, primaryDeployment, primaryName, services } from './generated.js';
 import { targetRevision, type Caches } from './observe.js';
+import { orphan, releaseService } from './hand-over.js';
 
 type ConfigObject = KubernetesObject & {
   data?: Record<string, string>;
@@ -157,6 +158,15 @@ export async function act(
       );
       return [written('Deployment', ns, name, target)];
     }
+    case 'handOver':
+      return router.handOver(rollout);
+    case 'releaseService':
+      if (target === undefined) throw new Error('the target is gone; planning again');
+      await releaseService(kube, rollout, target);
+      return [];
+    case 'orphan':
+      await orphan(kube, router, rollout);
+      return [];
     case 'addFinalizer':
     case 'removeFinalizer':
       await setFinalizer(kube, rollout, action.type === 'addFinalizer');

@@ -58,6 +58,18 @@ function reach(rollout: Rollout, caches: Caches, target: V1Deployment | undefine
   return { serviceReach: serviceReach(selector, target) };
 }
 
+/** While the Rollout is being deleted: where the hand-over stands. */
+function deletion(rollout: Rollout, caches: Caches, router: TrafficRouter): Pick<Observations, 'deletion'> {
+  if ((rollout.metadata as { deletionTimestamp?: unknown }).deletionTimestamp === undefined) return {};
+  const svc = caches.service(rollout.metadata.namespace, rollout.spec.service.name);
+  return {
+    deletion: {
+      handedOver: router.handedOver(rollout),
+      serviceIsSluices: isManagedBySluice(svc?.metadata?.labels),
+    },
+  };
+}
+
 /** What the shell found about the run's analysis: resolved metrics, fresh measurements, resolution errors. */
 export interface AnalysisFindings extends AnalysisObservation {
   errors: string[];
@@ -89,6 +101,7 @@ export function observe(
     primary:
       primary === undefined ? undefined : workload(primary, primary.metadata?.annotations?.[REVISION_ANNOTATION] ?? ''),
     ...reach(rollout, caches, target),
+    ...deletion(rollout, caches, router),
     routedWeight: router.weight(rollout),
     missingRouting: missingRouting(rollout, caches, router),
     analysis: { metrics: analysis.metrics, taken: analysis.taken },

@@ -118,29 +118,65 @@ export function initialize(p: Pass): void {
 }
 
 /**
- * Deletion: the generated objects (primary, routing) go with the Rollout, so first the target
- * takes the traffic back — scaled up like the primary, then given 100% — and only then the
- * finalizer is released. Nothing is left sending traffic to a Deployment at 0 replicas.
+ * Deletion: the generated objects (primary, its Services, routing) go with the Rollout, so first
+ * the target takes the traffic back — scaled up like the primary and rolled out, then every route
+ * pointed at the Service clients call (never at a host that is about to go), then scaleDownDelay
+ * for the proxies to have it — and only then the finalizer is released. A target that never
+ * becomes ready within progressDeadlineSeconds does not hold the Rollout: the primary and the
+ * routing are left in place, unowned, and keep serving.
  */
 export function finalize(p: Pass): void {
   if (!(p.rollout.metadata.finalizers ?? []).includes(FINALIZER)) return;
-  const target = p.obs.target;
-  const replicas = Math.max(1, p.obs.primary?.replicas ?? 1);
+  const deletion = p.obs.deletion ?? { handedOver: true, serviceIsSluices: false };
   p.set(
     p.status.phase ?? 'Healthy',
     'Finalizing',
     'The Rollout is being deleted: handing the traffic back to the target.',
   );
+  if (!deletion.handedOver) {
+    if (targetCanTakeOver(p)) {
+      p.act({ type: 'handOver' });
+      p.status.scaleDownAt = scaleDownDue(p);
+    }
+    return;
+  }
+  const waitMs = p.status.scaleDownAt === undefined ? 0 : Date.parse(p.status.scaleDownAt) - p.now.getTime();
+  if (waitMs > 0) {
+    p.requeue(waitMs);
+    return;
+  }
+  if (deletion.serviceIsSluices) p.act({ type: 'releaseService' });
+  p.act({ type: 'removeFinalizer' });
+}
+
+/**
+ * On deletion: whether the target is ready to take all traffic — scaled up like the primary and
+ * rolled out. Past progressDeadlineSeconds from the deletion it never will: everything is left in
+ * place, unowned, and the Rollout goes (false then too).
+ */
+function targetCanTakeOver(p: Pass): boolean {
+  const target = p.obs.target;
+  const replicas = Math.max(1, p.obs.primary?.replicas ?? 1);
   if (target !== undefined && target.replicas < replicas) {
     p.act({ type: 'scaleCanary', replicas });
-    return;
+    return false;
   }
-  if (target !== undefined && target.readyReplicas < Math.min(replicas, target.replicas)) return;
-  if (target !== undefined && p.obs.routedWeight !== undefined && p.obs.routedWeight !== 100) {
-    p.act({ type: 'setWeight', canaryWeight: 100 });
-    return;
+  if (target !== undefined && target.rolledOut && target.readyReplicas > 0) return true;
+  const deadlineMs = (p.rollout.spec.progressDeadlineSeconds ?? 600) * 1000;
+  const since = Date.parse(String((p.rollout.metadata as { deletionTimestamp?: unknown }).deletionTimestamp));
+  const leftMs = since + deadlineMs - p.now.getTime();
+  if (leftMs > 0) {
+    p.requeue(leftMs);
+    return false;
   }
+  p.event(
+    'Warning',
+    'HandOverFailed',
+    `${p.rollout.spec.targetRef.name} did not become ready within ${deadlineMs / 1000}s of the deletion: the primary, its Services and the routing stay, no longer owned by the Rollout.`,
+  );
+  p.act({ type: 'orphan' });
   p.act({ type: 'removeFinalizer' });
+  return false;
 }
 
 /** No run in progress and the target is the stable revision. */

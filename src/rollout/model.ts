@@ -52,6 +52,13 @@ export interface Observations {
   analysis: AnalysisObservation;
   /** Commands recorded on status and not handled yet, oldest first. */
   commands: PendingCommand[];
+  /** While the Rollout is being deleted: where the hand-over to the target stands. */
+  deletion?: {
+    /** Nothing routes to the generated `-primary`/`-canary` Services any more. */
+    handedOver: boolean;
+    /** The Service clients call is Sluice's own (it would go with the Rollout). */
+    serviceIsSluices: boolean;
+  };
   /** Where the target's release comes from on GitHub, and whether it is reported (absent: not observed). */
   release?: ReleaseObservation;
   /** Cluster-wide promotion windows (--schedule-defaults); the Rollout's spec.schedule may only tighten them. */
@@ -70,6 +77,12 @@ export type Action =
   | { type: 'setWeight'; canaryWeight: number }
   /** Scale the target (the canary) through its scale subresource. */
   | { type: 'scaleCanary'; replicas: number }
+  /** On deletion: route all traffic to the Service clients call instead of the generated ones. */
+  | { type: 'handOver' }
+  /** On deletion: the Service clients call, Sluice's own, selects the target's pods and is no longer owned (it stays). */
+  | { type: 'releaseService' }
+  /** On deletion, when the target never became ready: the primary and the routing stay, no longer owned by the Rollout. */
+  | { type: 'orphan' }
   /** Add Sluice's finalizer to the Rollout, so that its deletion can restore the target first. */
   | { type: 'addFinalizer' }
   /** Remove it: the Rollout and the objects it owns may go. */

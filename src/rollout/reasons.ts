@@ -50,6 +50,8 @@ export const REASONS = {
   // Deletion
   Finalizing:
     'The Rollout is being deleted: the target is scaled up and given all traffic before the primary and routing go.',
+  HandOverFailed:
+    'The Rollout is being deleted but the target never became ready within progressDeadlineSeconds: the primary, its Services and the routing were left in place (no longer owned by the Rollout) so that traffic keeps flowing; see docs/install.md to clean up.',
   // Any phase
   RoutingRestored:
     'A generated Service, DestinationRule or VirtualService was deleted outside Sluice; it was created again.',

@@ -11,4 +11,13 @@ export interface TrafficRouter {
   weight(rollout: Rollout): number | undefined;
   /** The routing objects Sluice generates for this rollout that do not exist, as `Kind/name`. */
   missing(rollout: Rollout): string[];
+  /**
+   * On deletion: routes all traffic to the Service clients call (spec.service.name) instead of
+   * the generated `-primary`/`-canary` Services, which go with the Rollout; tells what it wrote.
+   */
+  handOver(rollout: Rollout): Promise<Written[]>;
+  /** Whether nothing routes to the generated Services any more (from the cache). */
+  handedOver(rollout: Rollout): boolean;
+  /** On deletion without a hand-over: the generated routing objects stay, no longer owned by the Rollout. */
+  disown(rollout: Rollout): Promise<void>;
 }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeClients, loadKubeConfig } from '../../src/kube/client.js';
 import { recordCommand } from '../../src/kube/rollout-writes.js';
 import { eventually } from '../sandbox/helpers.js';
-import { installPodinfo, startControllerSandbox, type ControllerSandbox } from './harness.js';
+import { exampleApp, installPodinfo, startControllerSandbox, type ControllerSandbox } from './harness.js';
 
 let h: ControllerSandbox;
 const type = (group: string, resource: string): any => h.sb.server.api.registry.resource(group, resource);
@@ -104,5 +104,62 @@ describe('clients outside the mesh', () => {
     // the Service was gone for a moment (on purpose)
     await eventually('the proxies to have the last routes', () => h.sb.meshSimulator.proxies.pending === 0, 10_000);
     await h.failedRequests.rebase();
+  });
+
+  it('on deletion with a target that never becomes ready, leaves everything serving, unowned, and goes', async () => {
+    const r = structuredClone(rollout());
+    r.spec.progressDeadlineSeconds = 3;
+    h.sb.server.api.update({ type: type('sluice.dev', 'rollouts'), namespace: 'demo', name: 'podinfo' }, r);
+    const d = structuredClone(get('apps', 'deployments', 'podinfo'));
+    d.spec.template.spec.containers[0].env = [{ name: 'SANDBOX_NOT_READY', value: 'true' }];
+    h.sb.server.api.update({ type: type('apps', 'deployments'), namespace: 'demo', name: 'podinfo' }, d);
+    await eventually('rolled back at the deadline', () => phase() === 'RolledBack/ProgressDeadlineExceeded', 20_000);
+    h.sb.server.api.delete({ type: type('sluice.dev', 'rollouts'), namespace: 'demo', name: 'podinfo' });
+    await eventually('the Rollout gone', () => rollout() === undefined, 20_000);
+    const events = h.sb.server.api.store
+      .list(type('events.k8s.io', 'events').storageKey, 'demo')
+      .filter((e: any) => e.reason === 'HandOverFailed');
+    expect(events).toHaveLength(1);
+    for (const [group, resource, name] of [
+      ['apps', 'deployments', 'podinfo-primary'],
+      ['', 'services', 'podinfo'],
+      ['', 'services', 'podinfo-primary'],
+      ['networking.istio.io', 'virtualservices', 'podinfo'],
+      ['networking.istio.io', 'destinationrules', 'podinfo-primary'],
+    ] as const) {
+      const o = get(group, resource, name);
+      expect(o, `${resource}/${name} left in place`).toBeDefined();
+      expect(o.metadata.ownerReferences ?? [], `${resource}/${name} without an owner`).toEqual([]);
+    }
+    // still serving through the primary, in the mesh and from outside it (the harness checks no failure)
+    expect(h.sb.meshSimulator.send({ host: 'podinfo', namespace: 'demo' })).toMatchObject({
+      code: 200,
+      workload: 'podinfo-primary',
+    });
+  });
+
+  it('on deletion, hands the Service Sluice made to the target and leaves it', async () => {
+    const api = h.sb.server.api;
+    exampleApp(api, 'web', (r) => {
+      r.spec.strategy.canary.steps = [{ setWeight: 50 }];
+      delete r.spec.strategy.canary.analysis;
+    });
+    api.delete({ type: type('', 'services'), namespace: 'demo', name: 'web' }); // Git has none
+    const web = (): any => get('sluice.dev', 'rollouts', 'web');
+    await eventually('web Healthy', () => web()?.status?.phase === 'Healthy', 20_000);
+    await eventually(
+      'Sluice made Service web',
+      () => get('', 'services', 'web')?.spec.selector.app === 'web-primary',
+      10_000,
+    );
+    api.delete({ type: type('sluice.dev', 'rollouts'), namespace: 'demo', name: 'web' });
+    await eventually('the Rollout gone', () => web() === undefined, 20_000);
+    const svc = get('', 'services', 'web');
+    expect(svc.spec.selector).toEqual({ app: 'web' });
+    expect(svc.metadata.ownerReferences ?? []).toEqual([]);
+    expect(svc.metadata.labels?.['app.kubernetes.io/managed-by']).toBeUndefined();
+    await eventually('the primary collected', () => get('apps', 'deployments', 'web-primary') === undefined, 10_000);
+    await eventually('the proxies to have the last routes', () => h.sb.meshSimulator.proxies.pending === 0, 10_000);
+    expect(h.sb.meshSimulator.send({ host: 'web', namespace: 'demo' })).toMatchObject({ code: 200, workload: 'web' });
   });
 });

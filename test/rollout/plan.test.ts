@@ -745,33 +745,76 @@ describe('finalizer', () => {
     expect(plan(r, obs({ primary: undefined }), NOW).actions).toEqual([{ type: 'addFinalizer' }]);
   });
 
-  it.each<[string, Partial<Observations>, unknown[]]>([
+  const ready = { revision: 'r1', replicas: 2, readyReplicas: 2, rolledOut: true };
+  const notYet = { handedOver: false, serviceIsSluices: false };
+  const done = { handedOver: true, serviceIsSluices: false };
+  it.each<[string, Partial<Observations>, RolloutStatus, unknown[]]>([
     [
       'scales the target up like the primary',
-      { target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true } },
+      { target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true }, deletion: notYet },
+      healthy,
       [{ type: 'scaleCanary', replicas: 2 }],
     ],
     [
       'waits for the target to be ready',
-      { target: { revision: 'r1', replicas: 2, readyReplicas: 0, rolledOut: false } },
+      { target: { revision: 'r1', replicas: 2, readyReplicas: 0, rolledOut: false }, deletion: notYet },
+      healthy,
       [],
     ],
     [
-      'gives the target all traffic',
-      { target: { revision: 'r1', replicas: 2, readyReplicas: 2, rolledOut: true }, routedWeight: 0 },
-      [{ type: 'setWeight', canaryWeight: 100 }],
+      'waits for the target to have rolled out (old pods ready are not enough)',
+      { target: { revision: 'r1', replicas: 2, readyReplicas: 2, rolledOut: false }, deletion: notYet },
+      healthy,
+      [],
+    ],
+    [
+      'points every route at the Service clients call',
+      { target: ready, deletion: notYet },
+      healthy,
+      [{ type: 'handOver' }],
+    ],
+    [
+      'waits scaleDownDelay for the proxies to have the routes',
+      { target: ready, deletion: done },
+      { ...healthy, scaleDownAt: new Date(NOW.getTime() + 1000).toISOString() },
+      [],
     ],
     [
       'then lets the Rollout go',
-      { target: { revision: 'r1', replicas: 2, readyReplicas: 2, rolledOut: true }, routedWeight: 100 },
+      { target: ready, deletion: done },
+      { ...healthy, scaleDownAt: ago(1) },
       [{ type: 'removeFinalizer' }],
     ],
-  ])('on deletion: %s', (_name, o, actions) => {
-    const r = rollout(healthy);
+    [
+      "hands Sluice's own Service to the target first",
+      { target: ready, deletion: { handedOver: true, serviceIsSluices: true } },
+      { ...healthy, scaleDownAt: ago(1) },
+      [{ type: 'releaseService' }, { type: 'removeFinalizer' }],
+    ],
+  ])('on deletion: %s', (_name, o, status, actions) => {
+    const r = rollout(status);
     (r.metadata as any).deletionTimestamp = ago(1);
     const result = plan(r, obs(o), NOW);
     expect(result.actions).toEqual(actions);
     expect(result.status.reason).toBe('Finalizing');
+  });
+
+  it('on deletion: remembers when the hand-over reaches the proxies', () => {
+    const r = rollout(healthy);
+    (r.metadata as any).deletionTimestamp = ago(1);
+    expect(plan(r, obs({ target: ready, deletion: notYet }), NOW).status.scaleDownAt).toBe(LATER);
+  });
+
+  it('on deletion: a target never ready within progressDeadlineSeconds leaves everything in place, unowned', () => {
+    const r = rollout(healthy);
+    (r.metadata as any).deletionTimestamp = ago(601);
+    const result = plan(
+      r,
+      obs({ target: { revision: 'r1', replicas: 2, readyReplicas: 0, rolledOut: false }, deletion: notYet }),
+      NOW,
+    );
+    expect(result.actions).toEqual([{ type: 'orphan' }, { type: 'removeFinalizer' }]);
+    expect(result.events).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'HandOverFailed' }));
   });
 });
 

@@ -134,7 +134,8 @@ describe('generated workloads', () => {
     expect(d.metadata.labels).toEqual({ app: 'podinfo', 'app.kubernetes.io/managed-by': 'sluice' });
     expect(d.spec.replicas).toBe(3);
     expect(d.spec.selector).toEqual({ matchLabels: { app: 'podinfo-primary' } });
-    expect(d.spec.template.metadata.labels).toEqual({ app: 'podinfo-primary' });
+    // only the selector labels get the suffix: app.kubernetes.io/name stays, so the example Service selects both
+    expect(d.spec.template.metadata.labels).toEqual({ app: 'podinfo-primary', 'app.kubernetes.io/name': 'podinfo' });
     expect(d.spec.template.spec).toEqual(target.spec.template.spec);
     expect(d.spec.template.metadata.annotations).toEqual({
       ...target.spec.template.metadata.annotations,

@@ -6,9 +6,19 @@
 import { PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
 import type { Rollout } from '../../api/schema/rollout.js';
 import { createIfMissing, written, type Kube, type Written } from '../../kube/client.js';
+import { disown, type ObjectRef } from '../../kube/disown.js';
 import type { TrafficRouter } from '../router.js';
 import type { VirtualService } from './types.js';
-import { canaryWeight, destinationRules, hosts, virtualService, weightPatch } from './virtual-service.js';
+import {
+  canaryWeight,
+  destinationRules,
+  handedOver,
+  handOverPatch,
+  hosts,
+  virtualService,
+  weightPatch,
+} from './virtual-service.js';
+import type { JsonPatchOp } from './types.js';
 
 export interface IstioCaches {
   virtualService(namespace: string | undefined, name: string): VirtualService | undefined;
@@ -45,19 +55,52 @@ export class IstioRouter implements TrafficRouter {
       await createIfMissing(this.kube, virtualService(rollout, weight));
       return [written('VirtualService', name.namespace, name.name, undefined)];
     }
-    const body = weightPatch(rollout, vs, weight);
+    return this.patch(name, vs, weightPatch(rollout, vs, weight));
+  }
+
+  async handOver(rollout: Rollout): Promise<Written[]> {
+    const name = virtualServiceName(rollout);
+    const vs = this.caches.virtualService(name.namespace, name.name);
+    return vs === undefined ? [] : this.patch(name, vs, handOverPatch(rollout, vs));
+  }
+
+  handedOver(rollout: Rollout): boolean {
+    const name = virtualServiceName(rollout);
+    return handedOver(rollout, this.caches.virtualService(name.namespace, name.name));
+  }
+
+  async disown(rollout: Rollout): Promise<void> {
+    const ns = rollout.metadata.namespace;
+    const ref = (kind: string, name: string): ObjectRef => ({
+      apiVersion: 'networking.istio.io/v1',
+      kind,
+      namespace: ns,
+      name,
+    });
+    for (const host of Object.values(hosts(rollout))) await disown(this.kube, ref('DestinationRule', host));
+    if (rollout.spec.virtualServiceRef === undefined)
+      await disown(this.kube, ref('VirtualService', rollout.spec.service.name));
+  }
+
+  /** A JSON patch of a VirtualService (nothing when there is nothing to change). */
+  private async patch(
+    { namespace, name }: { namespace: string | undefined; name: string },
+    vs: VirtualService,
+    body: JsonPatchOp[],
+  ): Promise<Written[]> {
+    if (body.length === 0) return [];
     await this.kube.custom.patchNamespacedCustomObject(
       {
         group: 'networking.istio.io',
         version: 'v1',
-        namespace: name.namespace ?? 'default',
+        namespace: namespace ?? 'default',
         plural: 'virtualservices',
-        name: name.name,
+        name,
         body,
       },
       setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
     );
-    return [written('VirtualService', name.namespace, name.name, vs)];
+    return [written('VirtualService', namespace, name, vs)];
   }
 
   weight(rollout: Rollout): number | undefined {

@@ -138,3 +138,47 @@ export function weightPatch(rollout: Rollout, vs: VirtualService, weight: number
   }
   return ops;
 }
+
+/** The Service clients call, fully qualified (an adopted VirtualService may live in another namespace). */
+function apexHost(rollout: Rollout): string {
+  return `${rollout.spec.service.name}.${rollout.metadata.namespace ?? 'default'}.svc.cluster.local`;
+}
+
+/** The routes a hand-over rewrites: the named ones when adopting, every route of the generated VirtualService. */
+function handOverRoutes(rollout: Rollout, vs: VirtualService): { index: number; route: HttpRoute }[] {
+  return rollout.spec.virtualServiceRef === undefined
+    ? (vs.spec.http ?? []).map((route, index) => ({ index, route }))
+    : ownedRoutes(rollout, vs);
+}
+
+const toGenerated = (rollout: Rollout, d: RouteDestination): boolean =>
+  [hosts(rollout).primary, hosts(rollout).canary].includes(shortHost(d));
+
+/** Whether no route of the VirtualService Sluice edits points at `-primary` or `-canary` any more. */
+export function handedOver(rollout: Rollout, vs: VirtualService | undefined): boolean {
+  if (vs === undefined) return true;
+  return handOverRoutes(rollout, vs).every(({ route }) => !(route.route ?? []).some((d) => toGenerated(rollout, d)));
+}
+
+/**
+ * JSON patch pointing every route that sends traffic to `-primary` or `-canary` at the Service
+ * clients call instead (100%), so that nothing routes to the generated Services when they go
+ * with the Rollout. Tests on the hosts: a concurrent edit fails instead of being overwritten.
+ */
+export function handOverPatch(rollout: Rollout, vs: VirtualService): JsonPatchOp[] {
+  const ops: JsonPatchOp[] = [];
+  for (const { index, route } of handOverRoutes(rollout, vs)) {
+    const destinations = route.route ?? [];
+    if (!destinations.some((d) => toGenerated(rollout, d))) continue;
+    destinations.forEach((d, j) =>
+      ops.push({ op: 'test', path: `/spec/http/${index}/route/${j}/destination/host`, value: d.destination.host }),
+    );
+    const port = { number: rollout.spec.service.port };
+    ops.push({
+      op: 'replace',
+      path: `/spec/http/${index}/route`,
+      value: [{ destination: { host: apexHost(rollout), port }, weight: 100 }],
+    });
+  }
+  return ops;
+}
