@@ -128,6 +128,9 @@ function apply(w: World, a: Action): void {
       break;
     case 'addFinalizer':
     case 'removeFinalizer':
+    case 'handOver':
+    case 'releaseService':
+    case 'orphan':
       throw new Error(`unexpected ${a.type}: the Rollout has its finalizer and is not deleted`);
   }
 }
