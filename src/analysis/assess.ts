@@ -29,10 +29,11 @@ const RUN_PHASES = new Set(['Progressing', 'Paused']);
 export function activeMetrics(metrics: readonly ResolvedMetric[], s: RolloutStatus): ResolvedMetric[] {
   if (!RUN_PHASES.has(s.phase ?? '')) return [];
   const index = s.currentStepIndex ?? 0;
-  // Background checks measure the canary's traffic: a run held at 0% outside its promotion
-  // window has none by design, and must not turn "inconclusive" for want of it.
-  const held = s.reason === 'OutsideWindow' && (s.canaryWeight ?? 0) === 0;
-  return metrics.filter((m) => (m.scope === 'step' ? m.step === index : !held && index >= m.startingStep));
+  // Background checks measure the canary's traffic: a run at 0% (waiting for the canary, its
+  // endpoints lost, held outside its promotion window) has none, and must not turn
+  // "inconclusive" for want of it.
+  const noTraffic = (s.canaryWeight ?? 0) === 0;
+  return metrics.filter((m) => (m.scope === 'step' ? m.step === index : !noTraffic && index >= m.startingStep));
 }
 
 function entryOf(s: RolloutStatus, key: string): MetricStatus | undefined {
@@ -45,6 +46,16 @@ function since(m: ResolvedMetric, s: RolloutStatus): number {
   return (from === undefined ? 0 : Date.parse(from)) + m.initialDelayMs;
 }
 
+/**
+ * The earliest grid time a measurement may be taken at: a measurement at `at` covers the window
+ * [at - interval, at] (the shipped templates' `rate(...[{{ args.interval }}])`), which must lie
+ * wholly after the metric's clock started — else it would judge traffic from before the step (a
+ * previous revision under the same workload name, or the canary at another weight).
+ */
+function firstAt(m: ResolvedMetric, s: RolloutStatus): number {
+  return since(m, s) + m.intervalMs;
+}
+
 function decided(e: MetricStatus | undefined): boolean {
   return e !== undefined && (e.phase === 'Successful' || e.phase === 'Failed' || e.phase === 'Inconclusive');
 }
@@ -55,7 +66,7 @@ function dueAt(m: ResolvedMetric, s: RolloutStatus, now: number): number | undef
   if (m.scope === 'step' && decided(e)) return undefined;
   const at = Math.floor(now / m.intervalMs) * m.intervalMs;
   const last = e?.measurements.at(-1);
-  if (at < since(m, s) || (last !== undefined && Date.parse(last.startedAt) >= at)) return undefined;
+  if (at < firstAt(m, s) || (last !== undefined && Date.parse(last.startedAt) >= at)) return undefined;
   return at;
 }
 
@@ -76,7 +87,7 @@ export function nextDueMs(metrics: readonly ResolvedMetric[], s: RolloutStatus, 
   for (const m of activeMetrics(metrics, s)) {
     if (m.scope === 'step' && decided(entryOf(s, m.key))) continue;
     const grid = (Math.floor(now.getTime() / m.intervalMs) + 1) * m.intervalMs;
-    const start = since(m, s);
+    const start = firstAt(m, s);
     const at = start > grid ? Math.ceil(start / m.intervalMs) * m.intervalMs : grid;
     next = Math.min(next ?? Infinity, at - now.getTime());
   }

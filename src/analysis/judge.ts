@@ -27,13 +27,20 @@ function numberOf(v: QueryValue | undefined): number | undefined {
   return v?.kind === 'value' && !Number.isNaN(v.value) ? v.value : undefined;
 }
 
-function compared(m: ResolvedMetric, value: number, primary: number): string | undefined {
-  const { maxRatio, maxDelta } = m.compare;
+/**
+ * The canary against the primary: a failure message, 'inconclusive' when a ratio cannot judge
+ * (a primary at 0 without compare.minPrimary: any error would be infinitely worse), or undefined.
+ */
+function compared(m: ResolvedMetric, value: number, primary: number): { failed: string } | 'inconclusive' | undefined {
+  const { maxRatio, maxDelta, minPrimary } = m.compare;
   const p = formatValue(primary, m.unit);
-  if (maxRatio !== undefined && value > primary * maxRatio)
-    return `${formatValue(value, m.unit)} > ${maxRatio} x primary ${p}`;
   if (maxDelta !== undefined && value > primary + maxDelta)
-    return `${formatValue(value, m.unit)} > primary ${p} + ${formatValue(maxDelta, m.unit)}`;
+    return { failed: `${formatValue(value, m.unit)} > primary ${p} + ${formatValue(maxDelta, m.unit)}` };
+  if (maxRatio === undefined) return undefined;
+  const base = Math.max(primary, minPrimary ?? 0);
+  if (base <= 0) return value > 0 && maxDelta === undefined ? 'inconclusive' : undefined;
+  const of = base === primary ? `primary ${p}` : `minPrimary ${formatValue(base, m.unit)}`;
+  if (value > base * maxRatio) return { failed: `${formatValue(value, m.unit)} > ${maxRatio} x ${of}` };
   return undefined;
 }
 
@@ -59,7 +66,12 @@ function verdictOn(
     if (primary === undefined)
       return { phase: 'Inconclusive', message: `${m.name}: no data for the primary to compare with` };
     const worse = compared(m, value, primary);
-    if (worse !== undefined) return { phase: 'Failed', message: `${m.name}: ${worse}` };
+    if (worse === 'inconclusive')
+      return {
+        phase: 'Inconclusive',
+        message: `${m.name}: the primary is at 0, so maxRatio cannot judge ${formatValue(value, m.unit)} (set compare.minPrimary or maxDelta)`,
+      };
+    if (worse !== undefined) return { phase: 'Failed', message: `${m.name}: ${worse.failed}` };
   }
   return { phase: 'Successful', message: `${m.name}: ${within(m, value)}` };
 }

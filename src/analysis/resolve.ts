@@ -54,7 +54,7 @@ export interface ResolvedMetric {
   onConsecutiveErrors: 'Pause' | 'Rollback';
   thresholds: Bounds;
   failFast: Bounds;
-  compare: { maxRatio?: number; maxDelta?: number };
+  compare: { maxRatio?: number; maxDelta?: number; minPrimary?: number };
   sampleMin?: number;
   queries: { canary: QuerySpec; primary?: QuerySpec; sample?: QuerySpec };
 }
@@ -150,11 +150,16 @@ function boundsOf(
 ): Pick<ResolvedMetric, 'thresholds' | 'failFast' | 'compare' | 'sampleMin'> {
   const maxRatio = numberOf(m.compare?.maxRatio, args);
   const maxDelta = numberOf(m.compare?.maxDelta, args);
+  const minPrimary = numberOf(m.compare?.minPrimary, args);
   const sampleMin = numberOf(m.sample?.min, args);
   return {
     thresholds: bounds(m.thresholds, args),
     failFast: bounds(m.failFast, args),
-    compare: { ...(maxRatio === undefined ? {} : { maxRatio }), ...(maxDelta === undefined ? {} : { maxDelta }) },
+    compare: {
+      ...(maxRatio === undefined ? {} : { maxRatio }),
+      ...(maxDelta === undefined ? {} : { maxDelta }),
+      ...(minPrimary === undefined ? {} : { minPrimary }),
+    },
     ...(sampleMin === undefined ? {} : { sampleMin }),
   };
 }

@@ -16,7 +16,6 @@ import type { PlanEvent } from '../rollout/context.js';
 import { plan, type Plan } from '../rollout/plan.js';
 import type { VirtualService } from '../traffic/istio/types.js';
 import { act } from './act.js';
-import { MANAGED_BY_SELECTOR } from '../kube/ownership.js';
 import { IstioRouter, virtualServiceName, type IstioCaches } from '../traffic/istio/router.js';
 import { freshView } from './fresh.js';
 import { hosts } from '../traffic/istio/virtual-service.js';
@@ -148,7 +147,8 @@ export class Controller {
     this.generated = {
       // every Service: the one clients call (spec.service.name) is usually Git's
       Service: cache<V1Service>(SERVICES, routing),
-      DestinationRule: cache(DESTINATION_RULES, routing, { labelSelector: MANAGED_BY_SELECTOR }),
+      // every one: a DestinationRule with a generated name that someone else made is a conflict
+      DestinationRule: cache(DESTINATION_RULES, routing),
     };
     const configChanged =
       (kind: ConfigKind) =>

@@ -58,6 +58,26 @@ function reach(rollout: Rollout, caches: Caches, target: V1Deployment | undefine
   return { serviceReach: serviceReach(selector, target) };
 }
 
+/** Objects with the names Sluice generates that someone else made (Sluice never acts with them), as `Kind/name: why`. */
+function conflicts(rollout: Rollout, caches: Caches, router: TrafficRouter): string[] {
+  const ns = rollout.metadata.namespace;
+  const h = hosts(rollout);
+  const foreign = (labels: Record<string, string> | undefined): boolean => !isManagedBySluice(labels);
+  const primary = caches.deployment(ns, primaryName(rollout));
+  return [
+    ...(primary !== undefined && foreign(primary.metadata?.labels)
+      ? [`Deployment/${primaryName(rollout)}: not made by Sluice`]
+      : []),
+    ...[h.primary, h.canary]
+      .filter((n) => {
+        const svc = caches.service(ns, n);
+        return svc !== undefined && foreign(svc.metadata?.labels);
+      })
+      .map((n) => `Service/${n}: not made by Sluice`),
+    ...router.conflicts(rollout),
+  ];
+}
+
 /** While the Rollout is being deleted: where the hand-over stands. */
 function deletion(rollout: Rollout, caches: Caches, router: TrafficRouter): Pick<Observations, 'deletion'> {
   if ((rollout.metadata as { deletionTimestamp?: unknown }).deletionTimestamp === undefined) return {};
@@ -104,6 +124,7 @@ export function observe(
     ...deletion(rollout, caches, router),
     routedWeight: router.weight(rollout),
     missingRouting: missingRouting(rollout, caches, router),
+    conflicts: conflicts(rollout, caches, router),
     analysis: { metrics: analysis.metrics, taken: analysis.taken },
     commands: (rollout.status?.commands ?? [])
       .filter((c) => c.handledAt === undefined)

@@ -47,6 +47,11 @@ export interface Observations {
    * leaves clients outside the mesh without an endpoint between runs. Absent when Sluice made it.
    */
   serviceReach?: 'primary' | 'targetOnly' | 'neither';
+  /**
+   * Objects with the names Sluice generates that it did not make (or an adopted VirtualService it
+   * cannot route with), as `Kind/name: why`. Sluice then routes, scales and runs nothing.
+   */
+  conflicts?: string[];
   /** Generated Services, DestinationRules or VirtualService that do not exist, as `Kind/name`. */
   missingRouting: string[];
   analysis: AnalysisObservation;

@@ -117,26 +117,56 @@ function withRelease(status: RolloutStatus, obs: Observations): void {
   else status.release = obs.release.release;
 }
 
-function decide(p: Pass): void {
-  const { obs, status: s } = p;
+/**
+ * What ends a pass before any run logic: objects Sluice did not make where it generates its own,
+ * the Rollout's deletion, an invalid spec, a missing target. True when the pass ends here.
+ */
+function stopped(p: Pass): boolean {
   // (deletionTimestamp is the API server's; client libraries type it differently, so it is read loosely)
-  if ((p.rollout.metadata as { deletionTimestamp?: unknown }).deletionTimestamp !== undefined) {
-    finalize(p);
-    return;
+  const deleting = (p.rollout.metadata as { deletionTimestamp?: unknown }).deletionTimestamp !== undefined;
+  const conflicts = p.obs.conflicts ?? [];
+  if (conflicts.length > 0) {
+    // Nothing of it is Sluice's to route or hand over: the target keeps its replicas, deletion just lets go.
+    if (deleting) p.act({ type: 'removeFinalizer' });
+    else
+      p.set(
+        'Invalid',
+        'RoutingConflict',
+        `Sluice does not route with objects it did not make, and leaves ${p.rollout.spec.targetRef.name}'s replicas as they are: ${conflicts.join('; ')}.`,
+      );
+    return true;
   }
-  if (obs.specErrors.length > 0) {
-    p.set('Invalid', 'InvalidSpec', obs.specErrors.slice(0, 3).join('; '));
-    return;
-  }
-  const target = obs.target;
-  if (target === undefined) {
-    p.set(
-      'Invalid',
+  if (deleting) finalize(p);
+  else if (p.obs.specErrors.length > 0) invalid(p, 'InvalidSpec', p.obs.specErrors.slice(0, 3).join('; '));
+  else if (p.obs.target === undefined)
+    invalid(
+      p,
       'TargetNotFound',
       `Deployment ${p.rollout.spec.targetRef.name} not found in namespace ${p.rollout.metadata.namespace ?? 'default'}.`,
     );
+  else return false;
+  return true;
+}
+
+/**
+ * Invalid: nothing runs until the spec or the target is fixed. A run cut short this way would
+ * leave the canary with traffic and nobody watching it: that traffic goes back to the primary.
+ */
+function invalid(p: Pass, reason: 'InvalidSpec' | 'TargetNotFound', message: string): void {
+  if ((p.obs.routedWeight ?? 0) > 0) {
+    p.act({ type: 'setWeight', canaryWeight: 0 });
+    p.status.canaryWeight = 0;
+    p.set('Invalid', reason, `${message} The canary's traffic went back to the primary until it is fixed.`);
     return;
   }
+  p.set('Invalid', reason, message);
+}
+
+function decide(p: Pass): void {
+  const { obs, status: s } = p;
+  if (stopped(p)) return;
+  const target = obs.target;
+  if (target === undefined) return;
   if (!(p.rollout.metadata.finalizers ?? []).includes(FINALIZER)) {
     p.act({ type: 'addFinalizer' });
     if (s.stableRevision === undefined) p.set('Initializing', 'Initializing', 'Preparing the Rollout.');

@@ -47,6 +47,8 @@ export const REASONS = {
   // Invalid
   InvalidSpec: 'The Rollout spec has errors; the message names the field. Nothing is changed until it is fixed.',
   TargetNotFound: 'The Deployment named in spec.targetRef does not exist.',
+  RoutingConflict:
+    'An object with a name Sluice generates (the VirtualService, a DestinationRule, the -primary or -canary Service, the -primary Deployment) exists and was not made by Sluice, or an adopted VirtualService cannot be routed with: Sluice routes, scales and runs nothing until it is resolved; the message names the objects and how to adopt a VirtualService.',
   // Deletion
   Finalizing:
     'The Rollout is being deleted: the target is scaled up and given all traffic before the primary and routing go.',

@@ -12,6 +12,11 @@ export interface TrafficRouter {
   /** The routing objects Sluice generates for this rollout that do not exist, as `Kind/name`. */
   missing(rollout: Rollout): string[];
   /**
+   * Objects with the names Sluice generates that Sluice did not make, and an adopted object it
+   * cannot route with, as `Kind/name: why`: Sluice never routes with them (nor scales for them).
+   */
+  conflicts(rollout: Rollout): string[];
+  /**
    * On deletion: routes all traffic to the Service clients call (spec.service.name) instead of
    * the generated `-primary`/`-canary` Services, which go with the Rollout; tells what it wrote.
    */

@@ -89,14 +89,40 @@ describe('judging one measurement', () => {
     });
     expect(formatValue(0.000123456)).toBe('0.0001235');
   });
+
+  it('does not fail a canary on one error against a primary at 0: minPrimary, or inconclusive', () => {
+    const ratio: ResolvedMetric = {
+      ...latency,
+      compare: { maxRatio: 1.2 },
+      queries: { canary: latency.queries.canary, primary: { text: 'q', namespace: 'd', workload: 'w-primary' } },
+      thresholds: {},
+      failFast: {},
+    };
+    delete ratio.unit;
+    delete ratio.sampleMin;
+    expect(judge(ratio, AT, { canary: v(0.002), primary: v(0) })).toMatchObject({
+      phase: 'Inconclusive',
+      message: expect.stringMatching(/primary is at 0, so maxRatio cannot judge 0.002 \(set compare.minPrimary/),
+    });
+    expect(judge(ratio, AT, { canary: v(0), primary: v(0) })).toMatchObject({ phase: 'Successful' });
+    const floored: ResolvedMetric = { ...ratio, compare: { maxRatio: 1.2, minPrimary: 0.01 } };
+    expect(judge(floored, AT, { canary: v(0.011), primary: v(0) })).toMatchObject({ phase: 'Successful' });
+    expect(judge(floored, AT, { canary: v(0.02), primary: v(0) })).toMatchObject({
+      phase: 'Failed',
+      message: 'istio-latency-p99/latency-p99: 0.02 > 1.2 x minPrimary 0.01',
+    });
+    const both: ResolvedMetric = { ...ratio, compare: { maxRatio: 1.2, maxDelta: 0.005 } };
+    expect(judge(both, AT, { canary: v(0.002), primary: v(0) })).toMatchObject({ phase: 'Successful' });
+  });
 });
 
 describe('analysis over time', () => {
   const run = (extra: RolloutStatus = {}): RolloutStatus => ({
     phase: 'Progressing',
     currentStepIndex: 2,
+    canaryWeight: 10,
     runStartedAt: '2026-11-26T11:58:10Z',
-    stepStartedAt: '2026-11-26T12:00:05Z',
+    stepStartedAt: '2026-11-26T11:59:55Z',
     ...extra,
   });
   const metrics = [{ ...exampleMetric('step'), count: 3, failureLimit: 1 }, exampleMetric('background')];
@@ -113,6 +139,20 @@ describe('analysis over time', () => {
       dueMetrics(metrics, run({ currentStepIndex: 3 }), new Date('2026-11-26T12:00:31Z')).map((d) => d.metric.key),
     ).toEqual(['background:istio-error-rate/error-rate']);
     expect(dueMetrics(metrics, run({ phase: 'Promoting' }), new Date('2026-11-26T12:00:31Z'))).toEqual([]);
+    // a measurement covers the interval before its grid time: never time before its step started
+    // (a previous revision's traffic under the same workload name, or another weight)
+    const late = run({ stepStartedAt: '2026-11-26T12:00:05Z', currentStepIndex: 2 });
+    expect(dueMetrics(metrics, late, new Date('2026-11-26T12:00:31Z')).map((d) => d.metric.key)).toEqual([
+      'background:istio-error-rate/error-rate',
+    ]);
+    expect(dueMetrics(metrics, late, new Date('2026-11-26T12:01:01Z')).map((d) => d.metric.key)).toContain(
+      'step[2]:istio-error-rate/error-rate',
+    );
+    // at 0% (waiting for the canary, its endpoints lost, outside a window) background checks have
+    // no canary traffic to measure: they wait, rather than turn inconclusive
+    expect(
+      dueMetrics(metrics, run({ canaryWeight: 0, currentStepIndex: 3 }), new Date('2026-11-26T12:00:31Z')),
+    ).toEqual([]);
     expect(nextDueMs(metrics, run(), new Date('2026-11-26T12:00:20Z'))).toBe(10_000);
     const measured = run({
       metrics: fold(metrics, run(), [

@@ -47,9 +47,11 @@ function obs(over: Partial<Observations> = {}): Observations {
 }
 
 const healthy: RolloutStatus = { phase: 'Healthy', reason: 'Stable', stableRevision: 'r1', canaryWeight: 0 };
+// a run in progress has canary traffic (background checks measure only then)
 const run = (index: number, extra: RolloutStatus = {}): RolloutStatus => ({
   phase: 'Progressing',
   reason: 'WeightSet',
+  canaryWeight: 10,
   stableRevision: 'r1',
   canaryRevision: 'r2',
   currentStepIndex: index,
@@ -85,6 +87,44 @@ const cases: Case[] = [
     actions: [],
   },
   { name: 'missing target', obs: { target: undefined }, phase: 'Invalid', reason: 'TargetNotFound', actions: [] },
+  {
+    name: 'invalid spec mid-run: the canary traffic goes back to the primary',
+    status: run(1, { canaryWeight: 10 }),
+    obs: { specErrors: ['spec.strategy.canary.steps[2].analysis.templates[0].name: not found'], routedWeight: 10 },
+    phase: 'Invalid',
+    reason: 'InvalidSpec',
+    actions: [{ type: 'setWeight', canaryWeight: 0 }],
+    check: (s) => expect(s.canaryWeight).toBe(0),
+  },
+  {
+    name: 'target deleted mid-run: the canary traffic goes back to the primary',
+    status: run(1, { canaryWeight: 10 }),
+    obs: { target: undefined, routedWeight: 10 },
+    phase: 'Invalid',
+    reason: 'TargetNotFound',
+    actions: [{ type: 'setWeight', canaryWeight: 0 }],
+  },
+  {
+    name: 'conflict: nothing is routed or scaled with objects Sluice did not make',
+    obs: {
+      conflicts: ['VirtualService/podinfo: not made by Sluice'],
+      target: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true },
+      primary: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true },
+      routedWeight: 0,
+    },
+    phase: 'Invalid',
+    reason: 'RoutingConflict',
+    actions: [],
+    check: (s) => expect(s.message).toMatch(/VirtualService\/podinfo: not made by Sluice/),
+  },
+  {
+    name: 'conflict mid-run: the run stops, nothing is routed or scaled',
+    status: run(1, { canaryWeight: 10 }),
+    obs: { conflicts: ['DestinationRule/podinfo-canary: not made by Sluice'], routedWeight: 10 },
+    phase: 'Invalid',
+    reason: 'RoutingConflict',
+    actions: [],
+  },
   {
     name: 'init: create the primary',
     obs: { primary: undefined, target: { revision: 'r1', replicas: 3, readyReplicas: 3, rolledOut: true } },
@@ -797,6 +837,13 @@ describe('finalizer', () => {
     const result = plan(r, obs(o), NOW);
     expect(result.actions).toEqual(actions);
     expect(result.status.reason).toBe('Finalizing');
+  });
+
+  it('on deletion with a conflict: lets go at once, touching nothing', () => {
+    const r = rollout(healthy);
+    (r.metadata as any).deletionTimestamp = ago(1);
+    const result = plan(r, obs({ conflicts: ['Service/podinfo-canary: not made by Sluice'], deletion: notYet }), NOW);
+    expect(result.actions).toEqual([{ type: 'removeFinalizer' }]);
   });
 
   it('on deletion: remembers when the hand-over reaches the proxies', () => {

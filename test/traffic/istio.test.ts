@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import type { Rollout } from '../../src/api/schema/rollout.js';
 import { primaryDeployment, services } from '../../src/controller/generated.js';
 import {
+  adoptionProblems,
   canaryWeight,
   destinationRules,
   istioDuration,
@@ -158,5 +159,43 @@ describe('generated workloads', () => {
     expect(revisionOf(a)).toBe(revisionOf(b));
     expect(revisionOf(a)).not.toBe(revisionOf({ ...a, spec: { containers: [{ name: 'c', image: 'i:2' }] } }));
     expect(revisionOf(a, { 'configmap/settings': 'h1' })).not.toBe(revisionOf(a, { 'configmap/settings': 'h2' }));
+  });
+});
+
+describe('what Sluice routes with', () => {
+  const split = (canary: boolean): VirtualService => ({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: { name: 'podinfo', namespace: 'demo' },
+    spec: {
+      hosts: ['podinfo'],
+      http: [
+        {
+          name: 'main',
+          route: canary
+            ? [
+                { destination: { host: 'podinfo-primary' }, weight: 80 },
+                { destination: { host: 'podinfo-canary' }, weight: 20 },
+              ]
+            : [{ destination: { host: 'podinfo' }, weight: 100 }],
+        },
+      ],
+    },
+  });
+
+  it('knows no canary weight for routes that do not send to the canary (unknown, not 0)', () => {
+    expect(canaryWeight(rollout(), split(false))).toBeUndefined();
+    expect(canaryWeight(rollout(), split(true))).toBe(20);
+  });
+
+  it('says what keeps an adopted VirtualService from being routed with', () => {
+    const r = rollout();
+    r.spec.virtualServiceRef = { name: 'podinfo', routes: ['main', 'gone'] };
+    expect(adoptionProblems(r, split(true))).toEqual(['has no route named gone']);
+    r.spec.virtualServiceRef = { name: 'podinfo', routes: ['main'] };
+    expect(adoptionProblems(r, split(true))).toEqual([]);
+    expect(adoptionProblems(r, split(false))).toEqual([
+      'route main does not send to both podinfo-primary and podinfo-canary',
+    ]);
   });
 });

@@ -63,6 +63,12 @@ export const Metric = Obj(
                 'The canary fails above primary + maxDelta, e.g. "0.005" (half a percentage point) for error rate.',
             }),
           ),
+          minPrimary: Optional(
+            NumberOrArg({
+              description:
+                'maxRatio is taken from at least this primary value, e.g. "0.001" for an error rate, so that a primary at 0 does not fail a canary on one error. Without it a primary at 0 makes the ratio inconclusive.',
+            }),
+          ),
         },
         {
           description:

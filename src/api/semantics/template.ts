@@ -29,6 +29,7 @@ export function metricThresholds(m: Metric): { path: PathSegment[]; value: strin
   add(['failFast', 'max'], m.failFast?.max);
   add(['compare', 'maxRatio'], m.compare?.maxRatio);
   add(['compare', 'maxDelta'], m.compare?.maxDelta);
+  add(['compare', 'minPrimary'], m.compare?.minPrimary);
   add(['sample', 'min'], m.sample?.min);
   return out;
 }

@@ -9,7 +9,9 @@ import { createIfMissing, written, type Kube, type Written } from '../../kube/cl
 import { disown, type ObjectRef } from '../../kube/disown.js';
 import type { TrafficRouter } from '../router.js';
 import type { VirtualService } from './types.js';
+import { isManagedBySluice } from '../../kube/ownership.js';
 import {
+  adoptionProblems,
   canaryWeight,
   destinationRules,
   handedOver,
@@ -106,6 +108,27 @@ export class IstioRouter implements TrafficRouter {
   weight(rollout: Rollout): number | undefined {
     const name = virtualServiceName(rollout);
     return canaryWeight(rollout, this.caches.virtualService(name.namespace, name.name));
+  }
+
+  conflicts(rollout: Rollout): string[] {
+    const ns = rollout.metadata.namespace;
+    const foreign = (o: KubernetesObject | undefined): boolean =>
+      o !== undefined && !isManagedBySluice(o.metadata?.labels);
+    const out = Object.values(hosts(rollout))
+      .filter((host) => foreign(this.caches.destinationRule(ns, host)))
+      .map((host) => `DestinationRule/${host}: not made by Sluice`);
+    const name = virtualServiceName(rollout);
+    const vs = this.caches.virtualService(name.namespace, name.name);
+    if (rollout.spec.virtualServiceRef === undefined) {
+      if (foreign(vs))
+        out.push(
+          `VirtualService/${name.name}: not made by Sluice (to let Sluice edit its weights, name it in spec.virtualServiceRef with the routes that split between ${hosts(rollout).primary} and ${hosts(rollout).canary})`,
+        );
+    } else if (vs !== undefined) {
+      const problems = adoptionProblems(rollout, vs);
+      if (problems.length > 0) out.push(`VirtualService/${name.name} (spec.virtualServiceRef): ${problems.join('; ')}`);
+    }
+    return out;
   }
 
   missing(rollout: Rollout): string[] {

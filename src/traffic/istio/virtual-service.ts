@@ -111,10 +111,12 @@ const shortHost = (d: RouteDestination): string => d.destination.host.split('.')
 export function canaryWeight(rollout: Rollout, vs: VirtualService | undefined): number | undefined {
   if (vs === undefined) return undefined;
   const canaryHost = hosts(rollout).canary;
-  const weights = ownedRoutes(rollout, vs).map(
-    ({ route }) => (route.route ?? []).find((d) => shortHost(d) === canaryHost)?.weight,
+  const canary = ownedRoutes(rollout, vs).map(({ route }) =>
+    (route.route ?? []).find((d) => shortHost(d) === canaryHost),
   );
-  if (weights.length === 0) return undefined;
+  // a route of Sluice's without the canary is not a split Sluice knows: unknown, not 0
+  if (canary.length === 0 || canary.some((d) => d === undefined)) return undefined;
+  const weights = canary.map((d) => d?.weight);
   const first = weights[0] ?? 0;
   return weights.every((w) => (w ?? 0) === first) ? first : undefined;
 }
@@ -181,4 +183,21 @@ export function handOverPatch(rollout: Rollout, vs: VirtualService): JsonPatchOp
     });
   }
   return ops;
+}
+
+/**
+ * What in an adopted VirtualService keeps Sluice from routing: named routes that are not there,
+ * or that do not send to both `-primary` and `-canary`. Empty when it can be used.
+ */
+export function adoptionProblems(rollout: Rollout, vs: VirtualService): string[] {
+  const h = hosts(rollout);
+  const names = rollout.spec.virtualServiceRef?.routes ?? [];
+  const routes = vs.spec.http ?? [];
+  const problems = names.filter((n) => !routes.some((r) => r.name === n)).map((n) => `has no route named ${n}`);
+  for (const { route } of ownedRoutes(rollout, vs)) {
+    const to = (route.route ?? []).map(shortHost);
+    if (!to.includes(h.primary) || !to.includes(h.canary))
+      problems.push(`route ${route.name ?? '(unnamed)'} does not send to both ${h.primary} and ${h.canary}`);
+  }
+  return problems;
 }
