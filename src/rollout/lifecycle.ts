@@ -198,6 +198,7 @@ export function startRun(p: Pass, reason: 'NewRevision' | 'RestartedForNewRevisi
   s.stepStartedAt = p.preciseIso;
   delete s.metrics;
   delete s.scaleDownAt;
+  delete s.progressStalledAt;
   if (p.obs.routedWeight !== undefined && p.obs.routedWeight !== 0) p.act({ type: 'setWeight', canaryWeight: 0 });
   else if (target.replicas !== canaryReplicas(p)) p.act({ type: 'scaleCanary', replicas: canaryReplicas(p) });
   p.set('Progressing', reason, `Canary run for revision ${target.revision} started.`);
@@ -217,6 +218,7 @@ export function rollBack(
   const s = p.status;
   s.rolledBackRevision = s.canaryRevision ?? p.obs.target?.revision ?? '';
   s.canaryWeight = 0;
+  delete s.progressStalledAt;
   if (p.obs.routedWeight !== 0) routeAllToPrimary(p);
   p.set('RolledBack', reason, `Rolled back revision ${s.rolledBackRevision}: ${why}`);
   p.event('Warning', reason, `Rolled back revision ${s.rolledBackRevision}: ${why}`);

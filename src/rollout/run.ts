@@ -23,16 +23,24 @@ function elapsedMs(p: Pass, since: string | undefined): number {
  */
 function canaryReady(p: Pass): boolean {
   const target = p.obs.target;
-  if (target !== undefined && target.rolledOut && target.readyReplicas > 0) return true;
-  const deadlineMs = (p.rollout.spec.progressDeadlineSeconds ?? 600) * 1000;
-  if (elapsedMs(p, p.status.stepStartedAt) > deadlineMs) {
-    rollBack(
-      p,
-      'ProgressDeadlineExceeded',
-      `the canary had no ready replica for ${p.rollout.spec.progressDeadlineSeconds ?? 600}s.`,
-    );
-    return false;
+  if (target !== undefined && target.rolledOut && target.readyReplicas > 0) {
+    delete p.status.progressStalledAt;
+    return true;
   }
+  // The deadline counts from when progress stopped, not from the step's start: a canary pod that
+  // restarts late in a long pause gets the whole deadline to come back.
+  p.status.progressStalledAt ??= p.preciseIso;
+  const deadlineS = p.rollout.spec.progressDeadlineSeconds ?? 600;
+  const leftMs = deadlineS * 1000 - elapsedMs(p, p.status.progressStalledAt);
+  if (leftMs < 0) rollBack(p, 'ProgressDeadlineExceeded', `the canary had no ready replica for ${deadlineS}s.`);
+  else waitForCanary(p, leftMs);
+  return false;
+}
+
+/** The canary is not ready: scaled up when at 0, its traffic taken back when it has some, then waited for. */
+function waitForCanary(p: Pass, leftMs: number): void {
+  const target = p.obs.target;
+  p.requeue(leftMs);
   if (target !== undefined && target.replicas === 0) p.act({ type: 'scaleCanary', replicas: canaryReplicas(p) });
   else if ((p.obs.routedWeight ?? 0) > 0) {
     p.status.canaryWeight = 0;
@@ -42,16 +50,13 @@ function canaryReady(p: Pass): boolean {
       'CanaryLostEndpoints',
       'The canary lost its ready endpoints; its traffic went back to the primary.',
     );
-    p.requeue(deadlineMs - elapsedMs(p, p.status.stepStartedAt));
-    return false;
+    return;
   }
   p.set(
     'Progressing',
     'WaitingForCanary',
     `Waiting for the canary to have ready replicas (${target?.readyReplicas ?? 0}/${target?.replicas ?? 0}).`,
   );
-  p.requeue(deadlineMs - elapsedMs(p, p.status.stepStartedAt));
-  return false;
 }
 
 /** The weight the run holds at its current position: that of the last setWeight step passed. */

@@ -108,6 +108,12 @@ export const RolloutStatus = Obj(
     ),
     runStartedAt: Optional(DateTime({ description: 'When the current run started.' })),
     stepStartedAt: Optional(DateTime({ description: 'When the current step started.' })),
+    progressStalledAt: Optional(
+      DateTime({
+        description:
+          'When the canary stopped progressing (not rolled out, or without a ready replica); spec.progressDeadlineSeconds counts from it.',
+      }),
+    ),
     scaleDownAt: Optional(
       DateTime({
         description:
