@@ -220,7 +220,7 @@ describe('converging the generated routing to spec.service', () => {
     const r = rollout();
     const current = new Map(destinationRules(r).map((d) => [d.metadata.name, JSON.parse(JSON.stringify(d))]));
     expect(convergedDestinationRules(r, (n) => current.get(n))).toEqual([]);
-    r.spec.service.trafficPolicy = { connectionPool: { http: { http2MaxRequests: 100 } } };
+    r.spec.service.trafficPolicy = { connectionPool: { http: { http2MaxRequests: 100 } } } as any;
     expect(convergedDestinationRules(r, (n) => current.get(n)).map((d) => d.metadata.name)).toEqual([
       'podinfo-primary',
       'podinfo-canary',
