@@ -8,7 +8,7 @@ import { revisionOf } from '../rollout/revision.js';
 import { configCopy, configHashes, contentHash, referencedConfigs, type ConfigKind } from './configs.js';
 import { FINALIZER, type Action } from '../rollout/model.js';
 import type { TrafficRouter } from '../traffic/router.js';
-import { apexService, driftedServices, primaryDeployment, primaryName, services } from './generated.js';
+import { apexService, primaryDeployment, primaryName, services } from './generated.js';
 import { targetRevision, type Caches } from './observe.js';
 import { orphan, releaseService } from './hand-over.js';
 
@@ -158,42 +158,6 @@ export async function act(
       );
       return [written('Deployment', ns, name, target)];
     }
-    case 'convergeRouting':
-    case 'handOver':
-    case 'releaseService':
-    case 'orphan':
-      return actOnRouting(kube, caches, router, rollout, action);
-    case 'addFinalizer':
-    case 'removeFinalizer':
-      await setFinalizer(kube, rollout, action.type === 'addFinalizer');
-      return [];
-  }
-}
-
-/** The routing actions that change objects other than the workloads: converge, and the deletion hand-over. */
-async function actOnRouting(
-  kube: Kube,
-  caches: Caches,
-  router: TrafficRouter,
-  rollout: Rollout,
-  action: Extract<Action, { type: 'convergeRouting' | 'handOver' | 'releaseService' | 'orphan' }>,
-): Promise<Written[]> {
-  const ns = rollout.metadata.namespace;
-  const target = caches.deployment(ns, rollout.spec.targetRef.name);
-  switch (action.type) {
-    case 'convergeRouting': {
-      if (target === undefined) throw new Error('the target is gone; planning again');
-      for (const svc of driftedServices(rollout, target, (n) => caches.service(ns, n)))
-        await kube.core.patchNamespacedService(
-          {
-            name: svc.metadata?.name ?? '',
-            namespace: ns ?? 'default',
-            body: { spec: { selector: svc.spec?.selector, ports: svc.spec?.ports } },
-          },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-        );
-      return router.converge(rollout);
-    }
     case 'handOver':
       return router.handOver(rollout);
     case 'releaseService':
@@ -202,6 +166,10 @@ async function actOnRouting(
       return [];
     case 'orphan':
       await orphan(kube, router, rollout);
+      return [];
+    case 'addFinalizer':
+    case 'removeFinalizer':
+      await setFinalizer(kube, rollout, action.type === 'addFinalizer');
       return [];
   }
 }

@@ -5,13 +5,7 @@
  */
 import type { V1Deployment, V1PodTemplateSpec, V1Service } from '@kubernetes/client-node';
 import type { Rollout } from '../api/schema/rollout.js';
-import {
-  GENERATED_ANNOTATIONS,
-  isManagedBySluice,
-  MANAGED_BY,
-  ownerReference,
-  withoutTracking,
-} from '../kube/ownership.js';
+import { GENERATED_ANNOTATIONS, MANAGED_BY, ownerReference, withoutTracking } from '../kube/ownership.js';
 import { REVISION_ANNOTATION } from '../rollout/revision.js';
 import { withPrimaryConfigs } from './configs.js';
 import { primaryLabels, selectorKeys } from '../rollout/pod-labels.js';
@@ -92,20 +86,4 @@ export function services(rollout: Rollout, target: V1Deployment): V1Service[] {
 export function apexService(rollout: Rollout, target: V1Deployment): V1Service {
   const [primary] = services(rollout, target) as [V1Service, V1Service];
   return { ...primary, metadata: { ...primary.metadata, name: rollout.spec.service.name } };
-}
-
-/**
- * The generated `-primary`/`-canary` Services (Sluice's own) whose ports or selector differ from
- * what spec.service and the target say now, as the Services they should be.
- */
-export function driftedServices(
-  rollout: Rollout,
-  target: V1Deployment,
-  current: (name: string) => V1Service | undefined,
-): V1Service[] {
-  const fields = (s: V1Service): string => JSON.stringify([s.spec?.selector ?? {}, s.spec?.ports ?? []]);
-  return services(rollout, target).filter((want) => {
-    const have = current(want.metadata?.name ?? '');
-    return have !== undefined && isManagedBySluice(have.metadata?.labels) && fields(have) !== fields(want);
-  });
 }

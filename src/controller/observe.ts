@@ -10,7 +10,7 @@ import { hosts } from '../traffic/istio/virtual-service.js';
 import type { TrafficRouter } from '../traffic/router.js';
 import { isManagedBySluice } from '../kube/ownership.js';
 import { configHashes, type ConfigDigest, type ConfigKind } from './configs.js';
-import { driftedServices, primaryName } from './generated.js';
+import { primaryName } from './generated.js';
 import { serviceReach } from '../rollout/pod-labels.js';
 
 export interface Caches {
@@ -125,14 +125,6 @@ export function observe(
     routedWeight: router.weight(rollout),
     missingRouting: missingRouting(rollout, caches, router),
     conflicts: conflicts(rollout, caches, router),
-    drift: [
-      ...(target === undefined
-        ? []
-        : driftedServices(rollout, target, (n) => caches.service(ns, n)).map(
-            (s) => `Service/${s.metadata?.name ?? ''}`,
-          )),
-      ...router.drift(rollout),
-    ],
     analysis: { metrics: analysis.metrics, taken: analysis.taken },
     commands: (rollout.status?.commands ?? [])
       .filter((c) => c.handledAt === undefined)

@@ -52,8 +52,6 @@ export interface Observations {
    * cannot route with), as `Kind/name: why`. Sluice then routes, scales and runs nothing.
    */
   conflicts?: string[];
-  /** Generated routing objects whose settings differ from spec.service now (a Git change), as `Kind/name`. */
-  drift?: string[];
   /** Generated Services, DestinationRules or VirtualService that do not exist, as `Kind/name`. */
   missingRouting: string[];
   analysis: AnalysisObservation;
@@ -84,8 +82,6 @@ export type Action =
   | { type: 'setWeight'; canaryWeight: number }
   /** Scale the target (the canary) through its scale subresource. */
   | { type: 'scaleCanary'; replicas: number }
-  /** Write spec.service's settings into the generated Services and routing objects, keeping the weights. */
-  | { type: 'convergeRouting' }
   /** On deletion: route all traffic to the Service clients call instead of the generated ones. */
   | { type: 'handOver' }
   /** On deletion: the Service clients call, Sluice's own, selects the target's pods and is no longer owned (it stays). */

@@ -162,18 +162,6 @@ function invalid(p: Pass, reason: 'InvalidSpec' | 'TargetNotFound', message: str
   p.set('Invalid', reason, message);
 }
 
-/**
- * A Git change of spec.service reaches the generated objects, in a pass of its own (a command
- * waits for the next one, so that it is not rejected). True when this pass converges.
- */
-function converged(p: Pass): boolean {
-  const drift = p.obs.drift ?? [];
-  if (drift.length === 0 || p.obs.commands.length > 0) return false;
-  p.act({ type: 'convergeRouting' });
-  p.event('Normal', 'RoutingUpdated', `Updated ${drift.join(', ')} to spec.service; the weights stay as they are.`);
-  return true;
-}
-
 function decide(p: Pass): void {
   const { obs, status: s } = p;
   if (stopped(p)) return;
@@ -188,7 +176,6 @@ function decide(p: Pass): void {
     initialize(p);
     return;
   }
-  if (converged(p)) return;
   if (RUNNING.has(s.phase ?? '')) {
     if (obs.missingRouting.length > 0) restoreRouting(p);
     running(p, target.revision);

@@ -57,8 +57,6 @@ export const REASONS = {
   // Any phase
   RoutingRestored:
     'A generated Service, DestinationRule or VirtualService was deleted outside Sluice; it was created again.',
-  RoutingUpdated:
-    'spec.service changed (timeout, retries, hosts, gateways, match, headers, traffic policy, port): the generated Services, VirtualService and DestinationRules were updated; the weights stay where the run has them.',
   ReconcileFailed:
     'Carrying out a decision failed (the message says what and why); the controller retries with backoff, and the status keeps the last state reached.',
   // Commands

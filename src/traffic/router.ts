@@ -23,13 +23,6 @@ export interface TrafficRouter {
   handOver(rollout: Rollout): Promise<Written[]>;
   /** Whether nothing routes to the generated Services any more (from the cache). */
   handedOver(rollout: Rollout): boolean;
-  /**
-   * The generated routing objects whose settings differ from spec.service now (a Git change), as
-   * `Kind/name`; weights are not settings.
-   */
-  drift(rollout: Rollout): string[];
-  /** Writes the settings of the drifted objects, keeping the weights; tells what it wrote. */
-  converge(rollout: Rollout): Promise<Written[]>;
   /** On deletion without a hand-over: the generated routing objects stay, no longer owned by the Rollout. */
   disown(rollout: Rollout): Promise<void>;
 }

@@ -58,22 +58,4 @@ describe('objects Sluice did not make', () => {
       'app.kubernetes.io/managed-by': 'sluice',
     });
   });
-
-  it('brings a Git change of spec.service to the generated VirtualService, keeping the weights', async () => {
-    const r = structuredClone(get('sluice.dev', 'rollouts', 'podinfo'));
-    r.spec.service.timeout = '300s';
-    h.sb.server.api.update({ type: type('sluice.dev', 'rollouts'), namespace: 'demo', name: 'podinfo' }, r);
-    await eventually(
-      'the new timeout',
-      () => get('networking.istio.io', 'virtualservices', 'podinfo').spec.http[0].timeout === '300s',
-      10_000,
-    );
-    expect(
-      get('networking.istio.io', 'virtualservices', 'podinfo').spec.http[0].route.map((d: any) => d.weight),
-    ).toEqual([100, 0]);
-    const events = h.sb.server.api.store
-      .list(type('events.k8s.io', 'events').storageKey, 'demo')
-      .filter((e: any) => e.reason === 'RoutingUpdated');
-    expect(events).toHaveLength(1);
-  });
 });

@@ -128,7 +128,6 @@ function apply(w: World, a: Action): void {
       break;
     case 'addFinalizer':
     case 'removeFinalizer':
-    case 'convergeRouting':
     case 'handOver':
     case 'releaseService':
     case 'orphan':

@@ -105,25 +105,6 @@ const cases: Case[] = [
     actions: [{ type: 'setWeight', canaryWeight: 0 }],
   },
   {
-    name: 'a changed spec.service reaches the generated routing, in a pass of its own',
-    status: healthy,
-    obs: {
-      drift: ['VirtualService/podinfo'],
-      target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true },
-    },
-    phase: 'Healthy',
-    reason: 'Stable',
-    actions: [{ type: 'convergeRouting' }],
-  },
-  {
-    name: 'a pending command is not held up by converging: it goes first',
-    status: withCommands(run(4, { phase: 'Paused', reason: 'WaitingForPromotion' }), cmd('promote')),
-    obs: { drift: ['VirtualService/podinfo'], routedWeight: 50, commands: [cmd('promote')] },
-    phase: 'Promoting',
-    reason: 'Promoting',
-    actions: [{ type: 'ensurePrimary', revision: 'r2', replicas: 2 }],
-  },
-  {
     name: 'conflict: nothing is routed or scaled with objects Sluice did not make',
     obs: {
       conflicts: ['VirtualService/podinfo: not made by Sluice'],

@@ -7,8 +7,6 @@ import { primaryDeployment, services } from '../../src/controller/generated.js';
 import {
   adoptionProblems,
   canaryWeight,
-  convergedDestinationRules,
-  convergedVirtualService,
   destinationRules,
   istioDuration,
   virtualService,
@@ -198,32 +196,6 @@ describe('what Sluice routes with', () => {
     expect(adoptionProblems(r, split(true))).toEqual([]);
     expect(adoptionProblems(r, split(false))).toEqual([
       'route main does not send to both podinfo-primary and podinfo-canary',
-    ]);
-  });
-});
-
-describe('converging the generated routing to spec.service', () => {
-  it('finds a changed setting and keeps the weights', () => {
-    const r = rollout();
-    const vs = JSON.parse(JSON.stringify(virtualService(r, 20))) as VirtualService;
-    expect(convergedVirtualService(r, vs)).toBeUndefined();
-    r.spec.service.timeout = '300s';
-    r.spec.service.retries = { attempts: 0 };
-    const want = convergedVirtualService(r, vs)!;
-    expect(want.spec.http?.[0]).toMatchObject({ timeout: '300s', retries: { attempts: 0 } });
-    expect(canaryWeight(r, want)).toBe(20);
-    const adopted = { ...r, spec: { ...r.spec, virtualServiceRef: { name: 'podinfo', routes: ['primary'] } } };
-    expect(convergedVirtualService(adopted, vs)).toBeUndefined();
-  });
-
-  it('finds DestinationRules whose traffic policy changed', () => {
-    const r = rollout();
-    const current = new Map(destinationRules(r).map((d) => [d.metadata.name, JSON.parse(JSON.stringify(d))]));
-    expect(convergedDestinationRules(r, (n) => current.get(n))).toEqual([]);
-    r.spec.service.trafficPolicy = { connectionPool: { http: { http2MaxRequests: 100 } } } as any;
-    expect(convergedDestinationRules(r, (n) => current.get(n)).map((d) => d.metadata.name)).toEqual([
-      'podinfo-primary',
-      'podinfo-canary',
     ]);
   });
 });

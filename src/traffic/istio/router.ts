@@ -13,8 +13,6 @@ import { isManagedBySluice } from '../../kube/ownership.js';
 import {
   adoptionProblems,
   canaryWeight,
-  convergedDestinationRules,
-  convergedVirtualService,
   destinationRules,
   handedOver,
   handOverPatch,
@@ -22,7 +20,7 @@ import {
   virtualService,
   weightPatch,
 } from './virtual-service.js';
-import type { DestinationRule, JsonPatchOp } from './types.js';
+import type { JsonPatchOp } from './types.js';
 
 export interface IstioCaches {
   virtualService(namespace: string | undefined, name: string): VirtualService | undefined;
@@ -110,62 +108,6 @@ export class IstioRouter implements TrafficRouter {
   weight(rollout: Rollout): number | undefined {
     const name = virtualServiceName(rollout);
     return canaryWeight(rollout, this.caches.virtualService(name.namespace, name.name));
-  }
-
-  drift(rollout: Rollout): string[] {
-    const ns = rollout.metadata.namespace;
-    const vs = convergedVirtualService(rollout, this.caches.virtualService(ns, rollout.spec.service.name));
-    return [
-      ...(vs === undefined ? [] : [`VirtualService/${rollout.spec.service.name}`]),
-      ...this.driftedRules(rollout).map((d) => `DestinationRule/${d.metadata.name ?? ''}`),
-    ];
-  }
-
-  async converge(rollout: Rollout): Promise<Written[]> {
-    const ns = rollout.metadata.namespace;
-    const out: Written[] = [];
-    const current = this.caches.virtualService(ns, rollout.spec.service.name);
-    const vs = convergedVirtualService(rollout, current);
-    if (vs !== undefined && current !== undefined) {
-      await this.mergeSpec('virtualservices', ns, rollout.spec.service.name, current, vs.spec);
-      out.push(written('VirtualService', ns, rollout.spec.service.name, current));
-    }
-    for (const dr of this.driftedRules(rollout)) {
-      const name = dr.metadata.name ?? '';
-      const have = this.caches.destinationRule(ns, name);
-      if (have === undefined) continue;
-      await this.mergeSpec('destinationrules', ns, name, have, dr.spec);
-    }
-    return out;
-  }
-
-  private driftedRules(rollout: Rollout): DestinationRule[] {
-    const ns = rollout.metadata.namespace;
-    return convergedDestinationRules(
-      rollout,
-      (name) => this.caches.destinationRule(ns, name) as DestinationRule | undefined,
-    );
-  }
-
-  /** A merge patch of `spec` (whole lists replaced), guarded by the resourceVersion the cache has. */
-  private async mergeSpec(
-    plural: string,
-    namespace: string | undefined,
-    name: string,
-    current: KubernetesObject,
-    spec: unknown,
-  ): Promise<void> {
-    await this.kube.custom.patchNamespacedCustomObject(
-      {
-        group: 'networking.istio.io',
-        version: 'v1',
-        namespace: namespace ?? 'default',
-        plural,
-        name,
-        body: { metadata: { resourceVersion: current.metadata?.resourceVersion }, spec },
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
   }
 
   conflicts(rollout: Rollout): string[] {

@@ -7,7 +7,6 @@
 import { parseDuration } from '../../api/duration.js';
 import type { Rollout } from '../../api/schema/rollout.js';
 import { GENERATED_ANNOTATIONS, MANAGED_BY, ownerReference } from '../../kube/ownership.js';
-import { canonicalJson } from '../../rollout/revision.js';
 import type { DestinationRule, HttpRoute, JsonPatchOp, RouteDestination, VirtualService } from './types.js';
 
 /** Conservative defaults for generated routes. */
@@ -201,36 +200,4 @@ export function adoptionProblems(rollout: Rollout, vs: VirtualService): string[]
       problems.push(`route ${route.name ?? '(unnamed)'} does not send to both ${h.primary} and ${h.canary}`);
   }
   return problems;
-}
-
-const same = (a: unknown, b: unknown): boolean =>
-  canonicalJson(JSON.parse(JSON.stringify(a ?? null))) === canonicalJson(JSON.parse(JSON.stringify(b ?? null)));
-
-/**
- * The generated VirtualService as spec.service says it should be now, at the canary weight it
- * has; undefined when it already is (or is not Sluice's to converge: adopted, missing, or its
- * split unknown).
- */
-export function convergedVirtualService(rollout: Rollout, vs: VirtualService | undefined): VirtualService | undefined {
-  if (rollout.spec.virtualServiceRef !== undefined || vs === undefined) return undefined;
-  const weight = canaryWeight(rollout, vs);
-  if (weight === undefined) return undefined;
-  const want = virtualService(rollout, weight);
-  const fields = (v: VirtualService): unknown => ({
-    hosts: v.spec.hosts,
-    gateways: v.spec.gateways,
-    http: v.spec.http,
-  });
-  return same(fields(want), fields(vs)) ? undefined : want;
-}
-
-/** The generated DestinationRules whose spec differs from what spec.service says now. */
-export function convergedDestinationRules(
-  rollout: Rollout,
-  current: (name: string) => DestinationRule | undefined,
-): DestinationRule[] {
-  return destinationRules(rollout).filter((want) => {
-    const have = current(want.metadata.name ?? '');
-    return have !== undefined && !same(want.spec, have.spec);
-  });
 }
