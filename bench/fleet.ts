@@ -211,6 +211,8 @@ export function controllerProcess(sb: RunningSandbox, port: number, prometheusUr
     sb.info.redis,
     '--prometheus-url',
     prometheusUrl,
+    '--scrape-interval',
+    sb.info.scrapeInterval,
     '--listen',
     `127.0.0.1:${port}`,
     '--concurrency',

@@ -25,6 +25,7 @@ export interface Info {
   mesh: string;
   redis: string;
   kubeconfig: string;
+  scrapeInterval: string;
 }
 
 export interface RunningSandbox {

@@ -48,12 +48,12 @@ function since(m: ResolvedMetric, s: RolloutStatus): number {
 
 /**
  * The earliest grid time a measurement may be taken at: a measurement at `at` covers the window
- * [at - interval, at] (the shipped templates' `rate(...[{{ args.interval }}])`), which must lie
+ * [at - window, at] (the shipped templates' `rate(...[{{ args.window }}])`), which must lie
  * wholly after the metric's clock started — else it would judge traffic from before the step (a
  * previous revision under the same workload name, or the canary at another weight).
  */
 function firstAt(m: ResolvedMetric, s: RolloutStatus): number {
-  return since(m, s) + m.intervalMs;
+  return since(m, s) + m.windowMs;
 }
 
 function decided(e: MetricStatus | undefined): boolean {

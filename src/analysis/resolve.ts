@@ -46,6 +46,11 @@ export interface ResolvedMetric {
   unit?: string;
   provider: ProviderRef;
   intervalMs: number;
+  /**
+   * The range a measurement covers (built-in arg `window`): max(interval, 4 x scrapeInterval), so
+   * that a `rate()` over it always holds several scrapes. A measurement at `at` judges [at - window, at].
+   */
+  windowMs: number;
   initialDelayMs: number;
   count: number;
   failureLimit: number;
@@ -63,10 +68,33 @@ export interface TemplateSource {
   template(namespace: string, name: string): AnalysisTemplate | undefined;
 }
 
+/** What the controller knows about its Prometheus when neither the template nor the Rollout says. */
+export interface AnalysisDefaults {
+  /** The controller's --scrape-interval. */
+  scrapeIntervalMs: number;
+}
+
+/** Istio's bundled Prometheus scrapes every 15 s. */
+export const DEFAULT_SCRAPE_INTERVAL_MS = 15_000;
+
+/** A `rate()` needs two samples; four scrapes per window leave room for a missed or late one (Prometheus' and Grafana's rule). */
+const SCRAPES_PER_WINDOW = 4;
+
 interface Context {
   rollout: Rollout;
   namespace: string;
+  defaults: AnalysisDefaults;
   errors: string[];
+}
+
+/** Milliseconds as a Prometheus duration: whole seconds where they are, else milliseconds. */
+export function promDuration(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** The range a measurement covers: the interval, widened to hold at least four scrapes. */
+export function windowMs(intervalMs: number, scrapeIntervalMs: number): number {
+  return Math.max(intervalMs, SCRAPES_PER_WINDOW * scrapeIntervalMs);
 }
 
 function numberOf(text: string | undefined, args: Readonly<Record<string, string>>): number | undefined {
@@ -110,12 +138,28 @@ interface Where {
   path: string;
 }
 
-function argsOf(r: Rollout, t: AnalysisTemplate, ref: AnalysisRef, interval: string): Record<string, string> {
+function argsOf(
+  r: Rollout,
+  t: AnalysisTemplate,
+  ref: AnalysisRef,
+  builtIn: { interval: string; window: string },
+): Record<string, string> {
   const defaults = Object.fromEntries(
     (t.spec.args ?? []).filter((a) => a.value !== undefined).map((a) => [a.name, a.value ?? '']),
   );
   const given = Object.fromEntries((ref.args ?? []).map((a) => [a.name, a.value]));
-  return { ...defaults, ...given, primary: `${r.spec.targetRef.name}-primary`, service: r.spec.service.name, interval };
+  return {
+    ...defaults,
+    ...given,
+    primary: `${r.spec.targetRef.name}-primary`,
+    service: r.spec.service.name,
+    ...builtIn,
+  };
+}
+
+function scrapeIntervalOf(ctx: Context, t: AnalysisTemplate): number {
+  const given = t.spec.prometheus?.scrapeInterval ?? ctx.rollout.spec.prometheus?.scrapeInterval;
+  return (given === undefined ? undefined : parseDuration(given)) ?? ctx.defaults.scrapeIntervalMs;
 }
 
 function providerOf(ctx: Context, t: AnalysisTemplate): ProviderRef {
@@ -192,7 +236,9 @@ function metricOf(
   scope: Where,
 ): ResolvedMetric | undefined {
   const interval = m.interval ?? '1m';
-  const args = argsOf(ctx.rollout, t, ref, interval);
+  const intervalMs = parseDuration(interval) ?? 60_000;
+  const window = windowMs(intervalMs, scrapeIntervalOf(ctx, t));
+  const args = argsOf(ctx.rollout, t, ref, { interval, window: promDuration(window) });
   const name = `${t.metadata.name}/${m.name}`;
   const queries = queriesOf(ctx, m, args, `${scope.path}: ${name}`);
   if (queries === undefined) return undefined;
@@ -204,7 +250,8 @@ function metricOf(
     name,
     ...(m.unit === undefined ? {} : { unit: m.unit }),
     provider: providerOf(ctx, t),
-    intervalMs: parseDuration(interval) ?? 60_000,
+    intervalMs,
+    windowMs: window,
     ...limitsOf(m),
     ...boundsOf(m, args),
     queries,
@@ -231,8 +278,9 @@ function refMetrics(ctx: Context, source: TemplateSource, ref: AnalysisRef, scop
 export function resolveAnalysis(
   rollout: Rollout,
   source: TemplateSource,
+  defaults: AnalysisDefaults = { scrapeIntervalMs: DEFAULT_SCRAPE_INTERVAL_MS },
 ): { metrics: ResolvedMetric[]; errors: string[] } {
-  const ctx: Context = { rollout, namespace: rollout.metadata.namespace ?? 'default', errors: [] };
+  const ctx: Context = { rollout, namespace: rollout.metadata.namespace ?? 'default', defaults, errors: [] };
   const canary = rollout.spec.strategy.canary;
   const metrics: ResolvedMetric[] = [];
   canary.steps.forEach((step, i) => {

@@ -9,7 +9,9 @@ export const BUILTIN_ARGS = {
   workload: 'Name of the workload measured: the canary Deployment, or the primary for comparative checks.',
   primary: 'Name of the primary Deployment (<target>-primary).',
   service: 'Name of the Service in spec.service.',
-  interval: 'The metric interval, e.g. 1m, for range selectors such as [{{ args.interval }}].',
+  interval: 'The metric interval, e.g. 1m: the time between measurements.',
+  window:
+    'The range one measurement covers, for range selectors such as rate(...[{{ args.window }}]): the interval, widened to four scrapes (max(interval, 4 x scrapeInterval)) so that a rate always has samples.',
 } as const;
 export type BuiltinArg = keyof typeof BUILTIN_ARGS;
 

@@ -44,6 +44,7 @@ export function checkTemplatedQuery(
     const after = query.slice(p.end).trimStart();
     if (
       p.name === 'interval' ||
+      p.name === 'window' ||
       before.endsWith('[') ||
       before.endsWith(':') ||
       after.startsWith(']') ||

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { formatPath } from '../api/problem.js';
+import { parseDuration } from '../api/duration.js';
 import { checkSchedule } from '../api/semantics/schedule.js';
 import type { ScheduleSpec } from '../schedule/windows.js';
 import { pino, type Logger } from 'pino';
@@ -25,6 +26,7 @@ interface Flags extends ReportingFlags {
   namespace?: string;
   listen: string;
   prometheusUrl?: string;
+  scrapeInterval: string;
   redisUrl?: string;
   concurrency: string;
   shutdownGrace: string;
@@ -66,6 +68,15 @@ function loadSchedule(file: string): ScheduleSpec {
       `--schedule-defaults ${file}: ${problems.map((p) => `${formatPath(p.path) || '(top)'}: ${p.message}`).join('; ')}`,
     );
   return parsed;
+}
+
+function scrapeIntervalMs(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0)
+    throw new Error(
+      `--scrape-interval ${value}: expected a duration such as 15s or 30s (your Prometheus' scrape_interval)`,
+    );
+  return ms;
 }
 
 function positiveInt(flag: string, value: string): number {
@@ -137,6 +148,11 @@ export function controllerCommand(io: Io, setExitCode: (code: number) => void): 
       process.env['SLUICE_PROMETHEUS_URL'],
     )
     .option(
+      '--scrape-interval <duration>',
+      "how often that Prometheus scrapes the mesh (Istio's: 15s, Prometheus Operator: 30s); analysis windows hold 4 scrapes (env SLUICE_SCRAPE_INTERVAL)",
+      process.env['SLUICE_SCRAPE_INTERVAL'] ?? '15s',
+    )
+    .option(
       '--redis-url <url>',
       'Redis for the work queue and timers, shared by replicas (env SLUICE_REDIS_URL; default: in memory, one replica)',
       process.env['SLUICE_REDIS_URL'],
@@ -160,6 +176,7 @@ export function controllerCommand(io: Io, setExitCode: (code: number) => void): 
       let rep: Reporting;
       try {
         grace = positiveInt('--shutdown-grace', flags.shutdownGrace) * 1000;
+        const scrapeMs = scrapeIntervalMs(flags.scrapeInterval);
         const prometheusUrl =
           flags.prometheusUrl === undefined
             ? undefined
@@ -184,6 +201,7 @@ export function controllerCommand(io: Io, setExitCode: (code: number) => void): 
           namespace: flags.namespace,
           log,
           prometheusUrl,
+          scrapeIntervalMs: scrapeMs,
           queue,
           ledger,
           metrics,

@@ -7,7 +7,7 @@ import type { KubernetesObject, V1Deployment, V1Service } from '@kubernetes/clie
 import type { Logger } from 'pino';
 import type { Rollout } from '../api/schema/rollout.js';
 import type { AnalysisTemplate } from '../api/schema/analysis-template.js';
-import { resolveAnalysis, type ResolvedMetric } from '../analysis/resolve.js';
+import { DEFAULT_SCRAPE_INTERVAL_MS, resolveAnalysis, type ResolvedMetric } from '../analysis/resolve.js';
 import { PrometheusProvider } from '../analysis/prometheus.js';
 import type { MetricProvider } from '../analysis/provider.js';
 import type { Kube } from '../kube/client.js';
@@ -59,6 +59,8 @@ export interface ControllerOptions {
   provider?: MetricProvider;
   /** The --prometheus-url: Prometheus for templates and Rollouts that name none. */
   prometheusUrl?: string | undefined;
+  /** The --scrape-interval: how often that Prometheus scrapes, for templates and Rollouts that say not (default 15 s). */
+  scrapeIntervalMs?: number;
   /** Where passes wait (in memory by default; BullMQ on Redis with --redis-url). */
   queue?: WorkQueue;
   /** Every this often, every Rollout gets a pass anyway (a safety net for lost events). */
@@ -365,7 +367,9 @@ export class Controller {
     rollout: Rollout,
   ): Promise<{ decided: Plan; caches: Caches; router: TrafficRouter } | undefined> {
     const { analysis, problems } = this.specMemo.get(rollout, () => ({
-      analysis: resolveAnalysis(rollout, this.templateStore),
+      analysis: resolveAnalysis(rollout, this.templateStore, {
+        scrapeIntervalMs: this.opts.scrapeIntervalMs ?? DEFAULT_SCRAPE_INTERVAL_MS,
+      }),
       problems: specProblems(rollout, this.templateStore),
     }));
     const taken = await this.analyst.take(rollout, analysis.metrics, new Date());

@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
+import { parseDuration } from '../api/duration.js';
 import type { Rollout } from '../api/schema/rollout.js';
 import { LiveView, type ViewOutput } from '../cli/live-view.js';
 import { ResourceCache, ROLLOUTS } from '../controller/cache.js';
@@ -103,6 +104,7 @@ async function bringUp(
     kube: kubeClients(loadKubeConfig(sb.kubeconfig, `sluice-controller/${VERSION}`)),
     log,
     prometheusUrl: sb.prometheus,
+    scrapeIntervalMs: parseDuration(sb.scrapeInterval) ?? 1000,
     queue: new BullQueue({ url: redis, name: queueName, log }),
     ledger: new RedisLedger(redis, log, `${queueName}:ledger:`),
   });

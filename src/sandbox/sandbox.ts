@@ -46,6 +46,8 @@ export interface SandboxInfo {
   redis: string | undefined;
   mesh: string;
   kubeconfig: string;
+  /** How often that Prometheus scrapes the mesh: what a controller on this sandbox gets as --scrape-interval. */
+  scrapeInterval: string;
 }
 
 export interface Sandbox extends SandboxInfo {
@@ -116,6 +118,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     redis: redis?.url,
     mesh: meshUrl,
     kubeconfig,
+    scrapeInterval: opts.scrapeInterval ?? '1s',
   };
   writeFileSync(join(dir, 'sandbox.json'), `${JSON.stringify(info, null, 2)}\n`);
   return {

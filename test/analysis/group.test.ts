@@ -6,7 +6,7 @@ import { renderQuery } from '../../src/analysis/render.js';
 
 const grouping = (query: string) =>
   groupingOf((namespace, workload) => {
-    const r = renderQuery(query, { namespace, workload, interval: '1m' });
+    const r = renderQuery(query, { namespace, workload, interval: '1m', window: '1m' });
     return r.ok ? r.query : undefined;
   });
 const shipped = (file: string): string[] => {

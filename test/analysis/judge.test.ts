@@ -164,6 +164,17 @@ describe('analysis over time', () => {
     ]);
   });
 
+  it('waits until a whole window (wider than the interval at slow scrapes) lies inside the step', () => {
+    // interval 30 s at a 15 s scrape: each measurement covers 60 s, so the first one of a step that
+    // started at 11:59:55 is at 12:01:00 (12:00:30 would judge 25 s of the step before), then every 30 s
+    const wide = [{ ...exampleMetric('step'), windowMs: 60_000 }];
+    expect(dueMetrics(wide, run(), new Date('2026-11-26T12:00:31Z'))).toEqual([]);
+    expect(nextDueMs(wide, run(), new Date('2026-11-26T12:00:31Z'))).toBe(29_000);
+    expect(dueMetrics(wide, run(), new Date('2026-11-26T12:01:00Z')).map((d) => d.at.toISOString())).toEqual([
+      '2026-11-26T12:01:00.000Z',
+    ]);
+  });
+
   it('decides a step after count measurements, tolerating failureLimit failures', () => {
     const step = metrics[0]!;
     let s = run();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { parse } from 'yaml';
 import { Controller, type ControllerOptions } from '../../src/controller/controller.js';
+import { parseDuration } from '../../src/api/duration.js';
 import { kubeClients, loadKubeConfig } from '../../src/kube/client.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/sandbox.js';
 import { root } from '../sandbox/helpers.js';
@@ -42,6 +43,7 @@ export function newController(sb: Sandbox, extra: Partial<ControllerOptions> = {
     kube: kubeClients(loadKubeConfig(sb.kubeconfig, 'sluice-controller/test')),
     log,
     settleMs: 2000,
+    scrapeIntervalMs: parseDuration(sb.scrapeInterval) ?? 1000,
     ...extra,
   });
 }

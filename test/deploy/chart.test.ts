@@ -109,6 +109,7 @@ describe('charts/sluice', () => {
     expect(env).toMatchObject({
       SLUICE_REDIS_URL: 'redis://sluice-redis:6379/0',
       SLUICE_PROMETHEUS_URL: 'http://prometheus.istio-system:9090',
+      SLUICE_SCRAPE_INTERVAL: '15s',
       SLUICE_SLACK_CHANNEL: '#deploys',
       SLUICE_GITHUB_TOKEN: { secretKeyRef: { name: 'sluice-github', key: 'token', optional: true } },
     });

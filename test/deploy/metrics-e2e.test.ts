@@ -69,6 +69,8 @@ beforeAll(async () => {
       sb.redis!,
       '--prometheus-url',
       sb.prometheus!,
+      '--scrape-interval',
+      sb.scrapeInterval,
       '--listen',
       `127.0.0.1:${port}`,
       '--github-api-url',

@@ -218,6 +218,8 @@ export async function startWorld(n: number, rounds: number): Promise<World> {
     redis.url,
     '--prometheus-url',
     sb.prometheus ?? '',
+    '--scrape-interval',
+    sb.scrapeInterval,
     '--listen',
     `127.0.0.1:${port}`,
     '--webhook-listen',

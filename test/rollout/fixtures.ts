@@ -9,6 +9,7 @@ export const exampleMetric = (scope: 'step' | 'background'): ResolvedMetric => (
   name: 'istio-error-rate/error-rate',
   provider: { address: undefined, timeoutMs: 10_000 },
   intervalMs: 30_000,
+  windowMs: 30_000,
   initialDelayMs: 0,
   count: 1,
   failureLimit: 0,

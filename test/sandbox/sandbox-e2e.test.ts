@@ -134,7 +134,7 @@ afterAll(async () => sb.stop());
 
 describe('the sandbox', () => {
   it('measures what the pod env says through the shipped templates: 5% errors, P99 400 ms', async () => {
-    const args = { namespace: 'demo', workload: 'podinfo', interval: '30s' };
+    const args = { namespace: 'demo', workload: 'podinfo', interval: '30s', window: '30s' };
     await eventually('30 s of traffic', () => Date.now() - started > 32_000, 60_000);
     const errorRate = await eventually(
       'an error rate',

@@ -36,7 +36,11 @@ export const Metric = Obj(
     }),
     unit: Optional(Str({ description: 'Unit shown after values in messages, e.g. ms or req/s.', maxLength: 16 })),
     interval: Optional(
-      Duration({ description: 'Time between measurements; also the value of {{ args.interval }}.', default: '1m' }),
+      Duration({
+        description:
+          'Time between measurements; also the value of {{ args.interval }}. The range a measurement covers is {{ args.window }}: this interval, widened to at least four scrapes of Prometheus.',
+        default: '1m',
+      }),
     ),
     initialDelay: Optional(
       Duration({ description: 'Wait this long after the canary starts before the first measurement.' }),
@@ -149,6 +153,12 @@ export const PrometheusProvider = Obj(
       }),
     ),
     timeout: Optional(Duration({ description: 'Timeout of one query.', default: '10s' })),
+    scrapeInterval: Optional(
+      Duration({
+        description:
+          "How often this Prometheus scrapes the mesh's metrics (Istio's bundled Prometheus: 15s, the Prometheus Operator: 30s). The built-in arg window, the range of the shipped templates' rate(), is max(interval, 4 x scrapeInterval). A template's value wins over the Rollout's, which wins over the controller --scrape-interval (default 15s).",
+      }),
+    ),
     authSecretRef: Optional(
       Obj(
         {
