@@ -6,18 +6,18 @@ import type { AnalysisTemplate } from '../../src/api/schema/analysis-template.js
 import type { Rollout } from '../../src/api/schema/rollout.js';
 
 const root = new URL('../..', import.meta.url).pathname;
-const load = <T>(path: string): T => parse(readFileSync(`${root}/${path}`, 'utf8')) as T;
+const load = (path: string): unknown => parse(readFileSync(`${root}/${path}`, 'utf8'));
 
 function templates(patch: (t: AnalysisTemplate) => void = () => undefined) {
   const all = ['istio-error-rate', 'istio-latency-p99', 'istio-request-rate'].map((n) => {
-    const t = load<AnalysisTemplate>(`analysis-templates/${n}.yaml`);
+    const t = load(`analysis-templates/${n}.yaml`) as AnalysisTemplate;
     patch(t);
     return t;
   });
   return { template: (_ns: string, name: string) => all.find((t) => t.metadata.name === name) };
 }
 
-const rollout = (): Rollout => load<Rollout>('examples/podinfo/rollout.yaml');
+const rollout = (): Rollout => load('examples/podinfo/rollout.yaml') as Rollout;
 
 describe('the measurement window', () => {
   it('is the interval, widened to four scrapes', () => {
