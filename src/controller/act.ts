@@ -1,5 +1,11 @@
 /** Carries out the planner's actions against the API; each is idempotent. */
-import { PatchStrategy, setHeaderOptions, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
+import {
+  PatchStrategy,
+  setHeaderOptions,
+  type KubernetesObject,
+  type V1Deployment,
+  type V1Service,
+} from '@kubernetes/client-node';
 import type { Rollout } from '../api/schema/rollout.js';
 import type { Kube } from '../kube/client.js';
 import { createIfMissing, FIELD_MANAGER, statusOf, written, type Written } from '../kube/client.js';
@@ -8,7 +14,7 @@ import { revisionOf } from '../rollout/revision.js';
 import { configCopy, configHashes, contentHash, referencedConfigs, type ConfigKind } from './configs.js';
 import { FINALIZER, type Action } from '../rollout/model.js';
 import type { TrafficRouter } from '../traffic/router.js';
-import { apexService, primaryDeployment, primaryName, services } from './generated.js';
+import { apexService, driftedServices, primaryDeployment, primaryName, services } from './generated.js';
 import { targetRevision, type Caches } from './observe.js';
 import { orphan, releaseService } from './hand-over.js';
 
@@ -106,6 +112,38 @@ async function ensurePrimary(
   return [written('Deployment', ns, primaryName(rollout), existing)];
 }
 
+/**
+ * The Services Sluice made, brought to what spec.service and the target say: selector and ports,
+ * a merge patch guarded by the resourceVersion the cache has (a key no longer selected is removed).
+ */
+async function convergeServices(
+  kube: Kube,
+  rollout: Rollout,
+  target: V1Deployment | undefined,
+  current: (name: string) => V1Service | undefined,
+): Promise<Written[]> {
+  if (target === undefined) throw new Error('the target is gone; planning again');
+  const out: Written[] = [];
+  for (const want of driftedServices(rollout, target, current)) {
+    const name = want.metadata?.name ?? '';
+    const have = current(name);
+    const gone = Object.keys(have?.spec?.selector ?? {}).filter((k) => want.spec?.selector?.[k] === undefined);
+    const body = {
+      metadata: { resourceVersion: have?.metadata?.resourceVersion },
+      spec: {
+        selector: { ...Object.fromEntries(gone.map((k) => [k, null])), ...want.spec?.selector },
+        ports: want.spec?.ports,
+      },
+    };
+    await kube.core.patchNamespacedService(
+      { name, namespace: rollout.metadata.namespace ?? 'default', body },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    out.push(written('Service', rollout.metadata.namespace, name, have));
+  }
+  return out;
+}
+
 /** Adds or removes Sluice's finalizer, guarded by the resourceVersion the decision was made on. */
 async function setFinalizer(kube: Kube, rollout: Rollout, present: boolean): Promise<void> {
   const others = (rollout.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
@@ -148,6 +186,11 @@ export async function act(
       await router.ensure(rollout);
       return [];
     }
+    case 'convergeRouting':
+      return [
+        ...(await convergeServices(kube, rollout, target, (n) => caches.service(ns, n))),
+        ...(await router.converge(rollout)),
+      ];
     case 'setWeight':
       return router.setWeight(rollout, action.canaryWeight);
     case 'scaleCanary': {

@@ -16,7 +16,7 @@ import type { PlanEvent } from '../rollout/context.js';
 import { plan, type Plan } from '../rollout/plan.js';
 import type { VirtualService } from '../traffic/istio/types.js';
 import { act } from './act.js';
-import { IstioRouter, virtualServiceName, type IstioCaches } from '../traffic/istio/router.js';
+import { IstioRouter, virtualServiceName, type ConvergeMemory, type IstioCaches } from '../traffic/istio/router.js';
 import { freshView } from './fresh.js';
 import { hosts } from '../traffic/istio/virtual-service.js';
 import type { TrafficRouter } from '../traffic/router.js';
@@ -108,6 +108,7 @@ export class Controller {
   private readonly caches: Caches;
   private readonly router: TrafficRouter;
   private readonly istio: IstioCaches;
+  private readonly convergeMemory: ConvergeMemory = new Map();
   private readonly queue: WorkQueue;
   private resyncTimer: NodeJS.Timeout | undefined;
   /** The last failure of each key, for backoff and to record each new kind of failure once. */
@@ -185,7 +186,7 @@ export class Controller {
       virtualService: (ns, name) => this.virtualServices.get(ns, name),
       destinationRule: (ns, name) => this.generated.DestinationRule.get(ns, name),
     };
-    this.router = new IstioRouter(kube, this.istio);
+    this.router = new IstioRouter(kube, this.istio, this.convergeMemory);
     this.reporting = new Reporting(
       opts.reporting,
       (ns, name) => this.deployments.get(ns, name),
@@ -282,15 +283,12 @@ export class Controller {
   /** The resourceVersion the caches hold for `Kind/namespace/name`. */
   private cachedVersion(object: string): string | undefined {
     const [kind, ns, name] = object.split('/', 3) as [string, string, string];
-    const namespace = ns === '' ? undefined : ns;
-    switch (kind) {
-      case 'Deployment':
-        return this.deployments.get(namespace, name)?.metadata?.resourceVersion;
-      case 'VirtualService':
-        return this.virtualServices.get(namespace, name)?.metadata.resourceVersion;
-      default:
-        return undefined;
-    }
+    const caches: Record<string, ResourceCache<KubernetesObject> | undefined> = {
+      Deployment: this.deployments,
+      VirtualService: this.virtualServices,
+      ...this.generated,
+    };
+    return caches[kind]?.get(ns === '' ? undefined : ns, name)?.metadata?.resourceVersion;
   }
 
   enqueue(k: string, delayMs = 0): void {
@@ -387,7 +385,7 @@ export class Controller {
       new Date(),
     );
     if (decided.actions.length === 0) return { decided, caches: this.caches, router: this.router };
-    const fresh = await freshView(this.opts.kube, rollout, this.caches, this.istio);
+    const fresh = await freshView(this.opts.kube, rollout, this.caches, this.istio, this.convergeMemory);
     if (fresh.rollout === undefined || echoOf(fresh.rollout) !== echoOf(rollout)) return undefined;
     return {
       decided: plan(rollout, withRelease(observe(rollout, fresh.caches, fresh.router, findings, problems)), new Date()),

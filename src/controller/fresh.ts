@@ -7,7 +7,7 @@
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import type { Rollout } from '../api/schema/rollout.js';
 import { statusOf, type Kube } from '../kube/client.js';
-import { IstioRouter, virtualServiceName, type IstioCaches } from '../traffic/istio/router.js';
+import { IstioRouter, virtualServiceName, type ConvergeMemory, type IstioCaches } from '../traffic/istio/router.js';
 import type { VirtualService } from '../traffic/istio/types.js';
 import { primaryName } from './generated.js';
 import type { Caches } from './observe.js';
@@ -28,7 +28,13 @@ export interface FreshView {
 }
 
 /** The objects a pass decides on, read now; everything else still comes from the caches. */
-export async function freshView(kube: Kube, rollout: Rollout, caches: Caches, istio: IstioCaches): Promise<FreshView> {
+export async function freshView(
+  kube: Kube,
+  rollout: Rollout,
+  caches: Caches,
+  istio: IstioCaches,
+  memory: ConvergeMemory,
+): Promise<FreshView> {
   const namespace = rollout.metadata.namespace ?? 'default';
   const vsName = virtualServiceName(rollout);
   const deployment = (name: string): Promise<V1Deployment | undefined> =>
@@ -71,5 +77,5 @@ export async function freshView(kube: Kube, rollout: Rollout, caches: Caches, is
         : istio.virtualService(ns, name),
     destinationRule: (ns, name): KubernetesObject | undefined => istio.destinationRule(ns, name),
   };
-  return { rollout: fresh, caches: freshCaches, router: new IstioRouter(kube, freshIstio) };
+  return { rollout: fresh, caches: freshCaches, router: new IstioRouter(kube, freshIstio, memory) };
 }

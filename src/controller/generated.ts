@@ -5,7 +5,13 @@
  */
 import type { V1Deployment, V1PodTemplateSpec, V1Service } from '@kubernetes/client-node';
 import type { Rollout } from '../api/schema/rollout.js';
-import { GENERATED_ANNOTATIONS, MANAGED_BY, ownerReference, withoutTracking } from '../kube/ownership.js';
+import {
+  GENERATED_ANNOTATIONS,
+  isManagedBySluice,
+  MANAGED_BY,
+  ownerReference,
+  withoutTracking,
+} from '../kube/ownership.js';
 import { REVISION_ANNOTATION } from '../rollout/revision.js';
 import { withPrimaryConfigs } from './configs.js';
 import { primaryLabels, selectorKeys } from '../rollout/pod-labels.js';
@@ -86,4 +92,38 @@ export function services(rollout: Rollout, target: V1Deployment): V1Service[] {
 export function apexService(rollout: Rollout, target: V1Deployment): V1Service {
   const [primary] = services(rollout, target) as [V1Service, V1Service];
   return { ...primary, metadata: { ...primary.metadata, name: rollout.spec.service.name } };
+}
+
+/** Whether `have` holds every field of `want` with the same value (the API server adds defaults of its own). */
+function holds(have: unknown, want: unknown): boolean {
+  if (Array.isArray(want))
+    return Array.isArray(have) && have.length === want.length && want.every((w, i) => holds(have[i], w));
+  if (typeof want === 'object' && want !== null)
+    return (
+      typeof have === 'object' &&
+      have !== null &&
+      Object.entries(want).every(([k, w]) => w === undefined || holds((have as Record<string, unknown>)[k], w))
+    );
+  return have === want;
+}
+
+/**
+ * The Services Sluice made (`-primary`, `-canary`, and the one clients call when Sluice created
+ * it) whose selector or ports differ from what spec.service and the target say now, as the
+ * Services they should be.
+ */
+export function driftedServices(
+  rollout: Rollout,
+  target: V1Deployment,
+  current: (name: string) => V1Service | undefined,
+): V1Service[] {
+  return [...services(rollout, target), apexService(rollout, target)].filter((want) => {
+    const have = current(want.metadata?.name ?? '');
+    if (have === undefined || !isManagedBySluice(have.metadata?.labels)) return false;
+    const selector = JSON.stringify(Object.entries(have.spec?.selector ?? {}).sort());
+    return (
+      selector !== JSON.stringify(Object.entries(want.spec?.selector ?? {}).sort()) ||
+      !holds(have.spec?.ports, want.spec?.ports)
+    );
+  });
 }

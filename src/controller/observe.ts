@@ -10,7 +10,7 @@ import { hosts } from '../traffic/istio/virtual-service.js';
 import type { TrafficRouter } from '../traffic/router.js';
 import { isManagedBySluice } from '../kube/ownership.js';
 import { configHashes, type ConfigDigest, type ConfigKind } from './configs.js';
-import { primaryName } from './generated.js';
+import { driftedServices, primaryName } from './generated.js';
 import { serviceReach } from '../rollout/pod-labels.js';
 
 export interface Caches {
@@ -78,6 +78,17 @@ function conflicts(rollout: Rollout, caches: Caches, router: TrafficRouter): str
   ];
 }
 
+/** The generated objects whose settings differ from what spec.service says now, as `Kind/name`. */
+function drift(rollout: Rollout, caches: Caches, router: TrafficRouter, target: V1Deployment | undefined): string[] {
+  const services =
+    target === undefined
+      ? []
+      : driftedServices(rollout, target, (n) => caches.service(rollout.metadata.namespace, n)).map(
+          (s) => `Service/${s.metadata?.name ?? ''}`,
+        );
+  return [...services, ...router.drift(rollout)];
+}
+
 /** While the Rollout is being deleted: where the hand-over stands. */
 function deletion(rollout: Rollout, caches: Caches, router: TrafficRouter): Pick<Observations, 'deletion'> {
   if ((rollout.metadata as { deletionTimestamp?: unknown }).deletionTimestamp === undefined) return {};
@@ -125,6 +136,7 @@ export function observe(
     routedWeight: router.weight(rollout),
     missingRouting: missingRouting(rollout, caches, router),
     conflicts: conflicts(rollout, caches, router),
+    drift: drift(rollout, caches, router, target),
     analysis: { metrics: analysis.metrics, taken: analysis.taken },
     commands: (rollout.status?.commands ?? [])
       .filter((c) => c.handledAt === undefined)

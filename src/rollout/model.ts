@@ -54,6 +54,11 @@ export interface Observations {
   conflicts?: string[];
   /** Generated Services, DestinationRules or VirtualService that do not exist, as `Kind/name`. */
   missingRouting: string[];
+  /**
+   * Generated objects (Sluice's own) whose settings differ from what spec.service says now (a Git
+   * change of timeout, retries, match, port...), as `Kind/name`.
+   */
+  drift?: string[];
   analysis: AnalysisObservation;
   /** Commands recorded on status and not handled yet, oldest first. */
   commands: PendingCommand[];
@@ -78,6 +83,8 @@ export type Action =
   | { type: 'ensurePrimary'; revision: string; replicas: number }
   /** Create `<service>-primary` and `<service>-canary`, VirtualService and DestinationRules if missing. */
   | { type: 'ensureServices' }
+  /** Bring the generated routing objects and Services to what spec.service says, the weights kept. */
+  | { type: 'convergeRouting' }
   /** Route `canaryWeight`% to the canary and the rest to the primary. */
   | { type: 'setWeight'; canaryWeight: number }
   /** Scale the target (the canary) through its scale subresource. */

@@ -37,6 +37,7 @@ const RESUMABLE = new Set(['AnalysisInconclusive', 'MetricsUnavailable']);
 export function plan(rollout: Rollout, obs: Observations, now: Date): Plan {
   const p = new Pass(rollout, obs, now);
   decide(p);
+  converge(p);
   p.rejectRest((c) => `nothing to ${c.action} while the rollout is ${p.status.phase ?? 'starting'}.`);
   decisionEvents(p, rollout, obs);
   const due = nextDueMs(obs.analysis.metrics, p.status, now);
@@ -160,6 +161,21 @@ function invalid(p: Pass, reason: 'InvalidSpec' | 'TargetNotFound', message: str
     return;
   }
   p.set('Invalid', reason, message);
+}
+
+/**
+ * A Git change of spec.service reaches the generated objects: alongside whatever else the pass
+ * does, once the Rollout runs normally. A pass that moves traffic leaves it to the next one (which
+ * converges at the new weight), so that two writes never race on one VirtualService.
+ */
+function converge(p: Pass): void {
+  const drift = p.obs.drift ?? [];
+  if (drift.length === 0 || p.status.stableRevision === undefined) return;
+  if (p.status.phase === 'Invalid' || p.status.phase === 'Initializing') return;
+  const moves = (a: Action): boolean => a.type === 'setWeight' || a.type === 'handOver' || a.type === 'addFinalizer';
+  if (p.actions.some(moves) || p.actions.some((a) => a.type === 'removeFinalizer' || a.type === 'orphan')) return;
+  p.act({ type: 'convergeRouting' });
+  p.event('Normal', 'RoutingUpdated', `Updated ${drift.join(', ')} to spec.service; the weights stay where they are.`);
 }
 
 function decide(p: Pass): void {

@@ -57,6 +57,8 @@ export const REASONS = {
   // Any phase
   RoutingRestored:
     'A generated Service, DestinationRule or VirtualService was deleted outside Sluice; it was created again.',
+  RoutingUpdated:
+    'spec.service changed (timeout, retries, hosts, gateways, match, headers, trafficPolicy, port): the generated VirtualService, DestinationRules and Services were updated to it, the weights kept.',
   ReconcileFailed:
     'Carrying out a decision failed (the message says what and why); the controller retries with backoff, and the status keeps the last state reached.',
   // Commands

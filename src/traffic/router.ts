@@ -23,6 +23,13 @@ export interface TrafficRouter {
   handOver(rollout: Rollout): Promise<Written[]>;
   /** Whether nothing routes to the generated Services any more (from the cache). */
   handedOver(rollout: Rollout): boolean;
+  /**
+   * The generated routing objects (Sluice's own) whose settings differ from what spec.service says
+   * now, as `Kind/name` (from the cache; an adopted object is never Sluice's to converge).
+   */
+  drift(rollout: Rollout): string[];
+  /** Puts them right: only the fields spec.service decides, the weights where they are; tells what it wrote. */
+  converge(rollout: Rollout): Promise<Written[]>;
   /** On deletion without a hand-over: the generated routing objects stay, no longer owned by the Rollout. */
   disown(rollout: Rollout): Promise<void>;
 }

@@ -128,6 +128,7 @@ function apply(w: World, a: Action): void {
       break;
     case 'addFinalizer':
     case 'removeFinalizer':
+    case 'convergeRouting':
     case 'handOver':
     case 'releaseService':
     case 'orphan':

@@ -105,6 +105,46 @@ const cases: Case[] = [
     actions: [{ type: 'setWeight', canaryWeight: 0 }],
   },
   {
+    name: 'a changed spec.service reaches the generated routing',
+    status: healthy,
+    obs: {
+      drift: ['VirtualService/podinfo'],
+      target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true },
+    },
+    phase: 'Healthy',
+    reason: 'Stable',
+    actions: [{ type: 'convergeRouting' }],
+  },
+  {
+    name: 'converging goes alongside what the pass does: a pending command is not held up',
+    status: withCommands(run(4, { phase: 'Paused', reason: 'WaitingForPromotion' }), cmd('promote')),
+    obs: { drift: ['VirtualService/podinfo'], routedWeight: 50, commands: [cmd('promote')] },
+    phase: 'Promoting',
+    reason: 'Promoting',
+    actions: [{ type: 'ensurePrimary', revision: 'r2', replicas: 2 }, { type: 'convergeRouting' }],
+  },
+  {
+    name: 'a pass that moves traffic leaves converging to the next one (one writer of the VirtualService per pass)',
+    status: run(2),
+    obs: {
+      drift: ['VirtualService/podinfo'],
+      routedWeight: 10,
+      analysis: measured('step', 'Successful', 'all checks passed'),
+    },
+    phase: 'Progressing',
+    reason: 'WeightSet',
+    actions: [{ type: 'setWeight', canaryWeight: 50 }],
+  },
+  {
+    name: 'an Invalid Rollout converges nothing',
+    spec: (r) => (r.spec.strategy.canary.steps = []),
+    status: healthy,
+    obs: { drift: ['VirtualService/podinfo'], specErrors: ['spec.strategy.canary.steps: needs a step'] },
+    phase: 'Invalid',
+    reason: 'InvalidSpec',
+    actions: [],
+  },
+  {
     name: 'conflict: nothing is routed or scaled with objects Sluice did not make',
     obs: {
       conflicts: ['VirtualService/podinfo: not made by Sluice'],

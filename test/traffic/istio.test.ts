@@ -3,10 +3,13 @@ import jsonPatch from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Rollout } from '../../src/api/schema/rollout.js';
-import { primaryDeployment, services } from '../../src/controller/generated.js';
+import { driftedServices, primaryDeployment, services } from '../../src/controller/generated.js';
+import { IstioRouter } from '../../src/traffic/istio/router.js';
 import {
   adoptionProblems,
   canaryWeight,
+  convergedDestinationRules,
+  convergedVirtualService,
   destinationRules,
   istioDuration,
   virtualService,
@@ -197,5 +200,96 @@ describe('what Sluice routes with', () => {
     expect(adoptionProblems(r, split(false))).toEqual([
       'route main does not send to both podinfo-primary and podinfo-canary',
     ]);
+  });
+});
+
+describe('converging the generated routing to spec.service', () => {
+  it('finds a changed setting and keeps the weights', () => {
+    const r = rollout();
+    const vs = JSON.parse(JSON.stringify(virtualService(r, 20))) as VirtualService;
+    expect(convergedVirtualService(r, vs)).toBeUndefined();
+    r.spec.service.timeout = '300s';
+    r.spec.service.retries = { attempts: 0 };
+    const want = convergedVirtualService(r, vs)!;
+    expect(want.spec.http?.[0]).toMatchObject({ timeout: '300s', retries: { attempts: 0 } });
+    expect(canaryWeight(r, want)).toBe(20);
+    const adopted = { ...r, spec: { ...r.spec, virtualServiceRef: { name: 'podinfo', routes: ['primary'] } } };
+    expect(convergedVirtualService(adopted, vs)).toBeUndefined();
+  });
+
+  it('finds DestinationRules whose traffic policy changed', () => {
+    const r = rollout();
+    const current = new Map(destinationRules(r).map((d) => [d.metadata.name, JSON.parse(JSON.stringify(d))]));
+    expect(convergedDestinationRules(r, (n) => current.get(n))).toEqual([]);
+    r.spec.service.trafficPolicy = { connectionPool: { http: { http2MaxRequests: 100 } } };
+    expect(convergedDestinationRules(r, (n) => current.get(n)).map((d) => d.metadata.name)).toEqual([
+      'podinfo-primary',
+      'podinfo-canary',
+    ]);
+  });
+});
+
+describe('converging the generated Services, and never in a loop', () => {
+  const target = (): any => load('examples/podinfo/deployment.yaml');
+
+  it('tolerates what the API server adds, and sees a changed port or selector', () => {
+    const r = rollout();
+    // as the API server keeps them: defaults added, keys in another order
+    const stored = new Map(
+      services(r, target()).map((s) => {
+        const copy: any = JSON.parse(JSON.stringify(s));
+        copy.spec.clusterIP = '10.0.0.7';
+        copy.spec.sessionAffinity = 'None';
+        copy.spec.ports = copy.spec.ports.map((p: any) => ({ protocol: p.protocol, targetPort: p.targetPort, ...p }));
+        copy.spec.selector = Object.fromEntries(Object.entries(copy.spec.selector).reverse());
+        return [s.metadata!.name!, copy];
+      }),
+    );
+    expect(driftedServices(r, target(), (n) => stored.get(n))).toEqual([]);
+    r.spec.service.port = 8080;
+    expect(driftedServices(r, target(), (n) => stored.get(n)).map((s) => s.metadata?.name)).toEqual([
+      'podinfo-primary',
+      'podinfo-canary',
+    ]);
+    const r2 = rollout();
+    stored.get('podinfo-canary').spec.selector.extra = 'x';
+    expect(driftedServices(r2, target(), (n) => stored.get(n)).map((s) => s.metadata?.name)).toEqual([
+      'podinfo-canary',
+    ]);
+    // a Service someone else made is never Sluice's to converge
+    stored.get('podinfo-canary').metadata.labels = {};
+    expect(driftedServices(r2, target(), (n) => stored.get(n))).toEqual([]);
+  });
+
+  it('writes a drifted VirtualService once, even when the API server keeps it otherwise', async () => {
+    const r = rollout();
+    const vs: any = JSON.parse(JSON.stringify(virtualService(r, 30)));
+    vs.metadata.resourceVersion = '5';
+    r.spec.service.timeout = '300s';
+    const patches: any[] = [];
+    const kube: any = {
+      custom: {
+        // an API server that answers the patch but keeps the object as it was (a pruning webhook, say)
+        patchNamespacedCustomObject: (req: any) => {
+          patches.push(req.body);
+          return Promise.resolve({ ...vs, metadata: { ...vs.metadata, resourceVersion: '6' } });
+        },
+      },
+    };
+    const caches = { virtualService: () => vs, destinationRule: () => undefined };
+    const memory = new Map();
+    const router = new IstioRouter(kube, caches, memory);
+    expect(router.drift(r)).toEqual(['VirtualService/podinfo']);
+    await router.converge(r);
+    expect(patches).toHaveLength(1);
+    expect(patches[0].metadata.resourceVersion).toBe('5');
+    expect(patches[0].spec.http[0]).toMatchObject({ timeout: '300s' });
+    expect(patches[0].spec.http[0].route.map((d: any) => d.weight)).toEqual([70, 30]);
+    // the cache shows what the server kept: still "drifted", but written already at this version
+    vs.metadata.resourceVersion = '6';
+    expect(new IstioRouter(kube, caches, memory).drift(r)).toEqual([]);
+    // someone else changes it: converged again
+    vs.metadata.resourceVersion = '7';
+    expect(router.drift(r)).toEqual(['VirtualService/podinfo']);
   });
 });

@@ -13,6 +13,8 @@ import { isManagedBySluice } from '../../kube/ownership.js';
 import {
   adoptionProblems,
   canaryWeight,
+  convergedDestinationRules,
+  convergedVirtualService,
   destinationRules,
   handedOver,
   handOverPatch,
@@ -20,7 +22,8 @@ import {
   virtualService,
   weightPatch,
 } from './virtual-service.js';
-import type { JsonPatchOp } from './types.js';
+import type { DestinationRule, JsonPatchOp } from './types.js';
+import { canonicalJson } from '../../rollout/revision.js';
 
 export interface IstioCaches {
   virtualService(namespace: string | undefined, name: string): VirtualService | undefined;
@@ -34,10 +37,19 @@ export function virtualServiceName(rollout: Rollout): { namespace: string | unde
     : { namespace: ref.namespace ?? rollout.metadata.namespace, name: ref.name };
 }
 
+/**
+ * What each converge wrote (`plural/namespace/name` -> the spec asked for and the resourceVersion
+ * the write made): an object still at that version that differs was put right but kept otherwise
+ * by the API server (defaulting, pruning), and is not written again and again. One per controller,
+ * shared by the routers of its fresh views.
+ */
+export type ConvergeMemory = Map<string, { spec: string; resourceVersion: string | undefined }>;
+
 export class IstioRouter implements TrafficRouter {
   constructor(
     private readonly kube: Pick<Kube, 'objects' | 'custom'>,
     private readonly caches: IstioCaches,
+    private readonly convergedTo: ConvergeMemory = new Map(),
   ) {}
 
   async ensure(rollout: Rollout): Promise<void> {
@@ -108,6 +120,83 @@ export class IstioRouter implements TrafficRouter {
   weight(rollout: Rollout): number | undefined {
     const name = virtualServiceName(rollout);
     return canaryWeight(rollout, this.caches.virtualService(name.namespace, name.name));
+  }
+
+  drift(rollout: Rollout): string[] {
+    const vs = this.driftedVirtualService(rollout);
+    return [
+      ...(vs === undefined ? [] : [`VirtualService/${rollout.spec.service.name}`]),
+      ...this.driftedRules(rollout).map((d) => `DestinationRule/${d.metadata.name ?? ''}`),
+    ];
+  }
+
+  async converge(rollout: Rollout): Promise<Written[]> {
+    const ns = rollout.metadata.namespace;
+    const out: Written[] = [];
+    const vs = this.driftedVirtualService(rollout);
+    const current = this.caches.virtualService(ns, rollout.spec.service.name);
+    if (vs !== undefined && current !== undefined) {
+      const { hosts: h, gateways, http } = vs.spec;
+      await this.mergeSpec('virtualservices', current, { hosts: h, gateways: gateways ?? null, http });
+      out.push(written('VirtualService', ns, rollout.spec.service.name, current));
+    }
+    for (const dr of this.driftedRules(rollout)) {
+      const have = this.caches.destinationRule(ns, dr.metadata.name ?? '');
+      if (have === undefined) continue;
+      await this.mergeSpec('destinationrules', have, {
+        host: dr.spec.host,
+        trafficPolicy: dr.spec.trafficPolicy ?? null,
+      });
+      out.push(written('DestinationRule', ns, dr.metadata.name ?? '', have));
+    }
+    return out;
+  }
+
+  private driftedVirtualService(rollout: Rollout): VirtualService | undefined {
+    const current = this.caches.virtualService(rollout.metadata.namespace, rollout.spec.service.name);
+    if (current === undefined || !isManagedBySluice(current.metadata.labels)) return undefined;
+    const want = convergedVirtualService(rollout, current);
+    return want === undefined || this.keptOtherwise('virtualservices', current, want.spec) ? undefined : want;
+  }
+
+  private driftedRules(rollout: Rollout): DestinationRule[] {
+    const ns = rollout.metadata.namespace;
+    const current = (name: string): DestinationRule | undefined => {
+      const dr = this.caches.destinationRule(ns, name) as DestinationRule | undefined;
+      return dr === undefined || !isManagedBySluice(dr.metadata.labels) ? undefined : dr;
+    };
+    return convergedDestinationRules(rollout, current).filter((want) => {
+      const have = current(want.metadata.name ?? '');
+      return have !== undefined && !this.keptOtherwise('destinationrules', have, want.spec);
+    });
+  }
+
+  /** Whether `spec` was written to this very version of the object already (see convergedTo). */
+  private keptOtherwise(plural: string, current: KubernetesObject, spec: unknown): boolean {
+    const m = current.metadata;
+    const done = this.convergedTo.get(`${plural}/${m?.namespace ?? ''}/${m?.name ?? ''}`);
+    return done !== undefined && done.spec === canonicalJson(spec) && done.resourceVersion === m?.resourceVersion;
+  }
+
+  /** A JSON merge patch of `spec` (lists replaced whole), guarded by the resourceVersion the cache has. */
+  private async mergeSpec(plural: string, current: KubernetesObject, spec: Record<string, unknown>): Promise<void> {
+    const m = current.metadata;
+    const res = (await this.kube.custom.patchNamespacedCustomObject(
+      {
+        group: 'networking.istio.io',
+        version: 'v1',
+        namespace: m?.namespace ?? 'default',
+        plural,
+        name: m?.name ?? '',
+        body: { metadata: { resourceVersion: m?.resourceVersion }, spec },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    )) as KubernetesObject;
+    const asked = Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== null));
+    this.convergedTo.set(`${plural}/${m?.namespace ?? ''}/${m?.name ?? ''}`, {
+      spec: canonicalJson(asked),
+      resourceVersion: res.metadata?.resourceVersion,
+    });
   }
 
   conflicts(rollout: Rollout): string[] {

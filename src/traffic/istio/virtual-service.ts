@@ -7,6 +7,7 @@
 import { parseDuration } from '../../api/duration.js';
 import type { Rollout } from '../../api/schema/rollout.js';
 import { GENERATED_ANNOTATIONS, MANAGED_BY, ownerReference } from '../../kube/ownership.js';
+import { canonicalJson } from '../../rollout/revision.js';
 import type { DestinationRule, HttpRoute, JsonPatchOp, RouteDestination, VirtualService } from './types.js';
 
 /** Conservative defaults for generated routes. */
@@ -200,4 +201,39 @@ export function adoptionProblems(rollout: Rollout, vs: VirtualService): string[]
       problems.push(`route ${route.name ?? '(unnamed)'} does not send to both ${h.primary} and ${h.canary}`);
   }
   return problems;
+}
+
+/** Equal as JSON, whatever the key order the API server keeps. */
+const sameJson = (a: unknown, b: unknown): boolean =>
+  canonicalJson(JSON.parse(JSON.stringify(a ?? null))) === canonicalJson(JSON.parse(JSON.stringify(b ?? null)));
+
+/** The fields of a generated VirtualService that spec.service decides: all of its spec. */
+const vsFields = (v: VirtualService): unknown => ({
+  hosts: v.spec.hosts,
+  gateways: v.spec.gateways,
+  http: v.spec.http,
+});
+
+/**
+ * The generated VirtualService as spec.service says it should be now, at the canary weight it
+ * has; undefined when it already is, or is not Sluice's to converge (adopted, missing, someone
+ * else's, or a split Sluice does not know).
+ */
+export function convergedVirtualService(rollout: Rollout, vs: VirtualService | undefined): VirtualService | undefined {
+  if (rollout.spec.virtualServiceRef !== undefined || vs === undefined) return undefined;
+  const weight = canaryWeight(rollout, vs);
+  if (weight === undefined) return undefined;
+  const want = virtualService(rollout, weight);
+  return sameJson(vsFields(want), vsFields(vs)) ? undefined : want;
+}
+
+/** The generated DestinationRules whose spec differs from what spec.service says now. */
+export function convergedDestinationRules(
+  rollout: Rollout,
+  current: (name: string) => DestinationRule | undefined,
+): DestinationRule[] {
+  return destinationRules(rollout).filter((want) => {
+    const have = current(want.metadata.name ?? '');
+    return have !== undefined && !sameJson(want.spec, have.spec);
+  });
 }
