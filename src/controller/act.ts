@@ -144,6 +144,21 @@ async function convergeServices(
   return out;
 }
 
+/** Scales a Deployment through its scale subresource. */
+async function scale(
+  kube: Kube,
+  caches: Caches,
+  ns: string | undefined,
+  name: string,
+  replicas: number,
+): Promise<Written[]> {
+  await kube.apps.patchNamespacedDeploymentScale(
+    { name, namespace: ns ?? 'default', body: { spec: { replicas } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+  return [written('Deployment', ns, name, caches.deployment(ns, name))];
+}
+
 /** Adds or removes Sluice's finalizer, guarded by the resourceVersion the decision was made on. */
 async function setFinalizer(kube: Kube, rollout: Rollout, present: boolean): Promise<void> {
   const others = (rollout.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
@@ -193,14 +208,10 @@ export async function act(
       ];
     case 'setWeight':
       return router.setWeight(rollout, action.canaryWeight);
-    case 'scaleCanary': {
-      const name = rollout.spec.targetRef.name;
-      await kube.apps.patchNamespacedDeploymentScale(
-        { name, namespace: ns ?? 'default', body: { spec: { replicas: action.replicas } } },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
-      return [written('Deployment', ns, name, target)];
-    }
+    case 'scalePrimary':
+      return scale(kube, caches, ns, primaryName(rollout), action.replicas);
+    case 'scaleCanary':
+      return scale(kube, caches, ns, rollout.spec.targetRef.name, action.replicas);
     case 'handOver':
       return router.handOver(rollout);
     case 'releaseService':

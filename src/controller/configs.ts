@@ -6,7 +6,13 @@
 import { createHash } from 'node:crypto';
 import type { KubernetesObject, V1OwnerReference, V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { Rollout } from '../api/schema/rollout.js';
-import { GENERATED_ANNOTATIONS, MANAGED_BY, ownerReference, withoutTracking } from '../kube/ownership.js';
+import {
+  GENERATED_ANNOTATIONS,
+  isManagedBySluice,
+  MANAGED_BY,
+  ownerReference,
+  withoutTracking,
+} from '../kube/ownership.js';
 import { canonicalJson } from '../rollout/revision.js';
 
 export interface ConfigRefs {
@@ -63,6 +69,13 @@ export function referencedConfigs(template: V1PodTemplateSpec | undefined): Conf
 }
 
 /** The primary's template: every ConfigMap and Secret reference points at its `-primary` copy. */
+/** Whether the template uses this config, or it is the `-primary` copy of one it uses (the primary's). */
+export function usesConfig(template: V1PodTemplateSpec | undefined, kind: ConfigKind, name: string): boolean {
+  const refs = referencedConfigs(template);
+  const source = name.endsWith('-primary') ? name.slice(0, -'-primary'.length) : name;
+  return (kind === 'ConfigMap' ? refs.configMaps : refs.secrets).some((n) => n === name || n === source);
+}
+
 export function withPrimaryConfigs(template: V1PodTemplateSpec, suffix = '-primary'): V1PodTemplateSpec {
   const copy = structuredClone(template);
   for (const [, holder, key] of references((copy.spec ?? {}) as unknown as Json)) {
@@ -77,6 +90,8 @@ export type ConfigKind = 'ConfigMap' | 'Secret';
 /** What the controller keeps of a ConfigMap or Secret: its identity and a hash of its content. */
 export interface ConfigDigest extends KubernetesObject {
   hash: string;
+  /** Made by Sluice (a `-primary` copy): only those are Sluice's to restore. */
+  sluices?: true;
 }
 
 /** The content that matters to pods: data, binaryData and a Secret's type. */
@@ -99,6 +114,7 @@ export function configDigest(obj: KubernetesObject): ConfigDigest {
       ...(m.resourceVersion === undefined ? {} : { resourceVersion: m.resourceVersion }),
     },
     hash: contentHash(obj),
+    ...(isManagedBySluice(m.labels) ? { sluices: true as const } : {}),
   };
 }
 

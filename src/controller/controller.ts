@@ -39,7 +39,7 @@ import type { ControllerMetrics } from './metrics.js';
 import { MemoryQueue, type WorkQueue } from '../queue/work-queue.js';
 import { MemoryLedger, type Ledger } from './ledger.js';
 import { secretCredentials, TemplateStore } from './templates.js';
-import { configDigest, referencedConfigs, type ConfigDigest, type ConfigKind } from './configs.js';
+import { configDigest, usesConfig, type ConfigDigest, type ConfigKind } from './configs.js';
 import { primaryName } from './generated.js';
 import { observe, specProblems, type Caches } from './observe.js';
 import { SpecMemo } from './spec-memo.js';
@@ -156,12 +156,13 @@ export class Controller {
     const configChanged =
       (kind: ConfigKind) =>
       (c: ConfigDigest): void =>
-        this.dependentChanged(c.metadata?.namespace, (r) => {
-          const refs = referencedConfigs(
+        this.dependentChanged(c.metadata?.namespace, (r) =>
+          usesConfig(
             this.deployments.get(r.metadata.namespace, r.spec.targetRef.name)?.spec?.template,
-          );
-          return (kind === 'ConfigMap' ? refs.configMaps : refs.secrets).includes(c.metadata?.name ?? '');
-        });
+            kind,
+            c.metadata?.name ?? '',
+          ),
+        );
     this.configs = {
       ConfigMap: cache(CONFIG_MAPS, configChanged('ConfigMap'), { digest: configDigest }),
       Secret: cache(SECRETS, configChanged('Secret'), { digest: configDigest }),
@@ -283,11 +284,8 @@ export class Controller {
   /** The resourceVersion the caches hold for `Kind/namespace/name`. */
   private cachedVersion(object: string): string | undefined {
     const [kind, ns, name] = object.split('/', 3) as [string, string, string];
-    const caches: Record<string, ResourceCache<KubernetesObject> | undefined> = {
-      Deployment: this.deployments,
-      VirtualService: this.virtualServices,
-      ...this.generated,
-    };
+    const caches: Record<string, ResourceCache<KubernetesObject> | undefined> = { ...this.generated };
+    Object.assign(caches, { Deployment: this.deployments, VirtualService: this.virtualServices });
     return caches[kind]?.get(ns === '' ? undefined : ns, name)?.metadata?.resourceVersion;
   }
 

@@ -95,7 +95,7 @@ export function apexService(rollout: Rollout, target: V1Deployment): V1Service {
 }
 
 /** Whether `have` holds every field of `want` with the same value (the API server adds defaults of its own). */
-function holds(have: unknown, want: unknown): boolean {
+export function holds(have: unknown, want: unknown): boolean {
   if (Array.isArray(want))
     return Array.isArray(have) && have.length === want.length && want.every((w, i) => holds(have[i], w));
   if (typeof want === 'object' && want !== null)

@@ -11,6 +11,7 @@ import type { TrafficRouter } from '../traffic/router.js';
 import { isManagedBySluice } from '../kube/ownership.js';
 import { configHashes, type ConfigDigest, type ConfigKind } from './configs.js';
 import { driftedServices, primaryName } from './generated.js';
+import { primaryDrift } from './primary-drift.js';
 import { serviceReach } from '../rollout/pod-labels.js';
 
 export interface Caches {
@@ -126,9 +127,15 @@ export function observe(
   const specErrors = problems.length > 0 ? [...problems] : analysis.errors;
   const target = caches.deployment(ns, rollout.spec.targetRef.name);
   const primary = caches.deployment(ns, primaryName(rollout));
+  const revision = target === undefined ? undefined : targetRevision(target, caches);
+  const drifted =
+    target === undefined || revision === undefined || primary === undefined
+      ? []
+      : primaryDrift(rollout, caches, target, revision, primary);
   return {
     specErrors,
-    target: target === undefined ? undefined : workload(target, targetRevision(target, caches)),
+    target: target === undefined || revision === undefined ? undefined : workload(target, revision),
+    ...(drifted.length === 0 ? {} : { primaryDrift: drifted }),
     primary:
       primary === undefined ? undefined : workload(primary, primary.metadata?.annotations?.[REVISION_ANNOTATION] ?? ''),
     ...reach(rollout, caches, target),

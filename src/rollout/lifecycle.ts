@@ -7,6 +7,7 @@ import { parseDuration } from '../api/duration.js';
 import type { Pass } from './context.js';
 import { FINALIZER } from './model.js';
 import type { Reason } from './reasons.js';
+import { desiredPrimaryReplicas } from './primary.js';
 
 function targetOf(p: Pass): { revision: string; replicas: number; readyReplicas: number } {
   const t = p.obs.target;
@@ -16,7 +17,7 @@ function targetOf(p: Pass): { revision: string; replicas: number; readyReplicas:
 
 /** How many replicas the canary runs with: as many as the primary serves (at least 1). */
 export function canaryReplicas(p: Pass): number {
-  return Math.max(1, p.obs.primary?.replicas ?? p.obs.target?.replicas ?? 1);
+  return desiredPrimaryReplicas(p);
 }
 
 /**
@@ -78,6 +79,8 @@ function parkCanary(p: Pass): Parking {
     p.requeue(waitMs);
     return 'waiting';
   }
+  // never the last pods serving: with the primary gone or not ready (deleted by hand), the canary stays
+  if ((p.obs.primary?.readyReplicas ?? 0) === 0) return 'waiting';
   p.act({ type: 'scaleCanary', replicas: 0 });
   delete s.scaleDownAt;
   return 'scaling';
@@ -88,7 +91,8 @@ export function initialize(p: Pass): void {
   const primary = p.obs.primary;
   p.status.canaryWeight = 0;
   if (primary?.revision !== target.revision) {
-    p.act({ type: 'ensurePrimary', revision: target.revision, replicas: Math.max(1, target.replicas) });
+    p.status.primaryReplicas = Math.max(1, target.replicas);
+    p.act({ type: 'ensurePrimary', revision: target.revision, replicas: p.status.primaryReplicas });
     p.set(
       'Initializing',
       'Initializing',
@@ -181,6 +185,7 @@ function targetCanTakeOver(p: Pass): boolean {
 
 /** No run in progress and the target is the stable revision. */
 export function healthy(p: Pass, reason: Reason = 'Stable'): void {
+  delete p.status.canaryRestart;
   p.status.canaryWeight = 0;
   // routing that had to be put right is news; the canary's scale-down after scaleDownDelay is not
   if (parkCanary(p) === 'rerouting' || p.status.phase !== 'Healthy') {
@@ -197,16 +202,59 @@ export function startRun(p: Pass, reason: 'NewRevision' | 'RestartedForNewRevisi
   s.runStartedAt = p.preciseIso;
   s.stepStartedAt = p.preciseIso;
   delete s.metrics;
-  delete s.scaleDownAt;
   delete s.progressStalledAt;
+  // pods of an earlier revision still run: a template change would roll them, a config-only one not
+  // (a scale-down delay already running after a promotion or rollback is kept)
+  if (target.replicas > 0) s.canaryRestart = true;
+  else {
+    delete s.canaryRestart;
+    delete s.scaleDownAt;
+  }
   if (p.obs.routedWeight !== undefined && p.obs.routedWeight !== 0) p.act({ type: 'setWeight', canaryWeight: 0 });
-  else if (target.replicas !== canaryReplicas(p)) p.act({ type: 'scaleCanary', replicas: canaryReplicas(p) });
+  else if (s.canaryRestart !== true && target.replicas !== canaryReplicas(p))
+    p.act({ type: 'scaleCanary', replicas: canaryReplicas(p) });
   p.set('Progressing', reason, `Canary run for revision ${target.revision} started.`);
   p.event(
     'Normal',
     reason,
     `Revision ${target.revision} differs from the stable ${s.stableRevision ?? ''}: canary run started.`,
   );
+}
+
+/**
+ * A run that started while the target had pods (status.canaryRestart): they may run an earlier
+ * revision's ConfigMaps and Secrets, which a config-only change does not roll. Traffic off, then
+ * scaleDownDelay for the proxies, then scaled to 0; the steps scale the canary up again with the
+ * configs of this revision. True once the restart is done (or was not needed).
+ */
+export function restartCanary(p: Pass): boolean {
+  const s = p.status;
+  if (s.canaryRestart !== true) return true;
+  const why = 'its pods may run the configs of an earlier revision';
+  if ((p.obs.routedWeight ?? 0) !== 0) {
+    s.canaryWeight = 0;
+    routeAllToPrimary(p);
+    p.set('Progressing', 'RestartingCanary', `Restarting the canary (${why}): traffic back to the primary first.`);
+    return false;
+  }
+  if ((p.obs.target?.replicas ?? 0) > 0) {
+    s.scaleDownAt ??= scaleDownDue(p);
+    const waitMs = Date.parse(s.scaleDownAt) - p.now.getTime();
+    if (waitMs > 0) p.requeue(waitMs);
+    else {
+      p.act({ type: 'scaleCanary', replicas: 0 });
+      delete s.scaleDownAt;
+    }
+    p.set('Progressing', 'RestartingCanary', `Restarting the canary (${why}): scaling it to 0, then up again.`);
+    return false;
+  }
+  delete s.canaryRestart;
+  // the run counts from its fresh pods (analysis windows never reach back before them)
+  s.runStartedAt = p.preciseIso;
+  s.stepStartedAt = p.preciseIso;
+  p.act({ type: 'scaleCanary', replicas: canaryReplicas(p) });
+  p.set('Progressing', 'WaitingForCanary', 'The canary restarts with the configs of this revision.');
+  return false;
 }
 
 /** Route everything to the primary; the canary is scaled to 0 scaleDownDelay later (rolledBack). */
@@ -216,6 +264,7 @@ export function rollBack(
   why: string,
 ): void {
   const s = p.status;
+  delete s.canaryRestart;
   s.rolledBackRevision = s.canaryRevision ?? p.obs.target?.revision ?? '';
   s.canaryWeight = 0;
   delete s.progressStalledAt;
@@ -231,8 +280,9 @@ export function rolledBack(p: Pass): void {
 }
 
 export function startPromotion(p: Pass, why: string): void {
+  delete p.status.canaryRestart;
   const revision = p.status.canaryRevision ?? '';
-  p.act({ type: 'ensurePrimary', revision, replicas: p.obs.primary?.replicas ?? canaryReplicas(p) });
+  p.act({ type: 'ensurePrimary', revision, replicas: desiredPrimaryReplicas(p) });
   p.set('Promoting', 'Promoting', `Promoting revision ${revision}: ${why}`);
   p.event('Normal', 'Promoting', `Promoting revision ${revision}: ${why}`);
 }
@@ -243,7 +293,7 @@ export function promoting(p: Pass): void {
   const revision = s.canaryRevision ?? '';
   const primary = p.obs.primary;
   if (primary?.revision !== revision) {
-    p.act({ type: 'ensurePrimary', revision, replicas: primary?.replicas ?? canaryReplicas(p) });
+    p.act({ type: 'ensurePrimary', revision, replicas: desiredPrimaryReplicas(p) });
     return;
   }
   if (!primary.rolledOut || primary.readyReplicas < primary.replicas) {

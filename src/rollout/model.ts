@@ -52,6 +52,12 @@ export interface Observations {
    * cannot route with), as `Kind/name: why`. Sluice then routes, scales and runs nothing.
    */
   conflicts?: string[];
+  /**
+   * How `<target>-primary` differs from what the stable revision makes of it (its pod template
+   * edited, a `-primary` ConfigMap or Secret copy missing or changed), as short phrases. Only
+   * known while the target holds the primary's revision (else nothing to compare with).
+   */
+  primaryDrift?: string[];
   /** Generated Services, DestinationRules or VirtualService that do not exist, as `Kind/name`. */
   missingRouting: string[];
   /**
@@ -87,6 +93,8 @@ export type Action =
   | { type: 'convergeRouting' }
   /** Route `canaryWeight`% to the canary and the rest to the primary. */
   | { type: 'setWeight'; canaryWeight: number }
+  /** Scale `<target>-primary` through its scale subresource (someone scaled it down outside Sluice). */
+  | { type: 'scalePrimary'; replicas: number }
   /** Scale the target (the canary) through its scale subresource. */
   | { type: 'scaleCanary'; replicas: number }
   /** On deletion: route all traffic to the Service clients call instead of the generated ones. */

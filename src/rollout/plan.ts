@@ -10,6 +10,7 @@ import {
   finalize,
   healthy,
   restoreRouting,
+  restartCanary,
   initialize,
   promoting,
   rollBack,
@@ -19,6 +20,7 @@ import {
 } from './lifecycle.js';
 import { FINALIZER, type Action, type Observations, type PendingCommand } from './model.js';
 import { runSteps } from './run.js';
+import { primaryCondition, primaryEvent, reconcilePrimary } from './primary.js';
 import type { Reason } from './reasons.js';
 import { allWindows, humanTime } from '../schedule/windows.js';
 
@@ -37,6 +39,7 @@ const RESUMABLE = new Set(['AnalysisInconclusive', 'MetricsUnavailable']);
 export function plan(rollout: Rollout, obs: Observations, now: Date): Plan {
   const p = new Pass(rollout, obs, now);
   decide(p);
+  onePrimaryWrite(p);
   converge(p);
   p.rejectRest((c) => `nothing to ${c.action} while the rollout is ${p.status.phase ?? 'starting'}.`);
   decisionEvents(p, rollout, obs);
@@ -73,6 +76,7 @@ function decisionEvents(p: Pass, rollout: Rollout, obs: Observations): void {
   }
   notificationEvent(p, rollout, obs);
   serviceEvent(p, rollout, obs);
+  primaryEvent(p, rollout, obs);
 }
 
 /** The ServiceSelectsPrimary condition, when the Service clients call is Git's. */
@@ -163,6 +167,12 @@ function invalid(p: Pass, reason: 'InvalidSpec' | 'TargetNotFound', message: str
   p.set('Invalid', reason, message);
 }
 
+/** One write to the primary per pass: a rewrite (ensurePrimary, say a promotion) sets its replicas too. */
+function onePrimaryWrite(p: Pass): void {
+  const scale = p.actions.findIndex((a) => a.type === 'scalePrimary');
+  if (scale >= 0 && p.actions.some((a) => a.type === 'ensurePrimary')) p.actions.splice(scale, 1);
+}
+
 /**
  * A Git change of spec.service reaches the generated objects: alongside whatever else the pass
  * does, once the Rollout runs normally. A pass that moves traffic leaves it to the next one (which
@@ -192,6 +202,8 @@ function decide(p: Pass): void {
     initialize(p);
     return;
   }
+  // a promotion rewrites the primary itself
+  if (s.phase !== 'Promoting') reconcilePrimary(p);
   if (RUNNING.has(s.phase ?? '')) {
     if (obs.missingRouting.length > 0) restoreRouting(p);
     running(p, target.revision);
@@ -248,6 +260,7 @@ function running(p: Pass, targetRevision: string): void {
     return;
   }
   if (!manualGates(p)) return;
+  if (!restartCanary(p)) return;
   if (!backgroundAllows(p, verdicts(metrics, s).background)) return;
   runSteps(p);
 }
@@ -355,7 +368,14 @@ function conditions(
       observedGeneration: s.observedGeneration ?? 1,
     };
   };
-  const out = [make('Ready', s.phase === 'Healthy'), make('Progressing', RUNNING.has(s.phase ?? ''))];
+  const primary = s.stableRevision === undefined ? undefined : primaryCondition(rollout, s, obs);
+  const out = [
+    primary?.ok === false
+      ? make('Ready', false, primary.reason, primary.message)
+      : make('Ready', s.phase === 'Healthy'),
+    make('Progressing', RUNNING.has(s.phase ?? '')),
+  ];
+  if (primary !== undefined) out.push(make('PrimaryAvailable', primary.ok, primary.reason, primary.message));
   const reporting = obs.release?.condition;
   if (reporting !== undefined) out.push(make('GitHubReporting', reporting.ok, reporting.reason, reporting.message));
   if (obs.slack !== undefined) out.push(make('SlackReporting', obs.slack.ok, obs.slack.reason, obs.slack.message));

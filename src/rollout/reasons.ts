@@ -57,6 +57,15 @@ export const REASONS = {
   // Any phase
   RoutingRestored:
     'A generated Service, DestinationRule or VirtualService was deleted outside Sluice; it was created again.',
+  PrimaryRestored:
+    '<target>-primary was deleted, scaled down, or its pod template or -primary config copies changed outside Sluice: it was restored. Condition PrimaryAvailable.',
+  PrimaryMissing:
+    '<target>-primary does not exist (deleted outside Sluice). It is created again while the target holds the stable revision; otherwise requests to the primary fail until the stable revision is back in Git or the canary is promoted. Condition PrimaryAvailable.',
+  PrimaryNotReady:
+    '<target>-primary has no ready pod: requests to the primary fail until one is ready. Condition PrimaryAvailable.',
+  PrimaryReady: '<target>-primary exists and has ready pods. Condition PrimaryAvailable.',
+  RestartingCanary:
+    "The run started while the target had pods of an earlier revision (a config-only change does not roll them): traffic back to the primary, then after scaleDownDelay the canary is scaled to 0 and up again with this revision's configs.",
   RoutingUpdated:
     'spec.service changed (timeout, retries, hosts, gateways, match, headers, trafficPolicy, port): the generated VirtualService, DestinationRules and Services were updated to it, the weights kept.',
   ReconcileFailed:

@@ -123,15 +123,16 @@ describe('config tracking', () => {
   });
 
   it('refuses to overwrite a -primary object it did not make, and says so', async () => {
-    await kubectl('delete', 'configmap', 'podinfo-settings-primary', '-n', 'demo');
-    // (kubectl's `create configmap` sends protobuf, which the emulator does not speak)
+    // someone takes the name over in one write (a deleted copy would be restored by Sluice at once)
     const cms = sb.server.api.registry.resource('', 'configmaps');
-    sb.server.api.create(cms, 'demo', {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'podinfo-settings-primary', namespace: 'demo' },
-      data: { mine: 'yes' },
-    });
+    const copy = structuredClone(get('configmaps', 'podinfo-settings-primary'));
+    copy.metadata = {
+      name: 'podinfo-settings-primary',
+      namespace: 'demo',
+      resourceVersion: copy.metadata.resourceVersion,
+    };
+    copy.data = { mine: 'yes' };
+    sb.server.api.update({ type: cms, namespace: 'demo', name: 'podinfo-settings-primary' }, copy);
     const before = status().stableRevision;
     await kubectl(
       'patch',
@@ -177,5 +178,64 @@ describe('generated routing deleted by someone', () => {
     );
     const events = JSON.parse(await kubectl('get', 'events.events.k8s.io', '-n', 'demo', '-o', 'json')).items;
     expect(events.map((e: any) => e.reason)).toContain('RoutingRestored');
+  });
+});
+
+describe('a config change mid-run', () => {
+  it("restarts the canary's pods, which a config-only change does not roll, before the run goes on", async () => {
+    const api = sb.server.api;
+    const type = (group: string, resource: string): any => api.registry.resource(group, resource);
+    const r = structuredClone(get('rollouts.sluice.dev', 'podinfo'));
+    r.spec.strategy.canary.steps = [{ setWeight: 50 }, { pause: {} }];
+    api.update({ type: type('sluice.dev', 'rollouts'), namespace: 'demo', name: 'podinfo' }, r);
+    const settings = async (message: string): Promise<void> => {
+      await kubectl(
+        'patch',
+        'configmap',
+        'podinfo-settings',
+        '-n',
+        'demo',
+        '-p',
+        JSON.stringify({ data: { PODINFO_UI_MESSAGE: message } }),
+      );
+    };
+    const canaryPods = (): string[] =>
+      api.store
+        .list(type('', 'pods').storageKey, 'demo')
+        .filter((p: any) =>
+          p.metadata.ownerReferences?.some(
+            (o: any) => o.name.startsWith('podinfo-') && !o.name.startsWith('podinfo-primary'),
+          ),
+        )
+        .filter((p: any) => p.metadata.deletionTimestamp === undefined)
+        .map((p: any) => p.metadata.name);
+    await settings('hello v5');
+    await eventually(
+      'at the gate',
+      () => status().reason === 'WaitingForPromotion' && status().canaryWeight === 50,
+      30_000,
+    );
+    const before = canaryPods();
+    expect(before.length).toBeGreaterThan(0);
+    const revision = status().canaryRevision;
+    const sizes: number[] = [];
+    const stop = api.store.subscribe(type('apps', 'deployments').storageKey, (e: any) => {
+      if (e.object?.metadata?.name === 'podinfo') sizes.push(e.object.spec.replicas);
+    });
+    await settings('hello v6');
+    await eventually(
+      'at the gate again, with the new revision',
+      () =>
+        status().reason === 'WaitingForPromotion' &&
+        status().canaryRevision !== revision &&
+        status().canaryWeight === 50,
+      30_000,
+    );
+    // the pods that serve the canary now started after the change: none of the earlier ones is left
+    expect(canaryPods().filter((n) => before.includes(n))).toEqual([]);
+    stop();
+    // scaled to 0 and up again, not left as it was
+    expect(sizes).toContain(0);
+    expect(sizes.at(-1)).toBeGreaterThan(0);
   });
 });

@@ -126,6 +126,8 @@ function apply(w: World, a: Action): void {
       w.targetReplicas = a.replicas;
       w.targetReady = Math.min(w.targetReady, a.replicas);
       break;
+    case 'scalePrimary':
+      throw new Error('unexpected scalePrimary: nobody scaled the primary down');
     case 'addFinalizer':
     case 'removeFinalizer':
     case 'convergeRouting':

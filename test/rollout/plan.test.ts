@@ -105,6 +105,73 @@ const cases: Case[] = [
     actions: [{ type: 'setWeight', canaryWeight: 0 }],
   },
   {
+    name: 'primary deleted by hand between runs: created again from the target, which holds the stable revision',
+    status: { ...healthy, primaryReplicas: 3 },
+    obs: { primary: undefined, target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true } },
+    phase: 'Healthy',
+    reason: 'Stable',
+    actions: [{ type: 'ensurePrimary', revision: 'r1', replicas: 3 }],
+    check: (s) =>
+      expect(s.conditions?.find((c) => c.type === 'PrimaryAvailable')).toMatchObject({
+        status: 'False',
+        reason: 'PrimaryMissing',
+        message: expect.stringMatching(/being created again from revision r1/),
+      }),
+  },
+  {
+    name: 'primary scaled to 0 by hand: scaled back; Ready is False while it has no ready pod',
+    status: { ...healthy, primaryReplicas: 2 },
+    obs: {
+      primary: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true },
+      target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true },
+    },
+    phase: 'Healthy',
+    reason: 'Stable',
+    actions: [{ type: 'scalePrimary', replicas: 2 }],
+    check: (s) => {
+      expect(s.conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
+      expect(s.conditions?.find((c) => c.type === 'PrimaryAvailable')?.reason).toBe('PrimaryNotReady');
+    },
+  },
+  {
+    name: 'primary scaled up by hand: the new size is kept, not fought',
+    status: { ...healthy, primaryReplicas: 2 },
+    obs: {
+      primary: { revision: 'r1', replicas: 5, readyReplicas: 5, rolledOut: true },
+      target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true },
+    },
+    phase: 'Healthy',
+    reason: 'Stable',
+    actions: [],
+    check: (s) => expect(s.primaryReplicas).toBe(5),
+  },
+  {
+    name: "primary's template edited by hand: rewritten from the stable revision",
+    status: { ...healthy, primaryReplicas: 2 },
+    obs: {
+      primary: { revision: 'r1', replicas: 2, readyReplicas: 2, rolledOut: true },
+      primaryDrift: ['its pod template was changed'],
+      target: { revision: 'r1', replicas: 0, readyReplicas: 0, rolledOut: true },
+    },
+    phase: 'Healthy',
+    reason: 'Stable',
+    actions: [{ type: 'ensurePrimary', revision: 'r1', replicas: 2 }],
+  },
+  {
+    name: 'primary deleted mid-run: nothing to rebuild it from; the condition says what to do',
+    status: run(1, { primaryReplicas: 2 }),
+    obs: { primary: undefined, routedWeight: 10 },
+    phase: 'Paused',
+    reason: 'PauseStep',
+    actions: [],
+    check: (s) =>
+      expect(s.conditions?.find((c) => c.type === 'PrimaryAvailable')).toMatchObject({
+        status: 'False',
+        reason: 'PrimaryMissing',
+        message: expect.stringMatching(/cannot be rebuilt.*put the stable revision back in Git, or promote/),
+      }),
+  },
+  {
     name: 'a changed spec.service reaches the generated routing',
     status: healthy,
     obs: {

@@ -106,6 +106,19 @@ export const RolloutStatus = Obj(
     rolledBackRevision: Optional(
       Str({ description: 'Revision last rolled back; it is not run again unless retried.', maxLength: 64 }),
     ),
+    primaryReplicas: Optional(
+      Int({
+        description:
+          "The size the primary is kept at: the target's at initialization, or more once someone scales the primary up. A primary deleted or scaled below it outside Sluice is restored.",
+        minimum: 0,
+      }),
+    ),
+    canaryRestart: Optional(
+      Bool({
+        description:
+          "The run started while the target had pods of an earlier revision, which a config-only change would not roll: they are restarted (traffic off, scaleDownDelay, scaled to 0 and up again) before the run's steps go on.",
+      }),
+    ),
     runStartedAt: Optional(DateTime({ description: 'When the current run started.' })),
     stepStartedAt: Optional(DateTime({ description: 'When the current step started.' })),
     progressStalledAt: Optional(

@@ -30,6 +30,9 @@ export interface IstioCaches {
   destinationRule(namespace: string | undefined, name: string): KubernetesObject | undefined;
 }
 
+const deleting = (r: Rollout): boolean =>
+  (r.metadata as { deletionTimestamp?: unknown }).deletionTimestamp !== undefined;
+
 export function virtualServiceName(rollout: Rollout): { namespace: string | undefined; name: string } {
   const ref = rollout.spec.virtualServiceRef;
   return ref === undefined
@@ -213,7 +216,8 @@ export class IstioRouter implements TrafficRouter {
         out.push(
           `VirtualService/${name.name}: not made by Sluice (to let Sluice edit its weights, name it in spec.virtualServiceRef with the routes that split between ${hosts(rollout).primary} and ${hosts(rollout).canary})`,
         );
-    } else if (vs !== undefined) {
+    } else if (vs !== undefined && !(deleting(rollout) && handedOver(rollout, vs))) {
+      // (an adopted VirtualService handed back on deletion no longer splits: that is no conflict)
       const problems = adoptionProblems(rollout, vs);
       if (problems.length > 0) out.push(`VirtualService/${name.name} (spec.virtualServiceRef): ${problems.join('; ')}`);
     }
