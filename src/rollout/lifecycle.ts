@@ -210,9 +210,10 @@ export function startRun(p: Pass, reason: 'NewRevision' | 'RestartedForNewRevisi
     delete s.canaryRestart;
     delete s.scaleDownAt;
   }
-  if (p.obs.routedWeight !== undefined && p.obs.routedWeight !== 0) p.act({ type: 'setWeight', canaryWeight: 0 });
-  else if (s.canaryRestart !== true && target.replicas !== canaryReplicas(p))
-    p.act({ type: 'scaleCanary', replicas: canaryReplicas(p) });
+  // the restart moves traffic, waits or scales itself, and always comes back (no pass may stall here)
+  if (s.canaryRestart === true) restartCanary(p);
+  else if (p.obs.routedWeight !== undefined && p.obs.routedWeight !== 0) p.act({ type: 'setWeight', canaryWeight: 0 });
+  else if (target.replicas !== canaryReplicas(p)) p.act({ type: 'scaleCanary', replicas: canaryReplicas(p) });
   p.set('Progressing', reason, `Canary run for revision ${target.revision} started.`);
   p.event(
     'Normal',
@@ -249,8 +250,8 @@ export function restartCanary(p: Pass): boolean {
     return false;
   }
   delete s.canaryRestart;
-  // the run counts from its fresh pods (analysis windows never reach back before them)
-  s.runStartedAt = p.preciseIso;
+  // (runStartedAt stays: it is the run's identity in its reports; background checks measured
+  // nothing meanwhile, the canary having had no traffic)
   s.stepStartedAt = p.preciseIso;
   p.act({ type: 'scaleCanary', replicas: canaryReplicas(p) });
   p.set('Progressing', 'WaitingForCanary', 'The canary restarts with the configs of this revision.');

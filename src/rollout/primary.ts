@@ -70,7 +70,8 @@ export function primaryCondition(
   return {
     ok: true,
     reason: 'PrimaryReady',
-    message: `${name} serves with ${primary.readyReplicas}/${primary.replicas} ready pods.`,
+    // (no pod counts here: a message that changes with every pod would rewrite status each time)
+    message: `${name} has ready pods.`,
   };
 }
 

@@ -23,6 +23,18 @@ const get = (resource: string, name: string): any => {
 };
 const status = (): any => get('rollouts.sluice.dev', 'podinfo')?.status ?? {};
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
+/** A config-only change: the ConfigMap the template uses gets a new message. */
+const settings = (message: string): Promise<string> =>
+  kubectl(
+    'patch',
+    'configmap',
+    'podinfo-settings',
+    '-n',
+    'demo',
+    '--type=merge',
+    '-p',
+    JSON.stringify({ data: { PODINFO_UI_MESSAGE: message } }),
+  );
 
 beforeAll(async () => {
   harness = await startControllerSandbox((s) => {
@@ -76,16 +88,7 @@ describe('config tracking', () => {
     const primaryPods = get('deployments.apps', 'podinfo-primary').spec.template.metadata.annotations[
       'sluice.dev/revision'
     ];
-    await kubectl(
-      'patch',
-      'configmap',
-      'podinfo-settings',
-      '-n',
-      'demo',
-      '--type=merge',
-      '-p',
-      '{"data":{"PODINFO_UI_MESSAGE":"hello v2"}}',
-    );
+    await settings('hello v2');
     await eventually(
       'a run for the new config',
       () => status().canaryRevision !== undefined && status().canaryRevision !== before,
@@ -134,16 +137,7 @@ describe('config tracking', () => {
     copy.data = { mine: 'yes' };
     sb.server.api.update({ type: cms, namespace: 'demo', name: 'podinfo-settings-primary' }, copy);
     const before = status().stableRevision;
-    await kubectl(
-      'patch',
-      'configmap',
-      'podinfo-settings',
-      '-n',
-      'demo',
-      '--type=merge',
-      '-p',
-      '{"data":{"PODINFO_UI_MESSAGE":"hello v3"}}',
-    );
+    await settings('hello v3');
     const failure = await eventually(
       'a Warning about the name',
       async () => {
@@ -181,6 +175,28 @@ describe('generated routing deleted by someone', () => {
   });
 });
 
+describe('a -primary copy deleted by someone', () => {
+  it('is created again with the stable content, with a Warning', async () => {
+    await eventually('Healthy', () => status().phase === 'Healthy', 20_000);
+    const message = get('configmaps', 'podinfo-settings').data.PODINFO_UI_MESSAGE;
+    await kubectl('delete', 'configmap', 'podinfo-settings-primary', '-n', 'demo');
+    await eventually(
+      'created again',
+      () => get('configmaps', 'podinfo-settings-primary')?.data?.PODINFO_UI_MESSAGE === message,
+      10_000,
+    );
+    expect(get('configmaps', 'podinfo-settings-primary').metadata.labels).toEqual({
+      'app.kubernetes.io/managed-by': 'sluice',
+    });
+    await eventually('a Warning', async () => {
+      const events = JSON.parse(await kubectl('get', 'events.events.k8s.io', '-n', 'demo', '-o', 'json')).items;
+      return events.some(
+        (e: any) => e.reason === 'PrimaryRestored' && /ConfigMap podinfo-settings-primary is missing/.test(e.note),
+      );
+    });
+  });
+});
+
 describe('a config change mid-run', () => {
   it("restarts the canary's pods, which a config-only change does not roll, before the run goes on", async () => {
     const api = sb.server.api;
@@ -188,17 +204,6 @@ describe('a config change mid-run', () => {
     const r = structuredClone(get('rollouts.sluice.dev', 'podinfo'));
     r.spec.strategy.canary.steps = [{ setWeight: 50 }, { pause: {} }];
     api.update({ type: type('sluice.dev', 'rollouts'), namespace: 'demo', name: 'podinfo' }, r);
-    const settings = async (message: string): Promise<void> => {
-      await kubectl(
-        'patch',
-        'configmap',
-        'podinfo-settings',
-        '-n',
-        'demo',
-        '-p',
-        JSON.stringify({ data: { PODINFO_UI_MESSAGE: message } }),
-      );
-    };
     const canaryPods = (): string[] =>
       api.store
         .list(type('', 'pods').storageKey, 'demo')

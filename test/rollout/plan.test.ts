@@ -172,6 +172,27 @@ const cases: Case[] = [
       }),
   },
   {
+    name: 'restart: traffic back to the primary first, then the scale-down delay',
+    status: run(0, { canaryRestart: true, canaryWeight: 10 }),
+    obs: { routedWeight: 10 },
+    phase: 'Progressing',
+    reason: 'RestartingCanary',
+    actions: [{ type: 'setWeight', canaryWeight: 0 }],
+    check: (s) => expect(s.scaleDownAt).toBeDefined(),
+  },
+  {
+    name: "restart done: the canary scales up with this revision's configs; the run keeps its identity (runStartedAt)",
+    status: run(0, { canaryRestart: true, canaryWeight: 0 }),
+    obs: { routedWeight: 0, target: { revision: 'r2', replicas: 0, readyReplicas: 0, rolledOut: true } },
+    phase: 'Progressing',
+    reason: 'WaitingForCanary',
+    actions: [{ type: 'scaleCanary', replicas: 2 }],
+    check: (s) => {
+      expect(s.canaryRestart).toBeUndefined();
+      expect(s.runStartedAt).toBe(ago(120));
+    },
+  },
+  {
     name: 'a changed spec.service reaches the generated routing',
     status: healthy,
     obs: {
@@ -722,6 +743,20 @@ describe('plan', () => {
       handledAt: ago(0),
       outcome: 'nothing to abort while the rollout is Healthy.',
     });
+  });
+
+  it('starts a restart of a canary that still has pods at once, and comes back for it (never waits on an event that will not come)', () => {
+    // a new revision right after a promotion: the old canary's scale-down delay is still running
+    const status = { ...healthy, scaleDownAt: new Date(NOW.getTime() + 20_000).toISOString() };
+    const result = plan(
+      rollout(status),
+      obs({ routedWeight: 0, target: { revision: 'r2', replicas: 2, readyReplicas: 2, rolledOut: true } }),
+      NOW,
+    );
+    expect(result.status).toMatchObject({ phase: 'Progressing', reason: 'NewRevision', canaryRestart: true });
+    // the delay already running is kept, and the pass comes back when it ends
+    expect(result.actions).toEqual([]);
+    expect(result.requeueAfterMs).toBe(20_000);
   });
 
   it('asks to come back when a timed pause ends', () => {
