@@ -63,8 +63,8 @@ beforeAll(async () => {
       for (const name of ['good', 'bad'])
         exampleApp(api, name, (r) => {
           // the example's checks, one step at 50%: its analysis (error rate, P99) and the background ones
-          // the default scaleDownDelay (30 s) outlasts the 3 s propagation; the harness's 2 s would not
-          delete r.spec.strategy.canary.scaleDownDelay;
+          // longer than the 3 s propagation (the default is 30 s); the harness's 2 s would drop requests
+          r.spec.strategy.canary.scaleDownDelay = '5s';
           r.spec.strategy.canary.steps = [
             { setWeight: 50 },
             { analysis: { templates: [{ name: 'istio-error-rate' }, { name: 'istio-latency-p99' }] } },
