@@ -150,6 +150,38 @@ describe('kubectl against the API emulator', () => {
     expect(d.metadata.generation).toBe(3);
   });
 
+  it('serves autoscaling/v2 HorizontalPodAutoscalers, with their defaults and validation', async () => {
+    const hpa = (name: string, spec: object): string => {
+      const file = join(tmp, `${name}.yaml`);
+      const obj = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name }, spec };
+      writeFileSync(file, stringify(obj));
+      return file;
+    };
+    const target = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' };
+    await sb.k('apply', '-n', 'demo', '-f', hpa('podinfo', { scaleTargetRef: target, maxReplicas: 8 }));
+    const got = await json('get', 'hpa', 'podinfo', '-n', 'demo');
+    // the API server's defaults: minReplicas 1, 80% CPU when no metric is given
+    expect(got.spec).toMatchObject({
+      minReplicas: 1,
+      maxReplicas: 8,
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } },
+      ],
+    });
+    expect(await sb.k('api-resources', '--api-group', 'autoscaling')).toMatch(
+      /horizontalpodautoscalers\s+hpa\s+autoscaling\/v2/,
+    );
+    const bad = await sb.kubectl(
+      'apply',
+      '-n',
+      'demo',
+      '-f',
+      hpa('bad', { scaleTargetRef: target, minReplicas: 5, maxReplicas: 2 }),
+    );
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/spec\.minReplicas: Invalid value: 5: must be less than or equal to maxReplicas/);
+  });
+
   it('labels and selects by label', async () => {
     await sb.k('label', 'sro', 'podinfo', '-n', 'demo', 'team=payments');
     expect(await sb.k('get', 'sro', '-n', 'demo', '-l', 'team=payments', '-o', 'name')).toBe(

@@ -130,6 +130,41 @@ function validateService(obj: JsonObject): StatusCause[] {
   return causes;
 }
 
+/** autoscaling/v2: minReplicas 1, and 80% CPU utilization when no metric is given. */
+function hpaDefaults(obj: JsonObject): void {
+  const spec = (obj['spec'] ??= {}) as JsonObject;
+  spec['minReplicas'] ??= 1;
+  if (!Array.isArray(spec['metrics']) || spec['metrics'].length === 0)
+    spec['metrics'] = [
+      { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } },
+    ];
+}
+
+const METRIC_TYPES = ['ContainerResource', 'External', 'Object', 'Pods', 'Resource'];
+
+function validateHpa(obj: JsonObject): StatusCause[] {
+  const spec = (obj['spec'] ?? {}) as JsonObject;
+  const causes: StatusCause[] = [];
+  const ref = spec['scaleTargetRef'] as JsonObject | undefined;
+  if (typeof ref?.['kind'] !== 'string' || ref['kind'] === '') causes.push(fieldRequired('spec.scaleTargetRef.kind'));
+  if (typeof ref?.['name'] !== 'string' || ref['name'] === '') causes.push(fieldRequired('spec.scaleTargetRef.name'));
+  const max = spec['maxReplicas'];
+  const min = spec['minReplicas'];
+  if (typeof max !== 'number' || max < 1)
+    causes.push(
+      max === undefined
+        ? fieldRequired('spec.maxReplicas')
+        : fieldInvalid('spec.maxReplicas', max, 'must be greater than or equal to 1'),
+    );
+  if (typeof min === 'number' && typeof max === 'number' && min > max)
+    causes.push(fieldInvalid('spec.minReplicas', min, 'must be less than or equal to maxReplicas'));
+  ((spec['metrics'] ?? []) as JsonObject[]).forEach((m, i) => {
+    if (!METRIC_TYPES.includes(m['type'] as string))
+      causes.push(fieldUnsupported(`spec.metrics[${i}].type`, m['type'], METRIC_TYPES));
+  });
+  return causes;
+}
+
 function secretDefaults(obj: JsonObject): void {
   obj['type'] ??= 'Opaque';
   const stringData = obj['stringData'] as Record<string, string> | undefined;
@@ -159,6 +194,9 @@ export function applyBuiltinDefaults(obj: KubeObject): void {
     case 'Secret':
       secretDefaults(o);
       break;
+    case 'HorizontalPodAutoscaler':
+      hpaDefaults(o);
+      break;
     case 'Namespace':
       o['spec'] ??= { finalizers: ['kubernetes'] };
       o['status'] ??= { phase: 'Active' };
@@ -178,6 +216,8 @@ export function validateBuiltin(obj: KubeObject): StatusCause[] {
       return validateContainers(o['spec']?.['containers'], 'spec.containers');
     case 'Service':
       return validateService(o);
+    case 'HorizontalPodAutoscaler':
+      return validateHpa(o);
     case 'EndpointSlice':
       return ['IPv4', 'IPv6', 'FQDN'].includes(o['addressType'] as string)
         ? []

@@ -150,6 +150,16 @@ export const BUILTIN_TYPES: readonly ResourceType[] = [
   }),
   builtin({ group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', kind: 'EndpointSlice' }),
   builtin({
+    group: 'autoscaling',
+    version: 'v2',
+    resource: 'horizontalpodautoscalers',
+    kind: 'HorizontalPodAutoscaler',
+    shortNames: ['hpa'],
+    categories: ['all'],
+    status: true,
+    generation: true,
+  }),
+  builtin({
     group: 'policy',
     version: 'v1',
     resource: 'poddisruptionbudgets',
