@@ -293,3 +293,24 @@ describe('converging the generated Services, and never in a loop', () => {
     expect(router.drift(r)).toEqual(['VirtualService/podinfo']);
   });
 });
+
+describe('setting a weight', () => {
+  it('writes nothing when the VirtualService already has it (a step written by a pass that died before recording it)', async () => {
+    const r = rollout();
+    const vs: any = JSON.parse(JSON.stringify(virtualService(r, 20)));
+    const patches: unknown[] = [];
+    const kube: any = {
+      custom: {
+        patchNamespacedCustomObject: (req: unknown) => {
+          patches.push(req);
+          return Promise.resolve(vs);
+        },
+      },
+    };
+    const router = new IstioRouter(kube, { virtualService: () => vs, destinationRule: () => undefined });
+    expect(await router.setWeight(r, 20)).toEqual([]);
+    expect(patches).toEqual([]);
+    expect(await router.setWeight(r, 50)).toHaveLength(1);
+    expect(patches).toHaveLength(1);
+  });
+});

@@ -72,6 +72,8 @@ export class IstioRouter implements TrafficRouter {
       await createIfMissing(this.kube, virtualService(rollout, weight));
       return [written('VirtualService', name.namespace, name.name, undefined)];
     }
+    // already there (a pass that wrote it and died before recording it, say): nothing to write
+    if (canaryWeight(rollout, vs) === weight) return [];
     return this.patch(name, vs, weightPatch(rollout, vs, weight));
   }
 
