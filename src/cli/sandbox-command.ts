@@ -69,6 +69,14 @@ export function sandboxCommand(io: Io): Command {
       scrapeInterval,
       '1s',
     )
+    .addOption(
+      new Option(
+        '--hpa-sync-period <duration>',
+        "how often the HorizontalPodAutoscaler controller syncs (kube-controller-manager's --horizontal-pod-autoscaler-sync-period)",
+      )
+        .argParser(duration)
+        .default(15_000, '15s'),
+    )
     .option(
       '--outside-rps <n>',
       'requests per second from clients outside the mesh (no sidecar) to each Service the mesh calls, straight to its endpoints',
@@ -97,6 +105,7 @@ export function sandboxCommand(io: Io): Command {
           propagationDelayMs: opts.propagationDelay,
           scrapeInterval: opts.scrapeInterval,
           outsideRps: opts.outsideRps,
+          hpaSyncMs: opts.hpaSyncPeriod,
           clientHeaders: opts.clientHeader,
           ...(opts.redisUrl === undefined ? {} : { redisUrl: opts.redisUrl }),
           ...(opts.auditLog === undefined ? {} : { auditLog: resolve(opts.auditLog) }),
@@ -127,6 +136,7 @@ interface SandboxUpFlags {
   propagationDelay: number;
   scrapeInterval: string;
   outsideRps: number;
+  hpaSyncPeriod: number;
   clientHeader: ClientHeader[];
   redisUrl?: string;
   auditLog?: string;

@@ -12,6 +12,7 @@ import { MeshSimulator, type ClientHeader, type MeshOptions } from './mesh/mesh.
 import { startPrometheus, type PrometheusServer } from './processes/prometheus.js';
 import { startRedis, type RedisServer } from './processes/redis.js';
 import { WorkloadSimulator } from './workloads/simulator.js';
+import { HpaController } from './workloads/hpa-controller.js';
 
 export interface SandboxOptions {
   /** Where kubeconfig, sandbox.json and Prometheus data go; a temp folder by default. */
@@ -22,6 +23,8 @@ export interface SandboxOptions {
   propagationDelayMs?: number;
   /** How often Prometheus scrapes the mesh, as a Prometheus duration (default `1s`). */
   scrapeInterval?: string;
+  /** How often the HorizontalPodAutoscaler controller syncs (default 15 s, as kube-controller-manager). */
+  hpaSyncMs?: number;
   /** Requests per second from clients outside the mesh to each Service the load generator calls (default 0). */
   outsideRps?: number;
   /** Headers the load generator sets on a share of its requests. */
@@ -93,12 +96,15 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   workloads.start();
   const mesh = new MeshSimulator(server.api, meshOptions(opts));
   mesh.start();
+  const autoscaler = new HpaController(server.api, mesh.load, { syncMs: opts.hpaSyncMs });
+  autoscaler.start();
   const meshUrl = await mesh.listen();
   let prometheus: PrometheusServer | undefined;
   let redis: RedisServer | undefined;
   const stop = async (): Promise<void> => {
     await Promise.all([prometheus?.child.stop(), redis?.child?.stop()]);
     workloads.stop();
+    autoscaler.stop();
     await mesh.stop();
     await server.close();
   };

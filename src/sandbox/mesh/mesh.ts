@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { Api } from '../apiserver/api.js';
 import type { KubeObject } from '../apiserver/store.js';
 import { podEnv } from '../workloads/pods.js';
+import { PodLoad } from '../workloads/pod-load.js';
 import { readyEndpointPods, workloadOf } from './backends.js';
 import { IstioMetrics, type IstioLabels } from './metrics.js';
 import { OutsideClients } from './outside.js';
@@ -53,6 +54,8 @@ export class MeshSimulator {
   /** The routing configuration as the proxies have it. */
   readonly proxies: ProxyConfig;
   readonly outside: OutsideClients;
+  /** The requests each pod served (what its CPU usage is made of). */
+  readonly load = new PodLoad();
   private readonly random: () => number;
   private ticker: NodeJS.Timeout | undefined;
   private server: Server | undefined;
@@ -65,7 +68,7 @@ export class MeshSimulator {
   ) {
     this.random = opts.random ?? Math.random;
     this.proxies = new ProxyConfig(api.store, opts.propagationDelayMs ?? 0);
-    this.outside = new OutsideClients(api.store, this.metrics.registry, this.random);
+    this.outside = new OutsideClients(api.store, this.metrics.registry, this.random, this.load);
   }
 
   /** Sends one request through the mesh, as a client sidecar in `namespace` would. */
@@ -99,6 +102,7 @@ export class MeshSimulator {
     let latency = 0;
     for (let attempt = 0; ; attempt++) {
       const pod = pods[Math.floor(this.random() * pods.length)] as KubeObject;
+      this.load.serve(pod);
       const profile = profileOf(podEnv(pod));
       const answer: MeshAnswer = {
         code: sampleStatus(profile, this.random),

@@ -9,6 +9,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { Store } from '../apiserver/store.js';
 import { podEnv } from '../workloads/pods.js';
 import { readyEndpointPods } from './backends.js';
+import type { PodLoad } from '../workloads/pod-load.js';
 import { profileOf, sampleStatus } from './profile.js';
 import { fqdn } from './router.js';
 
@@ -29,6 +30,7 @@ export class OutsideClients {
     private readonly store: Store,
     registry: Registry,
     private readonly random: () => number,
+    private readonly load?: PodLoad,
   ) {
     this.requests = new Counter({
       name: 'sandbox_outside_requests_total',
@@ -42,6 +44,7 @@ export class OutsideClients {
   send(namespace: string, name: string): OutsideAnswer {
     const pods = readyEndpointPods(this.store, namespace, name);
     const pod = pods[Math.floor(this.random() * pods.length)];
+    if (pod !== undefined) this.load?.serve(pod);
     const answer: OutsideAnswer =
       pod === undefined
         ? { code: 503, flags: 'UH' }
