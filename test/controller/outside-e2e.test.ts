@@ -116,10 +116,13 @@ describe('clients outside the mesh', () => {
     await eventually('rolled back at the deadline', () => phase() === 'RolledBack/ProgressDeadlineExceeded', 20_000);
     h.sb.server.api.delete({ type: type('sluice.dev', 'rollouts'), namespace: 'demo', name: 'podinfo' });
     await eventually('the Rollout gone', () => rollout() === undefined, 20_000);
-    const events = h.sb.server.api.store
-      .list(type('events.k8s.io', 'events').storageKey, 'demo')
-      .filter((e: any) => e.reason === 'HandOverFailed');
-    expect(events).toHaveLength(1);
+    // (the pass records its Events after its writes: the last one may land just after the Rollout went)
+    const handOverFailed = (): unknown[] =>
+      h.sb.server.api.store
+        .list(type('events.k8s.io', 'events').storageKey, 'demo')
+        .filter((e: any) => e.reason === 'HandOverFailed');
+    await eventually('a HandOverFailed Warning', () => handOverFailed().length > 0, 5_000);
+    expect(handOverFailed()).toHaveLength(1);
     for (const [group, resource, name] of [
       ['apps', 'deployments', 'podinfo-primary'],
       ['', 'services', 'podinfo'],
