@@ -10,7 +10,7 @@ import type { AnalysisTemplate } from '../api/schema/analysis-template.js';
 import { DEFAULT_SCRAPE_INTERVAL_MS, resolveAnalysis, type ResolvedMetric } from '../analysis/resolve.js';
 import { PrometheusProvider } from '../analysis/prometheus.js';
 import type { MetricProvider } from '../analysis/provider.js';
-import type { Kube } from '../kube/client.js';
+import { StaleWrite, type Kube } from '../kube/client.js';
 import { recordRolloutEvent } from '../kube/rollout-writes.js';
 import type { PlanEvent } from '../rollout/context.js';
 import { plan, type Plan } from '../rollout/plan.js';
@@ -312,6 +312,8 @@ export class Controller {
     const previous = this.failures.get(k);
     const attempt = (previous?.attempt ?? 0) + 1;
     this.failures.set(k, { message, attempt });
+    // someone else's write came first: plan again on it (a few times, then it is a failure like any other)
+    if (e instanceof StaleWrite && attempt <= 3) return this.enqueue(k, CATCH_UP_MS * attempt);
     const delayMs = Math.min(60_000, 1000 * 2 ** Math.min(attempt - 1, 6));
     this.opts.log.warn({ rollout: k, err: message, attempt, retryInMs: delayMs }, 'reconcile failed; retrying');
     this.enqueue(k, delayMs);

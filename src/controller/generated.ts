@@ -3,7 +3,7 @@
  * pod template with its selector and labels rewritten), and `<service>-primary` /
  * `<service>-canary`. Pure builders; the shell creates or updates them.
  */
-import type { V1Deployment, V1PodTemplateSpec, V1Service } from '@kubernetes/client-node';
+import type { V1Deployment, V1DeploymentStrategy, V1PodTemplateSpec, V1Service } from '@kubernetes/client-node';
 import type { Rollout } from '../api/schema/rollout.js';
 import {
   GENERATED_ANNOTATIONS,
@@ -18,6 +18,19 @@ import { primaryLabels, selectorKeys } from '../rollout/pod-labels.js';
 
 export function primaryName(rollout: Rollout): string {
   return `${rollout.spec.targetRef.name}-primary`;
+}
+
+/**
+ * How the primary rolls out a promotion: never below the replicas it serves with
+ * (maxUnavailable 0), new pods added as the target's maxSurge allows (at least one). A target
+ * that asks for Recreate (a volume only one pod may mount, say) keeps it: its primary is down
+ * while it recreates, as the target would be.
+ */
+export function primaryStrategy(strategy: V1DeploymentStrategy | undefined): V1DeploymentStrategy {
+  if (strategy?.type === 'Recreate') return { type: 'Recreate' };
+  const surge = strategy?.rollingUpdate?.maxSurge;
+  const none = surge === undefined || surge === 0 || surge === '0' || surge === '0%';
+  return { type: 'RollingUpdate', rollingUpdate: { maxSurge: none ? '25%' : surge, maxUnavailable: 0 } };
 }
 
 /** `<target>-primary`, running `revision` (the target's current template). */
@@ -52,6 +65,7 @@ export function primaryDeployment(
       ...structuredClone(target.spec ?? { selector: {}, template: {} }),
       replicas,
       selector: { matchLabels },
+      strategy: primaryStrategy(target.spec?.strategy),
       template,
     },
   };

@@ -160,6 +160,23 @@ export function statusOf(e: unknown): number | undefined {
   return e instanceof ApiException ? (e as ApiException<unknown>).code : undefined;
 }
 
+/**
+ * A write refused because its object changed since it was read (a 409 on a resourceVersion, a
+ * 422 on a JSON patch's `test`): not a failure, a reason to plan again on what is there now.
+ */
+export class StaleWrite extends Error {}
+
+/** Runs a guarded write; its precondition failing becomes a StaleWrite naming `what`. */
+export async function guarded<T>(what: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    const code = statusOf(e);
+    if (code === 409 || code === 422) throw new StaleWrite(`${what} changed since it was read; planning again`);
+    throw e;
+  }
+}
+
 /** The field manager of every write Sluice makes (server-side field ownership, audit logs). */
 export const FIELD_MANAGER = 'sluice';
 

@@ -87,6 +87,18 @@ function release(image: string): void {
     });
 }
 
+/** What the replicas' logs say they did to `name`, for a failure's message. */
+function actions(name: string): string {
+  return replicas
+    .flatMap((_, i) =>
+      readFileSync(join(sb.dir, `controller-${i}.log`), 'utf8')
+        .split('\n')
+        .filter((l) => l.includes(`demo/${name}"`) && /acting|fresh|behind|failed/.test(l))
+        .map((l) => `controller-${i}: ${l.slice(0, 400)}`),
+    )
+    .join('\n');
+}
+
 /** Each rollout's VirtualService written exactly three times (20%, 50%, back to the primary) since `since`. */
 function expectStepsWrittenOnce(since: number): void {
   const vsType = type('networking.istio.io', 'virtualservices');
@@ -95,7 +107,8 @@ function expectStepsWrittenOnce(since: number): void {
     .filter((e) => e.resource === 'virtualservices' && e.verb === 'patch' && e.code < 300);
   for (const name of names) {
     const mine = writes.filter((e) => e.name === name);
-    expect(mine.length, `${name}: VirtualService writes (20%, 50%, back to the primary)`).toBe(3);
+    const why = mine.length === 3 ? '' : `\n${mine.map((e) => `${e.time} ${e.path}`).join('\n')}\n${actions(name)}`;
+    expect(mine.length, `${name}: VirtualService writes (20%, 50%, back to the primary)${why}`).toBe(3);
     expect(sb.server.api.store.get(vsType.storageKey, 'demo', name)).toMatchObject({
       spec: { http: [{ route: [{ weight: 100 }, { weight: 0 }] }] },
     });

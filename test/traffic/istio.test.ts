@@ -3,7 +3,9 @@ import jsonPatch from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Rollout } from '../../src/api/schema/rollout.js';
-import { driftedServices, primaryDeployment, services } from '../../src/controller/generated.js';
+import { driftedServices, primaryDeployment, primaryStrategy, services } from '../../src/controller/generated.js';
+import { StaleWrite } from '../../src/kube/client.js';
+import { ApiException } from '@kubernetes/client-node';
 import { IstioRouter } from '../../src/traffic/istio/router.js';
 import {
   adoptionProblems,
@@ -312,5 +314,47 @@ describe('setting a weight', () => {
     expect(patches).toEqual([]);
     expect(await router.setWeight(r, 50)).toHaveLength(1);
     expect(patches).toHaveLength(1);
+  });
+});
+
+describe('a weight written from a stale view', () => {
+  it('is refused by the test on the weight it was planned on, and becomes a StaleWrite (plan again)', async () => {
+    const r = rollout();
+    const seen: any = JSON.parse(JSON.stringify(virtualService(r, 0)));
+    // someone else (another replica) moved it to 20 after this view was read
+    const stored: any = JSON.parse(JSON.stringify(virtualService(r, 20)));
+    const kube: any = {
+      custom: {
+        patchNamespacedCustomObject: (req: { body: jsonPatch.Operation[] }) => {
+          try {
+            jsonPatch.applyPatch(structuredClone(stored), req.body, true);
+          } catch {
+            return Promise.reject(new ApiException(422, 'test failed', {}, {}));
+          }
+          return Promise.resolve(stored);
+        },
+      },
+    };
+    const router = new IstioRouter(kube, { virtualService: () => seen, destinationRule: () => undefined });
+    await expect(router.setWeight(r, 20)).rejects.toBeInstanceOf(StaleWrite);
+    const ops = weightPatch(r, seen, 20);
+    expect(ops.filter((o) => o.op === 'test' && o.path.endsWith('/weight')).map((o) => o.value)).toEqual([100, 0]);
+  });
+});
+
+describe("the primary's rollout strategy", () => {
+  it('never goes below its replicas (maxUnavailable 0), surging as the target allows, and keeps Recreate', () => {
+    expect(primaryStrategy(undefined)).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 },
+    });
+    expect(primaryStrategy({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 2, maxUnavailable: '50%' } })).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 2, maxUnavailable: 0 },
+    });
+    expect(primaryStrategy({ rollingUpdate: { maxSurge: '0%', maxUnavailable: 1 } }).rollingUpdate?.maxSurge).toBe(
+      '25%',
+    );
+    expect(primaryStrategy({ type: 'Recreate' })).toEqual({ type: 'Recreate' });
   });
 });

@@ -10,6 +10,7 @@ import type { ResourceType } from '../apiserver/resource-type.js';
 import type { KubeObject, StoreEvent } from '../apiserver/store.js';
 import { deploymentStatus, type ProgressClock } from './deployment-status.js';
 import { endpointsFor, endpointSliceFor } from './endpoints.js';
+import { nextReplicas, type ReplicaSetCounts } from './rolling-update.js';
 import { TEMPLATE_HASH_LABEL, isReady, newPod, startedStatus, templateHash } from './pods.js';
 
 type Json = Record<string, any>;
@@ -19,6 +20,16 @@ export interface WorkloadOptions {
   readyDelayMs?: number;
   /** How often progress deadlines are checked. */
   tickMs?: number;
+}
+
+/** What the rolling-update arithmetic needs of a ReplicaSet (a ready pod counts as available: minReadySeconds is 0). */
+function counts(rs: Json): ReplicaSetCounts {
+  const st = rs['status'] ?? {};
+  return {
+    replicas: (rs['spec']?.['replicas'] ?? 0) as number,
+    available: (st['availableReplicas'] ?? st['readyReplicas'] ?? 0) as number,
+    pods: (st['replicas'] ?? 0) as number,
+  };
 }
 
 function ownedBy(obj: KubeObject, owner: KubeObject): boolean {
@@ -157,12 +168,17 @@ export class WorkloadSimulator {
     const sets = this.owned(this.t.replicasets, d as KubeObject) as Json[];
     let current = sets.find((rs) => rs['metadata']['labels']?.[TEMPLATE_HASH_LABEL] === hash);
     if (current === undefined) current = this.createReplicaSet(d, hash);
-    if (current['spec']['replicas'] !== desired) this.setReplicas(current, desired);
-    const newReady = (current['status']?.['readyReplicas'] ?? 0) as number;
-    for (const old of sets.filter((rs) => rs !== current)) {
-      const keep = Math.max(0, Math.min(old['spec']['replicas'] as number, desired - newReady));
-      if (old['spec']['replicas'] !== keep) this.setReplicas(old, keep);
-    }
+    // oldest first, as the Deployment controller scales them down
+    const olds = sets
+      .filter((rs) => rs !== current)
+      .sort((a, b) =>
+        String(a['metadata']['creationTimestamp']).localeCompare(String(b['metadata']['creationTimestamp'])),
+      );
+    const next = nextReplicas(desired, d['spec']?.['strategy'], counts(current), olds.map(counts));
+    if (current['spec']['replicas'] !== next.current) this.setReplicas(current, next.current);
+    olds.forEach((old, i) => {
+      if (old['spec']['replicas'] !== next.olds[i]) this.setReplicas(old, next.olds[i] ?? 0);
+    });
     const status = deploymentStatus(
       d,
       current,

@@ -5,7 +5,7 @@
  */
 import { PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
 import type { Rollout } from '../../api/schema/rollout.js';
-import { createIfMissing, written, type Kube, type Written } from '../../kube/client.js';
+import { createIfMissing, guarded, written, type Kube, type Written } from '../../kube/client.js';
 import { disown, type ObjectRef } from '../../kube/disown.js';
 import type { TrafficRouter } from '../router.js';
 import type { VirtualService } from './types.js';
@@ -108,16 +108,18 @@ export class IstioRouter implements TrafficRouter {
     body: JsonPatchOp[],
   ): Promise<Written[]> {
     if (body.length === 0) return [];
-    await this.kube.custom.patchNamespacedCustomObject(
-      {
-        group: 'networking.istio.io',
-        version: 'v1',
-        namespace: namespace ?? 'default',
-        plural: 'virtualservices',
-        name,
-        body,
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+    await guarded(`VirtualService ${name}`, () =>
+      this.kube.custom.patchNamespacedCustomObject(
+        {
+          group: 'networking.istio.io',
+          version: 'v1',
+          namespace: namespace ?? 'default',
+          plural: 'virtualservices',
+          name,
+          body,
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+      ),
     );
     return [written('VirtualService', namespace, name, vs)];
   }
@@ -186,16 +188,18 @@ export class IstioRouter implements TrafficRouter {
   /** A JSON merge patch of `spec` (lists replaced whole), guarded by the resourceVersion the cache has. */
   private async mergeSpec(plural: string, current: KubernetesObject, spec: Record<string, unknown>): Promise<void> {
     const m = current.metadata;
-    const res = (await this.kube.custom.patchNamespacedCustomObject(
-      {
-        group: 'networking.istio.io',
-        version: 'v1',
-        namespace: m?.namespace ?? 'default',
-        plural,
-        name: m?.name ?? '',
-        body: { metadata: { resourceVersion: m?.resourceVersion }, spec },
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    const res = (await guarded(`${plural}/${m?.name ?? ''}`, () =>
+      this.kube.custom.patchNamespacedCustomObject(
+        {
+          group: 'networking.istio.io',
+          version: 'v1',
+          namespace: m?.namespace ?? 'default',
+          plural,
+          name: m?.name ?? '',
+          body: { metadata: { resourceVersion: m?.resourceVersion }, spec },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      ),
     )) as KubernetesObject;
     const asked = Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== null));
     this.convergedTo.set(`${plural}/${m?.namespace ?? ''}/${m?.name ?? ''}`, {

@@ -132,6 +132,9 @@ export function weightPatch(rollout: Rollout, vs: VirtualService, weight: number
       const value = host === h.canary ? weight : host === h.primary ? 100 - weight : undefined;
       if (value === undefined) return;
       ops.push({ op: 'test', path: `/spec/http/${index}/route/${j}/destination/host`, value: d.destination.host });
+      // the weight it had when the plan was made: a write from a view someone else's write made stale fails
+      if (d.weight !== undefined)
+        ops.push({ op: 'test', path: `/spec/http/${index}/route/${j}/weight`, value: d.weight });
       ops.push({
         op: d.weight === undefined ? 'add' : 'replace',
         path: `/spec/http/${index}/route/${j}/weight`,

@@ -1,0 +1,83 @@
+/**
+ * The Deployment controller's arithmetic for moving replicas from old ReplicaSets to the new one,
+ * as Kubernetes does it (pkg/controller/deployment/rolling.go and recreate.go), pure:
+ * - RollingUpdate: the new ReplicaSet grows while all pods stay within `replicas + maxSurge`; old
+ *   ones shrink while available pods stay at or above `replicas - maxUnavailable` (unavailable old
+ *   pods go first). maxSurge rounds up, maxUnavailable down; both 0 means maxUnavailable 1.
+ * - Recreate: every old pod goes before the new ReplicaSet gets any.
+ * Without old replicas this is plain scaling: the new ReplicaSet gets `replicas`.
+ */
+
+/** A ReplicaSet as the arithmetic needs it: spec.replicas and status.availableReplicas (and the pods it still has). */
+export interface ReplicaSetCounts {
+  replicas: number;
+  available: number;
+  /** Pods that still exist (status.replicas): Recreate waits for them to be gone. */
+  pods: number;
+}
+
+export interface Strategy {
+  type?: string;
+  rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string };
+}
+
+/** An IntOrString against `total`: a number, or a percentage rounded up or down. */
+function scaled(value: number | string | undefined, total: number, roundUp: boolean): number {
+  if (value === undefined) return scaled('25%', total, roundUp);
+  if (typeof value === 'number') return value;
+  const pct = /^(\d+)%$/.exec(value);
+  if (pct === null) return Number.parseInt(value, 10) || 0;
+  const exact = (total * Number(pct[1])) / 100;
+  return roundUp ? Math.ceil(exact) : Math.floor(exact);
+}
+
+/** maxSurge and maxUnavailable as pod counts (deploymentutil.ResolveFenceposts). */
+export function fenceposts(strategy: Strategy | undefined, desired: number): { surge: number; unavailable: number } {
+  const surge = scaled(strategy?.rollingUpdate?.maxSurge, desired, true);
+  const unavailable = scaled(strategy?.rollingUpdate?.maxUnavailable, desired, false);
+  return surge === 0 && unavailable === 0 ? { surge, unavailable: 1 } : { surge, unavailable };
+}
+
+const total = (sets: ReplicaSetCounts[], f: (s: ReplicaSetCounts) => number): number =>
+  sets.reduce((n, s) => n + f(s), 0);
+
+/** The replicas the new ReplicaSet and each old one (in the order given, oldest first) get in this sync. */
+export function nextReplicas(
+  desired: number,
+  strategy: Strategy | undefined,
+  current: ReplicaSetCounts,
+  olds: ReplicaSetCounts[],
+): { current: number; olds: number[] } {
+  if (olds.every((o) => o.replicas === 0 && o.pods === 0)) return { current: desired, olds: olds.map(() => 0) };
+  if (strategy?.type === 'Recreate') {
+    const gone = olds.every((o) => o.pods === 0);
+    return { current: gone ? desired : 0, olds: olds.map(() => 0) };
+  }
+  const { surge, unavailable } = fenceposts(strategy, desired);
+  // scale up: the new ReplicaSet within replicas + maxSurge pods in all
+  let next = current.replicas;
+  if (next > desired) next = desired;
+  else {
+    const room = desired + surge - (current.replicas + total(olds, (o) => o.replicas));
+    next = Math.min(desired, current.replicas + Math.max(0, room));
+  }
+  // scale down: first old pods that are not available, then available ones down to minAvailable
+  const oldReplicas = olds.map((o) => o.replicas);
+  const minAvailable = desired - unavailable;
+  const newUnavailable = next - current.available;
+  let budget = next + total(olds, (o) => o.replicas) - minAvailable - newUnavailable;
+  if (budget <= 0) return { current: next, olds: oldReplicas };
+  for (let i = 0; i < olds.length && budget > 0; i++) {
+    const unhealthy = Math.min(budget, Math.max(0, (oldReplicas[i] ?? 0) - (olds[i]?.available ?? 0)));
+    oldReplicas[i] = (oldReplicas[i] ?? 0) - unhealthy;
+    budget -= unhealthy;
+  }
+  const available = current.available + total(olds, (o) => o.available);
+  let down = Math.max(0, available - minAvailable);
+  for (let i = 0; i < olds.length && down > 0; i++) {
+    const cut = Math.min(down, oldReplicas[i] ?? 0);
+    oldReplicas[i] = (oldReplicas[i] ?? 0) - cut;
+    down -= cut;
+  }
+  return { current: next, olds: oldReplicas };
+}
