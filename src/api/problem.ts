@@ -9,6 +9,12 @@ export interface Problem {
   severity: Severity;
 }
 
+/** A problem of one object among several (lint: the object it is reported on). */
+export interface ObjectWarning {
+  object: unknown;
+  problem: Problem;
+}
+
 export function error(path: PathSegment[], message: string): Problem {
   return { path, message, severity: 'error' };
 }

@@ -8,7 +8,8 @@ import {
 } from '@kubernetes/client-node';
 import type { Rollout } from '../api/schema/rollout.js';
 import type { Kube } from '../kube/client.js';
-import { createIfMissing, FIELD_MANAGER, statusOf, written, type Written } from '../kube/client.js';
+import { createIfMissing, FIELD_MANAGER, guarded, statusOf, written, type Written } from '../kube/client.js';
+import { autoscalerCopy, userAutoscaler } from './autoscaler.js';
 import { isManagedBySluice } from '../kube/ownership.js';
 import { revisionOf } from '../rollout/revision.js';
 import { configCopy, configHashes, contentHash, referencedConfigs, type ConfigKind } from './configs.js';
@@ -159,6 +160,39 @@ async function scale(
   return [written('Deployment', ns, name, caches.deployment(ns, name))];
 }
 
+/** Creates or updates `<hpa>-primary` from the user's HPA as the caches have it (an update guarded by resourceVersion). */
+async function ensureAutoscaler(kube: Kube, caches: Caches, rollout: Rollout, minReplicas: number): Promise<Written[]> {
+  const ns = rollout.metadata.namespace;
+  const hpas = caches.autoscalers(ns);
+  const user = userAutoscaler(rollout, hpas);
+  if (user === undefined) throw new Error('the autoscaler of the target is gone; planning again');
+  const want = autoscalerCopy(rollout, user, minReplicas);
+  const have = hpas.find((h) => h.metadata?.name === want.metadata?.name);
+  if (have === undefined) await createIfMissing(kube, want);
+  else
+    await guarded(`HorizontalPodAutoscaler ${want.metadata?.name ?? ''}`, () =>
+      kube.objects.replace(
+        { ...want, metadata: { ...want.metadata, resourceVersion: have.metadata?.resourceVersion } },
+        undefined,
+        undefined,
+        FIELD_MANAGER,
+      ),
+    );
+  return [written('HorizontalPodAutoscaler', ns, want.metadata?.name ?? '', have)];
+}
+
+async function deleteAutoscaler(kube: Kube, rollout: Rollout, name: string): Promise<void> {
+  try {
+    await kube.objects.delete({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name, namespace: rollout.metadata.namespace ?? 'default' },
+    });
+  } catch (e) {
+    if (statusOf(e) !== 404) throw e;
+  }
+}
+
 /** Adds or removes Sluice's finalizer, guarded by the resourceVersion the decision was made on. */
 async function setFinalizer(kube: Kube, rollout: Rollout, present: boolean): Promise<void> {
   const others = (rollout.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
@@ -181,6 +215,10 @@ async function setFinalizer(kube: Kube, rollout: Rollout, present: boolean): Pro
   );
 }
 
+type Handlers = {
+  [K in Action['type']]: (action: Extract<Action, { type: K }>) => Promise<Written[]>;
+};
+
 /** Carries out one action; tells what it wrote (for the ledger: later passes wait for their caches to show it). */
 export async function act(
   kube: Kube,
@@ -190,40 +228,38 @@ export async function act(
   action: Action,
 ): Promise<Written[]> {
   const ns = rollout.metadata.namespace;
-  const target = caches.deployment(ns, rollout.spec.targetRef.name);
-  switch (action.type) {
-    case 'ensurePrimary':
-      return ensurePrimary(kube, caches, rollout, action);
-    case 'ensureServices': {
-      if (target === undefined) throw new Error('the target is gone; planning again');
+  const target = (): V1Deployment => {
+    const t = caches.deployment(ns, rollout.spec.targetRef.name);
+    if (t === undefined) throw new Error('the target is gone; planning again');
+    return t;
+  };
+  const done = (): Written[] => [];
+  // one entry per kind of action: the type checker keeps it exhaustive
+  const handlers: Handlers = {
+    ensurePrimary: (a) => ensurePrimary(kube, caches, rollout, a),
+    ensureServices: async () => {
       // Never overwrites: a Service that exists (Git's own apex Service, say) stays as it is.
-      for (const svc of [...services(rollout, target), apexService(rollout, target)]) await createIfMissing(kube, svc);
+      for (const svc of [...services(rollout, target()), apexService(rollout, target())])
+        await createIfMissing(kube, svc);
       await router.ensure(rollout);
-      return [];
-    }
-    case 'convergeRouting':
-      return [
-        ...(await convergeServices(kube, rollout, target, (n) => caches.service(ns, n))),
-        ...(await router.converge(rollout)),
-      ];
-    case 'setWeight':
-      return router.setWeight(rollout, action.canaryWeight);
-    case 'scalePrimary':
-      return scale(kube, caches, ns, primaryName(rollout), action.replicas);
-    case 'scaleCanary':
-      return scale(kube, caches, ns, rollout.spec.targetRef.name, action.replicas);
-    case 'handOver':
-      return router.handOver(rollout);
-    case 'releaseService':
-      if (target === undefined) throw new Error('the target is gone; planning again');
-      await releaseService(kube, rollout, target);
-      return [];
-    case 'orphan':
-      await orphan(kube, router, rollout);
-      return [];
-    case 'addFinalizer':
-    case 'removeFinalizer':
-      await setFinalizer(kube, rollout, action.type === 'addFinalizer');
-      return [];
-  }
+      return done();
+    },
+    convergeRouting: async () => [
+      ...(await convergeServices(kube, rollout, caches.deployment(ns, rollout.spec.targetRef.name), (n) =>
+        caches.service(ns, n),
+      )),
+      ...(await router.converge(rollout)),
+    ],
+    setWeight: (a) => router.setWeight(rollout, a.canaryWeight),
+    ensureAutoscaler: (a) => ensureAutoscaler(kube, caches, rollout, a.minReplicas),
+    deleteAutoscaler: (a) => deleteAutoscaler(kube, rollout, a.name).then(done),
+    scalePrimary: (a) => scale(kube, caches, ns, primaryName(rollout), a.replicas),
+    scaleCanary: (a) => scale(kube, caches, ns, rollout.spec.targetRef.name, a.replicas),
+    handOver: () => router.handOver(rollout),
+    releaseService: () => releaseService(kube, rollout, target()).then(done),
+    orphan: () => orphan(kube, router, rollout).then(done),
+    addFinalizer: () => setFinalizer(kube, rollout, true).then(done),
+    removeFinalizer: () => setFinalizer(kube, rollout, false).then(done),
+  };
+  return (handlers[action.type] as (a: Action) => Promise<Written[]>)(action);
 }

@@ -45,6 +45,11 @@ export const ANALYSIS_TEMPLATES: WatchedResource = {
   kind: 'AnalysisTemplate',
   plural: 'analysistemplates',
 };
+export const HORIZONTAL_POD_AUTOSCALERS: WatchedResource = {
+  apiVersion: 'autoscaling/v2',
+  kind: 'HorizontalPodAutoscaler',
+  plural: 'horizontalpodautoscalers',
+};
 export const SECRETS: WatchedResource = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets' };
 
 function pathOf(r: WatchedResource, namespace: string | undefined): string {

@@ -3,10 +3,8 @@
  * Events for decisions. Work is keyed by rollout; a key is never reconciled twice at once, and a
  * change that arrives meanwhile causes one more pass.
  */
-import type { KubernetesObject, V1Deployment, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Rollout } from '../api/schema/rollout.js';
-import type { AnalysisTemplate } from '../api/schema/analysis-template.js';
 import { DEFAULT_SCRAPE_INTERVAL_MS, resolveAnalysis, type ResolvedMetric } from '../analysis/resolve.js';
 import { PrometheusProvider } from '../analysis/prometheus.js';
 import type { MetricProvider } from '../analysis/provider.js';
@@ -14,33 +12,17 @@ import { StaleWrite, type Kube } from '../kube/client.js';
 import { recordRolloutEvent } from '../kube/rollout-writes.js';
 import type { PlanEvent } from '../rollout/context.js';
 import { plan, type Plan } from '../rollout/plan.js';
-import type { VirtualService } from '../traffic/istio/types.js';
 import { act } from './act.js';
-import { IstioRouter, virtualServiceName, type ConvergeMemory, type IstioCaches } from '../traffic/istio/router.js';
+import { IstioRouter, type ConvergeMemory, type IstioCaches } from '../traffic/istio/router.js';
 import { freshView } from './fresh.js';
-import { hosts } from '../traffic/istio/virtual-service.js';
 import type { TrafficRouter } from '../traffic/router.js';
-import {
-  ANALYSIS_TEMPLATES,
-  cacheErrorLogger,
-  CONFIG_MAPS,
-  DEPLOYMENTS,
-  DESTINATION_RULES,
-  ResourceCache,
-  ROLLOUTS,
-  SECRETS,
-  SERVICES,
-  VIRTUAL_SERVICES,
-  type CacheOptions,
-  type WatchedResource,
-} from './cache.js';
+import { cacheErrorLogger, ResourceCache, ROLLOUTS } from './cache.js';
+import { Informers } from './informers.js';
 import { Analyst } from './analysis.js';
 import type { ControllerMetrics } from './metrics.js';
 import { MemoryQueue, type WorkQueue } from '../queue/work-queue.js';
 import { MemoryLedger, type Ledger } from './ledger.js';
 import { secretCredentials, TemplateStore } from './templates.js';
-import { configDigest, usesConfig, type ConfigDigest, type ConfigKind } from './configs.js';
-import { primaryName } from './generated.js';
 import { observe, specProblems, type Caches } from './observe.js';
 import { SpecMemo } from './spec-memo.js';
 import { StatusWriter } from './status-writer.js';
@@ -79,25 +61,9 @@ const key = (namespace: string | undefined, name: string): string => `${namespac
 /** How soon a pass is tried again when the caches have not caught up with the last write. */
 const CATCH_UP_MS = 100;
 
-function usesTemplate(r: Rollout, name: string): boolean {
-  const canary = r.spec.strategy.canary;
-  return [...canary.steps.map((s) => s.analysis), canary.analysis].some(
-    (a) => a?.templates.some((t) => t.name === name) === true,
-  );
-}
-
 export class Controller {
   private readonly rollouts: ResourceCache<Rollout>;
-  private readonly deployments: ResourceCache<V1Deployment>;
-  private readonly virtualServices: ResourceCache<VirtualService>;
-  /** Services, and the DestinationRules Sluice generated (selected by its managed-by label). */
-  private readonly generated: {
-    Service: ResourceCache<V1Service>;
-    DestinationRule: ResourceCache<KubernetesObject>;
-  };
-  /** ConfigMaps and Secrets, as content hashes only. */
-  private readonly configs: Record<ConfigKind, ResourceCache<ConfigDigest>>;
-  private readonly templates: ResourceCache<AnalysisTemplate>;
+  private readonly informers: Informers;
   private readonly templateStore: TemplateStore;
   /** Spec validation and resolved analysis, per Rollout generation and templates. */
   private readonly specMemo: SpecMemo<{
@@ -125,79 +91,32 @@ export class Controller {
     const { kube, namespace } = opts;
     this.queue = opts.queue ?? new MemoryQueue();
     this.ledger = opts.ledger ?? new MemoryLedger();
-    const cache = <T extends KubernetesObject>(
-      r: WatchedResource,
-      onChange: (obj: T) => void,
-      options?: CacheOptions<T>,
-    ): ResourceCache<T> =>
-      new ResourceCache<T>(kube, r, namespace, onChange, { onError: cacheErrorLogger(opts.log, r), ...options });
-    this.rollouts = cache<Rollout>(ROLLOUTS, (r) => this.rolloutChanged(r));
-    this.deployments = cache<V1Deployment>(DEPLOYMENTS, (d) =>
-      this.dependentChanged(d.metadata?.namespace, (r) =>
-        [r.spec.targetRef.name, primaryName(r)].includes(d.metadata?.name ?? ''),
-      ),
-    );
-    this.virtualServices = cache<VirtualService>(VIRTUAL_SERVICES, (vs) =>
-      this.dependentChanged(undefined, (r) => {
-        const n = virtualServiceName(r);
-        return n.name === vs.metadata.name && (n.namespace ?? '') === (vs.metadata.namespace ?? '');
-      }),
-    );
-    const routing = (o: KubernetesObject): void =>
-      this.dependentChanged(o.metadata?.namespace, (r) =>
-        [r.spec.service.name, ...Object.values(hosts(r))].includes(o.metadata?.name ?? ''),
-      );
-    this.generated = {
-      // every Service: the one clients call (spec.service.name) is usually Git's
-      Service: cache<V1Service>(SERVICES, routing),
-      // every one: a DestinationRule with a generated name that someone else made is a conflict
-      DestinationRule: cache(DESTINATION_RULES, routing),
-    };
-    const configChanged =
-      (kind: ConfigKind) =>
-      (c: ConfigDigest): void =>
-        this.dependentChanged(c.metadata?.namespace, (r) =>
-          usesConfig(
-            this.deployments.get(r.metadata.namespace, r.spec.targetRef.name)?.spec?.template,
-            kind,
-            c.metadata?.name ?? '',
-          ),
-        );
-    this.configs = {
-      ConfigMap: cache(CONFIG_MAPS, configChanged('ConfigMap'), { digest: configDigest }),
-      Secret: cache(SECRETS, configChanged('Secret'), { digest: configDigest }),
-    };
-    this.templates = cache<AnalysisTemplate>(ANALYSIS_TEMPLATES, (t) =>
-      this.dependentChanged(t.metadata.namespace, (r) => usesTemplate(r, t.metadata.name)),
-    );
-    this.templateStore = new TemplateStore((ns, name) => this.templates.get(ns, name));
-    this.specMemo = new SpecMemo((ns, name) => this.templates.get(ns, name));
+    this.rollouts = new ResourceCache<Rollout>(kube, ROLLOUTS, namespace, (r) => this.rolloutChanged(r), {
+      onError: cacheErrorLogger(opts.log, ROLLOUTS),
+    });
+    this.informers = new Informers(kube, namespace, opts.log, (ns, concerns) => this.dependentChanged(ns, concerns));
+    const { templates, configs } = this.informers;
+    this.templateStore = new TemplateStore((ns, name) => templates.get(ns, name));
+    this.specMemo = new SpecMemo((ns, name) => templates.get(ns, name));
     this.analyst = new Analyst({
       provider: opts.provider ?? new PrometheusProvider(opts.metrics?.request),
       onMeasurement: (metric, result) => opts.metrics?.measurement(metric, result),
       defaultAddress: opts.prometheusUrl,
-      credentials: secretCredentials(kube, (ns, name) => this.configs.Secret.get(ns, name)),
+      credentials: secretCredentials(kube, (ns, name) => configs.Secret.get(ns, name)),
     });
-    this.caches = {
-      deployment: (ns, name) => this.deployments.get(ns, name),
-      service: (ns, name) => this.generated.Service.get(ns, name),
-      config: (kind, ns, name) => this.configs[kind].get(ns, name),
-    };
-    this.istio = {
-      virtualService: (ns, name) => this.virtualServices.get(ns, name),
-      destinationRule: (ns, name) => this.generated.DestinationRule.get(ns, name),
-    };
+    this.caches = this.informers.caches();
+    this.istio = this.informers.istio();
     this.router = new IstioRouter(kube, this.istio, this.convergeMemory);
     this.reporting = new Reporting(
       opts.reporting,
-      (ns, name) => this.deployments.get(ns, name),
+      (ns, name) => this.informers.deployments.get(ns, name),
       (k) => this.enqueue(k),
       opts.log,
     );
     this.settle = new Settle({
       ledger: this.ledger,
       settleMs: opts.settleMs ?? 5000,
-      cachedVersion: (object) => this.cachedVersion(object),
+      cachedVersion: (object) => this.informers.cachedVersion(object),
       enqueue: (k, delayMs) => this.enqueue(k, delayMs),
     });
     this.statusWriter = new StatusWriter({
@@ -209,25 +128,13 @@ export class Controller {
     });
   }
 
-  private dependents(): ResourceCache<KubernetesObject>[] {
-    return [
-      this.deployments,
-      this.virtualServices,
-      this.generated.Service,
-      this.generated.DestinationRule,
-      this.configs.ConfigMap,
-      this.configs.Secret,
-      this.templates,
-    ] as ResourceCache<KubernetesObject>[];
-  }
-
   get isReady(): boolean {
     return this.ready && this.queue.ready;
   }
 
   async start(): Promise<void> {
     await this.opts.reporting?.notifier?.start();
-    await Promise.all(this.dependents().map((c) => c.start()));
+    await Promise.all(this.informers.all().map((c) => c.start()));
     await this.rollouts.start();
     await this.queue.start((k) => this.work(k));
     this.ready = true;
@@ -253,7 +160,7 @@ export class Controller {
     await this.queue.close(graceMs);
     await this.ledger.close();
     await this.opts.reporting?.notifier?.close();
-    await Promise.all([this.rollouts, ...this.dependents()].map((c) => c.stop()));
+    await Promise.all([this.rollouts, ...this.informers.all()].map((c) => c.stop()));
   }
 
   /** The Rollouts as the informer holds them now. */
@@ -281,14 +188,6 @@ export class Controller {
       if (concerns(r)) this.enqueue(key(r.metadata.namespace, r.metadata.name));
   }
 
-  /** The resourceVersion the caches hold for `Kind/namespace/name`. */
-  private cachedVersion(object: string): string | undefined {
-    const [kind, ns, name] = object.split('/', 3) as [string, string, string];
-    const caches: Record<string, ResourceCache<KubernetesObject> | undefined> = { ...this.generated };
-    Object.assign(caches, { Deployment: this.deployments, VirtualService: this.virtualServices });
-    return caches[kind]?.get(ns === '' ? undefined : ns, name)?.metadata?.resourceVersion;
-  }
-
   enqueue(k: string, delayMs = 0): void {
     if (!this.stopped) this.queue.enqueue(k, delayMs);
   }
@@ -313,7 +212,10 @@ export class Controller {
     const attempt = (previous?.attempt ?? 0) + 1;
     this.failures.set(k, { message, attempt });
     // someone else's write came first: plan again on it (a few times, then it is a failure like any other)
-    if (e instanceof StaleWrite && attempt <= 3) return this.enqueue(k, CATCH_UP_MS * attempt);
+    if (e instanceof StaleWrite && attempt <= 3) {
+      this.enqueue(k, CATCH_UP_MS * attempt);
+      return;
+    }
     const delayMs = Math.min(60_000, 1000 * 2 ** Math.min(attempt - 1, 6));
     this.opts.log.warn({ rollout: k, err: message, attempt, retryInMs: delayMs }, 'reconcile failed; retrying');
     this.enqueue(k, delayMs);

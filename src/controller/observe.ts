@@ -1,5 +1,6 @@
 /** Observations for the planner, from the informer caches only. */
-import type { V1Deployment, V1Service } from '@kubernetes/client-node';
+import { deletionTimestamp } from '../api/schema/meta.js';
+import type { V1Deployment, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import type { Rollout } from '../api/schema/rollout.js';
 import { validateRollout } from '../api/validate-object.js';
 import { formatPath } from '../api/problem.js';
@@ -13,22 +14,22 @@ import { configHashes, type ConfigDigest, type ConfigKind } from './configs.js';
 import { driftedServices, primaryName } from './generated.js';
 import { primaryDrift } from './primary-drift.js';
 import { serviceReach } from '../rollout/pod-labels.js';
+import { observeAutoscaler } from './autoscaler.js';
 
 export interface Caches {
   deployment(namespace: string | undefined, name: string): V1Deployment | undefined;
   /** Services (Sluice's and others). */
   service(namespace: string | undefined, name: string): V1Service | undefined;
   config(kind: ConfigKind, namespace: string | undefined, name: string): ConfigDigest | undefined;
+  /** The HorizontalPodAutoscalers of a namespace. */
+  autoscalers(namespace: string | undefined): readonly V2HorizontalPodAutoscaler[];
 }
 
 function workload(d: V1Deployment, revision: string): WorkloadObservation {
   const replicas = d.spec?.replicas ?? 1;
-  const status = d.status;
-  const rolledOut =
-    (status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
-    (status?.updatedReplicas ?? 0) === replicas &&
-    (status?.replicas ?? 0) === replicas;
-  return { revision, replicas, readyReplicas: status?.readyReplicas ?? 0, rolledOut };
+  const { observedGeneration = 0, updatedReplicas = 0, replicas: pods = 0, readyReplicas = 0 } = d.status ?? {};
+  const allUpdated = observedGeneration >= (d.metadata?.generation ?? 0) && updatedReplicas === pods;
+  return { revision, replicas, readyReplicas, rolledOut: allUpdated && pods === replicas, allUpdated };
 }
 
 /** The content hashes of the configs the target's template uses, as the caches know them. */
@@ -76,7 +77,13 @@ function conflicts(rollout: Rollout, caches: Caches, router: TrafficRouter): str
       })
       .map((n) => `Service/${n}: not made by Sluice`),
     ...router.conflicts(rollout),
+    ...autoscalerConflict(rollout, caches),
   ];
+}
+
+function autoscalerConflict(rollout: Rollout, caches: Caches): string[] {
+  const a = observeAutoscaler(rollout, caches.autoscalers(rollout.metadata.namespace)).autoscaler;
+  return a?.copy === 'foreign' ? [`HorizontalPodAutoscaler/${a.name}-primary: not made by Sluice`] : [];
 }
 
 /** The generated objects whose settings differ from what spec.service says now, as `Kind/name`. */
@@ -92,7 +99,7 @@ function drift(rollout: Rollout, caches: Caches, router: TrafficRouter, target: 
 
 /** While the Rollout is being deleted: where the hand-over stands. */
 function deletion(rollout: Rollout, caches: Caches, router: TrafficRouter): Pick<Observations, 'deletion'> {
-  if ((rollout.metadata as { deletionTimestamp?: unknown }).deletionTimestamp === undefined) return {};
+  if (deletionTimestamp(rollout) === undefined) return {};
   const svc = caches.service(rollout.metadata.namespace, rollout.spec.service.name);
   return {
     deletion: {
@@ -144,6 +151,7 @@ export function observe(
     missingRouting: missingRouting(rollout, caches, router),
     conflicts: conflicts(rollout, caches, router),
     drift: drift(rollout, caches, router, target),
+    ...observeAutoscaler(rollout, caches.autoscalers(ns)),
     analysis: { metrics: analysis.metrics, taken: analysis.taken },
     commands: (rollout.status?.commands ?? [])
       .filter((c) => c.handledAt === undefined)

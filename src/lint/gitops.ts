@@ -3,15 +3,11 @@
  * clients when Sluice does its job. They only apply when the objects involved are among the lint
  * inputs.
  */
-import { warning, type Problem } from '../api/problem.js';
+import { warning, type ObjectWarning, type Problem } from '../api/problem.js';
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { Rollout } from '../api/schema/rollout.js';
 import { serviceReach } from '../rollout/pod-labels.js';
-
-export interface ObjectWarning {
-  object: unknown;
-  problem: Problem;
-}
+import { autoscaled, autoscalingWarnings } from './autoscaling.js';
 
 interface Meta {
   apiVersion?: unknown;
@@ -32,14 +28,15 @@ function generatedNames(r: Rollout, o: Meta): string[] {
 }
 
 /** Warnings about one foreign object in the light of one Rollout. */
-function objectWarnings(r: Rollout, o: Meta): Problem[] {
+function objectWarnings(r: Rollout, o: Meta, others: readonly unknown[]): Problem[] {
   const ns = r.metadata.namespace ?? o.metadata?.namespace;
   if ((o.metadata?.namespace ?? ns) !== ns) return [];
   const name = o.metadata?.name;
   const target = r.spec.targetRef.name;
   const problems: Problem[] = [];
   const isDeployment = o.kind === 'Deployment' && o.apiVersion === 'apps/v1';
-  if (isDeployment && name === target && o.spec?.replicas !== undefined) {
+  // (under an HPA in Git, autoscaling.ts says it, with the HPA's name)
+  if (isDeployment && name === target && o.spec?.replicas !== undefined && !autoscaled(others, name, ns)) {
     problems.push(
       warning(
         ['spec', 'replicas'],
@@ -100,9 +97,9 @@ export function gitopsWarnings(rollouts: readonly Rollout[], others: readonly un
     for (const o of others) {
       const meta = asMeta(o);
       if (meta === undefined) continue;
-      const problems = [...objectWarnings(r, meta), ...serviceWarnings(r, meta, others)];
+      const problems = [...objectWarnings(r, meta, others), ...serviceWarnings(r, meta, others)];
       out.push(...problems.map((problem) => ({ object: o, problem })));
     }
   }
-  return out;
+  return [...out, ...autoscalingWarnings(rollouts, others)];
 }

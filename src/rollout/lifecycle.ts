@@ -3,21 +3,17 @@
  * (Healthy, RolledBack). Each either finds the world right, or asks for one change and ends the
  * pass; the next pass sees the change through the informers and goes on.
  */
+import { deletionTimestamp } from '../api/schema/meta.js';
 import { parseDuration } from '../api/duration.js';
 import type { Pass } from './context.js';
 import { FINALIZER } from './model.js';
 import type { Reason } from './reasons.js';
-import { desiredPrimaryReplicas } from './primary.js';
+import { canaryReplicas, promotionReplicas } from './scale.js';
 
 function targetOf(p: Pass): { revision: string; replicas: number; readyReplicas: number } {
   const t = p.obs.target;
   if (t === undefined) throw new Error('the planner needs a target here');
   return t;
-}
-
-/** How many replicas the canary runs with: as many as the primary serves (at least 1). */
-export function canaryReplicas(p: Pass): number {
-  return desiredPrimaryReplicas(p);
 }
 
 /**
@@ -167,7 +163,7 @@ function targetCanTakeOver(p: Pass): boolean {
   }
   if (target !== undefined && target.rolledOut && target.readyReplicas > 0) return true;
   const deadlineMs = (p.rollout.spec.progressDeadlineSeconds ?? 600) * 1000;
-  const since = Date.parse(String((p.rollout.metadata as { deletionTimestamp?: unknown }).deletionTimestamp));
+  const since = Date.parse(deletionTimestamp(p.rollout) ?? '');
   const leftMs = since + deadlineMs - p.now.getTime();
   if (leftMs > 0) {
     p.requeue(leftMs);
@@ -283,7 +279,7 @@ export function rolledBack(p: Pass): void {
 export function startPromotion(p: Pass, why: string): void {
   delete p.status.canaryRestart;
   const revision = p.status.canaryRevision ?? '';
-  p.act({ type: 'ensurePrimary', revision, replicas: desiredPrimaryReplicas(p) });
+  p.act({ type: 'ensurePrimary', revision, replicas: promotionReplicas(p) });
   p.set('Promoting', 'Promoting', `Promoting revision ${revision}: ${why}`);
   p.event('Normal', 'Promoting', `Promoting revision ${revision}: ${why}`);
 }
@@ -294,7 +290,7 @@ export function promoting(p: Pass): void {
   const revision = s.canaryRevision ?? '';
   const primary = p.obs.primary;
   if (primary?.revision !== revision) {
-    p.act({ type: 'ensurePrimary', revision, replicas: desiredPrimaryReplicas(p) });
+    p.act({ type: 'ensurePrimary', revision, replicas: promotionReplicas(p) });
     return;
   }
   if (!primary.rolledOut || primary.readyReplicas < primary.replicas) {

@@ -17,6 +17,23 @@ export interface WorkloadObservation {
   readyReplicas: number;
   /** The Deployment controller has seen the latest spec and every replica runs the template. */
   rolledOut: boolean;
+  /**
+   * Every pod it has runs the template (the Deployment controller has seen the latest spec), though
+   * it may still be scaling: an autoscaler adding replicas to a canary that serves.
+   */
+  allUpdated?: boolean;
+}
+
+/** The target's HorizontalPodAutoscaler (the user's, Git's) and where Sluice's copy for the primary stands. */
+export interface AutoscalerObservation {
+  /** Name of the user's HPA. */
+  name: string;
+  /** `<name>-primary`: as it should be, missing, different from the user's, or someone else's object. */
+  copy: 'ok' | 'missing' | 'drifted' | 'foreign';
+  minReplicas: number;
+  maxReplicas: number;
+  /** The copy's minReplicas (the user's between runs; raised during a run). */
+  copyMinReplicas?: number;
 }
 
 /** The run's analysis: the metrics it measures (resolved from its templates) and what was just measured. */
@@ -65,6 +82,12 @@ export interface Observations {
    * change of timeout, retries, match, port...), as `Kind/name`.
    */
   drift?: string[];
+  /** The target's autoscaler, when it has one: it sizes the canary, and its copy the primary. */
+  autoscaler?: AutoscalerObservation;
+  /** spec.autoscalerRef names an autoscaler that does not exist, as `Kind/name`. */
+  missingAutoscaler?: string;
+  /** Sluice's autoscaler copies of this Rollout that no longer copy its autoscaler (it was removed or renamed). */
+  strayAutoscalers?: string[];
   analysis: AnalysisObservation;
   /** Commands recorded on status and not handled yet, oldest first. */
   commands: PendingCommand[];
@@ -93,6 +116,10 @@ export type Action =
   | { type: 'convergeRouting' }
   /** Route `canaryWeight`% to the canary and the rest to the primary. */
   | { type: 'setWeight'; canaryWeight: number }
+  /** Create or update `<hpa>-primary`, the copy of the target's HPA that scales the primary, with this minimum. */
+  | { type: 'ensureAutoscaler'; minReplicas: number }
+  /** Delete a copy Sluice made of an autoscaler the target no longer has. */
+  | { type: 'deleteAutoscaler'; name: string }
   /** Scale `<target>-primary` through its scale subresource (someone scaled it down outside Sluice). */
   | { type: 'scalePrimary'; replicas: number }
   /** Scale the target (the canary) through its scale subresource. */

@@ -2,6 +2,7 @@
  * The planner: PURE. `(rollout, observations, now) -> { actions, status, events, requeueAfterMs }`.
  * No client calls, no clock reads; the controller shell observes, calls this, acts.
  */
+import { deletionTimestamp } from '../api/schema/meta.js';
 import type { Rollout } from '../api/schema/rollout.js';
 import type { RolloutStatus } from '../api/schema/rollout-status.js';
 import { fold, forgive, nextDueMs, verdicts, type AnalysisVerdict } from '../analysis/assess.js';
@@ -21,6 +22,7 @@ import {
 import { FINALIZER, type Action, type Observations, type PendingCommand } from './model.js';
 import { runSteps } from './run.js';
 import { primaryCondition, primaryEvent, reconcilePrimary } from './primary.js';
+import { autoscale, autoscalerCondition, autoscalerEvent } from './scale.js';
 import type { Reason } from './reasons.js';
 import { allWindows, humanTime } from '../schedule/windows.js';
 
@@ -41,6 +43,7 @@ export function plan(rollout: Rollout, obs: Observations, now: Date): Plan {
   decide(p);
   onePrimaryWrite(p);
   converge(p);
+  if (!stoppedNow(p)) autoscale(p);
   p.rejectRest((c) => `nothing to ${c.action} while the rollout is ${p.status.phase ?? 'starting'}.`);
   decisionEvents(p, rollout, obs);
   const due = nextDueMs(obs.analysis.metrics, p.status, now);
@@ -77,6 +80,7 @@ function decisionEvents(p: Pass, rollout: Rollout, obs: Observations): void {
   notificationEvent(p, rollout, obs);
   serviceEvent(p, rollout, obs);
   primaryEvent(p, rollout, obs);
+  autoscalerEvent(p, rollout, obs);
 }
 
 /** The ServiceSelectsPrimary condition, when the Service clients call is Git's. */
@@ -127,8 +131,7 @@ function withRelease(status: RolloutStatus, obs: Observations): void {
  * the Rollout's deletion, an invalid spec, a missing target. True when the pass ends here.
  */
 function stopped(p: Pass): boolean {
-  // (deletionTimestamp is the API server's; client libraries type it differently, so it is read loosely)
-  const deleting = (p.rollout.metadata as { deletionTimestamp?: unknown }).deletionTimestamp !== undefined;
+  const deleting = deletionTimestamp(p.rollout) !== undefined;
   const conflicts = p.obs.conflicts ?? [];
   if (conflicts.length > 0) {
     // Nothing of it is Sluice's to route or hand over: the target keeps its replicas, deletion just lets go.
@@ -165,6 +168,11 @@ function invalid(p: Pass, reason: 'InvalidSpec' | 'TargetNotFound', message: str
     return;
   }
   p.set('Invalid', reason, message);
+}
+
+/** Whether this pass found the Rollout unusable or going away (nothing of it is kept up then). */
+function stoppedNow(p: Pass): boolean {
+  return p.status.phase === 'Invalid' || deletionTimestamp(p.rollout) !== undefined;
 }
 
 /** One write to the primary per pass: a rewrite (ensurePrimary, say a promotion) sets its replicas too. */
@@ -376,6 +384,8 @@ function conditions(
     make('Progressing', RUNNING.has(s.phase ?? '')),
   ];
   if (primary !== undefined) out.push(make('PrimaryAvailable', primary.ok, primary.reason, primary.message));
+  const autoscaled = autoscalerCondition(rollout, obs);
+  if (autoscaled !== undefined) out.push(make('Autoscaled', autoscaled.ok, autoscaled.reason, autoscaled.message));
   const reporting = obs.release?.condition;
   if (reporting !== undefined) out.push(make('GitHubReporting', reporting.ok, reporting.reason, reporting.message));
   if (obs.slack !== undefined) out.push(make('SlackReporting', obs.slack.ok, obs.slack.reason, obs.slack.message));

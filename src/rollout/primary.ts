@@ -5,6 +5,7 @@
  * config copies changed by hand, it is rewritten. Resized to any other size, the size is kept.
  * While it cannot serve, condition PrimaryAvailable is False and a Warning says why and what to do.
  */
+import { deletionTimestamp } from '../api/schema/meta.js';
 import type { Pass } from './context.js';
 import type { Observations } from './model.js';
 import type { Reason } from './reasons.js';
@@ -26,7 +27,10 @@ export function desiredPrimaryReplicas(p: Pass): number {
 export function reconcilePrimary(p: Pass): void {
   const s = p.status;
   const desired = desiredPrimaryReplicas(p);
-  s.primaryReplicas = desired;
+  // its full size: what it has between runs; during a run (or after a rollback) never lowered, so
+  // that an autoscaler shrinking it while the canary takes traffic does not shrink the promotion
+  const between = s.phase === undefined || s.phase === 'Healthy' || s.phase === 'Initializing';
+  s.primaryReplicas = between ? desired : Math.max(s.primaryReplicas ?? 0, desired);
   const primary = p.obs.primary;
   const stable = s.stableRevision ?? '';
   const name = primaryOf(p.rollout);
@@ -77,8 +81,7 @@ export function primaryCondition(
 
 function missingMessage(rollout: Rollout, s: RolloutStatus, obs: Observations): string {
   const missing = `${primaryOf(rollout)} does not exist`;
-  if ((rollout.metadata as { deletionTimestamp?: unknown }).deletionTimestamp !== undefined)
-    return `${missing}; the Rollout is being deleted.`;
+  if (deletionTimestamp(rollout) !== undefined) return `${missing}; the Rollout is being deleted.`;
   if (s.phase === 'Promoting') return `${missing}; the promotion creates it from revision ${s.canaryRevision ?? ''}.`;
   if (obs.target?.revision === s.stableRevision)
     return `${missing} (deleted outside Sluice); it is being created again from revision ${s.stableRevision ?? ''}.`;

@@ -64,6 +64,15 @@ export const REASONS = {
   PrimaryNotReady:
     '<target>-primary has no ready pod: requests to the primary fail until one is ready. Condition PrimaryAvailable.',
   PrimaryReady: '<target>-primary exists and has ready pods. Condition PrimaryAvailable.',
+  // Autoscaling (docs/autoscaling.md)
+  AutoscalerCopied:
+    "Sluice created or updated <hpa>-primary, the copy of the target's HorizontalPodAutoscaler that scales <target>-primary.",
+  AutoscalerRemoved:
+    "The target's HorizontalPodAutoscaler is gone (or renamed): Sluice deleted its copy for the primary.",
+  PrimaryAutoscaled:
+    "<hpa>-primary scales the primary and the target's HPA sizes the canary during a run. Condition Autoscaled.",
+  AutoscalerNotFound:
+    'spec.autoscalerRef names a HorizontalPodAutoscaler that does not exist: the primary keeps its size and the canary is sized like it until it does. Condition Autoscaled.',
   RestartingCanary:
     "The run started while the target had pods of an earlier revision (a config-only change does not roll them): traffic back to the primary, then after scaleDownDelay the canary is scaled to 0 and up again with this revision's configs.",
   RoutingUpdated:

@@ -2,7 +2,8 @@
 import { verdicts } from '../analysis/assess.js';
 import { parseDuration } from '../api/duration.js';
 import type { Pass } from './context.js';
-import { canaryReplicas, rollBack, startPromotion } from './lifecycle.js';
+import { rollBack, startPromotion } from './lifecycle.js';
+import { canaryReplicas, readyCanaryNeeded } from './scale.js';
 import { allWindows, humanTime } from '../schedule/windows.js';
 
 const MAX_STEPS_PER_PASS = 1000;
@@ -21,9 +22,11 @@ function elapsedMs(p: Pass, since: string | undefined): number {
  * still had replicas would otherwise count its old pods as the canary) and have ready endpoints
  * before it gets traffic (never a 503 from an empty destination).
  */
-function canaryReady(p: Pass): boolean {
+function canaryReady(p: Pass, need = 1): boolean {
   const target = p.obs.target;
-  if (target !== undefined && target.rolledOut && target.readyReplicas > 0) {
+  // (an autoscaler adding replicas to a canary that serves is not a reason to wait)
+  const current = target !== undefined && (target.rolledOut || (target.allUpdated === true && target.replicas >= need));
+  if (current && target.readyReplicas >= need) {
     delete p.status.progressStalledAt;
     return true;
   }
@@ -32,17 +35,25 @@ function canaryReady(p: Pass): boolean {
   p.status.progressStalledAt ??= p.preciseIso;
   const deadlineS = p.rollout.spec.progressDeadlineSeconds ?? 600;
   const leftMs = deadlineS * 1000 - elapsedMs(p, p.status.progressStalledAt);
-  if (leftMs < 0) rollBack(p, 'ProgressDeadlineExceeded', `the canary had no ready replica for ${deadlineS}s.`);
-  else waitForCanary(p, leftMs);
+  if (leftMs < 0)
+    rollBack(
+      p,
+      'ProgressDeadlineExceeded',
+      need > 1
+        ? `the canary did not get ${need} ready replicas within ${deadlineS}s.`
+        : `the canary had no ready replica for ${deadlineS}s.`,
+    );
+  else waitForCanary(p, leftMs, need);
   return false;
 }
 
 /** The canary is not ready: scaled up when at 0, its traffic taken back when it has some, then waited for. */
-function waitForCanary(p: Pass, leftMs: number): void {
+function waitForCanary(p: Pass, leftMs: number, need: number): void {
   const target = p.obs.target;
   p.requeue(leftMs);
-  if (target !== undefined && target.replicas === 0) p.act({ type: 'scaleCanary', replicas: canaryReplicas(p) });
-  else if ((p.obs.routedWeight ?? 0) > 0) {
+  if (target !== undefined && (target.replicas === 0 || target.replicas < need))
+    p.act({ type: 'scaleCanary', replicas: Math.max(need, canaryReplicas(p)) });
+  else if ((p.obs.routedWeight ?? 0) > 0 && target?.readyReplicas === 0) {
     p.status.canaryWeight = 0;
     p.act({ type: 'setWeight', canaryWeight: 0 });
     p.set(
@@ -133,7 +144,7 @@ export function runSteps(p: Pass): void {
 
 /** True when the weight is set; moving it up waits for a ready canary and an open window. */
 function setWeight(p: Pass, weight: number, where: string): boolean {
-  if (weight > 0 && !canaryReady(p)) return false;
+  if (weight > 0 && !canaryReady(p, readyCanaryNeeded(p, weight))) return false;
   if (p.obs.routedWeight === weight) {
     p.status.canaryWeight = weight;
     return true;

@@ -60,6 +60,41 @@ describe('sluice lint', () => {
     );
   });
 
+  it('warns about autoscaling pitfalls: replicas under an HPA, minReplicas 1 for a released service, canaryScale an HPA overrides', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
+    const deployment = parse(readFileSync(join(root, 'examples/podinfo/deployment.yaml'), 'utf8'));
+    deployment.spec.replicas = 3;
+    const rollout = parse(readFileSync(join(root, 'examples/podinfo/rollout.yaml'), 'utf8'));
+    rollout.spec.strategy.canary.canaryScale = { percent: 50 };
+    const hpa = {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'podinfo', namespace: 'demo' },
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' }, maxReplicas: 8 },
+    };
+    writeFileSync(join(dir, 'deployment.yaml'), stringify(deployment));
+    writeFileSync(join(dir, 'rollout.yaml'), stringify(rollout));
+    writeFileSync(join(dir, 'hpa.yaml'), stringify(hpa));
+    const { code, stdout } = await sluice('lint', dir, 'analysis-templates');
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(stdout).toMatch(
+      /deployment\.yaml:\d+: spec\.replicas: warning: is set, and HorizontalPodAutoscaler "podinfo" scales this Deployment: Argo CD \/ Flux would set it back/,
+    );
+    expect(stdout).toMatch(
+      /hpa\.yaml:\d+: spec\.minReplicas: warning: is 1 for Deployment "podinfo", which Rollout "podinfo" releases/,
+    );
+    expect(stdout).toMatch(
+      /rollout\.yaml:\d+: spec\.strategy\.canary\.canaryScale: warning: is not used: HorizontalPodAutoscaler "podinfo" scales podinfo/,
+    );
+    // minReplicas 2 and no canaryScale: only the replicas warning is left
+    writeFileSync(join(dir, 'hpa.yaml'), stringify({ ...hpa, spec: { ...hpa.spec, minReplicas: 2 } }));
+    delete rollout.spec.strategy.canary.canaryScale;
+    writeFileSync(join(dir, 'rollout.yaml'), stringify(rollout));
+    expect((await sluice('lint', dir, 'analysis-templates')).stdout.trim().split('\n')).toHaveLength(1);
+  });
+
   it('warns when the Service clients call selects only the target, which is at 0 replicas between runs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
     const service = parse(readFileSync(join(root, 'examples/podinfo/service.yaml'), 'utf8'));

@@ -128,6 +128,9 @@ function apply(w: World, a: Action): void {
       break;
     case 'scalePrimary':
       throw new Error('unexpected scalePrimary: nobody scaled the primary down');
+    case 'ensureAutoscaler':
+    case 'deleteAutoscaler':
+      throw new Error(`unexpected ${a.type}: the target has no autoscaler`);
     case 'addFinalizer':
     case 'removeFinalizer':
     case 'convergeRouting':

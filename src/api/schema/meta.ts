@@ -63,3 +63,14 @@ export const Condition = Obj(
 );
 
 export type Condition = Static<typeof Condition>;
+
+/**
+ * When the object started being deleted (metadata.deletionTimestamp, set by the API server;
+ * client libraries type it differently — a string or a Date — so it is read loosely here, once).
+ */
+export function deletionTimestamp(o: { metadata?: unknown }): string | undefined {
+  const t = (o.metadata as { deletionTimestamp?: unknown } | undefined)?.deletionTimestamp;
+  if (t === undefined || t === null) return undefined;
+  if (t instanceof Date) return t.toISOString();
+  return typeof t === 'string' ? t : JSON.stringify(t);
+}

@@ -3,6 +3,7 @@ import {
   Obj,
   Str,
   Int,
+  Bool,
   List,
   Duration,
   Enum,
@@ -93,6 +94,48 @@ export const Step = Obj(
   },
   {
     description: 'One step of the canary: exactly one of setWeight, pause or analysis.',
+    minProperties: 1,
+    maxProperties: 1,
+  },
+);
+
+export const AutoscalerRef = Obj(
+  {
+    apiVersion: Enum(['autoscaling/v2'] as const, {
+      description: 'API version of the autoscaler: autoscaling/v2 for a HorizontalPodAutoscaler.',
+    }),
+    kind: Enum(['HorizontalPodAutoscaler'] as const, { description: 'Kind of the autoscaler.' }),
+    name: Str({
+      description: "Name of the autoscaler, in the Rollout's namespace.",
+      pattern: DNS_SUBDOMAIN_PATTERN,
+      maxLength: 253,
+    }),
+  },
+  {
+    description:
+      'The autoscaler of the target, named explicitly (without it Sluice finds the HorizontalPodAutoscaler whose scaleTargetRef is the target). Sluice copies it as <name>-primary for the primary and never edits it; it sizes the canary while a run goes on.',
+  },
+);
+
+export const CanaryScale = Obj(
+  {
+    matchTrafficWeight: Optional(
+      Bool({
+        description: 'The canary runs ceil(primary replicas x weight / 100) replicas, resized before each weight step.',
+      }),
+    ),
+    replicas: Optional(Int({ description: 'The canary runs this many replicas.', minimum: 1, maximum: 10000 })),
+    percent: Optional(
+      Int({
+        description: 'The canary runs ceil(primary replicas x percent / 100) replicas.',
+        minimum: 1,
+        maximum: 100,
+      }),
+    ),
+  },
+  {
+    description:
+      "How many replicas the canary runs when no autoscaler sizes it: exactly one of matchTrafficWeight, replicas or percent (Argo Rollouts' setCanaryScale). Without it, as many as the primary.",
     minProperties: 1,
     maxProperties: 1,
   },
@@ -216,6 +259,7 @@ export const RolloutSpec = Obj(
     ),
     service: Service,
     virtualServiceRef: Optional(VirtualServiceRef),
+    autoscalerRef: Optional(AutoscalerRef),
     progressDeadlineSeconds: Optional(
       Int({
         description: 'A run that makes no progress (canary not ready, step stuck) for this long is rolled back.',
@@ -233,6 +277,7 @@ export const RolloutSpec = Obj(
               maxItems: 100,
             }),
             analysis: Optional(BackgroundAnalysis),
+            canaryScale: Optional(CanaryScale),
             scaleDownDelay: Optional(
               Duration({
                 description:

@@ -54,30 +54,33 @@ export function nextReplicas(
     return { current: gone ? desired : 0, olds: olds.map(() => 0) };
   }
   const { surge, unavailable } = fenceposts(strategy, desired);
-  // scale up: the new ReplicaSet within replicas + maxSurge pods in all
-  let next = current.replicas;
-  if (next > desired) next = desired;
-  else {
-    const room = desired + surge - (current.replicas + total(olds, (o) => o.replicas));
-    next = Math.min(desired, current.replicas + Math.max(0, room));
-  }
-  // scale down: first old pods that are not available, then available ones down to minAvailable
-  const oldReplicas = olds.map((o) => o.replicas);
-  const minAvailable = desired - unavailable;
-  const newUnavailable = next - current.available;
-  let budget = next + total(olds, (o) => o.replicas) - minAvailable - newUnavailable;
-  if (budget <= 0) return { current: next, olds: oldReplicas };
-  for (let i = 0; i < olds.length && budget > 0; i++) {
-    const unhealthy = Math.min(budget, Math.max(0, (oldReplicas[i] ?? 0) - (olds[i]?.available ?? 0)));
-    oldReplicas[i] = (oldReplicas[i] ?? 0) - unhealthy;
+  const next = scaledUp(desired, surge, current, olds);
+  return { current: next, olds: scaledDown(desired - unavailable, { ...current, replicas: next }, olds) };
+}
+
+/** The new ReplicaSet's replicas: growing while all pods stay within replicas + maxSurge. */
+function scaledUp(desired: number, surge: number, current: ReplicaSetCounts, olds: ReplicaSetCounts[]): number {
+  if (current.replicas > desired) return desired;
+  const room = desired + surge - (current.replicas + total(olds, (o) => o.replicas));
+  return Math.min(desired, current.replicas + Math.max(0, room));
+}
+
+/** The old ReplicaSets' replicas: their unavailable pods first, then available ones while minAvailable holds. */
+function scaledDown(minAvailable: number, current: ReplicaSetCounts, olds: ReplicaSetCounts[]): number[] {
+  const out = olds.map((o) => o.replicas);
+  const newUnavailable = current.replicas - current.available;
+  let budget = current.replicas + total(olds, (o) => o.replicas) - minAvailable - newUnavailable;
+  if (budget <= 0) return out;
+  olds.forEach((o, i) => {
+    const unhealthy = Math.min(budget, Math.max(0, o.replicas - o.available));
+    out[i] = o.replicas - unhealthy;
     budget -= unhealthy;
-  }
-  const available = current.available + total(olds, (o) => o.available);
-  let down = Math.max(0, available - minAvailable);
-  for (let i = 0; i < olds.length && down > 0; i++) {
-    const cut = Math.min(down, oldReplicas[i] ?? 0);
-    oldReplicas[i] = (oldReplicas[i] ?? 0) - cut;
+  });
+  let down = Math.max(0, current.available + total(olds, (o) => o.available) - minAvailable);
+  olds.forEach((_, i) => {
+    const cut = Math.min(down, out[i] ?? 0);
+    out[i] = (out[i] ?? 0) - cut;
     down -= cut;
-  }
-  return { current: next, olds: oldReplicas };
+  });
+  return out;
 }

@@ -3,6 +3,7 @@
  * adopted VirtualService whose named routes' weights are the only thing Sluice edits. Reads come
  * from the controller's caches; writes are a create or a JSON patch.
  */
+import { deletionTimestamp } from '../../api/schema/meta.js';
 import { PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
 import type { Rollout } from '../../api/schema/rollout.js';
 import { createIfMissing, guarded, written, type Kube, type Written } from '../../kube/client.js';
@@ -30,8 +31,7 @@ export interface IstioCaches {
   destinationRule(namespace: string | undefined, name: string): KubernetesObject | undefined;
 }
 
-const deleting = (r: Rollout): boolean =>
-  (r.metadata as { deletionTimestamp?: unknown }).deletionTimestamp !== undefined;
+const deleting = (r: Rollout): boolean => deletionTimestamp(r) !== undefined;
 
 export function virtualServiceName(rollout: Rollout): { namespace: string | undefined; name: string } {
   const ref = rollout.spec.virtualServiceRef;
