@@ -1,4 +1,4 @@
-/** The table `sluice get` prints: phase, step i/N, a weight bar, and the latest check values. */
+/** The table `sluice get` prints: phase, step i/N, a weight bar, ready/replicas of primary and canary, and the latest check values. */
 import type { Rollout } from '../api/schema/rollout.js';
 
 export function weightBar(weight: number, width = 10): string {
@@ -12,6 +12,11 @@ export function stepOf(r: Rollout): string {
   const phase = r.status?.phase;
   if (phase !== 'Progressing' && phase !== 'Paused' && phase !== 'Promoting') return '-';
   return `${Math.min((r.status?.currentStepIndex ?? 0) + 1, total)}/${total}`;
+}
+
+/** `ready/replicas`, or `-` when not known. */
+function readyOf(w: { replicas: number; ready: number } | undefined): string {
+  return w === undefined ? '-' : `${w.ready}/${w.replicas}`;
 }
 
 function pad(rows: string[][]): string {
@@ -28,13 +33,24 @@ function pad(rows: string[][]): string {
 
 export function renderRollouts(rollouts: readonly Rollout[], allNamespaces: boolean): string {
   if (rollouts.length === 0) return 'No rollouts found.';
-  const header = [...(allNamespaces ? ['NAMESPACE'] : []), 'NAME', 'PHASE', 'STEP', 'WEIGHT', 'MESSAGE'];
+  const header = [
+    ...(allNamespaces ? ['NAMESPACE'] : []),
+    'NAME',
+    'PHASE',
+    'STEP',
+    'WEIGHT',
+    'PRIMARY',
+    'CANARY',
+    'MESSAGE',
+  ];
   const rows = rollouts.map((r) => [
     ...(allNamespaces ? [r.metadata.namespace ?? ''] : []),
     r.metadata.name,
     r.status?.phase ?? 'Pending',
     stepOf(r),
     weightBar(r.status?.canaryWeight ?? 0),
+    readyOf(r.status?.replicas?.primary),
+    readyOf(r.status?.replicas?.canary),
     r.status?.message ?? '',
   ]);
   const lines = [pad([header, ...rows])];

@@ -26,14 +26,16 @@ const targets = (h: Hpa, deployment: string): boolean =>
   h.spec.scaleTargetRef.name === deployment;
 
 /**
- * The user's HPA of the target: the one spec.autoscalerRef names, else the one whose
- * scaleTargetRef is the target (Sluice's own copies never count). Several: the oldest name wins
- * (the API server would let both fight; lint says so).
+ * The user's HPA of the target: the one spec.autoscalerRef names (it must scale the target), else
+ * the one whose scaleTargetRef is the target (Sluice's own copies never count). Several: the
+ * first by name (Kubernetes lets several HPAs fight over one Deployment; name one with
+ * autoscalerRef and remove the others).
  */
 export function userAutoscaler(rollout: Rollout, hpas: readonly Hpa[]): Hpa | undefined {
   const ref = rollout.spec.autoscalerRef;
   const mine = (h: Hpa): boolean => !isManagedBySluice(h.metadata?.labels);
-  if (ref !== undefined) return hpas.find((h) => h.metadata?.name === ref.name && mine(h));
+  if (ref !== undefined)
+    return hpas.find((h) => h.metadata?.name === ref.name && mine(h) && targets(h, rollout.spec.targetRef.name));
   return hpas
     .filter((h) => mine(h) && targets(h, rollout.spec.targetRef.name))
     .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))[0];

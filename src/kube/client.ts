@@ -166,13 +166,18 @@ export function statusOf(e: unknown): number | undefined {
  */
 export class StaleWrite extends Error {}
 
-/** Runs a guarded write; its precondition failing becomes a StaleWrite naming `what`. */
-export async function guarded<T>(what: string, write: () => Promise<T>): Promise<T> {
+/**
+ * Runs a guarded write; its precondition failing becomes a StaleWrite naming `what`: a 409
+ * (resourceVersion), and a 422 only for a JSON patch whose `test` ops are the precondition
+ * (`jsonPatchTests`; elsewhere a 422 is a validation error and stays one).
+ */
+export async function guarded<T>(what: string, write: () => Promise<T>, jsonPatchTests = false): Promise<T> {
   try {
     return await write();
   } catch (e) {
     const code = statusOf(e);
-    if (code === 409 || code === 422) throw new StaleWrite(`${what} changed since it was read; planning again`);
+    if (code === 409 || (jsonPatchTests && code === 422))
+      throw new StaleWrite(`${what} changed since it was read; planning again`);
     throw e;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Autoscaling warnings (docs/autoscaling.md): a replica count in Git that a GitOps tool would set
- * back under an HPA, an HPA that leaves a released service no headroom, and canaryScale where an
- * HPA sizes the canary. They apply when the objects involved are among the lint inputs.
+ * back under an HPA, an HPA that leaves a released service no headroom, and canaryScale or
+ * dynamicStableScale where an HPA sizes the canary and the primary. They apply when the objects involved are among the lint inputs.
  */
 import { warning, type ObjectWarning } from '../api/problem.js';
 import type { Rollout } from '../api/schema/rollout.js';
@@ -80,6 +80,14 @@ function rolloutWarnings(r: Rollout, hpa: Hpa): ObjectWarning[] {
       problem: warning(
         ['spec', 'strategy', 'canary', 'canaryScale'],
         `is not used: HorizontalPodAutoscaler "${String(hpa.metadata?.name)}" scales ${target}, so it sizes the canary; remove canaryScale`,
+      ),
+    });
+  if (r.spec.strategy.canary.dynamicStableScale === true)
+    out.push({
+      object: r,
+      problem: warning(
+        ['spec', 'strategy', 'canary', 'dynamicStableScale'],
+        `is not used: HorizontalPodAutoscaler "${String(hpa.metadata?.name)}" scales ${target}, so its copy sizes ${target}-primary; remove dynamicStableScale`,
       ),
     });
   return out;

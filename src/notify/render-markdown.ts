@@ -4,7 +4,15 @@
  * its reason, and the commands people can comment. Pure; found again by its hidden marker.
  */
 import type { MetricSeries, Timeline } from './timeline.js';
-import { backgroundChecks, checkLine, headline, outcomeOf, stepRows, type RunSnapshot } from './run-report.js';
+import {
+  backgroundChecks,
+  checkLine,
+  headline,
+  outcomeOf,
+  replicasLine,
+  stepRows,
+  type RunSnapshot,
+} from './run-report.js';
 
 export function commentMarker(namespace: string, name: string): string {
   return `<!-- sluice:rollout=${namespace}/${name} -->`;
@@ -91,7 +99,7 @@ export function renderComment(snap: RunSnapshot): string {
     commentMarker(snap.namespace, snap.name),
     `### Sluice canary of \`${snap.namespace}/${snap.name}\` — ${BADGE[outcome]}`,
     '',
-    `Revision \`${md(s.canaryRevision ?? '?')}\`${snap.release?.commit === undefined ? '' : ` from commit ${snap.release.commit.slice(0, 12)}`} · phase **${s.phase ?? 'Pending'}** · canary weight **${s.canaryWeight ?? 0}%** · run started ${s.runStartedAt ?? '?'}`,
+    `Revision \`${md(s.canaryRevision ?? '?')}\`${snap.release?.commit === undefined ? '' : ` from commit ${snap.release.commit.slice(0, 12)}`} · phase **${s.phase ?? 'Pending'}** · canary weight **${s.canaryWeight ?? 0}%**${replicasLine(s) === '' ? '' : ` · ${replicasLine(s)}`} · run started ${s.runStartedAt ?? '?'}`,
     '',
     stepsTable(snap),
     '',

@@ -89,6 +89,14 @@ function runningHeadline(s: RolloutStatus, total: number): string {
   return `Canary at ${s.canaryWeight ?? 0}%, step ${Math.min((s.currentStepIndex ?? 0) + 1, total)}/${total}: ${s.reason ?? 'starting'}.`;
 }
 
+/** `primary 5/5 ready · canary 2/3 ready`, from status.replicas; empty when unknown. */
+export function replicasLine(s: RolloutStatus): string {
+  const r = s.replicas;
+  const part = (name: string, w: { replicas: number; ready: number } | undefined): string[] =>
+    w === undefined ? [] : [`${name} ${w.ready}/${w.replicas} ready`];
+  return [...part('primary', r?.primary), ...part('canary', r?.canary)].join(' · ');
+}
+
 /** One sentence for a commit status or a headline (GitHub limits commit status descriptions to 140 characters). */
 export function headline(snap: RunSnapshot, max = 140): string {
   const s = snap.status;

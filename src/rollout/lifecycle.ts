@@ -8,7 +8,7 @@ import { parseDuration } from '../api/duration.js';
 import type { Pass } from './context.js';
 import { FINALIZER } from './model.js';
 import type { Reason } from './reasons.js';
-import { canaryReplicas, promotionReplicas } from './scale.js';
+import { canaryReplicas, primaryReadyFor, promotionReplicas } from './scale.js';
 
 function targetOf(p: Pass): { revision: string; replicas: number; readyReplicas: number } {
   const t = p.obs.target;
@@ -60,7 +60,8 @@ type Parking = 'rerouting' | 'waiting' | 'scaling' | 'parked';
 function parkCanary(p: Pass): Parking {
   if (restoreRouting(p)) return 'rerouting';
   if (p.obs.routedWeight !== 0) {
-    routeAllToPrimary(p);
+    // a primary shrunk by dynamicStableScale grows back, every pod ready, first
+    if (primaryReadyFor(p, 0).ready) routeAllToPrimary(p);
     return 'rerouting';
   }
   const s = p.status;
@@ -161,7 +162,8 @@ function targetCanTakeOver(p: Pass): boolean {
     p.act({ type: 'scaleCanary', replicas });
     return false;
   }
-  if (target !== undefined && target.rolledOut && target.readyReplicas > 0) return true;
+  // every replica ready: it takes all traffic at once
+  if (target !== undefined && target.rolledOut && target.readyReplicas >= target.replicas) return true;
   const deadlineMs = (p.rollout.spec.progressDeadlineSeconds ?? 600) * 1000;
   const since = Date.parse(deletionTimestamp(p.rollout) ?? '');
   const leftMs = since + deadlineMs - p.now.getTime();
@@ -208,8 +210,10 @@ export function startRun(p: Pass, reason: 'NewRevision' | 'RestartedForNewRevisi
   }
   // the restart moves traffic, waits or scales itself, and always comes back (no pass may stall here)
   if (s.canaryRestart === true) restartCanary(p);
-  else if (p.obs.routedWeight !== undefined && p.obs.routedWeight !== 0) p.act({ type: 'setWeight', canaryWeight: 0 });
-  else if (target.replicas !== canaryReplicas(p)) p.act({ type: 'scaleCanary', replicas: canaryReplicas(p) });
+  else if (p.obs.routedWeight !== undefined && p.obs.routedWeight !== 0) {
+    primaryReadyFor(p, 0); // (a primary shrunk by dynamicStableScale grows alongside: the canary has no pods to keep it)
+    p.act({ type: 'setWeight', canaryWeight: 0 });
+  } else if (target.replicas !== canaryReplicas(p)) p.act({ type: 'scaleCanary', replicas: canaryReplicas(p) });
   p.set('Progressing', reason, `Canary run for revision ${target.revision} started.`);
   p.event(
     'Normal',
@@ -230,8 +234,13 @@ export function restartCanary(p: Pass): boolean {
   const why = 'its pods may run the configs of an earlier revision';
   if ((p.obs.routedWeight ?? 0) !== 0) {
     s.canaryWeight = 0;
-    routeAllToPrimary(p);
-    p.set('Progressing', 'RestartingCanary', `Restarting the canary (${why}): traffic back to the primary first.`);
+    const primary = primaryReadyFor(p, 0);
+    if (primary.ready) routeAllToPrimary(p);
+    p.set(
+      'Progressing',
+      'RestartingCanary',
+      `Restarting the canary (${why}): ${primary.ready ? 'traffic back to the primary first' : primary.why}.`,
+    );
     return false;
   }
   if ((p.obs.target?.replicas ?? 0) > 0) {
@@ -265,7 +274,8 @@ export function rollBack(
   s.rolledBackRevision = s.canaryRevision ?? p.obs.target?.revision ?? '';
   s.canaryWeight = 0;
   delete s.progressStalledAt;
-  if (p.obs.routedWeight !== 0) routeAllToPrimary(p);
+  // a primary shrunk by dynamicStableScale grows back first; rolledBack() moves the traffic then
+  if (p.obs.routedWeight !== 0 && primaryReadyFor(p, 0).ready) routeAllToPrimary(p);
   p.set('RolledBack', reason, `Rolled back revision ${s.rolledBackRevision}: ${why}`);
   p.event('Warning', reason, `Rolled back revision ${s.rolledBackRevision}: ${why}`);
 }
@@ -279,7 +289,9 @@ export function rolledBack(p: Pass): void {
 export function startPromotion(p: Pass, why: string): void {
   delete p.status.canaryRestart;
   const revision = p.status.canaryRevision ?? '';
-  p.act({ type: 'ensurePrimary', revision, replicas: promotionReplicas(p) });
+  // its full size from now on (the copy of an HPA holds it there until the canary is parked)
+  p.status.primaryReplicas = promotionReplicas(p);
+  p.act({ type: 'ensurePrimary', revision, replicas: p.status.primaryReplicas });
   p.set('Promoting', 'Promoting', `Promoting revision ${revision}: ${why}`);
   p.event('Normal', 'Promoting', `Promoting revision ${revision}: ${why}`);
 }
@@ -290,7 +302,8 @@ export function promoting(p: Pass): void {
   const revision = s.canaryRevision ?? '';
   const primary = p.obs.primary;
   if (primary?.revision !== revision) {
-    p.act({ type: 'ensurePrimary', revision, replicas: promotionReplicas(p) });
+    p.status.primaryReplicas = promotionReplicas(p);
+    p.act({ type: 'ensurePrimary', revision, replicas: p.status.primaryReplicas });
     return;
   }
   if (!primary.rolledOut || primary.readyReplicas < primary.replicas) {

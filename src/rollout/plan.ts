@@ -22,7 +22,7 @@ import {
 import { FINALIZER, type Action, type Observations, type PendingCommand } from './model.js';
 import { runSteps } from './run.js';
 import { primaryCondition, primaryEvent, reconcilePrimary } from './primary.js';
-import { autoscale, autoscalerCondition, autoscalerEvent } from './scale.js';
+import { autoscale, autoscalerCondition, autoscalerEvent, primaryReadyFor, replicaStatus } from './scale.js';
 import type { Reason } from './reasons.js';
 import { allWindows, humanTime } from '../schedule/windows.js';
 
@@ -53,6 +53,9 @@ export function plan(rollout: Rollout, obs: Observations, now: Date): Plan {
     observedGeneration: rollout.metadata.generation ?? p.status.observedGeneration ?? 1,
   };
   if (status.commands !== undefined) status.commands = p.handledCommands();
+  const replicas = replicaStatus(obs);
+  if (replicas === undefined) delete status.replicas;
+  else status.replicas = replicas;
   withRelease(status, obs);
   status.conditions = conditions(rollout, status, p.iso, obs);
   return { actions: p.actions, status, events: p.events, requeueAfterMs: p.requeueAfterMs };
@@ -162,6 +165,7 @@ function stopped(p: Pass): boolean {
  */
 function invalid(p: Pass, reason: 'InvalidSpec' | 'TargetNotFound', message: string): void {
   if ((p.obs.routedWeight ?? 0) > 0) {
+    primaryReadyFor(p, 0); // (scaled up if dynamicStableScale shrunk it; the traffic cannot wait)
     p.act({ type: 'setWeight', canaryWeight: 0 });
     p.status.canaryWeight = 0;
     p.set('Invalid', reason, `${message} The canary's traffic went back to the primary until it is fixed.`);

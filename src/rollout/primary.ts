@@ -23,14 +23,23 @@ export function desiredPrimaryReplicas(p: Pass): number {
   return Math.max(1, now > 0 ? now : (p.status.primaryReplicas ?? p.obs.target?.replicas ?? 1));
 }
 
+/**
+ * The primary's full size: the size it has between runs (the canary parked: Healthy, RolledBack,
+ * Invalid); during a run and until the canary is parked again never lowered, so that its autoscaler or dynamicStableScale
+ * shrinking it while the canary takes traffic does not shrink what takes all traffic back.
+ */
+function fullSize(p: Pass, desired: number): number {
+  const s = p.status;
+  const parked = (p.obs.target?.replicas ?? 0) === 0 && (p.obs.routedWeight ?? 0) === 0;
+  const between = parked && !['Progressing', 'Paused', 'Promoting'].includes(s.phase ?? '');
+  return between ? desired : Math.max(s.primaryReplicas ?? 0, desired);
+}
+
 /** Restores the primary when it was deleted, scaled to 0 or edited outside Sluice (not while a promotion rewrites it). */
 export function reconcilePrimary(p: Pass): void {
   const s = p.status;
   const desired = desiredPrimaryReplicas(p);
-  // its full size: what it has between runs; during a run (or after a rollback) never lowered, so
-  // that an autoscaler shrinking it while the canary takes traffic does not shrink the promotion
-  const between = s.phase === undefined || s.phase === 'Healthy' || s.phase === 'Initializing';
-  s.primaryReplicas = between ? desired : Math.max(s.primaryReplicas ?? 0, desired);
+  s.primaryReplicas = fullSize(p, desired);
   const primary = p.obs.primary;
   const stable = s.stableRevision ?? '';
   const name = primaryOf(p.rollout);

@@ -16,6 +16,12 @@ export const REASONS = {
   NewRevision: 'The target has a new pod template: a canary run started.',
   RestartedForNewRevision: 'A newer revision arrived during a run; the run restarted for it.',
   WaitingForCanary: 'The canary Deployment is scaling up; traffic waits until it has ready endpoints.',
+  WaitingForAutoscaler:
+    "Traffic moves to the canary once <hpa>-primary, the copy of the target's HPA, holds the primary at its full size (its minimum raised for the run).",
+  PrimaryNotScaled:
+    'dynamicStableScale: the primary did not get back to its size within progressDeadlineSeconds before traffic had to return to it; the traffic moved anyway. Look for pods that cannot be scheduled.',
+  ScalingPrimary:
+    'dynamicStableScale: the primary, shrunk while the canary had traffic, is scaled back up; traffic moves to it once every pod is ready.',
   WeightSet: 'Traffic to the canary was set to the weight of the current step.',
   AnalysisRunning: 'An analysis step is measuring; the next step waits for its verdict.',
   WaitingForMetrics:
@@ -72,7 +78,7 @@ export const REASONS = {
   PrimaryAutoscaled:
     "<hpa>-primary scales the primary and the target's HPA sizes the canary during a run. Condition Autoscaled.",
   AutoscalerNotFound:
-    'spec.autoscalerRef names a HorizontalPodAutoscaler that does not exist: the primary keeps its size and the canary is sized like it until it does. Condition Autoscaled.',
+    'spec.autoscalerRef names a HorizontalPodAutoscaler that does not exist or does not scale the target: the primary keeps its size and the canary is sized like it until it does. Condition Autoscaled.',
   RestartingCanary:
     "The run started while the target had pods of an earlier revision (a config-only change does not roll them): traffic back to the primary, then after scaleDownDelay the canary is scaled to 0 and up again with this revision's configs.",
   RoutingUpdated:

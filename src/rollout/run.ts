@@ -3,7 +3,7 @@ import { verdicts } from '../analysis/assess.js';
 import { parseDuration } from '../api/duration.js';
 import type { Pass } from './context.js';
 import { rollBack, startPromotion } from './lifecycle.js';
-import { canaryReplicas, readyCanaryNeeded } from './scale.js';
+import { autoscalerHolds, canaryReplicas, primaryReadyFor, readyCanaryNeeded, shrinkPrimary } from './scale.js';
 import { allWindows, humanTime } from '../schedule/windows.js';
 
 const MAX_STEPS_PER_PASS = 1000;
@@ -54,6 +54,7 @@ function waitForCanary(p: Pass, leftMs: number, need: number): void {
   if (target !== undefined && (target.replicas === 0 || target.replicas < need))
     p.act({ type: 'scaleCanary', replicas: Math.max(need, canaryReplicas(p)) });
   else if ((p.obs.routedWeight ?? 0) > 0 && target?.readyReplicas === 0) {
+    primaryReadyFor(p, 0); // (scaled up if it was shrunk; the traffic cannot wait for it)
     p.status.canaryWeight = 0;
     p.act({ type: 'setWeight', canaryWeight: 0 });
     p.set(
@@ -147,9 +148,24 @@ function setWeight(p: Pass, weight: number, where: string): boolean {
   if (weight > 0 && !canaryReady(p, readyCanaryNeeded(p, weight))) return false;
   if (p.obs.routedWeight === weight) {
     p.status.canaryWeight = weight;
+    shrinkPrimary(p, weight);
     return true;
   }
   if (weight > (p.obs.routedWeight ?? 0) && !windowGate(p, where)) return false;
+  if (weight > (p.obs.routedWeight ?? 0) && !autoscalerHolds(p)) {
+    const name = p.obs.autoscaler?.name ?? '';
+    p.set(
+      'Progressing',
+      'WaitingForAutoscaler',
+      `${where}: waiting for ${name}-primary to hold the primary at its size.`,
+    );
+    return false;
+  }
+  const primary = weight < (p.obs.routedWeight ?? 0) ? primaryReadyFor(p, weight) : { ready: true as const };
+  if (!primary.ready) {
+    p.set('Progressing', 'ScalingPrimary', `${where}: ${primary.why}.`);
+    return false;
+  }
   p.status.canaryWeight = weight;
   p.act({ type: 'setWeight', canaryWeight: weight });
   p.set('Progressing', 'WeightSet', `${where}: ${weight}% of traffic to the canary.`);

@@ -8,12 +8,60 @@
  */
 import type { Rollout } from '../api/schema/rollout.js';
 import type { Pass } from './context.js';
-import type { Observations } from './model.js';
+import type { Observations, WorkloadObservation } from './model.js';
+import type { RolloutStatus } from '../api/schema/rollout-status.js';
 import type { Reason } from './reasons.js';
 
 /** The replicas the primary serves all traffic with. */
 export function fullPrimaryReplicas(p: Pass): number {
   return Math.max(1, p.status.primaryReplicas ?? p.obs.primary?.replicas ?? p.obs.target?.replicas ?? 1);
+}
+
+/** With dynamicStableScale (and no autoscaler): the primary's size while the canary has `weight`%. */
+export function dynamicPrimaryReplicas(p: Pass, weight: number): number | undefined {
+  if (p.rollout.spec.strategy.canary.dynamicStableScale !== true || p.obs.autoscaler !== undefined) return undefined;
+  return Math.max(1, Math.ceil((fullPrimaryReplicas(p) * (100 - weight)) / 100));
+}
+
+/**
+ * Before the primary's share grows to 100 - `weight`% (dynamicStableScale): it is scaled up to
+ * its size for that share, and every pod of it ready. True when it is (or the mode is off);
+ * otherwise `why` says what it waits for.
+ */
+export function primaryReadyFor(p: Pass, weight: number): { ready: true } | { ready: false; why: string } {
+  const want = dynamicPrimaryReplicas(p, weight);
+  const primary = p.obs.primary;
+  const s = p.status;
+  if (want === undefined || primary === undefined || (primary.readyReplicas >= want && primary.rolledOut)) {
+    delete s.primaryGrowingSince;
+    return { ready: true };
+  }
+  const name = `${p.rollout.spec.targetRef.name}-primary`;
+  if (primary.replicas < want) p.act({ type: 'scalePrimary', replicas: want });
+  // it may never get there (no room in the cluster): then the traffic goes back anyway, with a Warning
+  s.primaryGrowingSince ??= p.preciseIso;
+  const deadlineS = p.rollout.spec.progressDeadlineSeconds ?? 600;
+  const leftMs = deadlineS * 1000 - (p.now.getTime() - Date.parse(s.primaryGrowingSince));
+  if (leftMs <= 0) {
+    delete s.primaryGrowingSince;
+    p.event(
+      'Warning',
+      'PrimaryNotScaled',
+      `${name} did not get ${want} ready pods within ${deadlineS}s (${primary.readyReplicas} ready): traffic moves to it anyway.`,
+    );
+    return { ready: true };
+  }
+  p.requeue(leftMs);
+  return {
+    ready: false,
+    why: `scaling ${name} up to ${want} (${primary.readyReplicas} ready) before its traffic grows`,
+  };
+}
+
+/** Once the canary has `weight`% (dynamicStableScale): the primary shrinks to its size for the rest. */
+export function shrinkPrimary(p: Pass, weight: number): void {
+  const want = dynamicPrimaryReplicas(p, weight);
+  if (want !== undefined && (p.obs.primary?.replicas ?? 0) > want) p.act({ type: 'scalePrimary', replicas: want });
 }
 
 /** The weight the run goes to next (the next setWeight step from the current one), at least the one it holds. */
@@ -27,10 +75,12 @@ function upcomingWeight(p: Pass): number {
 /** The replicas the canary needs to take `weight`% of the traffic. */
 export function canaryReplicasFor(p: Pass, weight: number): number {
   const autoscaler = p.obs.autoscaler;
-  // the autoscaler sizes it from its minimum on (an HPA does nothing to a target at 0)
-  if (autoscaler !== undefined) return Math.max(1, autoscaler.minReplicas);
-  const scale = p.rollout.spec.strategy.canary.canaryScale;
   const full = fullPrimaryReplicas(p);
+  // sized for the weight (an HPA does nothing to a target at 0, and would take minutes to grow
+  // one from its minimum), within the HPA's bounds; the HPA sizes it from there
+  if (autoscaler !== undefined)
+    return Math.max(1, autoscaler.minReplicas, Math.min(autoscaler.maxReplicas, Math.ceil((full * weight) / 100)));
+  const scale = p.rollout.spec.strategy.canary.canaryScale;
   if (scale?.replicas !== undefined) return scale.replicas;
   if (scale?.percent !== undefined) return Math.max(1, Math.ceil((full * scale.percent) / 100));
   if (scale?.matchTrafficWeight === true) return Math.max(1, Math.ceil((full * weight) / 100));
@@ -53,14 +103,18 @@ export function readyCanaryNeeded(p: Pass, weight: number): number {
 
 /**
  * The primary's size for a promotion: what it serves with now, at least its full size, and at
- * least what the canary serves with (the load may have grown during the run); within the
+ * least what the canary serves with. Under an autoscaler that grew the canary beyond its minimum
+ * (the load grew), what the canary's size at its weight makes of all the traffic; within the
  * autoscaler's maximum, which takes over after.
  */
 export function promotionReplicas(p: Pass): number {
   const now = p.obs.primary?.replicas ?? 0;
-  const want = Math.max(now, fullPrimaryReplicas(p), p.obs.target?.replicas ?? 0);
-  const max = p.obs.autoscaler?.maxReplicas;
-  return max === undefined ? want : Math.max(1, now, Math.min(want, max));
+  const canary = p.obs.target?.replicas ?? 0;
+  const a = p.obs.autoscaler;
+  const weight = p.obs.routedWeight ?? 0;
+  const extrapolated = a !== undefined && canary > a.minReplicas && weight > 0 ? Math.ceil((canary * 100) / weight) : 0;
+  const want = Math.max(now, fullPrimaryReplicas(p), canary, extrapolated);
+  return a === undefined ? want : Math.max(1, now, Math.min(want, a.maxReplicas));
 }
 
 /**
@@ -71,7 +125,19 @@ export function promotionReplicas(p: Pass): number {
 function copyMinimum(p: Pass, a: NonNullable<Observations['autoscaler']>): number {
   const phase = p.status.phase ?? '';
   const run = ['Progressing', 'Paused', 'Promoting'].includes(phase) || (p.obs.target?.replicas ?? 0) > 0;
-  return run ? Math.min(a.maxReplicas, Math.max(a.minReplicas, fullPrimaryReplicas(p))) : a.minReplicas;
+  // never 0 (HPAScaleToZero): the primary serves every request, and nothing here wakes it up
+  const min = Math.max(1, a.minReplicas);
+  return run ? Math.max(min, Math.min(a.maxReplicas, fullPrimaryReplicas(p))) : min;
+}
+
+/**
+ * Whether the copy of the target's HPA holds the primary at its full size (the minimum
+ * copyMinimum says): traffic moves to the canary only then, so that the primary cannot shrink
+ * under it. True without an autoscaler.
+ */
+export function autoscalerHolds(p: Pass): boolean {
+  const a = p.obs.autoscaler;
+  return a === undefined || a.copy === 'foreign' || (a.copy === 'ok' && a.copyMinReplicas === copyMinimum(p, a));
 }
 
 /** Keeps `<hpa>-primary` equal to the target's HPA (its minimum as copyMinimum says), and removes stray copies. */
@@ -117,7 +183,7 @@ export function autoscalerCondition(
   return {
     ok: false,
     reason: 'AutoscalerNotFound',
-    message: `spec.autoscalerRef names ${obs.missingAutoscaler}, which does not exist in namespace ${rollout.metadata.namespace ?? 'default'}: ${target}-primary keeps its size until it does.`,
+    message: `spec.autoscalerRef names ${obs.missingAutoscaler}, which does not exist in namespace ${rollout.metadata.namespace ?? 'default'} or does not scale Deployment ${target}: ${target}-primary keeps its size until it does.`,
   };
 }
 
@@ -126,4 +192,14 @@ export function autoscalerEvent(p: Pass, rollout: Rollout, obs: Observations): v
   const c = autoscalerCondition(rollout, obs);
   const before = rollout.status?.conditions?.find((x) => x.type === 'Autoscaled');
   if (c !== undefined && !c.ok && before?.reason !== c.reason) p.event('Warning', c.reason, c.message);
+}
+
+/** status.replicas: the primary's and the canary's replicas as this pass saw them. */
+export function replicaStatus(obs: Observations): RolloutStatus['replicas'] {
+  const of = (w: WorkloadObservation | undefined): { replicas: number; ready: number } | undefined =>
+    w === undefined ? undefined : { replicas: w.replicas, ready: w.readyReplicas };
+  const primary = of(obs.primary);
+  const canary = of(obs.target);
+  if (primary === undefined && canary === undefined) return undefined;
+  return { ...(primary === undefined ? {} : { primary }), ...(canary === undefined ? {} : { canary }) };
 }

@@ -66,6 +66,7 @@ describe('sluice lint', () => {
     deployment.spec.replicas = 3;
     const rollout = parse(readFileSync(join(root, 'examples/podinfo/rollout.yaml'), 'utf8'));
     rollout.spec.strategy.canary.canaryScale = { percent: 50 };
+    rollout.spec.strategy.canary.dynamicStableScale = true;
     const hpa = {
       apiVersion: 'autoscaling/v2',
       kind: 'HorizontalPodAutoscaler',
@@ -78,7 +79,7 @@ describe('sluice lint', () => {
     const { code, stdout } = await sluice('lint', dir, 'analysis-templates');
     expect(code).toBe(0);
     const lines = stdout.trim().split('\n');
-    expect(lines).toHaveLength(3);
+    expect(lines).toHaveLength(4);
     expect(stdout).toMatch(
       /deployment\.yaml:\d+: spec\.replicas: warning: is set, and HorizontalPodAutoscaler "podinfo" scales this Deployment: Argo CD \/ Flux would set it back/,
     );
@@ -88,9 +89,11 @@ describe('sluice lint', () => {
     expect(stdout).toMatch(
       /rollout\.yaml:\d+: spec\.strategy\.canary\.canaryScale: warning: is not used: HorizontalPodAutoscaler "podinfo" scales podinfo/,
     );
+    expect(stdout).toMatch(/rollout\.yaml:\d+: spec\.strategy\.canary\.dynamicStableScale: warning: is not used/);
     // minReplicas 2 and no canaryScale: only the replicas warning is left
     writeFileSync(join(dir, 'hpa.yaml'), stringify({ ...hpa, spec: { ...hpa.spec, minReplicas: 2 } }));
     delete rollout.spec.strategy.canary.canaryScale;
+    delete rollout.spec.strategy.canary.dynamicStableScale;
     writeFileSync(join(dir, 'rollout.yaml'), stringify(rollout));
     expect((await sluice('lint', dir, 'analysis-templates')).stdout.trim().split('\n')).toHaveLength(1);
   });

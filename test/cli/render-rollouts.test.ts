@@ -9,7 +9,7 @@ describe('sluice get rendering', () => {
     [100, '[##########] 100%'],
   ])('weight bar at %d%%', (w, bar) => expect(weightBar(w)).toBe(bar));
 
-  it('renders phase, step i/N during a run, weight and message, then the latest checks', () => {
+  it('renders phase, step i/N during a run, weight, ready/replicas of primary and canary and message, then the latest checks', () => {
     const r: any = {
       metadata: { name: 'podinfo', namespace: 'demo' },
       spec: { strategy: { canary: { steps: [{ setWeight: 10 }, { pause: {} }, { setWeight: 50 }] } } },
@@ -17,6 +17,7 @@ describe('sluice get rendering', () => {
         phase: 'Progressing',
         currentStepIndex: 2,
         canaryWeight: 50,
+        replicas: { primary: { replicas: 5, ready: 5 }, canary: { replicas: 3, ready: 2 } },
         message: 'step 3/3: 50% of traffic to the canary.',
         metrics: [
           {
@@ -28,11 +29,15 @@ describe('sluice get rendering', () => {
     };
     expect(renderRollouts([r], true)).toBe(
       [
-        'NAMESPACE   NAME      PHASE         STEP   WEIGHT             MESSAGE',
-        'demo        podinfo   Progressing   3/3    [#####-----] 50%   step 3/3: 50% of traffic to the canary.',
+        'NAMESPACE   NAME      PHASE         STEP   WEIGHT             PRIMARY   CANARY   MESSAGE',
+        'demo        podinfo   Progressing   3/3    [#####-----] 50%   5/5       2/3      step 3/3: 50% of traffic to the canary.',
         '  podinfo istio-error-rate/error-rate: Successful (0.002 <= 0.01)',
       ].join('\n'),
     );
     expect(renderRollouts([], false)).toBe('No rollouts found.');
+    // before the controller has seen it: dashes
+    expect(renderRollouts([{ ...r, status: {} }], false).split('\n')[1]).toMatch(
+      /^podinfo\s+Pending\s+-\s+\S+ 0%\s+-\s+-$/,
+    );
   });
 });

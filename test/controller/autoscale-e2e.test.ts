@@ -3,7 +3,8 @@
  * CPU 50%) with load that needs 5 pods. Sluice copies the HPA for the primary, which then scales
  * the primary up; during a run the user's HPA sizes the canary; through a promotion and a
  * rollback the primary never has fewer ready pods than before the run (sampled every second), and
- * no request fails on routing. A second app without an HPA sizes its canary with canaryScale.
+ * no request fails on routing. Apps without an HPA size their canary with canaryScale, or shrink
+ * their primary as the canary takes traffic (dynamicStableScale) and grow it back before a rollback.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
@@ -73,7 +74,8 @@ function sampler(): { samples: Sample[]; primaryReady: number[]; stop(): void } 
   };
 }
 
-function app(name: string, replicas: number, autoscaled: boolean): void {
+function app(name: string, replicas: number, sizing: 'hpa' | 'canaryScale' | 'dynamicStableScale'): void {
+  const autoscaled = sizing === 'hpa';
   const api = sb.server.api;
   const d = example('deployment.yaml');
   d.metadata.name = name;
@@ -116,7 +118,8 @@ function app(name: string, replicas: number, autoscaled: boolean): void {
     { setWeight: 50 },
     { pause: { duration: '12s' } },
   ];
-  if (!autoscaled) r.spec.strategy.canary.canaryScale = { matchTrafficWeight: true };
+  if (sizing === 'canaryScale') r.spec.strategy.canary.canaryScale = { matchTrafficWeight: true };
+  if (sizing === 'dynamicStableScale') r.spec.strategy.canary.dynamicStableScale = true;
   api.create(type('sluice.dev', 'rollouts'), 'demo', r);
 }
 
@@ -131,8 +134,9 @@ beforeAll(async () => {
     (s) => {
       sb = s;
       s.server.api.create(type('', 'namespaces'), undefined, example('namespace.yaml'));
-      app('podinfo', 2, true);
-      app('shop', 4, false);
+      app('podinfo', 2, 'hpa');
+      app('shop', 4, 'canaryScale');
+      app('cart', 4, 'dynamicStableScale');
     },
     { sandbox: { rps: 100, hpaSyncMs: 1000, readyDelayMs: 300 } },
   );
@@ -251,5 +255,45 @@ describe('canaryScale without an HPA', () => {
     expect(Math.min(...at(50).map((x) => x.ready))).toBeGreaterThanOrEqual(2);
     // sized for the weight, not like the primary (4)
     expect(Math.max(...seen.map((x) => x.ready))).toBeLessThan(4);
+  }, 120_000);
+});
+
+describe('dynamicStableScale without an HPA', () => {
+  it('shrinks the primary as the canary takes traffic, and grows it back, ready, before a rollback returns it', async () => {
+    await eventually('Healthy', () => rollout('cart')?.status?.phase === 'Healthy', 30_000);
+    const readyWhenTrafficReturned: number[] = [];
+    let last = weight('cart');
+    const unsubscribe = sb.server.api.store.subscribe(
+      type('networking.istio.io', 'virtualservices').storageKey,
+      (e) => {
+        if ((e.object as any)?.metadata?.name !== 'cart') return;
+        const now = weight('cart');
+        if (now === 0 && last > 0)
+          readyWhenTrafficReturned.push(deployment('cart-primary')?.status?.readyReplicas ?? 0);
+        last = now;
+      },
+    );
+    try {
+      release('cart', 'ghcr.io/stefanprodan/podinfo:6.7.1');
+      await eventually('at 50%', () => weight('cart') === 50, 60_000);
+      await eventually(
+        'the primary shrunk to ceil(4 x 50%)',
+        () => deployment('cart-primary').spec.replicas === 2,
+        10_000,
+      );
+      expect(rollout('cart').status.primaryReplicas).toBe(4);
+      const kube = kubeClients(loadKubeConfig(sb.kubeconfig, 'sluice-cli/test'));
+      await recordCommand(
+        kube,
+        { namespace: 'demo', name: 'cart' },
+        { id: randomUUID(), action: 'abort', user: 'alice', source: 'cli', at: new Date().toISOString() },
+      );
+      await eventually('traffic back on the primary', () => weight('cart') === 0, 20_000);
+    } finally {
+      unsubscribe();
+    }
+    expect(readyWhenTrafficReturned).toEqual([4]);
+    expect(deployment('cart-primary').spec.replicas).toBe(4);
+    expect(rollout('cart').status.phase).toBe('RolledBack');
   }, 120_000);
 });

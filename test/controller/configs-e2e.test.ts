@@ -78,7 +78,7 @@ describe('config tracking', () => {
   });
 
   it('keeps Secrets in memory as hashes only', () => {
-    const cached = (harness.controller as any).configs.Secret.list('demo');
+    const cached = (harness.controller as any).informers.configs.Secret.list('demo');
     expect(cached.map((c: any) => c.metadata.name)).toContain('podinfo-token');
     expect(JSON.stringify(cached)).not.toContain(b64('s3cret-1'));
   });

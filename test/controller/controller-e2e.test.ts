@@ -173,8 +173,8 @@ describe('the controller', () => {
 
   it('shows rollouts with `sluice get`', async () => {
     const table = await sluice('get', '-n', 'demo');
-    expect(table).toMatch(/^NAME\s+PHASE\s+STEP\s+WEIGHT\s+MESSAGE\n/);
-    expect(table).toMatch(/podinfo\s+RolledBack\s+-\s+\[----------\] 0%\s+Rolled back revision/);
+    expect(table).toMatch(/^NAME\s+PHASE\s+STEP\s+WEIGHT\s+PRIMARY\s+CANARY\s+MESSAGE\n/);
+    expect(table).toMatch(/podinfo\s+RolledBack\s+-\s+\[----------\] 0%\s+\d+\/\d+\s+\d+\/\d+\s+Rolled back revision/);
     const one = JSON.parse(await sluice('get', 'podinfo', '-n', 'demo', '-o', 'json'));
     expect(one.status.phase).toBe('RolledBack');
   });

@@ -37,6 +37,7 @@ function snapshot(status: object): RunSnapshot {
       currentStepIndex: 2,
       canaryRevision: 'a613afa4413d3880',
       runStartedAt: '2026-11-26T12:00:00.000Z',
+      replicas: { primary: { replicas: 5, ready: 5 }, canary: { replicas: 2, ready: 2 } },
       metrics: [
         metric('background:istio-error-rate/error-rate', { max: 0.01 }),
         metric('step[2]:istio-latency-p99/latency-p99', {

@@ -51,6 +51,13 @@ describe('Slack rendering', () => {
         runStartedAt: 't0',
       },
     });
+    // the replicas of primary and canary, as the controller last saw them
+    const sized = snap({
+      status: { ...snap().status, replicas: { primary: { replicas: 5, ready: 5 }, canary: { replicas: 3, ready: 2 } } },
+    });
+    expect(JSON.stringify(rootMessage(sized, {}).blocks)).toContain(
+      '▰▱▱ step 2/3 · canary 10% · primary 5/5 ready · canary 2/3 ready',
+    );
     expect(rootMessage(held, {}).text).toBe(
       'demo/podinfo: Canary held at 10%, inside the freeze weekend; waiting for window, opens Mon 09:00 Europe/Berlin (sluice promote --force overrides).',
     );

@@ -194,13 +194,165 @@ describe('capacity through a run', () => {
         NOW,
       ).actions;
     expect(promote(canary(2))).toEqual([{ type: 'ensurePrimary', revision: 'r2', replicas: 5 }]);
-    expect(promote(canary(7), hpa('ok', 5))).toEqual([{ type: 'ensurePrimary', revision: 'r2', replicas: 7 }]);
+    // the HPA grew the canary beyond its minimum (the load grew): 7 pods at 50% make 14 for all of it, within the maximum 8
+    expect(promote(canary(7), hpa('ok', 5))).toEqual([
+      { type: 'ensurePrimary', revision: 'r2', replicas: 8 },
+      { type: 'ensureAutoscaler', minReplicas: 8 },
+    ]);
     expect(promote(canary(7), { ...hpa('ok', 5)!, maxReplicas: 6 })).toEqual([
       { type: 'ensurePrimary', revision: 'r2', replicas: 6 },
+      { type: 'ensureAutoscaler', minReplicas: 6 },
     ]);
+    // a canary at its minimum says nothing about the load: the full size
+    expect(promote(canary(2), hpa('ok', 5))).toEqual([{ type: 'ensurePrimary', revision: 'r2', replicas: 5 }]);
     expect(promote(canary(7), { ...hpa('ok', 5)!, maxReplicas: 4 })).toEqual([
       { type: 'ensurePrimary', revision: 'r2', replicas: 4 },
       { type: 'ensureAutoscaler', minReplicas: 4 },
     ]);
+  });
+});
+
+describe('dynamicStableScale', () => {
+  const dynamic = (r: Rollout): void => {
+    r.spec.strategy.canary.dynamicStableScale = true;
+  };
+  const primary = (replicas: number, ready = replicas): Observations['primary'] => ({
+    revision: 'r1',
+    replicas,
+    readyReplicas: ready,
+    rolledOut: ready === replicas,
+    allUpdated: true,
+  });
+
+  it('shrinks the primary once the canary has its weight: ceil(5 x 50%) = 3', () => {
+    const p = plan(
+      rollout(run(3, { canaryWeight: 10 }), dynamic),
+      obs({ target: canary(5), routedWeight: 50, primary: primary(5) }),
+      NOW,
+    );
+    expect(p.actions).toEqual([{ type: 'scalePrimary', replicas: 3 }]);
+    expect(p.status.primaryReplicas).toBe(5);
+    // not with an autoscaler: its copy sizes the primary
+    const hpaOn = plan(
+      rollout(run(3, { canaryWeight: 10 }), dynamic),
+      obs({ target: canary(5), routedWeight: 50, primary: primary(5), autoscaler: hpa('ok', 5) }),
+      NOW,
+    );
+    expect(hpaOn.actions).toEqual([]);
+  });
+
+  it('a rollback grows the primary back first, and moves the traffic only once every pod is ready', () => {
+    const aborted = rollout(
+      {
+        ...run(4, { canaryWeight: 50 }),
+        commands: [{ id: 'c1', action: 'abort', user: 'alice', source: 'cli', at: ago(1) }],
+      },
+      dynamic,
+    );
+    const p = plan(
+      aborted,
+      obs({
+        target: canary(5),
+        routedWeight: 50,
+        primary: primary(3),
+        commands: [{ id: 'c1', action: 'abort', user: 'alice' }],
+      }),
+      NOW,
+    );
+    expect(p.actions).toEqual([{ type: 'scalePrimary', replicas: 5 }]);
+    expect(p.status.phase).toBe('RolledBack');
+    const rolledBack = { ...p.status, commands: [] };
+    const waiting = plan(
+      rollout(rolledBack, dynamic),
+      obs({ target: canary(5), routedWeight: 50, primary: primary(5, 3) }),
+      NOW,
+    );
+    expect(waiting.actions).toEqual([]);
+    const ready = plan(
+      rollout(rolledBack, dynamic),
+      obs({ target: canary(5), routedWeight: 50, primary: primary(5) }),
+      NOW,
+    );
+    expect(ready.actions).toEqual([{ type: 'setWeight', canaryWeight: 0 }]);
+  });
+
+  it('a canary that loses its endpoints gets its traffic taken back at once, the primary scaled up alongside', () => {
+    const p = plan(
+      rollout(run(4, { canaryWeight: 50 }), dynamic),
+      obs({ target: canary(5, 0, { rolledOut: false }), routedWeight: 50, primary: primary(3) }),
+      NOW,
+    );
+    expect(p.actions).toEqual([
+      { type: 'scalePrimary', replicas: 5 },
+      { type: 'setWeight', canaryWeight: 0 },
+    ]);
+  });
+});
+
+describe('review cases', () => {
+  it('traffic moves to the canary only once the copy holds the primary at its full size', () => {
+    const p = plan(
+      rollout(run(3, { canaryWeight: 10 })),
+      obs({ autoscaler: hpa('ok', 2), target: canary(2), routedWeight: 10 }),
+      NOW,
+    );
+    expect(p.actions).toEqual([{ type: 'ensureAutoscaler', minReplicas: 5 }]);
+    expect(p.status.reason).toBe('WaitingForAutoscaler');
+    const held = plan(
+      rollout(run(3, { canaryWeight: 10 })),
+      obs({ autoscaler: hpa('ok', 5), target: canary(2), routedWeight: 10 }),
+      NOW,
+    );
+    expect(held.actions).toEqual([{ type: 'setWeight', canaryWeight: 50 }]);
+  });
+
+  it('an HPA canary starts sized for its first weight, within the HPA bounds', () => {
+    const big = { ...healthy, primaryReplicas: 40 };
+    const start = (a: Observations['autoscaler']): unknown[] =>
+      plan(
+        rollout(big),
+        obs({ autoscaler: a, target: canary(0), primary: { ...obs().primary!, replicas: 40 } }),
+        NOW,
+      ).actions.filter((x: any) => x.type === 'scaleCanary');
+    // first weight 10% of 40
+    expect(start({ ...hpa('ok', 40)!, maxReplicas: 50 })).toEqual([{ type: 'scaleCanary', replicas: 4 }]);
+    expect(start({ ...hpa('ok', 40)!, maxReplicas: 3 })).toEqual([{ type: 'scaleCanary', replicas: 3 }]);
+  });
+
+  it("the copy's minimum is never 0 (a primary at 0 serves nothing)", () => {
+    const p = plan(rollout(healthy), obs({ autoscaler: { ...hpa('missing')!, minReplicas: 0 } }), NOW);
+    expect(p.actions).toEqual([{ type: 'ensureAutoscaler', minReplicas: 1 }]);
+  });
+
+  it('after a rollback, with the canary parked, the full size follows the primary again', () => {
+    const rolledBack = { ...healthy, phase: 'RolledBack' as const, reason: 'Aborted', rolledBackRevision: 'r2' };
+    const p = plan(rollout(rolledBack), obs({ target: canary(0), primary: { ...obs().primary!, replicas: 3 } }), NOW);
+    expect(p.status.primaryReplicas).toBe(3);
+  });
+
+  it('dynamicStableScale: a primary that cannot grow back takes the traffic after progressDeadlineSeconds, with a Warning', () => {
+    const dynamic = (r: Rollout): void => {
+      r.spec.strategy.canary.dynamicStableScale = true;
+    };
+    const since = (s: number): RolloutStatus => ({
+      ...healthy,
+      phase: 'RolledBack',
+      reason: 'Aborted',
+      rolledBackRevision: 'r2',
+      canaryRevision: 'r2',
+      primaryGrowingSince: ago(s),
+    });
+    const stuck = { revision: 'r1', replicas: 5, readyReplicas: 3, rolledOut: false, allUpdated: true };
+    const waiting = plan(
+      rollout(since(10), dynamic),
+      obs({ target: canary(5), routedWeight: 50, primary: stuck }),
+      NOW,
+    );
+    expect(waiting.actions).toEqual([]);
+    expect(waiting.requeueAfterMs).toBe(590_000);
+    const late = plan(rollout(since(601), dynamic), obs({ target: canary(5), routedWeight: 50, primary: stuck }), NOW);
+    expect(late.actions).toEqual([{ type: 'setWeight', canaryWeight: 0 }]);
+    expect(late.events.map((e) => `${e.type}/${e.reason}`)).toContain('Warning/PrimaryNotScaled');
+    expect(late.status.primaryGrowingSince).toBeUndefined();
   });
 });

@@ -74,6 +74,14 @@ export const Release = Obj(
   },
 );
 
+const WorkloadReplicas = Obj(
+  {
+    replicas: Int({ description: 'spec.replicas of the Deployment.', minimum: 0 }),
+    ready: Int({ description: 'Its ready replicas.', minimum: 0 }),
+  },
+  { description: 'The replicas of a Deployment.' },
+);
+
 export const RolloutStatus = Obj(
   {
     observedGeneration: Optional(
@@ -109,9 +117,27 @@ export const RolloutStatus = Obj(
     primaryReplicas: Optional(
       Int({
         description:
-          "The size the primary is kept at: the target's at initialization, or more once someone scales the primary up. A primary deleted or scaled below it outside Sluice is restored.",
+          "The primary's full size: its size between runs (the target's at initialization, then whatever a person or its autoscaler makes it), never lowered during a run, so that a promotion or rollback finds the capacity to take all traffic back (docs/autoscaling.md). A primary deleted or scaled to 0 outside Sluice is restored to it.",
         minimum: 0,
       }),
+    ),
+    primaryGrowingSince: Optional(
+      DateTime({
+        description:
+          'dynamicStableScale: since when the primary has been scaled back up before traffic returns to it; past progressDeadlineSeconds the traffic moves anyway (Warning PrimaryNotScaled).',
+      }),
+    ),
+    replicas: Optional(
+      Obj(
+        {
+          primary: Optional(WorkloadReplicas),
+          canary: Optional(WorkloadReplicas),
+        },
+        {
+          description:
+            'The replicas of <target>-primary (primary) and of the target, the canary (canary), as last seen: sluice get and the reports show them.',
+        },
+      ),
     ),
     canaryRestart: Optional(
       Bool({

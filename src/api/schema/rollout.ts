@@ -278,6 +278,12 @@ export const RolloutSpec = Obj(
             }),
             analysis: Optional(BackgroundAnalysis),
             canaryScale: Optional(CanaryScale),
+            dynamicStableScale: Optional(
+              Bool({
+                description:
+                  "The primary shrinks as the canary takes traffic (to ceil(full size x (100 - weight) / 100) once a weight is set) and grows back, every pod ready, before traffic returns to it (Argo Rollouts' dynamicStableScale). Not used when the target has an autoscaler: the primary's copy of it sizes the primary then.",
+              }),
+            ),
             scaleDownDelay: Optional(
               Duration({
                 description:

@@ -5,7 +5,7 @@
  */
 import type { MetricStatus, RolloutStatus } from '../../api/schema/rollout-status.js';
 import { checkLabel } from '../labels.js';
-import { checkLine, headline, outcomeOf, type RunSnapshot } from '../run-report.js';
+import { checkLine, headline, outcomeOf, replicasLine, type RunSnapshot } from '../run-report.js';
 import type { Decision } from '../timeline.js';
 
 export type Severity = 'info' | 'warning' | 'error';
@@ -48,7 +48,8 @@ function progress(snap: RunSnapshot): string {
   const done = outcomeOf(snap.status) === 'promoted' ? total : Math.min(snap.status.currentStepIndex ?? 0, total);
   const bar = `${'▰'.repeat(done)}${'▱'.repeat(Math.max(0, total - done))}`;
   const step = Math.min(done + (done < total ? 1 : 0), total);
-  return `${bar} step ${step}/${total} · canary ${snap.status.canaryWeight ?? 0}%`;
+  const replicas = replicasLine(snap.status);
+  return `${bar} step ${step}/${total} · canary ${snap.status.canaryWeight ?? 0}%${replicas === '' ? '' : ` · ${replicas}`}`;
 }
 
 const ICON = {

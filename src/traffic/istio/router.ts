@@ -108,18 +108,21 @@ export class IstioRouter implements TrafficRouter {
     body: JsonPatchOp[],
   ): Promise<Written[]> {
     if (body.length === 0) return [];
-    await guarded(`VirtualService ${name}`, () =>
-      this.kube.custom.patchNamespacedCustomObject(
-        {
-          group: 'networking.istio.io',
-          version: 'v1',
-          namespace: namespace ?? 'default',
-          plural: 'virtualservices',
-          name,
-          body,
-        },
-        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
-      ),
+    await guarded(
+      `VirtualService ${name}`,
+      () =>
+        this.kube.custom.patchNamespacedCustomObject(
+          {
+            group: 'networking.istio.io',
+            version: 'v1',
+            namespace: namespace ?? 'default',
+            plural: 'virtualservices',
+            name,
+            body,
+          },
+          setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+        ),
+      true,
     );
     return [written('VirtualService', namespace, name, vs)];
   }
