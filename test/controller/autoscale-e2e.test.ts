@@ -74,6 +74,24 @@ function sampler(): { samples: Sample[]; primaryReady: number[]; stop(): void } 
   };
 }
 
+/** The primary never had fewer ready pods than `before`: in the 1 s samples, nor in any status it had between them. */
+function expectNeverBelow(s: ReturnType<typeof sampler>, before: number): void {
+  expect(s.samples.filter((x) => x.primaryReady < before)).toEqual([]);
+  expect(Math.min(...s.primaryReady), `ready pods of the primary: ${s.primaryReady.join(' ')}`).toBeGreaterThanOrEqual(
+    before,
+  );
+}
+
+/** `sluice abort`, as the CLI records it. */
+async function abort(name: string): Promise<void> {
+  const kube = kubeClients(loadKubeConfig(sb.kubeconfig, 'sluice-cli/test'));
+  await recordCommand(
+    kube,
+    { namespace: 'demo', name },
+    { id: randomUUID(), action: 'abort', user: 'alice', source: 'cli', at: new Date().toISOString() },
+  );
+}
+
 function app(name: string, replicas: number, sizing: 'hpa' | 'canaryScale' | 'dynamicStableScale'): void {
   const autoscaled = sizing === 'hpa';
   const api = sb.server.api;
@@ -186,11 +204,7 @@ describe('an HPA on the target', () => {
     expect(during.some((x) => x.hpaDesired !== undefined && x.hpaDesired === x.canaryReplicas && x.weight === 50)).toBe(
       true,
     );
-    expect(s.samples.filter((x) => x.primaryReady < before)).toEqual([]);
-    expect(
-      Math.min(...s.primaryReady),
-      `ready pods of the primary: ${s.primaryReady.join(' ')}`,
-    ).toBeGreaterThanOrEqual(before);
+    expectNeverBelow(s, before);
   }, 150_000);
 
   it('through a rollback: the primary keeps its capacity and takes all traffic back', async () => {
@@ -201,12 +215,7 @@ describe('an HPA on the target', () => {
       await eventually('at 50%', () => weight() === 50, 60_000);
       // long enough for the HPAs to act on the split traffic
       await eventually('the canary grown by its HPA', () => deployment('podinfo').spec.replicas >= 3, 20_000);
-      const kube = kubeClients(loadKubeConfig(sb.kubeconfig, 'sluice-cli/test'));
-      await recordCommand(
-        kube,
-        { namespace: 'demo', name: 'podinfo' },
-        { id: randomUUID(), action: 'abort', user: 'alice', source: 'cli', at: new Date().toISOString() },
-      );
+      await abort('podinfo');
       await eventually('rolled back', () => rollout().status.phase === 'RolledBack', 20_000);
       await eventually('the canary parked', () => deployment('podinfo').spec.replicas === 0, 20_000);
       await eventually('minimum back to 2', () => hpa('podinfo-primary').spec.minReplicas === 2, 10_000);
@@ -214,11 +223,7 @@ describe('an HPA on the target', () => {
       s.stop();
     }
     expect(weight()).toBe(0);
-    expect(s.samples.filter((x) => x.primaryReady < before)).toEqual([]);
-    expect(
-      Math.min(...s.primaryReady),
-      `ready pods of the primary: ${s.primaryReady.join(' ')}`,
-    ).toBeGreaterThanOrEqual(before);
+    expectNeverBelow(s, before);
   }, 150_000);
 
   it("keeps the copy equal to the user's HPA, and deletes it when the HPA goes", async () => {
@@ -282,12 +287,7 @@ describe('dynamicStableScale without an HPA', () => {
         10_000,
       );
       expect(rollout('cart').status.primaryReplicas).toBe(4);
-      const kube = kubeClients(loadKubeConfig(sb.kubeconfig, 'sluice-cli/test'));
-      await recordCommand(
-        kube,
-        { namespace: 'demo', name: 'cart' },
-        { id: randomUUID(), action: 'abort', user: 'alice', source: 'cli', at: new Date().toISOString() },
-      );
+      await abort('cart');
       await eventually('traffic back on the primary', () => weight('cart') === 0, 20_000);
     } finally {
       unsubscribe();
