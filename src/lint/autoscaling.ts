@@ -93,10 +93,36 @@ function rolloutWarnings(r: Rollout, hpa: Hpa): ObjectWarning[] {
   return out;
 }
 
+/** KEDA ScaledObjects on a Rollout's target: not supported yet (docs/autoscaling.md). */
+function kedaWarnings(rollouts: readonly Rollout[], others: readonly unknown[]): ObjectWarning[] {
+  const out: ObjectWarning[] = [];
+  for (const o of others) {
+    if (!isObject(o) || o['kind'] !== 'ScaledObject' || !String(o['apiVersion']).startsWith('keda.sh/')) continue;
+    const so = o as Hpa;
+    const ref = so.spec?.scaleTargetRef;
+    const r = rollouts.find(
+      (x) =>
+        ref?.name === x.spec.targetRef.name &&
+        (ref.kind ?? 'Deployment') === 'Deployment' &&
+        (so.metadata?.namespace ?? x.metadata.namespace) === x.metadata.namespace,
+    );
+    if (r === undefined) continue;
+    out.push({
+      object: o,
+      problem: warning(
+        ['spec', 'scaleTargetRef'],
+        `scales Deployment "${r.spec.targetRef.name}", which Rollout "${r.metadata.name}" releases: Sluice does not support KEDA yet — KEDA would scale the target up between runs while Sluice keeps it at 0, and ${r.spec.targetRef.name}-primary would not autoscale; use a HorizontalPodAutoscaler (docs/autoscaling.md)`,
+      ),
+    });
+  }
+  return out;
+}
+
 export function autoscalingWarnings(rollouts: readonly Rollout[], others: readonly unknown[]): ObjectWarning[] {
   const list = hpas(others);
-  if (list.length === 0) return [];
-  const out = replicaWarnings(list, others);
+  const keda = kedaWarnings(rollouts, others);
+  if (list.length === 0) return keda;
+  const out = [...keda, ...replicaWarnings(list, others)];
   for (const r of rollouts) {
     const named = r.spec.autoscalerRef?.name;
     const hpa =

@@ -98,6 +98,22 @@ describe('sluice lint', () => {
     expect((await sluice('lint', dir, 'analysis-templates')).stdout.trim().split('\n')).toHaveLength(1);
   });
 
+  it('warns that a KEDA ScaledObject on a released Deployment is not supported yet', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
+    const scaledObject = {
+      apiVersion: 'keda.sh/v1alpha1',
+      kind: 'ScaledObject',
+      metadata: { name: 'podinfo', namespace: 'demo' },
+      spec: { scaleTargetRef: { name: 'podinfo' }, triggers: [{ type: 'cpu', metadata: { value: '50' } }] },
+    };
+    writeFileSync(join(dir, 'scaledobject.yaml'), stringify(scaledObject));
+    const { code, stdout } = await sluice('lint', dir, 'examples/podinfo/rollout.yaml', 'analysis-templates');
+    expect(code).toBe(0);
+    expect(stdout.trim()).toMatch(
+      /^\S+scaledobject\.yaml:\d+: spec\.scaleTargetRef: warning: scales Deployment "podinfo", which Rollout "podinfo" releases: Sluice does not support KEDA yet/,
+    );
+  });
+
   it('warns when the Service clients call selects only the target, which is at 0 replicas between runs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
     const service = parse(readFileSync(join(root, 'examples/podinfo/service.yaml'), 'utf8'));
