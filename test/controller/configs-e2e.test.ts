@@ -161,6 +161,9 @@ describe('config tracking', () => {
 
 describe('generated routing deleted by someone', () => {
   it('is created again, with a Warning event', async () => {
+    // Once the canary serves nothing (the last promotion's routes reached every proxy and it was
+    // scaled down): deleting a Service that still gets requests fails them, whoever does it.
+    await eventually('the canary parked', () => get('deployments.apps', 'podinfo')?.spec?.replicas === 0, 20_000);
     await kubectl('delete', 'service', 'podinfo-canary', '-n', 'demo');
     await kubectl('delete', 'destinationrule', 'podinfo-primary', '-n', 'demo');
     await eventually(
