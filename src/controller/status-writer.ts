@@ -11,13 +11,24 @@ import { canonicalJson } from '../rollout/revision.js';
 import type { Plan } from '../rollout/plan.js';
 import type { Settle } from './settle.js';
 
+const isObject = (o: unknown): o is Record<string, unknown> => typeof o === 'object' && o !== null && !Array.isArray(o);
+
 /**
  * A JSON merge patch from one status to the next: a field the planner removed (metrics of an
- * old run, a rolled-back revision after a promotion) must be sent as null, or it would stay.
+ * old run, a rolled-back revision after a promotion, `replicas.primary` of a deleted primary)
+ * must be sent as null, or it would stay — at any depth (a merge patch merges nested objects;
+ * lists it replaces whole). A field left behind would make every write differ from what is
+ * stored, and the controller write status forever.
  */
 export function statusPatch(previous: object | undefined, next: object): Record<string, unknown> {
-  const removed = Object.keys(previous ?? {}).filter((k) => !(k in next));
-  return { ...next, ...Object.fromEntries(removed.map((k) => [k, null])) };
+  const out: Record<string, unknown> = { ...next };
+  const prev: Record<string, unknown> = isObject(previous) ? previous : {};
+  for (const [k, was] of Object.entries(prev)) {
+    const now = out[k];
+    if (!(k in out)) out[k] = null;
+    else if (isObject(was) && isObject(now)) out[k] = statusPatch(was, now);
+  }
+  return out;
 }
 
 export interface StatusWriterOptions {
