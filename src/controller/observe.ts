@@ -148,6 +148,7 @@ export function observe(
     ...reach(rollout, caches, target),
     ...deletion(rollout, caches, router),
     routedWeight: router.weight(rollout),
+    ...routingVersion(router.version(rollout)),
     missingRouting: missingRouting(rollout, caches, router),
     conflicts: conflicts(rollout, caches, router),
     drift: drift(rollout, caches, router, target),
@@ -164,3 +165,6 @@ export function observe(
       })),
   };
 }
+
+const routingVersion = (v: string | undefined): { routingVersion?: string } =>
+  v === undefined ? {} : { routingVersion: v };

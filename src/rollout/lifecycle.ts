@@ -40,10 +40,37 @@ function scaleDownDue(p: Pass): string {
   return new Date(p.now.getTime() + scaleDownDelayMs(p)).toISOString();
 }
 
-/** Routes the canary's traffic to the primary, remembering when the canary may then be scaled down. */
+/** Routes the canary's traffic to the primary; the next pass, seeing it, starts the scale-down delay. */
 function routeAllToPrimary(p: Pass): void {
   p.act({ type: 'setWeight', canaryWeight: 0 });
-  p.status.scaleDownAt = scaleDownDue(p);
+}
+
+/**
+ * Whether the canary, without traffic in the routing objects, must keep its replicas for now (a
+ * pass is then due): scaleDownDelay for the proxies to get the routes. The delay counts from a
+ * pass that saw the routing without canary traffic, stamped with the routing object's version: a
+ * time from an earlier episode (another version) starts it again. So it never counts from before
+ * the write that took the traffic away — whichever pass or replica wrote it, and even when the
+ * status write planned with that write was refused (409) and the pass planned again.
+ */
+function scaleDownWait(p: Pass): boolean {
+  const s = p.status;
+  const version = p.obs.routingVersion;
+  if (s.scaleDownAt === undefined || (version !== undefined && s.scaleDownRoutingVersion !== version)) {
+    s.scaleDownAt = scaleDownDue(p);
+    if (version === undefined) delete s.scaleDownRoutingVersion;
+    else s.scaleDownRoutingVersion = version;
+  }
+  const waitMs = Date.parse(s.scaleDownAt) - p.now.getTime();
+  if (waitMs <= 0) return false;
+  p.requeue(waitMs);
+  return true;
+}
+
+/** The canary is scaled down (or was): its scale-down clock is done. */
+function scaledDown(p: Pass): void {
+  delete p.status.scaleDownAt;
+  delete p.status.scaleDownRoutingVersion;
 }
 
 /**
@@ -64,22 +91,15 @@ function parkCanary(p: Pass): Parking {
     if (primaryReadyFor(p, 0).ready) routeAllToPrimary(p);
     return 'rerouting';
   }
-  const s = p.status;
   if ((p.obs.target?.replicas ?? 0) === 0) {
-    delete s.scaleDownAt;
+    scaledDown(p);
     return 'parked';
   }
-  // routed to the primary by someone else's write, or before this field existed: the delay starts now
-  s.scaleDownAt ??= scaleDownDue(p);
-  const waitMs = Date.parse(s.scaleDownAt) - p.now.getTime();
-  if (waitMs > 0) {
-    p.requeue(waitMs);
-    return 'waiting';
-  }
+  if (scaleDownWait(p)) return 'waiting';
   // never the last pods serving: with the primary gone or not ready (deleted by hand), the canary stays
   if ((p.obs.primary?.readyReplicas ?? 0) === 0) return 'waiting';
   p.act({ type: 'scaleCanary', replicas: 0 });
-  delete s.scaleDownAt;
+  scaledDown(p);
   return 'scaling';
 }
 
@@ -135,17 +155,13 @@ export function finalize(p: Pass): void {
     'The Rollout is being deleted: handing the traffic back to the target.',
   );
   if (!deletion.handedOver) {
-    if (targetCanTakeOver(p)) {
-      p.act({ type: 'handOver' });
-      p.status.scaleDownAt = scaleDownDue(p);
-    }
+    // (the next pass, seeing the hand-over's routes, starts the delay; a time from before says nothing)
+    scaledDown(p);
+    if (targetCanTakeOver(p)) p.act({ type: 'handOver' });
     return;
   }
-  const waitMs = p.status.scaleDownAt === undefined ? 0 : Date.parse(p.status.scaleDownAt) - p.now.getTime();
-  if (waitMs > 0) {
-    p.requeue(waitMs);
-    return;
-  }
+  // the proxies must have the hand-over's routes before the -primary/-canary Services go
+  if (scaleDownWait(p)) return;
   if (deletion.serviceIsSluices) p.act({ type: 'releaseService' });
   p.act({ type: 'removeFinalizer' });
 }
@@ -206,7 +222,7 @@ export function startRun(p: Pass, reason: 'NewRevision' | 'RestartedForNewRevisi
   if (target.replicas > 0) s.canaryRestart = true;
   else {
     delete s.canaryRestart;
-    delete s.scaleDownAt;
+    scaledDown(p);
   }
   // the restart moves traffic, waits or scales itself, and always comes back (no pass may stall here)
   if (s.canaryRestart === true) restartCanary(p);
@@ -244,12 +260,9 @@ export function restartCanary(p: Pass): boolean {
     return false;
   }
   if ((p.obs.target?.replicas ?? 0) > 0) {
-    s.scaleDownAt ??= scaleDownDue(p);
-    const waitMs = Date.parse(s.scaleDownAt) - p.now.getTime();
-    if (waitMs > 0) p.requeue(waitMs);
-    else {
+    if (!scaleDownWait(p)) {
       p.act({ type: 'scaleCanary', replicas: 0 });
-      delete s.scaleDownAt;
+      scaledDown(p);
     }
     p.set('Progressing', 'RestartingCanary', `Restarting the canary (${why}): scaling it to 0, then up again.`);
     return false;

@@ -60,6 +60,12 @@ export interface Observations {
   /** The canary weight the router reports now, undefined when no routing exists yet. */
   routedWeight: number | undefined;
   /**
+   * The version (resourceVersion) of the routing object that holds the weights, as observed: it
+   * changes with every write to it. The canary's scale-down delay counts from a pass that saw the
+   * weight at 0 in this version (never from before the write that took the traffic away).
+   */
+  routingVersion?: string;
+  /**
    * What the Service clients call (spec.service.name) selects, when Git owns it: `targetOnly`
    * leaves clients outside the mesh without an endpoint between runs. Absent when Sluice made it.
    */

@@ -9,6 +9,8 @@ export interface TrafficRouter {
   setWeight(rollout: Rollout, canaryWeight: number): Promise<Written[]>;
   /** The canary weight in effect, from the cache; undefined when no routing to the canary exists. */
   weight(rollout: Rollout): number | undefined;
+  /** The resourceVersion of the object holding the weights, from the cache (changes with every write to it). */
+  version(rollout: Rollout): string | undefined;
   /** The routing objects Sluice generates for this rollout that do not exist, as `Kind/name`. */
   missing(rollout: Rollout): string[];
   /**

@@ -9,6 +9,7 @@ import { kubeClients, loadKubeConfig } from '../../src/kube/client.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/sandbox.js';
 import { root } from '../sandbox/helpers.js';
 import { FailedRequests } from '../support/failed-requests.js';
+import { ScaleDownGuard } from '../support/scale-down-guard.js';
 
 export interface ControllerSandbox {
   sb: Sandbox;
@@ -65,6 +66,7 @@ export async function startControllerSandbox(
     api.create(crds, undefined, parse(readFileSync(join(root, 'crds', f), 'utf8')));
   await setup(sb);
   const failedRequests = new FailedRequests(sb);
+  const scaleDowns = new ScaleDownGuard(sb.server.api, sb.meshSimulator.proxies);
   const controller = newController(sb, options.controller?.(sb));
   await controller.start();
   return {
@@ -74,12 +76,16 @@ export async function startControllerSandbox(
     stop: async () => {
       const failed = await failedRequests.since();
       failedRequests.stop();
+      scaleDowns.stop();
       await controller.stop();
       await sb.stop();
-      if (options.allowFailedRequests !== true && failed.mesh + failed.outside > 0)
+      if (options.allowFailedRequests === true) return;
+      if (failed.mesh + failed.outside > 0)
         throw new Error(
           `no request may fail because of Sluice, but ${failed.mesh} in the mesh and ${failed.outside} from outside it failed on routing: ${failed.details.join(', ')}`,
         );
+      if (scaleDowns.violations.length > 0)
+        throw new Error(`scaled down under the proxies' routes (503 UH): ${scaleDowns.violations.join('; ')}`);
     },
   };
 }

@@ -1,25 +1,21 @@
 /** The planner with autoscaled targets and canaryScale: who sizes what, and capacity that never drops. */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import type { Rollout } from '../../src/api/schema/rollout.js';
 import type { RolloutStatus } from '../../src/api/schema/rollout-status.js';
 import type { Observations } from '../../src/rollout/model.js';
 import { plan } from '../../src/rollout/plan.js';
+import { exampleRollout } from './fixtures.js';
 
 const NOW = new Date('2026-12-07T12:00:00Z');
 const ago = (s: number): string => new Date(NOW.getTime() - s * 1000).toISOString();
 
 function rollout(status?: RolloutStatus, spec?: (r: Rollout) => void): Rollout {
-  const r = parse(readFileSync(new URL('../../examples/podinfo/rollout.yaml', import.meta.url), 'utf8')) as Rollout;
-  // steps: 0 setWeight 10, 1 pause 30s, 2 analysis, 3 setWeight 50, 4 pause 30s
-  delete r.spec.strategy.canary.analysis;
-  r.spec.strategy.canary.steps[2] = { pause: { duration: '10s' } };
-  r.metadata.generation = 1;
-  r.metadata.uid = 'u1';
-  r.metadata.finalizers = ['sluice.dev/finalizer'];
-  spec?.(r);
-  return status === undefined ? r : { ...r, status };
+  return exampleRollout(status, (r) => {
+    // steps: 0 setWeight 10, 1 pause 30s, 2 analysis, 3 setWeight 50, 4 pause 30s
+    delete r.spec.strategy.canary.analysis;
+    r.spec.strategy.canary.steps[2] = { pause: { duration: '10s' } };
+    spec?.(r);
+  });
 }
 
 const hpa = (

@@ -2,7 +2,9 @@
  * Property test: the planner, driving a simulated world through random event sequences, keeps
  * its invariants — weights within 0..100 (the router gives the primary the rest, so they sum to
  * 100), traffic only to a canary with ready endpoints, none after a rollback decision, at most
- * one promotion per revision, and the Rollout (spec included) never written by planning.
+ * one promotion per revision, the canary scaled down only without traffic and scaleDownDelay
+ * after its traffic went (the proxies get routes late), even when a status write is refused after
+ * the pass's routing write (409), and the Rollout (spec included) never written by planning.
  */
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
@@ -34,6 +36,12 @@ interface World {
   nextRevision: number;
   /** A generated Service was deleted by someone. */
   serviceMissing: boolean;
+  /** The VirtualService's resourceVersion: every write changes it. */
+  routingVersion: number;
+  /** When the routing last took the canary's traffic away. */
+  trafficLeftAt: number | undefined;
+  /** The next acting pass's status write is refused (409: a command was recorded meanwhile); its actions happened. */
+  refuseStatus: boolean;
 }
 
 type Event =
@@ -45,7 +53,8 @@ type Event =
   | { kind: 'deleteRouting'; what: 'VirtualService' | 'Service' }
   | { kind: 'stepVerdict'; verdict: Verdict | undefined }
   | { kind: 'backgroundVerdict'; verdict: Verdict | undefined }
-  | { kind: 'command'; action: Command['action'] };
+  | { kind: 'command'; action: Command['action'] }
+  | { kind: 'refuseStatus' };
 
 const event: fc.Arbitrary<Event> = fc.oneof(
   {
@@ -54,6 +63,7 @@ const event: fc.Arbitrary<Event> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.constant({ kind: 'newRevision' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'revert' as const }) },
+  { weight: 4, arbitrary: fc.constant({ kind: 'refuseStatus' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'breakCanary' as const }) },
   { weight: 4, arbitrary: fc.constant({ kind: 'healCanary' as const }) },
   {
@@ -116,13 +126,23 @@ function apply(w: World, a: Action): void {
       w.primaryRevision = a.revision;
       break;
     case 'ensureServices':
+      if (w.routed === undefined) w.routingVersion++;
       w.routed ??= 0;
       w.serviceMissing = false;
       break;
     case 'setWeight':
+      if ((w.routed ?? 0) > 0 && a.canaryWeight === 0) w.trafficLeftAt = w.time;
       w.routed = a.canaryWeight;
+      w.routingVersion++;
       break;
     case 'scaleCanary':
+      if (a.replicas === 0) {
+        expect(w.routed ?? 0, 'the canary is scaled down only without traffic').toBe(0);
+        const since = w.trafficLeftAt === undefined ? Infinity : w.time - w.trafficLeftAt;
+        expect(since, 'the canary keeps its replicas scaleDownDelay after its traffic went').toBeGreaterThanOrEqual(
+          30_000,
+        );
+      }
       w.targetReplicas = a.replicas;
       w.targetReady = Math.min(w.targetReady, a.replicas);
       break;
@@ -162,8 +182,13 @@ function happen(w: World, e: Event, stable: string | undefined): Command['action
       w.canaryBroken = false;
       return undefined;
     case 'deleteRouting':
-      if (e.what === 'VirtualService') w.routed = undefined;
-      else w.serviceMissing = true;
+      if (e.what === 'VirtualService') {
+        if ((w.routed ?? 0) > 0) w.trafficLeftAt = w.time;
+        w.routed = undefined;
+      } else w.serviceMissing = true;
+      return undefined;
+    case 'refuseStatus':
+      w.refuseStatus = true;
       return undefined;
     case 'stepVerdict':
       w.stepVerdict = e.verdict;
@@ -215,6 +240,9 @@ function check(events: fc.Arbitrary<Event>, runs: number): { promotions: number;
         backgroundVerdict: undefined,
         nextRevision: 2,
         serviceMissing: false,
+        routingVersion: 0,
+        trafficLeftAt: undefined,
+        refuseStatus: false,
       };
       let rollout: Rollout = structuredClone(base);
       let promotedHere = 0;
@@ -251,6 +279,7 @@ function check(events: fc.Arbitrary<Event>, runs: number): { promotions: number;
                     rolledOut: w.primaryReady === 2,
                   },
             routedWeight: w.routed,
+            ...(w.routed === undefined ? {} : { routingVersion: String(w.routingVersion) }),
             missingRouting: [
               ...(w.routed === undefined ? ['VirtualService/podinfo'] : []),
               ...(w.serviceMissing ? ['Service/podinfo-canary'] : []),
@@ -292,7 +321,9 @@ function check(events: fc.Arbitrary<Event>, runs: number): { promotions: number;
             promotedHere++;
           }
           for (const a of result.actions) apply(w, a);
-          rollout = { ...rollout, status: result.status };
+          // (refused at the next pass that acts: that is where a lost status write can hurt)
+          if (w.refuseStatus && result.actions.length > 0) w.refuseStatus = false;
+          else rollout = { ...rollout, status: result.status };
         }
       }
       totalPromotions += promotedHere;

@@ -178,7 +178,8 @@ const cases: Case[] = [
     phase: 'Progressing',
     reason: 'RestartingCanary',
     actions: [{ type: 'setWeight', canaryWeight: 0 }],
-    check: (s) => expect(s.scaleDownAt).toBeDefined(),
+    // (the pass that sees the new routes starts the scale-down delay: test/rollout/scale-down-delay.test.ts)
+    check: (s) => expect(s.scaleDownAt).toBeUndefined(),
   },
   {
     name: "restart done: the canary scales up with this revision's configs; the run keeps its identity (runStartedAt)",
@@ -534,13 +535,21 @@ const cases: Case[] = [
     actions: [],
   },
   {
-    name: 'run: a rollback routes all traffic to the primary and keeps the canary for scaleDownDelay',
+    name: 'run: a rollback routes all traffic to the primary; the canary keeps its replicas',
     status: run(1, { canaryWeight: 10 }),
     obs: { routedWeight: 10, commands: [cmd('abort')] },
     phase: 'RolledBack',
     reason: 'Aborted',
     actions: [{ type: 'setWeight', canaryWeight: 0 }],
-    check: (s) => expect(s.scaleDownAt).toBe(LATER),
+  },
+  {
+    name: 'rolled back: the pass that sees the traffic on the primary keeps the canary for scaleDownDelay',
+    status: { ...run(1, { canaryWeight: 0 }), phase: 'RolledBack', reason: 'Aborted', rolledBackRevision: 'r2' },
+    obs: { routedWeight: 0, routingVersion: '8' },
+    phase: 'RolledBack',
+    reason: 'Aborted',
+    actions: [],
+    check: (s) => expect(s).toMatchObject({ scaleDownAt: LATER, scaleDownRoutingVersion: '8' }),
   },
   {
     name: 'run: git reverts to stable',
@@ -1006,10 +1015,13 @@ describe('finalizer', () => {
     expect(result.actions).toEqual([{ type: 'removeFinalizer' }]);
   });
 
-  it('on deletion: remembers when the hand-over reaches the proxies', () => {
+  it('on deletion: the pass that sees the hand-over starts the delay for the proxies to get it', () => {
     const r = rollout(healthy);
     (r.metadata as any).deletionTimestamp = ago(1);
-    expect(plan(r, obs({ target: ready, deletion: notYet }), NOW).status.scaleDownAt).toBe(LATER);
+    expect(plan(r, obs({ target: ready, deletion: notYet }), NOW).actions).toEqual([{ type: 'handOver' }]);
+    const after = plan(r, obs({ target: ready, deletion: { ...notYet, handedOver: true }, routingVersion: '9' }), NOW);
+    expect(after.actions).toEqual([]);
+    expect(after.status).toMatchObject({ scaleDownAt: LATER, scaleDownRoutingVersion: '9' });
   });
 
   it('on deletion: a target never ready within progressDeadlineSeconds leaves everything in place, unowned', () => {

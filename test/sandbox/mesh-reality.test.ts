@@ -9,6 +9,7 @@ import type { ResourceType } from '../../src/sandbox/apiserver/resource-type.js'
 import { ISTIO_CRDS } from '../../src/sandbox/mesh/istio-crds.js';
 import { MeshSimulator } from '../../src/sandbox/mesh/mesh.js';
 import { WorkloadSimulator } from '../../src/sandbox/workloads/simulator.js';
+import { ScaleDownGuard } from '../support/scale-down-guard.js';
 import { eventually } from './helpers.js';
 
 let s: ApiServer;
@@ -96,6 +97,7 @@ describe('propagation delay', () => {
   });
 
   it('answers 503 UH while the proxies still route to a destination without ready endpoints', async () => {
+    const guard = new ScaleDownGuard(s.api, mesh.proxies);
     const vs = structuredClone(s.api.get(T('networking.istio.io', 'virtualservices'), 'ms', 'web')) as any;
     vs.spec.http[0].route = weights(100);
     s.api.update(
@@ -114,6 +116,11 @@ describe('propagation delay', () => {
       () => (s.api.get(T('', 'endpoints'), 'ms', 'web-canary') as any).subsets.length === 0,
     );
     expect(send()).toMatchObject({ code: 503, flags: 'UH' });
+    // the harness's guard sees the hazard itself, request or not
+    guard.stop();
+    expect(guard.violations).toEqual([
+      'ms/web-canary scaled to 0 while the proxies still routed to Service ms/web-canary',
+    ]);
     expect(await mesh.metrics.text()).toMatch(/istio_requests_total\{[^}]*response_flags="UH"[^}]*\} [1-9]/);
     await eventually('the route change arrives', () => mesh.proxies.pending === 0, 5000);
     expect(send()).toMatchObject({ code: 200, workload: 'web-primary' });

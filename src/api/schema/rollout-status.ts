@@ -159,6 +159,15 @@ export const RolloutStatus = Obj(
           'When the canary, whose traffic went to 0, is scaled down (spec.strategy.canary.scaleDownDelay after the weight change).',
       }),
     ),
+    scaleDownRoutingVersion: Optional(
+      Str({
+        maxLength: 64,
+        description: [
+          'The resourceVersion of the routing object in which the canary was seen without traffic when scaleDownAt was set;',
+          'another version (a later routing write) restarts the delay.',
+        ].join(' '),
+      }),
+    ),
     nextWindow: Optional(
       DateTime({
         description:

@@ -132,6 +132,11 @@ export class IstioRouter implements TrafficRouter {
     return canaryWeight(rollout, this.caches.virtualService(name.namespace, name.name));
   }
 
+  version(rollout: Rollout): string | undefined {
+    const name = virtualServiceName(rollout);
+    return this.caches.virtualService(name.namespace, name.name)?.metadata.resourceVersion;
+  }
+
   drift(rollout: Rollout): string[] {
     const vs = this.driftedVirtualService(rollout);
     return [
