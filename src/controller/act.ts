@@ -8,8 +8,8 @@ import {
 } from '@kubernetes/client-node';
 import type { Rollout } from '../api/schema/rollout.js';
 import type { Kube } from '../kube/client.js';
-import { createIfMissing, FIELD_MANAGER, guarded, statusOf, written, type Written } from '../kube/client.js';
-import { autoscalerCopy, userAutoscaler } from './autoscaler.js';
+import { createIfMissing, FIELD_MANAGER, statusOf, written, type Written } from '../kube/client.js';
+import { deleteAutoscaler, ensureAutoscaler, pauseAutoscaler } from './act-autoscaler.js';
 import { isManagedBySluice } from '../kube/ownership.js';
 import { revisionOf } from '../rollout/revision.js';
 import { configCopy, configHashes, contentHash, referencedConfigs, type ConfigKind } from './configs.js';
@@ -160,39 +160,6 @@ async function scale(
   return [written('Deployment', ns, name, caches.deployment(ns, name))];
 }
 
-/** Creates or updates `<hpa>-primary` from the user's HPA as the caches have it (an update guarded by resourceVersion). */
-async function ensureAutoscaler(kube: Kube, caches: Caches, rollout: Rollout, minReplicas: number): Promise<Written[]> {
-  const ns = rollout.metadata.namespace;
-  const hpas = caches.autoscalers(ns);
-  const user = userAutoscaler(rollout, hpas);
-  if (user === undefined) throw new Error('the autoscaler of the target is gone; planning again');
-  const want = autoscalerCopy(rollout, user, minReplicas);
-  const have = hpas.find((h) => h.metadata?.name === want.metadata?.name);
-  if (have === undefined) await createIfMissing(kube, want);
-  else
-    await guarded(`HorizontalPodAutoscaler ${want.metadata?.name ?? ''}`, () =>
-      kube.objects.replace(
-        { ...want, metadata: { ...want.metadata, resourceVersion: have.metadata?.resourceVersion } },
-        undefined,
-        undefined,
-        FIELD_MANAGER,
-      ),
-    );
-  return [written('HorizontalPodAutoscaler', ns, want.metadata?.name ?? '', have)];
-}
-
-async function deleteAutoscaler(kube: Kube, rollout: Rollout, name: string): Promise<void> {
-  try {
-    await kube.objects.delete({
-      apiVersion: 'autoscaling/v2',
-      kind: 'HorizontalPodAutoscaler',
-      metadata: { name, namespace: rollout.metadata.namespace ?? 'default' },
-    });
-  } catch (e) {
-    if (statusOf(e) !== 404) throw e;
-  }
-}
-
 /** Adds or removes Sluice's finalizer, guarded by the resourceVersion the decision was made on. */
 async function setFinalizer(kube: Kube, rollout: Rollout, present: boolean): Promise<void> {
   const others = (rollout.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
@@ -252,7 +219,8 @@ export async function act(
     ],
     setWeight: (a) => router.setWeight(rollout, a.canaryWeight),
     ensureAutoscaler: (a) => ensureAutoscaler(kube, caches, rollout, a.minReplicas),
-    deleteAutoscaler: (a) => deleteAutoscaler(kube, rollout, a.name).then(done),
+    deleteAutoscaler: (a) => deleteAutoscaler(kube, rollout, a.kind, a.name).then(done),
+    pauseAutoscaler: (a) => pauseAutoscaler(kube, caches, rollout, a.paused),
     scalePrimary: (a) => scale(kube, caches, ns, primaryName(rollout), a.replicas),
     scaleCanary: (a) => scale(kube, caches, ns, rollout.spec.targetRef.name, a.replicas),
     handOver: () => router.handOver(rollout),

@@ -1,121 +1,127 @@
 /**
- * The target's HorizontalPodAutoscaler, and Sluice's copy of it for the primary. The user's HPA
- * (Git's) keeps scaling the target, which is the canary during a run (and stands by at 0 replicas
- * between runs: an HPA does nothing to a target at 0). `<hpa>-primary` has the same metrics,
- * bounds and behavior and scales `<target>-primary`, which serves the traffic. Sluice never edits
- * the user's HPA; it keeps its copy equal to it.
+ * The target's autoscaler — a HorizontalPodAutoscaler or a KEDA ScaledObject — and Sluice's copy
+ * of it for the primary. The user's (Git's) keeps scaling the target, which is the canary during
+ * a run; `<name>-primary` has the same spec and scales `<target>-primary`, which serves the
+ * traffic. Sluice never edits the user's spec and keeps its copy equal to it. Between runs an HPA
+ * stands by at 0 replicas by itself; KEDA would activate the target (scale it to its minimum), so
+ * Sluice pauses a ScaledObject then (`autoscaling.keda.sh/paused-replicas: "0"`, as Flagger does).
  */
-import type { V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Rollout } from '../api/schema/rollout.js';
 import type { AutoscalerObservation } from '../rollout/model.js';
-import { canonicalJson } from '../rollout/revision.js';
+import { isManagedBySluice } from '../kube/ownership.js';
 import {
-  GENERATED_ANNOTATIONS,
-  isManagedBySluice,
-  MANAGED_BY,
-  ownerReference,
-  withoutTracking,
-} from '../kube/ownership.js';
+  autoscalerCopy,
+  bounds,
+  comparable,
+  copyName,
+  minimumOf,
+  pausedBySluice,
+  scalesDeployment,
+  targetsDeployment,
+  type Hpa,
+  type ScaledObject,
+  type UserAutoscaler,
+} from './autoscaler-kinds.js';
 import { primaryName } from './generated.js';
 
-type Hpa = V2HorizontalPodAutoscaler;
+/** The autoscalers of a namespace, as the caches hold them. */
+export interface Autoscalers {
+  hpas: readonly Hpa[];
+  scaledObjects: readonly ScaledObject[];
+}
 
-const targets = (h: Hpa, deployment: string): boolean =>
-  h.spec?.scaleTargetRef.kind === 'Deployment' &&
-  (h.spec.scaleTargetRef.apiVersion ?? 'apps/v1').startsWith('apps/') &&
-  h.spec.scaleTargetRef.name === deployment;
+const mine = (o: KubernetesObject): boolean => !isManagedBySluice(o.metadata?.labels);
+/** KEDA's own HPA of a ScaledObject (`keda-hpa-<name>`) is KEDA's business, never the user's autoscaler. */
+const kedas = (h: Hpa): boolean => (h.metadata?.ownerReferences ?? []).some((o) => o.kind === 'ScaledObject');
+const byName = (a: KubernetesObject, b: KubernetesObject): number =>
+  (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '');
 
 /**
- * The user's HPA of the target: the one spec.autoscalerRef names (it must scale the target), else
- * the one whose scaleTargetRef is the target (Sluice's own copies never count). Several: the
- * first by name (Kubernetes lets several HPAs fight over one Deployment; name one with
- * autoscalerRef and remove the others).
+ * The user's autoscaler of the target: the one spec.autoscalerRef names (it must scale the
+ * target), else a ScaledObject whose scaleTargetRef is the target, else such an HPA (not KEDA's
+ * own; Sluice's copies never count). Several: the first by name (name one with autoscalerRef and
+ * remove the others).
  */
-export function userAutoscaler(rollout: Rollout, hpas: readonly Hpa[]): Hpa | undefined {
+export function userAutoscaler(rollout: Rollout, all: Autoscalers): UserAutoscaler | undefined {
   const ref = rollout.spec.autoscalerRef;
-  const mine = (h: Hpa): boolean => !isManagedBySluice(h.metadata?.labels);
-  if (ref !== undefined)
-    return hpas.find((h) => h.metadata?.name === ref.name && mine(h) && targets(h, rollout.spec.targetRef.name));
-  return hpas
-    .filter((h) => mine(h) && targets(h, rollout.spec.targetRef.name))
-    .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))[0];
+  const target = rollout.spec.targetRef.name;
+  const sos = all.scaledObjects
+    .filter((o) => mine(o) && (ref === undefined || o.metadata?.name === ref.name))
+    .map((object): UserAutoscaler => ({ kind: 'ScaledObject', object }));
+  const hpas = all.hpas
+    .filter((h) => mine(h) && !kedas(h) && (ref === undefined || h.metadata?.name === ref.name))
+    .map((object): UserAutoscaler => ({ kind: 'HorizontalPodAutoscaler', object }));
+  const candidates = (ref === undefined ? [...sos, ...hpas] : [...sos, ...hpas].filter((a) => a.kind === ref.kind))
+    .filter((a) => targetsDeployment(a, target))
+    .sort((a, b) => (a.kind === b.kind ? byName(a.object, b.object) : a.kind === 'ScaledObject' ? -1 : 1));
+  return candidates[0];
 }
 
-export const copyName = (user: Hpa): string => `${user.metadata?.name ?? ''}-primary`;
-
-/**
- * `<hpa>-primary`: the user's spec, scaling `<target>-primary`, with `minReplicas` (the planner
- * raises it during a run so that the primary keeps the capacity to take all traffic back).
- */
-export function autoscalerCopy(rollout: Rollout, user: Hpa, minReplicas = user.spec?.minReplicas ?? 1): Hpa {
-  return {
-    apiVersion: 'autoscaling/v2',
-    kind: 'HorizontalPodAutoscaler',
-    metadata: {
-      name: copyName(user),
-      namespace: rollout.metadata.namespace,
-      labels: { ...withoutTracking(user.metadata?.labels), ...MANAGED_BY },
-      annotations: { ...GENERATED_ANNOTATIONS },
-      ownerReferences: [ownerReference(rollout)],
-    },
-    spec: {
-      ...structuredClone(user.spec ?? { maxReplicas: 1, scaleTargetRef: { kind: 'Deployment', name: '' } }),
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: primaryName(rollout) },
-      minReplicas,
-    },
-  };
-}
-
-/** A spec as compared with the user's: everything but minReplicas (which the planner decides). */
-const comparable = (spec: Hpa['spec']): string => canonicalJson({ ...spec, minReplicas: undefined });
-
-/** Sluice's copies that belong to this Rollout (by owner) but are not the copy of its HPA now. */
-function strayCopies(rollout: Rollout, hpas: readonly Hpa[], keep: string | undefined): string[] {
+/** Sluice's copies that belong to this Rollout (by owner) but are not the copy of its autoscaler now, as `Kind/name`. */
+function strayCopies(rollout: Rollout, all: Autoscalers, keep: string | undefined): string[] {
   const uid = rollout.metadata.uid;
   if (uid === undefined) return [];
-  return hpas
-    .filter(
-      (h) =>
-        isManagedBySluice(h.metadata?.labels) &&
-        h.metadata?.name !== keep &&
-        (h.metadata?.ownerReferences ?? []).some((o) => o.kind === 'Rollout' && o.uid === uid),
-    )
-    .map((h) => h.metadata?.name ?? '');
+  const stray = (o: KubernetesObject): boolean =>
+    isManagedBySluice(o.metadata?.labels) &&
+    `${o.kind ?? ''}/${o.metadata?.name ?? ''}` !== keep &&
+    (o.metadata?.ownerReferences ?? []).some((r) => r.kind === 'Rollout' && r.uid === uid);
+  return [
+    ...all.hpas.map((h) => ({ ...h, kind: 'HorizontalPodAutoscaler' })),
+    ...all.scaledObjects.map((o) => ({ ...o, kind: 'ScaledObject' })),
+  ]
+    .filter(stray)
+    .map((o) => `${o.kind}/${o.metadata?.name ?? ''}`);
 }
 
-function copyState(have: Hpa | undefined, want: Hpa): AutoscalerObservation['copy'] {
+function copyState(have: KubernetesObject | undefined, want: KubernetesObject): AutoscalerObservation['copy'] {
   if (have === undefined) return 'missing';
   if (!isManagedBySluice(have.metadata?.labels)) return 'foreign';
-  return comparable(have.spec) === comparable(want.spec) ? 'ok' : 'drifted';
+  return comparable(have) === comparable(want) ? 'ok' : 'drifted';
 }
 
-/** What the planner needs to know about autoscaling: the user's HPA and where its copy stands. */
+/** The copy of `a` as the caches hold it. */
+export function existingCopy(a: UserAutoscaler, all: Autoscalers): KubernetesObject | undefined {
+  const list: readonly KubernetesObject[] = a.kind === 'ScaledObject' ? all.scaledObjects : all.hpas;
+  return list.find((o) => o.metadata?.name === copyName(a));
+}
+
+/** What the planner needs to know about autoscaling: the user's autoscaler and where its copy stands. */
 export function observeAutoscaler(
   rollout: Rollout,
-  hpas: readonly Hpa[],
+  all: Autoscalers,
 ): { autoscaler?: AutoscalerObservation; strayAutoscalers?: string[]; missingAutoscaler?: string } {
-  const user = userAutoscaler(rollout, hpas);
-  const stray = strayCopies(rollout, hpas, user === undefined ? undefined : copyName(user));
+  const user = userAutoscaler(rollout, all);
+  const stray = strayCopies(rollout, all, user === undefined ? undefined : `${user.kind}/${copyName(user)}`);
   const strays = stray.length === 0 ? {} : { strayAutoscalers: stray };
   const ref = rollout.spec.autoscalerRef;
   if (user === undefined)
     return ref === undefined ? strays : { ...strays, missingAutoscaler: `${ref.kind}/${ref.name}` };
-  const have = hpas.find((h) => h.metadata?.name === copyName(user));
-  const copy = copyState(have, autoscalerCopy(rollout, user));
+  const have = existingCopy(user, all);
+  const copyMin = have === undefined ? undefined : minimumOf(user.kind, have);
+  const { min, max } = bounds(user);
   return {
     ...strays,
     autoscaler: {
-      name: user.metadata?.name ?? '',
-      copy,
-      minReplicas: user.spec?.minReplicas ?? 1,
-      maxReplicas: user.spec?.maxReplicas ?? 1,
-      ...(have?.spec?.minReplicas === undefined ? {} : { copyMinReplicas: have.spec.minReplicas }),
+      kind: user.kind,
+      name: user.object.metadata?.name ?? '',
+      copy: copyState(have, autoscalerCopy(rollout, user)),
+      minReplicas: min,
+      maxReplicas: max,
+      ...(copyMin === undefined ? {} : { copyMinReplicas: copyMin }),
+      ...(user.kind === 'ScaledObject' ? { paused: pausedBySluice(user) } : {}),
     },
   };
 }
 
-/** Whether a change of `h` concerns `r`: it scales r's target or primary, or r names it. */
-export function concernsAutoscaler(r: Rollout, h: Hpa): boolean {
-  if (r.spec.autoscalerRef?.name === h.metadata?.name) return true;
-  return targets(h, r.spec.targetRef.name) || targets(h, primaryName(r));
+/** Whether a change of an HPA or ScaledObject `o` concerns `r`: it scales r's target or primary, or r names it. */
+export function concernsAutoscaler(
+  r: Rollout,
+  o: Hpa | ScaledObject,
+  kind: 'HorizontalPodAutoscaler' | 'ScaledObject',
+): boolean {
+  if (r.spec.autoscalerRef?.name === o.metadata?.name) return true;
+  const ref = o.spec?.scaleTargetRef;
+  const defaulted = kind === 'ScaledObject';
+  return scalesDeployment(ref, r.spec.targetRef.name, defaulted) || scalesDeployment(ref, primaryName(r), defaulted);
 }

@@ -51,6 +51,12 @@ export const HORIZONTAL_POD_AUTOSCALERS: WatchedResource = {
   plural: 'horizontalpodautoscalers',
 };
 export const SECRETS: WatchedResource = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets' };
+/** KEDA's: optional (a cluster without KEDA has none, and the controller is ready without them). */
+export const SCALED_OBJECTS: WatchedResource = {
+  apiVersion: 'keda.sh/v1alpha1',
+  kind: 'ScaledObject',
+  plural: 'scaledobjects',
+};
 
 function pathOf(r: WatchedResource, namespace: string | undefined): string {
   const base = r.apiVersion.includes('/') ? `/apis/${r.apiVersion}` : `/api/${r.apiVersion}`;
@@ -64,6 +70,11 @@ export interface CacheOptions<T> {
   digest?: (obj: KubernetesObject) => T;
   /** Told when the informer fails (it restarts a second later). */
   onError?: (err: unknown) => void;
+  /**
+   * The resource may not be served (an optional CRD): start() resolves at once and the cache reads
+   * as empty until a LIST succeeds, tried again in the background.
+   */
+  optional?: boolean;
 }
 
 const OBJECT_PHASES = new Set(['ADDED', 'MODIFIED', 'DELETED']);
@@ -138,6 +149,7 @@ export class ResourceCache<T extends KubernetesObject> {
   /** Whether a LIST has succeeded (the cache holds the world, not nothing). */
   private listed = false;
   private readonly onError: (err: unknown) => void;
+  private readonly optional: boolean;
 
   constructor(
     kube: { config: KubeConfig; objects: KubernetesObjectApi },
@@ -147,6 +159,7 @@ export class ResourceCache<T extends KubernetesObject> {
     options: CacheOptions<T> = {},
   ) {
     const { labelSelector, digest } = options;
+    this.optional = options.optional === true;
     const { config: kc, objects } = kube;
     const list = async (): Promise<KubernetesListObject<T>> => {
       const result = await objects.list<KubernetesObject>(
@@ -190,6 +203,14 @@ export class ResourceCache<T extends KubernetesObject> {
    * until then (a resource whose CRD is not installed keeps the controller not ready).
    */
   async start(): Promise<void> {
+    if (this.optional) {
+      void this.firstList();
+      return;
+    }
+    await this.firstList();
+  }
+
+  private async firstList(): Promise<void> {
     for (let attempt = 0; !this.stopped; attempt++) {
       try {
         await this.informer.start();

@@ -19,6 +19,7 @@ import {
   DESTINATION_RULES,
   HORIZONTAL_POD_AUTOSCALERS,
   ResourceCache,
+  SCALED_OBJECTS,
   SECRETS,
   SERVICES,
   VIRTUAL_SERVICES,
@@ -28,6 +29,8 @@ import {
 import { configDigest, usesConfig, type ConfigDigest, type ConfigKind } from './configs.js';
 import { primaryName } from './generated.js';
 import { concernsAutoscaler } from './autoscaler.js';
+import type { ScaledObject } from './autoscaler-kinds.js';
+import { statusOf } from '../kube/client.js';
 import type { Caches } from './observe.js';
 import type { IstioCaches } from '../traffic/istio/router.js';
 
@@ -46,6 +49,8 @@ export class Informers {
   readonly templates: ResourceCache<AnalysisTemplate>;
   /** HorizontalPodAutoscalers: the user's (found by their scaleTargetRef) and Sluice's -primary copies. */
   readonly autoscalers: ResourceCache<V2HorizontalPodAutoscaler>;
+  /** KEDA ScaledObjects, when KEDA is installed (the user's, and Sluice's -primary copies). */
+  readonly scaledObjects: ResourceCache<ScaledObject>;
 
   constructor(kube: Kube, namespace: string | undefined, log: Logger, changed: DependentChanged) {
     const cache = <T extends KubernetesObject>(
@@ -87,7 +92,23 @@ export class Informers {
       changed(t.metadata.namespace, (r) => usesTemplate(r, t.metadata.name)),
     );
     this.autoscalers = cache<V2HorizontalPodAutoscaler>(HORIZONTAL_POD_AUTOSCALERS, (h) =>
-      changed(h.metadata?.namespace, (r) => concernsAutoscaler(r, h)),
+      changed(h.metadata?.namespace, (r) => concernsAutoscaler(r, h, 'HorizontalPodAutoscaler')),
+    );
+    let told = false;
+    this.scaledObjects = cache<ScaledObject>(
+      SCALED_OBJECTS,
+      (o) => changed(o.metadata?.namespace, (r) => concernsAutoscaler(r, o, 'ScaledObject')),
+      {
+        optional: true,
+        onError: (err) => {
+          if (statusOf(err) !== 404 && !/HTTP-Code: 404\b/.test(String(err))) {
+            cacheErrorLogger(log, SCALED_OBJECTS)(err);
+          } else if (!told) {
+            told = true;
+            log.info('KEDA is not installed (no ScaledObjects served): only HorizontalPodAutoscalers are looked for');
+          }
+        },
+      },
     );
   }
 
@@ -102,6 +123,7 @@ export class Informers {
       this.configs.Secret,
       this.templates,
       this.autoscalers,
+      this.scaledObjects,
     ] as ResourceCache<KubernetesObject>[];
   }
 
@@ -111,7 +133,7 @@ export class Informers {
       deployment: (ns, name) => this.deployments.get(ns, name),
       service: (ns, name) => this.services.get(ns, name),
       config: (kind, ns, name) => this.configs[kind].get(ns, name),
-      autoscalers: (ns) => this.autoscalers.list(ns),
+      autoscalers: (ns) => ({ hpas: this.autoscalers.list(ns), scaledObjects: this.scaledObjects.list(ns) }),
     };
   }
 
@@ -131,6 +153,7 @@ export class Informers {
       Service: this.services,
       DestinationRule: this.destinationRules,
       HorizontalPodAutoscaler: this.autoscalers,
+      ScaledObject: this.scaledObjects,
     };
     return caches[kind]?.get(ns === '' ? undefined : ns, name)?.metadata?.resourceVersion;
   }

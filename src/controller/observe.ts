@@ -1,6 +1,6 @@
 /** Observations for the planner, from the informer caches only. */
 import { deletionTimestamp } from '../api/schema/meta.js';
-import type { V1Deployment, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import type { Rollout } from '../api/schema/rollout.js';
 import { validateRollout } from '../api/validate-object.js';
 import { formatPath } from '../api/problem.js';
@@ -14,7 +14,7 @@ import { configHashes, type ConfigDigest, type ConfigKind } from './configs.js';
 import { driftedServices, primaryName } from './generated.js';
 import { primaryDrift } from './primary-drift.js';
 import { serviceReach } from '../rollout/pod-labels.js';
-import { observeAutoscaler } from './autoscaler.js';
+import { observeAutoscaler, type Autoscalers } from './autoscaler.js';
 
 export interface Caches {
   deployment(namespace: string | undefined, name: string): V1Deployment | undefined;
@@ -22,7 +22,8 @@ export interface Caches {
   service(namespace: string | undefined, name: string): V1Service | undefined;
   config(kind: ConfigKind, namespace: string | undefined, name: string): ConfigDigest | undefined;
   /** The HorizontalPodAutoscalers of a namespace. */
-  autoscalers(namespace: string | undefined): readonly V2HorizontalPodAutoscaler[];
+  /** HorizontalPodAutoscalers and KEDA ScaledObjects (none when KEDA is not installed). */
+  autoscalers(namespace: string | undefined): Autoscalers;
 }
 
 function workload(d: V1Deployment, revision: string): WorkloadObservation {
@@ -83,7 +84,7 @@ function conflicts(rollout: Rollout, caches: Caches, router: TrafficRouter): str
 
 function autoscalerConflict(rollout: Rollout, caches: Caches): string[] {
   const a = observeAutoscaler(rollout, caches.autoscalers(rollout.metadata.namespace)).autoscaler;
-  return a?.copy === 'foreign' ? [`HorizontalPodAutoscaler/${a.name}-primary: not made by Sluice`] : [];
+  return a?.copy === 'foreign' ? [`${a.kind}/${a.name}-primary: not made by Sluice`] : [];
 }
 
 /** The generated objects whose settings differ from what spec.service says now, as `Kind/name`. */

@@ -26,14 +26,17 @@ export interface WorkloadObservation {
 
 /** The target's HorizontalPodAutoscaler (the user's, Git's) and where Sluice's copy for the primary stands. */
 export interface AutoscalerObservation {
-  /** Name of the user's HPA. */
+  kind: 'HorizontalPodAutoscaler' | 'ScaledObject';
+  /** Name of the user's autoscaler. */
   name: string;
   /** `<name>-primary`: as it should be, missing, different from the user's, or someone else's object. */
   copy: 'ok' | 'missing' | 'drifted' | 'foreign';
   minReplicas: number;
   maxReplicas: number;
-  /** The copy's minReplicas (the user's between runs; raised during a run). */
+  /** The copy's minimum (the user's between runs; raised during a run). */
   copyMinReplicas?: number;
+  /** A ScaledObject: whether Sluice has paused it (KEDA holds the target at 0 between runs). */
+  paused?: boolean;
 }
 
 /** The run's analysis: the metrics it measures (resolved from its templates) and what was just measured. */
@@ -92,7 +95,7 @@ export interface Observations {
   autoscaler?: AutoscalerObservation;
   /** spec.autoscalerRef names an autoscaler that does not exist, as `Kind/name`. */
   missingAutoscaler?: string;
-  /** Sluice's autoscaler copies of this Rollout that no longer copy its autoscaler (it was removed or renamed). */
+  /** Sluice's autoscaler copies of this Rollout that no longer copy its autoscaler (it was removed or renamed), as `Kind/name`. */
   strayAutoscalers?: string[];
   analysis: AnalysisObservation;
   /** Commands recorded on status and not handled yet, oldest first. */
@@ -122,10 +125,12 @@ export type Action =
   | { type: 'convergeRouting' }
   /** Route `canaryWeight`% to the canary and the rest to the primary. */
   | { type: 'setWeight'; canaryWeight: number }
-  /** Create or update `<hpa>-primary`, the copy of the target's HPA that scales the primary, with this minimum. */
+  /** Create or update `<name>-primary`, the copy of the target's autoscaler that scales the primary, with this minimum. */
   | { type: 'ensureAutoscaler'; minReplicas: number }
   /** Delete a copy Sluice made of an autoscaler the target no longer has. */
-  | { type: 'deleteAutoscaler'; name: string }
+  | { type: 'deleteAutoscaler'; kind: AutoscalerObservation['kind']; name: string }
+  /** Pause the target's KEDA ScaledObject (KEDA holds the target at 0 between runs), or resume it. */
+  | { type: 'pauseAutoscaler'; paused: boolean }
   /** Scale `<target>-primary` through its scale subresource (someone scaled it down outside Sluice). */
   | { type: 'scalePrimary'; replicas: number }
   /** Scale the target (the canary) through its scale subresource. */

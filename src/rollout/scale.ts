@@ -8,7 +8,7 @@
  */
 import type { Rollout } from '../api/schema/rollout.js';
 import type { Pass } from './context.js';
-import type { Observations, WorkloadObservation } from './model.js';
+import type { AutoscalerObservation, Observations, WorkloadObservation } from './model.js';
 import type { RolloutStatus } from '../api/schema/rollout-status.js';
 import type { Reason } from './reasons.js';
 
@@ -150,14 +150,34 @@ export function autoscale(p: Pass): void {
       p.event('Normal', 'AutoscalerCopied', copiedMessage(p, a, min));
     }
   }
-  for (const name of p.obs.strayAutoscalers ?? []) {
-    p.act({ type: 'deleteAutoscaler', name });
-    p.event('Normal', 'AutoscalerRemoved', `Deleted HorizontalPodAutoscaler ${name}: the target's autoscaler is gone.`);
+  for (const stray of p.obs.strayAutoscalers ?? []) {
+    const [kind, name] = stray.split('/', 2) as [AutoscalerObservation['kind'], string];
+    p.act({ type: 'deleteAutoscaler', kind, name });
+    p.event('Normal', 'AutoscalerRemoved', `Deleted ${kind} ${name}: the target's autoscaler is gone.`);
   }
 }
 
+/**
+ * A KEDA ScaledObject on the target would activate it between runs (KEDA scales a target below its
+ * minimum, or at 0 with an active trigger, up to max(min, 1)): Sluice pauses it whenever it keeps
+ * the target at 0 (`autoscaling.keda.sh/paused-replicas: "0"`, set before the scale-down so that
+ * KEDA does not scale it back) and resumes it as soon as the target gets replicas (a run, a
+ * restart, a deletion's hand-over). A deleted Rollout leaves it resumed.
+ */
+export function pauseTargetAutoscaler(p: Pass, deleting: boolean): void {
+  const a = p.obs.autoscaler;
+  if (a?.kind !== 'ScaledObject') return;
+  const scales = p.actions.filter((x) => x.type === 'scaleCanary');
+  const replicas = scales.at(-1)?.replicas ?? p.obs.target?.replicas ?? 0;
+  const paused = !deleting && replicas === 0;
+  if (paused === (a.paused === true)) return;
+  const at = p.actions.findIndex((x) => x.type === 'scaleCanary');
+  if (paused && at >= 0) p.actions.splice(at, 0, { type: 'pauseAutoscaler', paused });
+  else p.act({ type: 'pauseAutoscaler', paused });
+}
+
 function copiedMessage(p: Pass, a: NonNullable<Observations['autoscaler']>, min: number): string {
-  const copy = `HorizontalPodAutoscaler ${a.name}-primary`;
+  const copy = `${a.kind} ${a.name}-primary`;
   const primary = `${p.rollout.spec.targetRef.name}-primary`;
   if (a.copy === 'missing') return `Created ${copy}, a copy of ${a.name} that scales ${primary}.`;
   if (a.copy === 'drifted') return `Updated ${copy} to what ${a.name} says now.`;
@@ -177,7 +197,10 @@ export function autoscalerCondition(
     return {
       ok: true,
       reason: 'PrimaryAutoscaled',
-      message: `HorizontalPodAutoscaler ${a.name}-primary scales ${target}-primary (${a.minReplicas}-${a.maxReplicas} replicas); ${a.name} sizes the canary during a run.`,
+      message: [
+        `${a.kind} ${a.name}-primary scales ${target}-primary (${a.minReplicas}-${a.maxReplicas} replicas);`,
+        `${a.name} sizes the canary during a run${a.kind === 'ScaledObject' ? ' and is paused between runs' : ''}.`,
+      ].join(' '),
     };
   if (obs.missingAutoscaler === undefined) return undefined;
   return {

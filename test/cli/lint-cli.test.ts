@@ -98,20 +98,29 @@ describe('sluice lint', () => {
     expect((await sluice('lint', dir, 'analysis-templates')).stdout.trim().split('\n')).toHaveLength(1);
   });
 
-  it('warns that a KEDA ScaledObject on a released Deployment is not supported yet', async () => {
+  it("warns about a KEDA ScaledObject's headroom, a pause annotation in Git and a trigger query naming the target", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
     const scaledObject = {
       apiVersion: 'keda.sh/v1alpha1',
       kind: 'ScaledObject',
-      metadata: { name: 'podinfo', namespace: 'demo' },
-      spec: { scaleTargetRef: { name: 'podinfo' }, triggers: [{ type: 'cpu', metadata: { value: '50' } }] },
+      metadata: { name: 'podinfo', namespace: 'demo', annotations: { 'autoscaling.keda.sh/paused-replicas': '0' } },
+      spec: {
+        scaleTargetRef: { name: 'podinfo' },
+        triggers: [
+          { type: 'prometheus', metadata: { query: 'sum(rate(http_requests_total{deployment="podinfo"}[1m]))' } },
+        ],
+      },
     };
     writeFileSync(join(dir, 'scaledobject.yaml'), stringify(scaledObject));
     const { code, stdout } = await sluice('lint', dir, 'examples/podinfo/rollout.yaml', 'analysis-templates');
     expect(code).toBe(0);
-    expect(stdout.trim()).toMatch(
-      /^\S+scaledobject\.yaml:\d+: spec\.scaleTargetRef: warning: scales Deployment "podinfo", which Rollout "podinfo" releases: Sluice does not support KEDA yet/,
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(
+      /metadata\.annotations\["autoscaling\.keda\.sh\/paused-replicas"\]: warning: is in Git: Sluice pauses/,
     );
+    expect(lines[1]).toMatch(/scaledobject\.yaml:\d+: spec\.minReplicaCount: warning: is 0 for Deployment "podinfo"/);
+    expect(lines[2]).toMatch(/spec\.triggers\[0\]\.metadata\.query: warning: names "podinfo".*primaryScalerQueries/);
   });
 
   it('warns when the Service clients call selects only the target, which is at 0 replicas between runs', async () => {

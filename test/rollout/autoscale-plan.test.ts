@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Rollout } from '../../src/api/schema/rollout.js';
 import type { RolloutStatus } from '../../src/api/schema/rollout-status.js';
-import type { Observations } from '../../src/rollout/model.js';
+import type { AutoscalerObservation, Observations } from '../../src/rollout/model.js';
 import { plan } from '../../src/rollout/plan.js';
 import { exampleRollout } from './fixtures.js';
 
@@ -22,6 +22,7 @@ const hpa = (
   copy: 'ok' | 'missing' | 'drifted' | 'foreign' = 'ok',
   copyMinReplicas = 2,
 ): Observations['autoscaler'] => ({
+  kind: 'HorizontalPodAutoscaler',
   name: 'podinfo',
   copy,
   minReplicas: 2,
@@ -93,8 +94,10 @@ describe("the copy of the target's HPA for the primary", () => {
   it("waits for the primary to exist, and is deleted when the user's HPA is gone", () => {
     const init = plan(rollout(), obs({ primary: undefined, autoscaler: hpa('missing') }), NOW);
     expect(init.actions).toEqual([{ type: 'ensurePrimary', revision: 'r1', replicas: 1 }]);
-    const gone = plan(rollout(healthy), obs({ strayAutoscalers: ['podinfo-primary'] }), NOW);
-    expect(gone.actions).toEqual([{ type: 'deleteAutoscaler', name: 'podinfo-primary' }]);
+    const gone = plan(rollout(healthy), obs({ strayAutoscalers: ['HorizontalPodAutoscaler/podinfo-primary'] }), NOW);
+    expect(gone.actions).toEqual([
+      { type: 'deleteAutoscaler', kind: 'HorizontalPodAutoscaler', name: 'podinfo-primary' },
+    ]);
   });
 
   it("someone else's object under the copy's name stops the Rollout (a conflict, found by the shell)", () => {
@@ -350,5 +353,53 @@ describe('review cases', () => {
     expect(late.actions).toEqual([{ type: 'setWeight', canaryWeight: 0 }]);
     expect(late.events.map((e) => `${e.type}/${e.reason}`)).toContain('Warning/PrimaryNotScaled');
     expect(late.status.primaryGrowingSince).toBeUndefined();
+  });
+});
+
+describe('a KEDA ScaledObject on the target', () => {
+  const so = (paused: boolean): AutoscalerObservation => ({
+    ...(hpa('ok', 2) as AutoscalerObservation),
+    kind: 'ScaledObject',
+    paused,
+  });
+  const pause = (paused: boolean): unknown => ({ type: 'pauseAutoscaler', paused });
+
+  it('is paused while Sluice keeps the target at 0 (KEDA would activate it), before the scale-down', () => {
+    const parked = plan(rollout(healthy), obs({ autoscaler: so(false) }), NOW);
+    expect(parked.actions).toEqual([pause(true)]);
+    // scaled down after scaleDownDelay: paused first, so that KEDA does not scale it back up
+    const due = { ...healthy, reason: 'Promoted', scaleDownAt: ago(1) };
+    const down = plan(rollout(due), obs({ autoscaler: so(false), target: { ...canary(3)!, revision: 'r1' } }), NOW);
+    expect(down.actions.slice(0, 2)).toEqual([pause(true), { type: 'scaleCanary', replicas: 0 }]);
+    expect(plan(rollout(healthy), obs({ autoscaler: so(true) }), NOW).actions).toEqual([]);
+  });
+
+  it('is resumed when a run scales the canary up, and stays so while the canary has replicas', () => {
+    const start = plan(rollout(healthy), obs({ autoscaler: so(true), target: canary(0) }), NOW);
+    expect(start.actions).toContainEqual({ type: 'scaleCanary', replicas: 2 });
+    expect(start.actions.at(-1)).toEqual(pause(false));
+    const running = plan(rollout(run(1)), obs({ autoscaler: so(false), target: canary(3), routedWeight: 10 }), NOW);
+    expect(running.actions).not.toContainEqual(pause(true));
+  });
+
+  it('a deleted Rollout leaves it resumed (the target takes the traffic back and KEDA scales it)', () => {
+    const r = rollout(healthy);
+    (r.metadata as any).deletionTimestamp = ago(1);
+    const deleting = plan(
+      r,
+      obs({ autoscaler: so(true), deletion: { handedOver: false, serviceIsSluices: false } }),
+      NOW,
+    );
+    expect(deleting.actions).toContainEqual(pause(false));
+  });
+
+  it('the copy is a ScaledObject: messages and condition name it', () => {
+    const created = plan(rollout(healthy), obs({ autoscaler: { ...so(true), copy: 'missing' } }), NOW);
+    expect(created.events.map((e) => e.message)).toContain(
+      'Created ScaledObject podinfo-primary, a copy of podinfo that scales podinfo-primary.',
+    );
+    expect(created.status.conditions?.find((c) => c.type === 'Autoscaled')?.message).toMatch(
+      /^ScaledObject podinfo-primary scales podinfo-primary .*paused between runs/,
+    );
   });
 });

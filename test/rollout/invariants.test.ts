@@ -150,6 +150,7 @@ function apply(w: World, a: Action): void {
       throw new Error('unexpected scalePrimary: nobody scaled the primary down');
     case 'ensureAutoscaler':
     case 'deleteAutoscaler':
+    case 'pauseAutoscaler':
       throw new Error(`unexpected ${a.type}: the target has no autoscaler`);
     case 'addFinalizer':
     case 'removeFinalizer':

@@ -9,6 +9,7 @@ import {
   Enum,
   Optional,
   DateTime,
+  MapOf,
   ARG_NAME_PATTERN,
   DNS_SUBDOMAIN_PATTERN,
   type Static,
@@ -101,19 +102,30 @@ export const Step = Obj(
 
 export const AutoscalerRef = Obj(
   {
-    apiVersion: Enum(['autoscaling/v2'] as const, {
-      description: 'API version of the autoscaler: autoscaling/v2 for a HorizontalPodAutoscaler.',
+    apiVersion: Enum(['autoscaling/v2', 'keda.sh/v1alpha1'] as const, {
+      description: 'autoscaling/v2 for a HorizontalPodAutoscaler, keda.sh/v1alpha1 for a KEDA ScaledObject.',
     }),
-    kind: Enum(['HorizontalPodAutoscaler'] as const, { description: 'Kind of the autoscaler.' }),
+    kind: Enum(['HorizontalPodAutoscaler', 'ScaledObject'] as const, { description: 'Kind of the autoscaler.' }),
     name: Str({
       description: "Name of the autoscaler, in the Rollout's namespace.",
       pattern: DNS_SUBDOMAIN_PATTERN,
       maxLength: 253,
     }),
+    primaryScalerQueries: Optional(
+      MapOf(Str({ maxLength: 4096, description: 'The query.' }), {
+        description: [
+          'ScaledObject only: trigger name -> the query its copy for the primary uses instead (metadata.query),',
+          "for a trigger whose query measures the target's own pods (the canary during a run).",
+        ].join(' '),
+      }),
+    ),
   },
   {
-    description:
-      'The autoscaler of the target, named explicitly (without it Sluice finds the HorizontalPodAutoscaler whose scaleTargetRef is the target). Sluice copies it as <name>-primary for the primary and never edits it; it sizes the canary while a run goes on.',
+    description: [
+      'The autoscaler of the target, named explicitly (without it Sluice finds the KEDA ScaledObject or',
+      'HorizontalPodAutoscaler whose scaleTargetRef is the target). Sluice copies it as <name>-primary for the primary',
+      'and never edits its spec; it sizes the canary while a run goes on (a ScaledObject is paused between runs).',
+    ].join(' '),
   },
 );
 

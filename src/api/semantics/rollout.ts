@@ -105,6 +105,24 @@ export function checkRolloutSemantics(rollout: Rollout): Problem[] {
   return [
     ...checkSteps(rollout),
     ...checkService(rollout),
+    ...checkAutoscalerRef(rollout),
     ...checkSchedule(rollout.spec.schedule, ['spec', 'schedule']),
   ];
+}
+
+const AUTOSCALER_API: Record<string, string> = {
+  HorizontalPodAutoscaler: 'autoscaling/v2',
+  ScaledObject: 'keda.sh/v1alpha1',
+};
+
+function checkAutoscalerRef(rollout: Rollout): Problem[] {
+  const ref = rollout.spec.autoscalerRef;
+  if (ref === undefined) return [];
+  const path = ['spec', 'autoscalerRef'];
+  const problems: Problem[] = [];
+  if (AUTOSCALER_API[ref.kind] !== ref.apiVersion)
+    problems.push(error([...path, 'apiVersion'], `a ${ref.kind} is ${AUTOSCALER_API[ref.kind] ?? '?'}`));
+  if (ref.primaryScalerQueries !== undefined && ref.kind !== 'ScaledObject')
+    problems.push(error([...path, 'primaryScalerQueries'], 'only a ScaledObject has trigger queries; remove it'));
+  return problems;
 }
