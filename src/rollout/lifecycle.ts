@@ -85,7 +85,11 @@ type Parking = 'rerouting' | 'waiting' | 'scaling' | 'parked';
  * (Istio pushes a change in seconds, not at once) — the canary at 0 replicas.
  */
 function parkCanary(p: Pass): Parking {
-  if (restoreRouting(p)) return 'rerouting';
+  return restoreRouting(p) ? 'rerouting' : parkTraffic(p);
+}
+
+/** parkCanary once the routing objects exist (or are being restored in this pass). */
+function parkTraffic(p: Pass): Parking {
   if (p.obs.routedWeight !== 0) {
     // a primary shrunk by dynamicStableScale grows back, every pod ready, first
     if (primaryReadyFor(p, 0).ready) routeAllToPrimary(p);
@@ -287,8 +291,9 @@ export function rollBack(
   s.rolledBackRevision = s.canaryRevision ?? p.obs.target?.revision ?? '';
   s.canaryWeight = 0;
   delete s.progressStalledAt;
-  // a primary shrunk by dynamicStableScale grows back first; rolledBack() moves the traffic then
-  if (p.obs.routedWeight !== 0 && primaryReadyFor(p, 0).ready) routeAllToPrimary(p);
+  // traffic back to the primary (a primary shrunk by dynamicStableScale grows back first), or —
+  // when the canary had none — its scale-down delay starts now: no later event would start it
+  parkTraffic(p);
   p.set('RolledBack', reason, `Rolled back revision ${s.rolledBackRevision}: ${why}`);
   p.event('Warning', reason, `Rolled back revision ${s.rolledBackRevision}: ${why}`);
 }

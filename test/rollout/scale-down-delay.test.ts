@@ -119,4 +119,24 @@ describe('scale-down delay', () => {
       { type: 'removeFinalizer' },
     ]);
   });
+
+  it('an abort while the canary has replicas but no traffic (held at 0%) starts the delay in the same pass', () => {
+    // no routing write follows, so no event would bring another pass (status-e2e found the canary kept for good)
+    const held: RolloutStatus = {
+      phase: 'Paused',
+      reason: 'OutsideWindow',
+      stableRevision: 'r1',
+      canaryRevision: 'r2',
+      currentStepIndex: 0,
+      canaryWeight: 0,
+      commands: [{ id: 'a', action: 'abort', user: 'alice', source: 'cli', at: ago(1) }],
+    };
+    const aborted = plan(
+      exampleRollout(held),
+      obs({ primary: r1, routingVersion: '4', commands: [{ id: 'a', action: 'abort', user: 'alice' }] }),
+      NOW,
+    );
+    expect(aborted.status).toMatchObject({ phase: 'RolledBack', scaleDownAt: LATER, scaleDownRoutingVersion: '4' });
+    expect(aborted.requeueAfterMs).toBe(30_000);
+  });
 });

@@ -16,6 +16,7 @@ import type { Api } from '../apiserver/api.js';
 import type { ResourceType } from '../apiserver/resource-type.js';
 import { scaleOf, writeScale } from '../apiserver/scale.js';
 import type { KubeObject } from '../apiserver/store.js';
+import { conditionsSince, isoSeconds, writeStatusIfChanged, type ConditionOf } from '../workloads/controller-status.js';
 
 type Json = Record<string, any>;
 
@@ -238,13 +239,9 @@ export class KedaOperator {
       active?: boolean;
     },
   ): void {
-    const nowIso = new Date(this.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+    const nowIso = isoSeconds(this.now());
     const previous = (so['status'] ?? {}) as Json;
-    const condition = (type: string, status: string, reason: string, message: string): Json => {
-      const before = ((previous['conditions'] ?? []) as Json[]).find((c) => c['type'] === type);
-      const transition = before?.['status'] === status ? (before['lastTransitionTime'] as string) : nowIso;
-      return { type, status, reason, message, lastTransitionTime: transition };
-    };
+    const condition = conditionsSince(previous, nowIso);
     const [rs, rr, rm] = s.ready ?? [
       'True',
       'ScaledObjectReady',
@@ -272,20 +269,9 @@ export class KedaOperator {
       conditions: [condition('Ready', rs, rr, rm), ...activity(condition, s.active === true, paused)],
     };
     if (status['originalReplicaCount'] === undefined) delete status['originalReplicaCount'];
-    if (JSON.stringify(status) === JSON.stringify(previous)) return;
-    this.api.update(
-      {
-        type: this.scaledObjects,
-        namespace: so['metadata']['namespace'] as string,
-        name: so['metadata']['name'] as string,
-        subresource: 'status',
-      },
-      { ...so, status },
-    );
+    writeStatusIfChanged(this.api, this.scaledObjects, so, status);
   }
 }
-
-type ConditionOf = (type: string, status: string, reason: string, message: string) => Json;
 
 /** Conditions Active, Fallback and Paused, as KEDA writes them. */
 function activity(condition: ConditionOf, active: boolean, paused: boolean): Json[] {

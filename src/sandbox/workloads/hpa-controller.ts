@@ -12,6 +12,7 @@ import type { Api } from '../apiserver/api.js';
 import type { ResourceType } from '../apiserver/resource-type.js';
 import { scaleOf, writeScale } from '../apiserver/scale.js';
 import type { KubeObject } from '../apiserver/store.js';
+import { conditionsSince, isoSeconds, writeStatusIfChanged } from './controller-status.js';
 import {
   normalize,
   proposedReplicas,
@@ -211,13 +212,9 @@ export class HpaController {
   }
 
   private writeStatus(hpa: Json, s: StatusInput): void {
-    const nowIso = new Date(this.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+    const nowIso = isoSeconds(this.now());
     const previous = (hpa['status'] ?? {}) as Json;
-    const condition = (type: string, status: string, reason: string, message: string): Json => {
-      const before = ((previous['conditions'] ?? []) as Json[]).find((c) => c['type'] === type);
-      const transition = before?.['status'] === status ? (before['lastTransitionTime'] as string) : nowIso;
-      return { type, status, reason, message, lastTransitionTime: transition };
-    };
+    const condition = conditionsSince(previous, nowIso);
     const [activeStatus, activeReason, activeMessage] = s.active;
     const status: Json = {
       observedGeneration: hpa['metadata']['generation'],
@@ -258,15 +255,6 @@ export class HpaController {
           : condition('ScalingLimited', 'True', s.limited, `the desired replica count is limited (${s.limited})`),
       ],
     };
-    if (JSON.stringify(status) === JSON.stringify(previous)) return;
-    this.api.update(
-      {
-        type: this.hpas,
-        namespace: hpa['metadata']['namespace'] as string,
-        name: hpa['metadata']['name'] as string,
-        subresource: 'status',
-      },
-      { ...hpa, status },
-    );
+    writeStatusIfChanged(this.api, this.hpas, hpa, status);
   }
 }
