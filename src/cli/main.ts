@@ -5,6 +5,7 @@ import { sandboxCommand } from './sandbox-command.js';
 import { controllerCommand } from './controller-command.js';
 import { manualCommands } from './command-commands.js';
 import { getCommand } from './get-command.js';
+import { statusCommand } from './status-command.js';
 import { demoCommand } from './demo-command.js';
 import { VERSION } from '../version.js';
 
@@ -17,6 +18,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
   program.addCommand(sandboxCommand(io));
   program.addCommand(controllerCommand(io, setExitCode));
   program.addCommand(getCommand(io, setExitCode));
+  program.addCommand(statusCommand(io, setExitCode));
   for (const c of manualCommands(io, setExitCode)) program.addCommand(c);
   program.addCommand(demoCommand(io, setExitCode));
   return program;

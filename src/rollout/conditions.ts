@@ -1,6 +1,6 @@
 /**
- * The Rollout's status conditions (Ready, Progressing, PrimaryAvailable, Autoscaled, GitHubReporting,
- * SlackReporting, ServiceSelectsPrimary) and the Events that go with decisions and with conditions
+ * The Rollout's status conditions (Ready, Progressing, Reconciling, Stalled, PrimaryAvailable, Autoscaled,
+ * GitHubReporting, SlackReporting, ServiceSelectsPrimary) and the Events that go with decisions and with conditions
  * turning bad: every new decision is an Event, a condition's new problem one Warning.
  */
 import type { Rollout } from '../api/schema/rollout.js';
@@ -13,6 +13,8 @@ import { autoscalerCondition, autoscalerEvent } from './scale.js';
 
 /** The phases of a run in progress (condition Progressing). */
 export const RUNNING = new Set(['Progressing', 'Paused', 'Promoting']);
+const RECONCILING = new Set(['Initializing', ...RUNNING]);
+const STALLED = new Set(['Invalid', 'RolledBack']);
 
 /**
  * Every decision is an Event: a new reason, or the same reason at another step or for another
@@ -107,6 +109,10 @@ export function conditions(
       ? make('Ready', false, primary.reason, primary.message)
       : make('Ready', s.phase === 'Healthy'),
     make('Progressing', RUNNING.has(s.phase ?? '')),
+    // kstatus (Flux's health checks): Reconciling while the controller works towards Ready, Stalled
+    // when it cannot get there without a change (a fix of the spec, a new revision)
+    make('Reconciling', RECONCILING.has(s.phase ?? '')),
+    make('Stalled', STALLED.has(s.phase ?? '')),
   ];
   if (primary !== undefined) out.push(make('PrimaryAvailable', primary.ok, primary.reason, primary.message));
   const autoscaled = autoscalerCondition(rollout, obs);

@@ -17,7 +17,7 @@ export class Pass {
   /** The status being written; starts as the previous one. */
   readonly status: RolloutStatus;
   requeueAfterMs: number | undefined;
-  private readonly handled = new Map<string, string>();
+  private readonly handled = new Map<string, { accepted: boolean; outcome: string }>();
 
   constructor(
     readonly rollout: Rollout,
@@ -63,7 +63,7 @@ export class Pass {
 
   /** Marks a command handled with an outcome sentence, and records an Event. */
   handle(c: PendingCommand, accepted: boolean, outcome: string): void {
-    this.handled.set(c.id, outcome);
+    this.handled.set(c.id, { accepted, outcome });
     this.event(
       accepted ? 'Normal' : 'Warning',
       accepted ? 'CommandAccepted' : 'CommandRejected',
@@ -77,8 +77,9 @@ export class Pass {
   }
 
   handledCommands(): Command[] {
-    return (this.status.commands ?? []).map((c) =>
-      this.handled.has(c.id) ? { ...c, handledAt: this.iso, outcome: this.handled.get(c.id) ?? '' } : c,
-    );
+    return (this.status.commands ?? []).map((c) => {
+      const h = this.handled.get(c.id);
+      return h === undefined ? c : { ...c, handledAt: this.iso, outcome: h.outcome, accepted: h.accepted };
+    });
   }
 }

@@ -103,7 +103,9 @@ describe('the controller', () => {
       else expect(++sinceStatus, `${w.verb} ${w.resource} without a status write in between`).toBeLessThanOrEqual(1);
     }
     expect(writes.filter((w) => w.resource === 'virtualservices')).toHaveLength(2);
-    expect(await sluice('promote', 'podinfo', '-n', 'demo')).toMatch(/promote requested/);
+    expect(await sluice('promote', 'podinfo', '-n', 'demo')).toMatch(
+      /promote done: the pause gate at step \d\/\d was released/,
+    );
     await eventually('Healthy after promotion', () => phase() === 'Healthy/Promoted', 20_000);
     expect(weights()).toEqual([100, 0]);
     expect(get('deployments.apps', 'podinfo-primary').spec.template.spec.containers[0].image).toBe(

@@ -458,7 +458,8 @@ const cases: Case[] = [
     phase: 'RolledBack',
     reason: 'Aborted',
     actions: [{ type: 'setWeight', canaryWeight: 0 }],
-    check: (s) => expect(s.commands?.[0]?.outcome).toMatch(/rolled back/),
+    check: (s) =>
+      expect(s.commands?.[0]).toMatchObject({ outcome: expect.stringMatching(/rolled back/), accepted: true }),
   },
   {
     name: 'run: pause command holds the weight',
@@ -751,6 +752,7 @@ describe('plan', () => {
     expect(result.status.commands?.[0]).toMatchObject({
       handledAt: ago(0),
       outcome: 'nothing to abort while the rollout is Healthy.',
+      accepted: false,
     });
   });
 

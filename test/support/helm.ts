@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { which } from '../../src/sandbox/processes/child.js';
+import { aptInstall } from './apt.js';
 
 const SOURCE = join(import.meta.dirname, 'helm-render', 'main.go');
 const PACKAGES = ['golang-go', 'golang-github-masterminds-sprig-dev', 'golang-github-ghodss-yaml-dev'];
@@ -26,18 +27,9 @@ function present(): boolean {
 /** Installs Go and Sprig from Debian when missing and running as root; a problem line otherwise. */
 export function ensureHelmEngine(say: (line: string) => void): string | undefined {
   if (present()) return undefined;
-  if (process.getuid?.() !== 0 || which('apt-get') === undefined) return HELM_ENGINE_MISSING;
+  if (process.getuid?.() !== 0) return HELM_ENGINE_MISSING;
   say(`Go and Sprig are missing (to render the Helm chart); installing Debian's ${PACKAGES.join(', ')}...`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  let install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...PACKAGES], {
-    env,
-    stdio: 'ignore',
-  });
-  if (install.status !== 0) {
-    spawnSync('apt-get', ['update'], { env, stdio: 'ignore' });
-    install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...PACKAGES], { env, stdio: 'ignore' });
-  }
-  return install.status === 0 && present() ? undefined : `installing failed; ${HELM_ENGINE_MISSING}`;
+  return aptInstall(PACKAGES) && present() ? undefined : `installing failed; ${HELM_ENGINE_MISSING}`;
 }
 
 /** The renderer, built once per version of its source. */

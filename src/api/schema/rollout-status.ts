@@ -49,6 +49,9 @@ export const Command = Obj(
     revision: Optional(Str({ description: 'Revision the command applies to.', maxLength: 64 })),
     handledAt: Optional(DateTime({ description: 'When the controller acted on the command.' })),
     outcome: Optional(Str({ description: 'What the controller did with it.', maxLength: 1024 })),
+    accepted: Optional(
+      Bool({ description: 'Whether the controller did what was asked (false: refused, the outcome says why).' }),
+    ),
   },
   { description: 'A manual command, recorded on status so that GitOps tools never revert it.' },
 );
