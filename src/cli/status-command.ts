@@ -10,7 +10,7 @@ import { Command, Option } from 'commander';
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { Rollout } from '../api/schema/rollout.js';
 import { parseDuration } from '../api/duration.js';
-import { contentHash, referencedConfigs, type ConfigKind } from '../controller/configs.js';
+import { configHashes, contentHash, referencedConfigs, type ConfigKind } from '../controller/configs.js';
 import { kubeClients, loadKubeConfig, statusOf, type Kube } from '../kube/client.js';
 import { revisionOf } from '../rollout/revision.js';
 import { VERSION } from '../version.js';
@@ -43,36 +43,42 @@ async function readRollout(kube: Kube, namespace: string, name: string): Promise
 /** The target's revision now, as the controller computes it (template + content of the configs it uses). */
 export async function currentRevision(kube: Kube, rollout: Rollout): Promise<string> {
   const namespace = rollout.metadata.namespace ?? 'default';
-  const target: V1Deployment = await kube.apps.readNamespacedDeployment({
-    name: rollout.spec.targetRef.name,
-    namespace,
+  const name = rollout.spec.targetRef.name;
+  const target: V1Deployment = await kube.apps.readNamespacedDeployment({ name, namespace }).catch((e: unknown) => {
+    throw new Error(`Deployment ${name} (the Rollout's target) in namespace ${namespace}: ${(e as Error).message}`);
   });
   const refs = referencedConfigs(target.spec?.template);
-  const configs: Record<string, string> = {};
-  const read = async (kind: ConfigKind, name: string): Promise<void> => {
+  const hashes = new Map<string, string>();
+  const read = async (kind: ConfigKind, config: string): Promise<void> => {
     try {
       const obj =
         kind === 'ConfigMap'
-          ? await kube.core.readNamespacedConfigMap({ name, namespace })
-          : await kube.core.readNamespacedSecret({ name, namespace });
-      configs[`${kind}/${name}`] = contentHash(obj);
+          ? await kube.core.readNamespacedConfigMap({ name: config, namespace })
+          : await kube.core.readNamespacedSecret({ name: config, namespace });
+      hashes.set(`${kind}/${config}`, contentHash(obj));
     } catch (e) {
-      if (statusOf(e) === 404) configs[`${kind}/${name}`] = 'absent';
-      else
+      if (statusOf(e) !== 404)
         throw new Error(
-          `cannot read ${kind} ${name} to know the target's revision (${(e as Error).message}): pass --revision, as shown by sluice get`,
+          `cannot read ${kind} ${config} to know the target's revision (${(e as Error).message}): pass --revision, as shown by sluice get`,
         );
     }
   };
   for (const n of refs.configMaps) await read('ConfigMap', n);
   for (const n of refs.secrets) await read('Secret', n);
-  return revisionOf(target.spec?.template, configs);
+  // (the same function as the controller's: a config that does not exist counts as ABSENT)
+  return revisionOf(
+    target.spec?.template,
+    configHashes(target.spec?.template, (kind, n) => hashes.get(`${kind}/${n}`)),
+  );
 }
 
 /** The verdict on `revision`, once there is one. */
 export function verdict(r: Rollout, revision: string): Verdict | undefined {
   const s = r.status ?? {};
-  if (s.phase === 'Invalid') return 'invalid';
+  // a status from before the latest spec says nothing yet (a fix just applied, say)
+  if ((s.observedGeneration ?? 0) < (r.metadata.generation ?? 0)) return undefined;
+  // a target not there yet is a sync in progress (GitOps tools apply in any order), not a verdict
+  if (s.phase === 'Invalid' && s.reason !== 'TargetNotFound') return 'invalid';
   if (s.phase === 'Healthy' && s.stableRevision === revision) return 'promoted';
   if (s.phase === 'RolledBack' && s.rolledBackRevision === revision) return 'rolledBack';
   return undefined;
@@ -120,7 +126,15 @@ async function waitFor(
   const deadline = Date.now() + w.timeoutMs;
   let last = '';
   for (;;) {
-    const r = await readRollout(kube, w.namespace, w.name);
+    // (an API error while waiting is tried again until the deadline: CI waits minutes, errors are brief)
+    const r = await readRollout(kube, w.namespace, w.name).catch((e: unknown) => {
+      if (Date.now() >= deadline) throw e;
+      return undefined;
+    });
+    if (r === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      continue;
+    }
     const line = summary(r);
     if (w.text && line !== last) io.out(line);
     last = line;
@@ -170,7 +184,8 @@ export function statusCommand(io: Io, setExitCode: (code: number) => void): Comm
         setExitCode(EXIT[done.outcome]);
       } catch (e) {
         const code = statusOf(e);
-        io.err(`sluice status: ${code === 404 ? `rollout ${name} not found in namespace` : (e as Error).message}`);
+        const where = opts.namespace ?? 'the context namespace';
+        io.err(`sluice status: ${code === 404 ? `rollout ${name} not found in ${where}` : (e as Error).message}`);
         setExitCode(4);
       }
     });

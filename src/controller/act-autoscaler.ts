@@ -4,7 +4,7 @@ import type { Rollout } from '../api/schema/rollout.js';
 import type { Kube } from '../kube/client.js';
 import { createIfMissing, FIELD_MANAGER, guarded, statusOf, written, type Written } from '../kube/client.js';
 import { existingCopy, userAutoscaler } from './autoscaler.js';
-import { API_VERSION, autoscalerCopy, PAUSED_REPLICAS, type AutoscalerKind } from './autoscaler-kinds.js';
+import { API_VERSION, autoscalerCopy, PAUSED_BY, PAUSED_REPLICAS, type AutoscalerKind } from './autoscaler-kinds.js';
 import type { Caches } from './observe.js';
 
 function theAutoscaler(caches: Caches, rollout: Rollout): ReturnType<typeof userAutoscaler> & object {
@@ -29,7 +29,15 @@ export async function ensureAutoscaler(
   else
     await guarded(`${user.kind} ${name}`, () =>
       kube.objects.replace(
-        { ...want, metadata: { ...want.metadata, resourceVersion: have.metadata?.resourceVersion } },
+        {
+          ...want,
+          // (KEDA's finalizer on a ScaledObject stays: it does KEDA's cleanup when the copy goes)
+          metadata: {
+            ...want.metadata,
+            resourceVersion: have.metadata?.resourceVersion,
+            ...(have.metadata?.finalizers === undefined ? {} : { finalizers: have.metadata.finalizers }),
+          },
+        },
         undefined,
         undefined,
         FIELD_MANAGER,
@@ -56,31 +64,38 @@ export async function deleteAutoscaler(
 }
 
 /**
- * Pauses the user's ScaledObject with `autoscaling.keda.sh/paused-replicas: "0"` (KEDA deletes its
- * HPA and holds the target at 0), or removes the annotation (KEDA scales the target again): the
- * one field Sluice writes on it. A merge patch of that annotation only.
+ * Pauses a ScaledObject with `autoscaling.keda.sh/paused-replicas: "0"` (KEDA deletes its HPA and
+ * holds the target at 0) and Sluice's mark `sluice.dev/paused-by: <rollout uid>`, or removes both
+ * (KEDA scales the target again): the only fields Sluice writes on it. A merge patch of them only.
  */
 export async function pauseAutoscaler(
   kube: Kube,
   caches: Caches,
   rollout: Rollout,
-  paused: boolean,
+  a: { name: string; paused: boolean },
 ): Promise<Written[]> {
-  const user = theAutoscaler(caches, rollout);
-  if (user.kind !== 'ScaledObject') return [];
   const ns = rollout.metadata.namespace;
-  const name = user.object.metadata?.name ?? '';
-  await kube.objects.patch(
-    {
-      apiVersion: API_VERSION.ScaledObject,
-      kind: 'ScaledObject',
-      metadata: { name, namespace: ns ?? 'default', annotations: { [PAUSED_REPLICAS]: paused ? '0' : null } },
-    } as never,
-    undefined,
-    undefined,
-    FIELD_MANAGER,
-    undefined,
-    PatchStrategy.MergePatch,
-  );
-  return [written('ScaledObject', ns, name, user.object)];
+  const have = caches.autoscalers(ns).scaledObjects.find((o) => o.metadata?.name === a.name);
+  const annotations = {
+    [PAUSED_REPLICAS]: a.paused ? '0' : null,
+    [PAUSED_BY]: a.paused ? (rollout.metadata.uid ?? '') : null,
+  };
+  try {
+    await kube.objects.patch(
+      {
+        apiVersion: API_VERSION.ScaledObject,
+        kind: 'ScaledObject',
+        metadata: { name: a.name, namespace: ns ?? 'default', annotations },
+      } as never,
+      undefined,
+      undefined,
+      FIELD_MANAGER,
+      undefined,
+      PatchStrategy.MergePatch,
+    );
+  } catch (e) {
+    if (statusOf(e) !== 404) throw e; // (gone: nothing to resume)
+    return [];
+  }
+  return [written('ScaledObject', ns, a.name, have)];
 }

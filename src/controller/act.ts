@@ -220,7 +220,7 @@ export async function act(
     setWeight: (a) => router.setWeight(rollout, a.canaryWeight),
     ensureAutoscaler: (a) => ensureAutoscaler(kube, caches, rollout, a.minReplicas),
     deleteAutoscaler: (a) => deleteAutoscaler(kube, rollout, a.kind, a.name).then(done),
-    pauseAutoscaler: (a) => pauseAutoscaler(kube, caches, rollout, a.paused),
+    pauseAutoscaler: (a) => pauseAutoscaler(kube, caches, rollout, a),
     scalePrimary: (a) => scale(kube, caches, ns, primaryName(rollout), a.replicas),
     scaleCanary: (a) => scale(kube, caches, ns, rollout.spec.targetRef.name, a.replicas),
     handOver: () => router.handOver(rollout),

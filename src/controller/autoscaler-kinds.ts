@@ -28,8 +28,8 @@ export type AutoscalerKind = 'HorizontalPodAutoscaler' | 'ScaledObject';
 
 /** KEDA's annotation that stops its autoscaling and holds the target at N replicas (KEDA 2.7+; 2.11+ deletes its HPA). */
 export const PAUSED_REPLICAS = 'autoscaling.keda.sh/paused-replicas';
-/** KEDA's annotations that pause a ScaledObject: a copy must never carry them over (flagger#1934). */
-const PAUSE_ANNOTATIONS = [PAUSED_REPLICAS, 'autoscaling.keda.sh/paused'];
+/** KEDA's annotations that pause a ScaledObject, and Sluice's mark: a copy never carries them over (flagger#1934). */
+const PAUSE_ANNOTATIONS = [PAUSED_REPLICAS, 'autoscaling.keda.sh/paused', 'sluice.dev/paused-by'];
 
 export const API_VERSION: Record<AutoscalerKind, string> = {
   HorizontalPodAutoscaler: 'autoscaling/v2',
@@ -103,6 +103,9 @@ export function autoscalerCopy(rollout: Rollout, a: UserAutoscaler, min?: number
     } as Hpa;
   }
   const spec = structuredClone(a.object.spec ?? { scaleTargetRef: { name: '' }, triggers: [] });
+  // never idle at 0: KEDA scales to idleReplicaCount whenever no trigger is active, whatever the
+  // minimum, and the primary serves every request
+  delete spec['idleReplicaCount'];
   const hpa = spec.advanced?.horizontalPodAutoscalerConfig;
   if (hpa?.name !== undefined) hpa.name = `${hpa.name}-primary`;
   const copy: ScaledObject = {
@@ -132,7 +135,11 @@ export function comparable(o: KubernetesObject): string {
   return canonicalJson(rest);
 }
 
-/** Whether the user's ScaledObject is paused by Sluice (KEDA holds the target at 0). */
-export function pausedBySluice(a: UserAutoscaler): boolean {
-  return a.kind === 'ScaledObject' && a.object.metadata?.annotations?.[PAUSED_REPLICAS] === '0';
+/** Sluice's mark on a ScaledObject it paused: the uid of the Rollout (so that it is resumed whatever happens to it). */
+export const PAUSED_BY = 'sluice.dev/paused-by';
+
+/** Whether this Rollout (`uid`) has paused the ScaledObject (KEDA holds the target at 0). */
+export function pausedBy(o: KubernetesObject, uid: string | undefined): boolean {
+  const a = o.metadata?.annotations ?? {};
+  return uid !== undefined && a[PAUSED_BY] === uid && a[PAUSED_REPLICAS] !== undefined;
 }

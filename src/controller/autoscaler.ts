@@ -8,7 +8,7 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Rollout } from '../api/schema/rollout.js';
-import type { AutoscalerObservation } from '../rollout/model.js';
+import type { AutoscalerObservation, Observations } from '../rollout/model.js';
 import { isManagedBySluice } from '../kube/ownership.js';
 import {
   autoscalerCopy,
@@ -16,7 +16,7 @@ import {
   comparable,
   copyName,
   minimumOf,
-  pausedBySluice,
+  pausedBy,
   scalesDeployment,
   targetsDeployment,
   type Hpa,
@@ -90,10 +90,17 @@ export function existingCopy(a: UserAutoscaler, all: Autoscalers): KubernetesObj
 export function observeAutoscaler(
   rollout: Rollout,
   all: Autoscalers,
-): { autoscaler?: AutoscalerObservation; strayAutoscalers?: string[]; missingAutoscaler?: string } {
+): Pick<Observations, 'autoscaler' | 'strayAutoscalers' | 'missingAutoscaler' | 'pausedScaledObjects'> {
   const user = userAutoscaler(rollout, all);
   const stray = strayCopies(rollout, all, user === undefined ? undefined : `${user.kind}/${copyName(user)}`);
-  const strays = stray.length === 0 ? {} : { strayAutoscalers: stray };
+  // ScaledObjects this Rollout paused that are no longer its target's (renamed, retargeted): resumed
+  const pausedOthers = all.scaledObjects
+    .filter((o) => pausedBy(o, rollout.metadata.uid) && o !== user?.object)
+    .map((o) => o.metadata?.name ?? '');
+  const strays = {
+    ...(stray.length === 0 ? {} : { strayAutoscalers: stray }),
+    ...(pausedOthers.length === 0 ? {} : { pausedScaledObjects: pausedOthers }),
+  };
   const ref = rollout.spec.autoscalerRef;
   if (user === undefined)
     return ref === undefined ? strays : { ...strays, missingAutoscaler: `${ref.kind}/${ref.name}` };
@@ -109,7 +116,7 @@ export function observeAutoscaler(
       minReplicas: min,
       maxReplicas: max,
       ...(copyMin === undefined ? {} : { copyMinReplicas: copyMin }),
-      ...(user.kind === 'ScaledObject' ? { paused: pausedBySluice(user) } : {}),
+      ...(user.kind === 'ScaledObject' ? { paused: pausedBy(user.object, rollout.metadata.uid) } : {}),
     },
   };
 }

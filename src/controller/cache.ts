@@ -71,8 +71,8 @@ export interface CacheOptions<T> {
   /** Told when the informer fails (it restarts a second later). */
   onError?: (err: unknown) => void;
   /**
-   * The resource may not be served (an optional CRD): start() resolves at once and the cache reads
-   * as empty until a LIST succeeds, tried again in the background.
+   * The resource may not be served (an optional CRD): start() resolves after one try, and a cache
+   * whose LIST failed reads as empty until a LIST succeeds, tried again in the background.
    */
   optional?: boolean;
 }
@@ -204,7 +204,14 @@ export class ResourceCache<T extends KubernetesObject> {
    */
   async start(): Promise<void> {
     if (this.optional) {
-      void this.firstList();
+      // one try before the controller starts, so that what is there is known (not read as "none");
+      // a resource that is not served is looked for again in the background
+      try {
+        await this.informer.start();
+      } catch (e) {
+        this.onError(e);
+      }
+      if (!this.listed) void this.firstList();
       return;
     }
     await this.firstList();

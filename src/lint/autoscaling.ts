@@ -122,6 +122,30 @@ function sizingWarnings(r: Rollout, a: Autoscaler): ObjectWarning[] {
   ];
 }
 
+/** Labels that name a Service, not pods: a query on them measures all the service's traffic, primary's too. */
+const SERVICE_LABELS = new Set([
+  'destination_service_name',
+  'destination_service',
+  'service',
+  'destination_service_namespace',
+]);
+
+/**
+ * Whether a PromQL query selects the target's pods by a label value (`deployment="podinfo"`,
+ * `destination_workload="podinfo"`, `pod=~"podinfo-.*"`): its copy for the primary would measure the
+ * canary. Service labels and the `-primary`/`-canary` names do not count.
+ */
+export function measuresTarget(query: string, target: string): boolean {
+  const name = target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const matcher = new RegExp(`([A-Za-z_][A-Za-z0-9_]*)\\s*=~?\\s*"${name}(-[^"]*)?"`, 'g');
+  for (const m of query.matchAll(matcher)) {
+    const suffix = m[2] ?? '';
+    if (SERVICE_LABELS.has(m[1] ?? '') || suffix.startsWith('-primary') || suffix.startsWith('-canary')) continue;
+    return true;
+  }
+  return false;
+}
+
 /** A ScaledObject's own: Sluice's pause annotation in Git, trigger queries that name the target. */
 function kedaWarnings(r: Rollout, a: Autoscaler): ObjectWarning[] {
   const out: ObjectWarning[] = [];
@@ -137,7 +161,7 @@ function kedaWarnings(r: Rollout, a: Autoscaler): ObjectWarning[] {
   const rewritten = r.spec.autoscalerRef?.primaryScalerQueries ?? {};
   a.triggers.forEach((t, i) => {
     const query = t.metadata?.query;
-    if (typeof query !== 'string' || !new RegExp(`\\b${target}\\b`).test(query)) return;
+    if (typeof query !== 'string' || !measuresTarget(query, target)) return;
     if (typeof t.name === 'string' && rewritten[t.name] !== undefined) return;
     out.push({
       object: a.object,

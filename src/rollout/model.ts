@@ -35,7 +35,7 @@ export interface AutoscalerObservation {
   maxReplicas: number;
   /** The copy's minimum (the user's between runs; raised during a run). */
   copyMinReplicas?: number;
-  /** A ScaledObject: whether Sluice has paused it (KEDA holds the target at 0 between runs). */
+  /** A ScaledObject: whether this Rollout has paused it (KEDA holds the target at 0 between runs). */
   paused?: boolean;
 }
 
@@ -95,6 +95,8 @@ export interface Observations {
   autoscaler?: AutoscalerObservation;
   /** spec.autoscalerRef names an autoscaler that does not exist, as `Kind/name`. */
   missingAutoscaler?: string;
+  /** ScaledObjects this Rollout paused that are no longer its target's autoscaler: to be resumed. */
+  pausedScaledObjects?: string[];
   /** Sluice's autoscaler copies of this Rollout that no longer copy its autoscaler (it was removed or renamed), as `Kind/name`. */
   strayAutoscalers?: string[];
   analysis: AnalysisObservation;
@@ -130,7 +132,7 @@ export type Action =
   /** Delete a copy Sluice made of an autoscaler the target no longer has. */
   | { type: 'deleteAutoscaler'; kind: AutoscalerObservation['kind']; name: string }
   /** Pause the target's KEDA ScaledObject (KEDA holds the target at 0 between runs), or resume it. */
-  | { type: 'pauseAutoscaler'; paused: boolean }
+  | { type: 'pauseAutoscaler'; name: string; paused: boolean }
   /** Scale `<target>-primary` through its scale subresource (someone scaled it down outside Sluice). */
   | { type: 'scalePrimary'; replicas: number }
   /** Scale the target (the canary) through its scale subresource. */

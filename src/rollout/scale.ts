@@ -8,7 +8,7 @@
  */
 import type { Rollout } from '../api/schema/rollout.js';
 import type { Pass } from './context.js';
-import type { AutoscalerObservation, Observations, WorkloadObservation } from './model.js';
+import type { Action, AutoscalerObservation, Observations, WorkloadObservation } from './model.js';
 import type { RolloutStatus } from '../api/schema/rollout-status.js';
 import type { Reason } from './reasons.js';
 
@@ -157,23 +157,43 @@ export function autoscale(p: Pass): void {
   }
 }
 
+/** Whether Sluice keeps the target at 0 after this pass (a Rollout that serves from its primary, valid). */
+function parkedByThisPass(p: Pass): boolean {
+  const scaled = p.actions.filter((x) => x.type === 'scaleCanary').at(-1);
+  const replicas = scaled?.replicas ?? p.obs.target?.replicas ?? 0;
+  const serving = p.status.stableRevision !== undefined && (p.obs.primary?.readyReplicas ?? 0) > 0;
+  return replicas === 0 && serving && p.status.phase !== 'Invalid';
+}
+
 /**
  * A KEDA ScaledObject on the target would activate it between runs (KEDA scales a target below its
- * minimum, or at 0 with an active trigger, up to max(min, 1)): Sluice pauses it whenever it keeps
- * the target at 0 (`autoscaling.keda.sh/paused-replicas: "0"`, set before the scale-down so that
- * KEDA does not scale it back) and resumes it as soon as the target gets replicas (a run, a
- * restart, a deletion's hand-over). A deleted Rollout leaves it resumed.
+ * minimum, or at 0 with an active trigger, up to max(min, 1)): Sluice pauses it while it keeps the
+ * target parked — initialized, the primary serving, nothing Invalid or in conflict — with
+ * `autoscaling.keda.sh/paused-replicas: "0"` and its mark `sluice.dev/paused-by`, and resumes it
+ * as soon as the target gets replicas (a run, a restart, a deletion's hand-over). Each write goes
+ * before the pass's first scaling of the target, so that KEDA never undoes it. A deleted Rollout
+ * lets go only once every ScaledObject it paused is resumed (ADR 2).
  */
 export function pauseTargetAutoscaler(p: Pass, deleting: boolean): void {
+  const writes: Action[] = (p.obs.pausedScaledObjects ?? []).map((name) => ({
+    type: 'pauseAutoscaler',
+    name,
+    paused: false,
+  }));
   const a = p.obs.autoscaler;
-  if (a?.kind !== 'ScaledObject') return;
-  const scales = p.actions.filter((x) => x.type === 'scaleCanary');
-  const replicas = scales.at(-1)?.replicas ?? p.obs.target?.replicas ?? 0;
-  const paused = !deleting && replicas === 0;
-  if (paused === (a.paused === true)) return;
-  const at = p.actions.findIndex((x) => x.type === 'scaleCanary');
-  if (paused && at >= 0) p.actions.splice(at, 0, { type: 'pauseAutoscaler', paused });
-  else p.act({ type: 'pauseAutoscaler', paused });
+  if (a?.kind === 'ScaledObject') {
+    const parked = !deleting && parkedByThisPass(p);
+    if (parked !== (a.paused === true)) writes.push({ type: 'pauseAutoscaler', name: a.name, paused: parked });
+  }
+  if (writes.length === 0) return;
+  const first = p.actions.findIndex((x) => x.type === 'scaleCanary' || x.type === 'handOver');
+  p.actions.splice(first < 0 ? p.actions.length : first, 0, ...writes);
+  // the finalizer stays until the resumes are seen: nothing would lift a pause after the Rollout is gone
+  const release = p.actions.findIndex((x) => x.type === 'removeFinalizer');
+  if (release >= 0 && writes.some((w) => w.type === 'pauseAutoscaler' && !w.paused)) {
+    p.actions.splice(release, 1);
+    p.requeue(1000);
+  }
 }
 
 function copiedMessage(p: Pass, a: NonNullable<Observations['autoscaler']>, min: number): string {

@@ -4,7 +4,7 @@ import type { RolloutStatus } from '../../src/api/schema/rollout-status.js';
 import { EXIT, summary, verdict } from '../../src/cli/status-command.js';
 import { exampleRollout } from '../rollout/fixtures.js';
 
-const at = (status: RolloutStatus) => exampleRollout(status);
+const at = (status: RolloutStatus) => exampleRollout({ observedGeneration: 1, ...status });
 
 describe('sluice status', () => {
   it('has a verdict on a revision only once it is stable, rolled back, or the Rollout is Invalid', () => {
@@ -14,7 +14,12 @@ describe('sluice status', () => {
     expect(verdict(at({ phase: 'RolledBack', rolledBackRevision: 'r2' }), 'r2')).toBe('rolledBack');
     // a later revision rolled back says nothing of this one
     expect(verdict(at({ phase: 'RolledBack', rolledBackRevision: 'r3' }), 'r2')).toBeUndefined();
-    expect(verdict(at({ phase: 'Invalid' }), 'r2')).toBe('invalid');
+    expect(verdict(at({ phase: 'Invalid', reason: 'InvalidSpec' }), 'r2')).toBe('invalid');
+    // a target not there yet is a sync in progress, and a status older than the spec says nothing yet
+    expect(verdict(at({ phase: 'Invalid', reason: 'TargetNotFound' }), 'r2')).toBeUndefined();
+    const edited = { ...at({ phase: 'Invalid', reason: 'InvalidSpec', observedGeneration: 1 }) };
+    edited.metadata = { ...edited.metadata, generation: 2 };
+    expect(verdict(edited, 'r2')).toBeUndefined();
     expect(EXIT).toEqual({ promoted: 0, rolledBack: 1, invalid: 2, timeout: 3 });
   });
 

@@ -19,7 +19,7 @@ const so = (name: string, target: string, spec: Partial<NonNullable<ScaledObject
     name,
     namespace: 'demo',
     labels: { team: 'shop' },
-    annotations: { 'autoscaling.keda.sh/paused-replicas': '0', note: 'x' },
+    annotations: { 'autoscaling.keda.sh/paused-replicas': '0', 'sluice.dev/paused-by': 'u1', note: 'x' },
   },
   spec: {
     scaleTargetRef: { name: target },
@@ -77,18 +77,24 @@ describe("a ScaledObject's copy for the primary", () => {
       primaryScalerQueries: { requests: 'q{deployment="podinfo-primary"}' },
     };
   });
-  const user = so('podinfo', 'podinfo', { advanced: { horizontalPodAutoscalerConfig: { name: 'podinfo-hpa' } } });
+  const user = so('podinfo', 'podinfo', {
+    advanced: { horizontalPodAutoscalerConfig: { name: 'podinfo-hpa' } },
+    idleReplicaCount: 0,
+  });
   const copy = autoscalerCopy(r, { kind: 'ScaledObject', object: user }, 5) as ScaledObject;
 
   it('scales the primary with the same spec, its own HPA name, the primary queries, and no pause annotation', () => {
     expect(copy.metadata).toMatchObject({ name: 'podinfo-primary', labels: { team: 'shop' } });
     expect(copy.metadata?.annotations?.['autoscaling.keda.sh/paused-replicas']).toBeUndefined();
+    expect(copy.metadata?.annotations?.['sluice.dev/paused-by']).toBeUndefined();
     expect(copy.spec).toMatchObject({
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo-primary' },
       minReplicaCount: 5,
       maxReplicaCount: 8,
       advanced: { horizontalPodAutoscalerConfig: { name: 'podinfo-hpa-primary' } },
     });
+    // KEDA would idle it at 0 whenever no trigger is active: the primary serves every request
+    expect(copy.spec?.['idleReplicaCount']).toBeUndefined();
     expect(copy.spec?.triggers[0]?.metadata).toEqual({ query: 'q{deployment="podinfo-primary"}', threshold: '5' });
     expect(copy.spec?.triggers[1]).toEqual(user.spec?.triggers[1]);
     // the user's is untouched
@@ -109,6 +115,7 @@ describe("a ScaledObject's copy for the primary", () => {
     const changed = so('podinfo', 'podinfo', {
       maxReplicaCount: 6,
       advanced: { horizontalPodAutoscalerConfig: { name: 'podinfo-hpa' } },
+      idleReplicaCount: 0,
     });
     expect(observeAutoscaler(r, { hpas: [], scaledObjects: [changed, mine] }).autoscaler?.copy).toBe('drifted');
   });

@@ -362,7 +362,7 @@ describe('a KEDA ScaledObject on the target', () => {
     kind: 'ScaledObject',
     paused,
   });
-  const pause = (paused: boolean): unknown => ({ type: 'pauseAutoscaler', paused });
+  const pause = (paused: boolean, name = 'podinfo'): unknown => ({ type: 'pauseAutoscaler', name, paused });
 
   it('is paused while Sluice keeps the target at 0 (KEDA would activate it), before the scale-down', () => {
     const parked = plan(rollout(healthy), obs({ autoscaler: so(false) }), NOW);
@@ -377,20 +377,35 @@ describe('a KEDA ScaledObject on the target', () => {
   it('is resumed when a run scales the canary up, and stays so while the canary has replicas', () => {
     const start = plan(rollout(healthy), obs({ autoscaler: so(true), target: canary(0) }), NOW);
     expect(start.actions).toContainEqual({ type: 'scaleCanary', replicas: 2 });
-    expect(start.actions.at(-1)).toEqual(pause(false));
+    // resumed before the scale-up, so that KEDA (still holding it at 0) does not undo it
+    const resume = start.actions.findIndex((a) => JSON.stringify(a) === JSON.stringify(pause(false)));
+    expect(resume).toBeGreaterThanOrEqual(0);
+    expect(resume).toBeLessThan(start.actions.findIndex((a) => a.type === 'scaleCanary'));
     const running = plan(rollout(run(1)), obs({ autoscaler: so(false), target: canary(3), routedWeight: 10 }), NOW);
     expect(running.actions).not.toContainEqual(pause(true));
   });
 
-  it('a deleted Rollout leaves it resumed (the target takes the traffic back and KEDA scales it)', () => {
-    const r = rollout(healthy);
-    (r.metadata as any).deletionTimestamp = ago(1);
-    const deleting = plan(
-      r,
-      obs({ autoscaler: so(true), deletion: { handedOver: false, serviceIsSluices: false } }),
-      NOW,
-    );
-    expect(deleting.actions).toContainEqual(pause(false));
+  it('a deleted Rollout lets go only once it is resumed (the target takes the traffic back and KEDA scales it)', () => {
+    const r = rollout({ ...healthy, scaleDownAt: ago(1), scaleDownRoutingVersion: '7' });
+    (r.metadata as any).deletionTimestamp = ago(60);
+    const handedOver = { handedOver: true, serviceIsSluices: false };
+    const paused = plan(r, obs({ autoscaler: so(true), deletion: handedOver, routingVersion: '7' }), NOW);
+    expect(paused.actions).toEqual([pause(false)]);
+    const resumed = plan(r, obs({ autoscaler: so(false), deletion: handedOver, routingVersion: '7' }), NOW);
+    expect(resumed.actions).toEqual([{ type: 'removeFinalizer' }]);
+  });
+
+  it('is never paused while the Rollout does not serve from its primary (new, Invalid), and resumed then', () => {
+    const fresh = plan(rollout(), obs({ autoscaler: so(false), primary: undefined }), NOW);
+    expect(fresh.actions).not.toContainEqual(pause(true));
+    const bad = plan(rollout(healthy), obs({ autoscaler: so(true), specErrors: ['spec.strategy: broken'] }), NOW);
+    expect(bad.status.phase).toBe('Invalid');
+    expect(bad.actions).toContainEqual(pause(false));
+  });
+
+  it("a ScaledObject it paused that is no longer the target's is resumed", () => {
+    const moved = plan(rollout(healthy), obs({ pausedScaledObjects: ['old-name'] }), NOW);
+    expect(moved.actions).toEqual([pause(false, 'old-name')]);
   });
 
   it('the copy is a ScaledObject: messages and condition name it', () => {
