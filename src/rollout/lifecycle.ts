@@ -8,7 +8,7 @@ import { parseDuration } from '../api/duration.js';
 import type { Pass } from './context.js';
 import { FINALIZER } from './model.js';
 import type { Reason } from './reasons.js';
-import { canaryReplicas, primaryReadyFor, promotionReplicas } from './scale.js';
+import { canaryReplicas, growPrimary, primaryReadyFor, promotionReplicas } from './scale.js';
 
 function targetOf(p: Pass): { revision: string; replicas: number; readyReplicas: number } {
   const t = p.obs.target;
@@ -231,7 +231,7 @@ export function startRun(p: Pass, reason: 'NewRevision' | 'RestartedForNewRevisi
   // the restart moves traffic, waits or scales itself, and always comes back (no pass may stall here)
   if (s.canaryRestart === true) restartCanary(p);
   else if (p.obs.routedWeight !== undefined && p.obs.routedWeight !== 0) {
-    primaryReadyFor(p, 0); // (a primary shrunk by dynamicStableScale grows alongside: the canary has no pods to keep it)
+    growPrimary(p);
     p.act({ type: 'setWeight', canaryWeight: 0 });
   } else if (target.replicas !== canaryReplicas(p)) p.act({ type: 'scaleCanary', replicas: canaryReplicas(p) });
   p.set('Progressing', reason, `Canary run for revision ${target.revision} started.`);

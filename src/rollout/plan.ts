@@ -23,7 +23,7 @@ import { FINALIZER, type Action, type Observations, type PendingCommand } from '
 import { runSteps } from './run.js';
 import { reconcilePrimary } from './primary.js';
 import { conditions, decisionEvents, RUNNING } from './conditions.js';
-import { autoscale, pauseTargetAutoscaler, primaryReadyFor, replicaStatus } from './scale.js';
+import { autoscale, growPrimary, pauseTargetAutoscaler, replicaStatus } from './scale.js';
 import { allWindows, humanTime } from '../schedule/windows.js';
 
 export interface Plan {
@@ -103,7 +103,7 @@ function stopped(p: Pass): boolean {
  */
 function invalid(p: Pass, reason: 'InvalidSpec' | 'TargetNotFound', message: string): void {
   if ((p.obs.routedWeight ?? 0) > 0) {
-    primaryReadyFor(p, 0); // (scaled up if dynamicStableScale shrunk it; the traffic cannot wait)
+    growPrimary(p);
     p.act({ type: 'setWeight', canaryWeight: 0 });
     p.status.canaryWeight = 0;
     p.set('Invalid', reason, `${message} The canary's traffic went back to the primary until it is fixed.`);

@@ -3,7 +3,14 @@ import { verdicts } from '../analysis/assess.js';
 import { parseDuration } from '../api/duration.js';
 import type { Pass } from './context.js';
 import { rollBack, startPromotion } from './lifecycle.js';
-import { autoscalerHolds, canaryReplicas, primaryReadyFor, readyCanaryNeeded, shrinkPrimary } from './scale.js';
+import {
+  autoscalerHolds,
+  canaryReplicas,
+  growPrimary,
+  primaryReadyFor,
+  readyCanaryNeeded,
+  shrinkPrimary,
+} from './scale.js';
 import { allWindows, humanTime } from '../schedule/windows.js';
 
 const MAX_STEPS_PER_PASS = 1000;
@@ -54,7 +61,7 @@ function waitForCanary(p: Pass, leftMs: number, need: number): void {
   if (target !== undefined && (target.replicas === 0 || target.replicas < need))
     p.act({ type: 'scaleCanary', replicas: Math.max(need, canaryReplicas(p)) });
   else if ((p.obs.routedWeight ?? 0) > 0 && target?.readyReplicas === 0) {
-    primaryReadyFor(p, 0); // (scaled up if it was shrunk; the traffic cannot wait for it)
+    growPrimary(p);
     p.status.canaryWeight = 0;
     p.act({ type: 'setWeight', canaryWeight: 0 });
     p.set(

@@ -24,6 +24,14 @@ export function dynamicPrimaryReplicas(p: Pass, weight: number): number | undefi
 }
 
 /**
+ * The traffic goes back to the primary now, whatever its size (it cannot wait): a primary that
+ * dynamicStableScale shrank is scaled back up alongside.
+ */
+export function growPrimary(p: Pass): void {
+  primaryReadyFor(p, 0);
+}
+
+/**
  * Before the primary's share grows to 100 - `weight`% (dynamicStableScale): it is scaled up to
  * its size for that share, and every pod of it ready. True when it is (or the mode is off);
  * otherwise `why` says what it waits for.

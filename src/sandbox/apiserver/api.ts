@@ -1,7 +1,8 @@
 /**
  * The verbs of the Kubernetes API over the store: get, list, create, update, patch, delete,
- * deletecollection, with optimistic concurrency, finalizers, namespaces, CRDs and garbage
- * collection. HTTP is elsewhere (server.ts); this class speaks objects and ApiErrors.
+ * deletecollection, with optimistic concurrency, finalizers, namespaces and CRDs; garbage
+ * collection and namespace termination in garbage-collector.ts. HTTP is elsewhere (server.ts);
+ * this class speaks objects and ApiErrors.
  */
 import { admitCreate, admitUpdate, checkIdentity, now, type FieldValidation } from './admission.js';
 import { INITIAL_NAMESPACES } from './builtins.js';
@@ -14,6 +15,7 @@ import { Store, objectKey, type KubeObject } from './store.js';
 import { serverSideApply } from './apply.js';
 import { crdAccepted } from './crd-status.js';
 import { eventToCore, eventToEventsV1 } from './events.js';
+import { GarbageCollector } from './garbage-collector.js';
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -56,8 +58,16 @@ const NAMESPACES = { group: '', resource: 'namespaces', kind: 'Namespace' };
 
 export class Api {
   readonly registry = new Registry();
+  private readonly gc: GarbageCollector;
 
   constructor(readonly store: Store) {
+    this.gc = new GarbageCollector(store, this.registry, {
+      delete: (ref, opts) => this.delete(ref, opts),
+      dropFinalizer: (t, obj, finalizer) => {
+        const finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== finalizer);
+        this.write(t, obj, { ...obj, metadata: { ...obj.metadata, finalizers } }, {});
+      },
+    });
     for (const name of INITIAL_NAMESPACES) {
       this.store.put('/namespaces', {
         apiVersion: 'v1',
@@ -248,8 +258,8 @@ export class Api {
     const policy = opts.propagationPolicy ?? 'Background';
     const finalizers = [...(old.metadata.finalizers ?? [])];
     if (policy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
-    if (policy === 'Orphan') this.orphanDependents(old);
-    if (t.kind === 'Namespace') return { object: this.view(t, this.terminateNamespace(old)), deleted: false };
+    if (policy === 'Orphan') this.gc.orphanDependents(old);
+    if (t.kind === 'Namespace') return { object: this.view(t, this.gc.terminateNamespace(old)), deleted: false };
     if (finalizers.length === 0) {
       this.finishDelete(t, old);
       return { object: this.view(t, old), deleted: true };
@@ -274,7 +284,7 @@ export class Api {
         ...(t.generation ? { generation: (old.metadata.generation ?? 1) + 1 } : {}),
       },
     });
-    if (policy === 'Foreground') setImmediate(() => this.foreground(t, marked));
+    if (policy === 'Foreground') setImmediate(() => this.gc.foreground(t, marked));
     return { object: this.view(t, marked), deleted: false };
   }
 
@@ -301,93 +311,7 @@ export class Api {
       for (const gone of this.registry.removeCrd(obj.metadata.name)) this.store.drop(gone.storageKey);
     }
     const uid = obj.metadata.uid;
-    if (uid !== undefined) setImmediate(() => this.collectDependents(uid));
-  }
-
-  /** Background garbage collection: dependents whose every owner is gone are deleted. */
-  private collectDependents(uid: string): void {
-    for (const { object: obj } of this.store.dependents(uid)) {
-      const owners = obj.metadata.ownerReferences ?? [];
-      const alive = owners.filter((o) => o.uid !== uid && this.store.hasUid(o.uid));
-      const t = this.registry.byKind(String(obj.apiVersion), String(obj.kind));
-      if (t === undefined) continue;
-      try {
-        if (alive.length === 0)
-          this.delete(
-            { type: t, namespace: obj.metadata.namespace, name: obj.metadata.name },
-            { propagationPolicy: 'Background' },
-          );
-        else
-          this.store.put(t.storageKey, {
-            ...obj,
-            metadata: { ...obj.metadata, ownerReferences: owners.filter((o) => o.uid !== uid) },
-          });
-      } catch {
-        // deleted by someone else meanwhile
-      }
-    }
-  }
-
-  private orphanDependents(owner: KubeObject): void {
-    const uid = owner.metadata.uid;
-    if (uid === undefined) return;
-    for (const { storageKey, object: obj } of this.store.dependents(uid)) {
-      const owners = obj.metadata.ownerReferences ?? [];
-      this.store.put(storageKey, {
-        ...obj,
-        metadata: { ...obj.metadata, ownerReferences: owners.filter((o) => o.uid !== uid) },
-      });
-    }
-  }
-
-  private foreground(t: ResourceType, owner: KubeObject): void {
-    for (const { object: obj } of owner.metadata.uid === undefined ? [] : this.store.dependents(owner.metadata.uid)) {
-      const dt = this.registry.byKind(String(obj.apiVersion), String(obj.kind));
-      if (dt !== undefined)
-        this.delete(
-          { type: dt, namespace: obj.metadata.namespace, name: obj.metadata.name },
-          { propagationPolicy: 'Foreground' },
-        );
-    }
-    const current = this.store.get(t.storageKey, owner.metadata.namespace, owner.metadata.name);
-    if (current === undefined) return;
-    const finalizers = (current.metadata.finalizers ?? []).filter((f) => f !== 'foregroundDeletion');
-    this.write(t, current, { ...current, metadata: { ...current.metadata, finalizers } }, {});
-  }
-
-  /** Namespace deletion: Terminating, its content deleted, then the namespace itself. */
-  private terminateNamespace(ns: KubeObject): KubeObject {
-    const name = ns.metadata.name;
-    const terminating = this.store.put('/namespaces', {
-      ...ns,
-      metadata: { ...ns.metadata, deletionTimestamp: ns.metadata.deletionTimestamp ?? now() },
-      status: { phase: 'Terminating' },
-    });
-    setImmediate(() => this.emptyNamespace(name));
-    const finish = (): void => {
-      if (this.namespaceEmpty(name)) this.store.remove('/namespaces', undefined, name);
-      else setTimeout(finish, 200);
-    };
-    // Like the namespace controller, take a moment: content may still have finalizers to run.
-    setTimeout(finish, 1000);
-    return terminating;
-  }
-
-  private emptyNamespace(name: string): void {
-    for (const t of this.registry.all()) {
-      if (!t.namespaced) continue;
-      for (const obj of this.store.list(t.storageKey, name)) {
-        try {
-          this.delete({ type: t, namespace: name, name: obj.metadata.name });
-        } catch {
-          // already gone
-        }
-      }
-    }
-  }
-
-  private namespaceEmpty(name: string): boolean {
-    return this.registry.all().every((t) => !t.namespaced || this.store.list(t.storageKey, name).length === 0);
+    if (uid !== undefined) setImmediate(() => this.gc.collectDependents(uid));
   }
 }
 
