@@ -51,13 +51,15 @@ describe('Argo CD files', () => {
 
 describe.skipIf(missing !== undefined)(`Argo CD health and actions under lua5.1 ${missing ?? ''}`, () => {
   beforeAll(async () => {
-    h = await startControllerSandbox((sb) =>
-      installPodinfo(sb.server.api, [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: {} }]),
-    );
-    unsubscribe = h.sb.server.api.store.subscribe(rollouts().storageKey, (e) => {
-      const r = e.object as Rollout;
-      const phase = r.status?.phase;
-      if (phase !== undefined && !seen.has(phase)) seen.set(phase, structuredClone(r));
+    h = await startControllerSandbox((sb) => {
+      installPodinfo(sb.server.api, [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: {} }]);
+      // (before the controller starts: its first status, Initializing, is seen too)
+      const type = sb.server.api.registry.resource('sluice.dev', 'rollouts');
+      unsubscribe = sb.server.api.store.subscribe(type.storageKey, (e) => {
+        const r = e.object as Rollout;
+        const phase = r.status?.phase;
+        if (phase !== undefined && !seen.has(phase)) seen.set(phase, structuredClone(r));
+      });
     });
   }, 60_000);
   afterAll(async () => {
