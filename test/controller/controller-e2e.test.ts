@@ -56,9 +56,13 @@ describe('the controller', () => {
     await eventually('Healthy', () => phase() === 'Healthy/Initialized', 20_000);
     expect(weights()).toEqual([100, 0]);
     // the target keeps its replicas until the proxies have the new routes (scaleDownDelay)
+    // (and its pods gone: status.replicas records the canary's ready pods, a status write when they go)
     await eventually(
       'target at 0, and the status written after it',
-      () => get('deployments.apps', 'podinfo').spec.replicas === 0 && rollout().status.scaleDownAt === undefined,
+      () =>
+        get('deployments.apps', 'podinfo').spec.replicas === 0 &&
+        rollout().status.scaleDownAt === undefined &&
+        rollout().status.replicas?.canary?.ready === 0,
       10_000,
     );
     const primary = get('deployments.apps', 'podinfo-primary');
