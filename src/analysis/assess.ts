@@ -60,10 +60,22 @@ function decided(e: MetricStatus | undefined): boolean {
   return e !== undefined && (e.phase === 'Successful' || e.phase === 'Failed' || e.phase === 'Inconclusive');
 }
 
-/** The grid time at which `m` is due at `now`, if it is: the latest multiple of its interval not yet measured. */
+/** When a web call or Job may be next: once its clock allows, and an interval after its last measurement. */
+function nextCallAt(m: ResolvedMetric, e: MetricStatus | undefined, s: RolloutStatus): number {
+  const last = e?.measurements.at(-1);
+  return Math.max(firstAt(m, s), last === undefined ? 0 : Date.parse(last.startedAt) + m.intervalMs);
+}
+
+/**
+ * The time at which `m` is due at `now`, if it is. A PromQL metric is measured on a wall-clock grid
+ * (the latest multiple of its interval not yet measured), so that canaries due together share a
+ * query; a web call or a Job shares nothing, so it runs as soon as its clock allows, then an
+ * interval after its last measurement (a Job metric is due until its Job finished).
+ */
 function dueAt(m: ResolvedMetric, s: RolloutStatus, now: number): number | undefined {
   const e = entryOf(s, m.key);
   if (m.scope === 'step' && decided(e)) return undefined;
+  if (m.source.kind !== 'query') return now >= nextCallAt(m, e, s) ? now : undefined;
   const at = Math.floor(now / m.intervalMs) * m.intervalMs;
   const last = e?.measurements.at(-1);
   if (at < firstAt(m, s) || (last !== undefined && Date.parse(last.startedAt) >= at)) return undefined;
@@ -85,7 +97,15 @@ export function dueMetrics(
 export function nextDueMs(metrics: readonly ResolvedMetric[], s: RolloutStatus, now: Date): number | undefined {
   let next: number | undefined;
   for (const m of activeMetrics(metrics, s)) {
-    if (m.scope === 'step' && decided(entryOf(s, m.key))) continue;
+    const e = entryOf(s, m.key);
+    if (m.scope === 'step' && decided(e)) continue;
+    if (m.source.kind !== 'query') {
+      const since = nextCallAt(m, e, s);
+      // a running Job is looked at every interval (its end also wakes the Rollout through the Job's watch)
+      const at = since > now.getTime() ? since : now.getTime() + m.intervalMs;
+      next = Math.min(next ?? Infinity, at - now.getTime());
+      continue;
+    }
     const grid = (Math.floor(now.getTime() / m.intervalMs) + 1) * m.intervalMs;
     const start = firstAt(m, s);
     const at = start > grid ? Math.ceil(start / m.intervalMs) * m.intervalMs : grid;

@@ -62,7 +62,7 @@ function verdictOn(
   if (fast !== undefined) return { phase: 'Failed', failFast: true, message: `${m.name}: ${fast} (fail-fast)` };
   const broken = outside(value, m.thresholds, m.unit);
   if (broken !== undefined) return { phase: 'Failed', message: `${m.name}: ${broken}` };
-  if (m.queries.primary !== undefined) {
+  if (m.source.kind === 'query' && m.source.queries.primary !== undefined) {
     if (primary === undefined)
       return { phase: 'Inconclusive', message: `${m.name}: no data for the primary to compare with` };
     const worse = compared(m, value, primary);

@@ -6,19 +6,14 @@ import { parseDuration } from '../api/duration.js';
 import type { AnalysisTemplate, Metric } from '../api/schema/analysis-template.js';
 import type { AnalysisRef, Rollout } from '../api/schema/rollout.js';
 import { thresholdArg } from '../api/semantics/template.js';
-import { groupingOf, type Grouping } from './group.js';
+import { groupingOf } from './group.js';
+import type { MetricSource, QuerySpec } from './metric-source.js';
+
+export type { MetricSource, QuerySpec, ResolvedWeb } from './metric-source.js';
 import { renderQuery } from './render.js';
+import { JOB_POLL, resolveJob, resolveWeb } from './resolve-sources.js';
 
 export type Scope = 'step' | 'background';
-
-export interface QuerySpec {
-  /** The query for this workload. */
-  text: string;
-  /** Present when the query can be asked once for many workloads. */
-  grouping?: Grouping;
-  namespace: string;
-  workload: string;
-}
 
 export interface ProviderRef {
   /** Prometheus base URL; undefined means the controller's --prometheus-url. */
@@ -61,7 +56,7 @@ export interface ResolvedMetric {
   failFast: Bounds;
   compare: { maxRatio?: number; maxDelta?: number; minPrimary?: number };
   sampleMin?: number;
-  queries: { canary: QuerySpec; primary?: QuerySpec; sample?: QuerySpec };
+  source: MetricSource;
 }
 
 export interface TemplateSource {
@@ -180,7 +175,8 @@ function limitsOf(
 > {
   return {
     count: m.count ?? 1,
-    failureLimit: m.failureLimit ?? 1,
+    // a Job that failed is a verdict, not noise in a measurement
+    failureLimit: m.failureLimit ?? (m.job === undefined ? 1 : 0),
     inconclusiveLimit: m.inconclusiveLimit ?? 2,
     consecutiveErrorLimit: m.consecutiveErrorLimit ?? 4,
     onConsecutiveErrors: m.onConsecutiveErrors ?? 'Pause',
@@ -211,10 +207,10 @@ function boundsOf(
 /** The canary query, the primary's (for comparisons) and the sample query; undefined when one cannot be rendered. */
 function queriesOf(
   ctx: Context,
-  m: Metric,
+  m: Metric & { query: string },
   args: Readonly<Record<string, string>>,
   where: string,
-): ResolvedMetric['queries'] | undefined {
+): MetricSource | undefined {
   const target = ctx.rollout.spec.targetRef.name;
   const canary = querySpec(ctx, where, m.query, args, target);
   const primary = m.compare === undefined ? undefined : querySpec(ctx, where, m.query, args, `${target}-primary`);
@@ -225,7 +221,32 @@ function queriesOf(
     (m.sample !== undefined && sample === undefined)
   )
     return undefined;
-  return { canary, ...(primary === undefined ? {} : { primary }), ...(sample === undefined ? {} : { sample }) };
+  return {
+    kind: 'query',
+    queries: { canary, ...(primary === undefined ? {} : { primary }), ...(sample === undefined ? {} : { sample }) },
+  };
+}
+
+/** The metric's source with its args rendered; undefined (with an error) when it cannot be. */
+function sourceOf(
+  ctx: Context,
+  m: Metric,
+  args: Readonly<Record<string, string>>,
+  where: string,
+): MetricSource | undefined {
+  if (m.query !== undefined) return queriesOf(ctx, { ...m, query: m.query }, args, where);
+  // a call or a Job concerns the canary: {{ args.workload }} is the target
+  const own = { ...args, namespace: ctx.namespace, workload: ctx.rollout.spec.targetRef.name };
+  const r =
+    m.web !== undefined
+      ? resolveWeb(m.web, own, ctx.namespace)
+      : m.job !== undefined
+        ? resolveJob(m.job, own)
+        : undefined;
+  if (r === undefined) ctx.errors.push(`${where}: has none of query, web and job`);
+  else if (!r.ok) ctx.errors.push(`${where}: ${r.error}`);
+  else return r.source;
+  return undefined;
 }
 
 function metricOf(
@@ -235,13 +256,14 @@ function metricOf(
   ref: AnalysisRef,
   scope: Where,
 ): ResolvedMetric | undefined {
-  const interval = m.interval ?? '1m';
+  const interval = m.interval ?? (m.job === undefined ? '1m' : JOB_POLL);
   const intervalMs = parseDuration(interval) ?? 60_000;
-  const window = windowMs(intervalMs, scrapeIntervalOf(ctx, t));
+  // a range over scrapes is what a PromQL measurement covers; a call or a Job measures the moment
+  const window = m.query === undefined ? 0 : windowMs(intervalMs, scrapeIntervalOf(ctx, t));
   const args = argsOf(ctx.rollout, t, ref, { interval, window: promDuration(window) });
   const name = `${t.metadata.name}/${m.name}`;
-  const queries = queriesOf(ctx, m, args, `${scope.path}: ${name}`);
-  if (queries === undefined) return undefined;
+  const source = sourceOf(ctx, m, args, `${scope.path}: ${name}`);
+  if (source === undefined) return undefined;
   return {
     key: `${scope.scope}${scope.step === undefined ? '' : `[${scope.step}]`}:${name}`,
     scope: scope.scope,
@@ -254,7 +276,7 @@ function metricOf(
     windowMs: window,
     ...limitsOf(m),
     ...boundsOf(m, args),
-    queries,
+    source,
   };
 }
 

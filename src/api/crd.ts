@@ -105,7 +105,6 @@ const FORBIDDEN = [
   '$defs',
   'patternProperties',
   'const',
-  'oneOf',
   'allOf',
   'not',
   'dependencies',
@@ -140,6 +139,9 @@ export function toStructural(node: JsonSchema, path = ''): JsonSchema {
   if (typeof out['type'] !== 'string')
     throw new Error(`${path || '<root>'}: every node of a structural schema needs a type`);
   if ('anyOf' in out) throw new Error(`${path}: anyOf is only used for int-or-string here`);
+  const oneOf = out['oneOf'];
+  if (oneOf !== undefined && !(oneOf as JsonSchema[]).every((b) => Object.keys(b).every((k) => k === 'required')))
+    throw new Error(`${path}: oneOf is only used with required (a value validation) here`);
   return out;
 }
 

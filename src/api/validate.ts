@@ -27,9 +27,11 @@ function listItemsUnique(listType: unknown, keys: unknown, data: unknown): boole
 }
 
 function createAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, verbose: true });
+  // strictRequired off: a metric's oneOf branches name fields (query, web, job) defined beside them
+  const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, verbose: true });
   ajv.addKeyword({ keyword: 'x-kubernetes-int-or-string' });
   ajv.addKeyword({ keyword: 'x-kubernetes-list-map-keys' });
+  ajv.addKeyword({ keyword: 'x-kubernetes-preserve-unknown-fields' });
   ajv.addKeyword({
     keyword: 'x-kubernetes-list-type',
     schemaType: 'string',
@@ -131,6 +133,12 @@ function propertyNames(schema: unknown): string[] {
   return props === undefined ? [] : Object.keys(props);
 }
 
+/** The fields of which a `oneOf` of `required` branches asks for exactly one. */
+function oneOfFields(schema: Record<string, unknown> | undefined): string[] {
+  const branches = (schema?.['oneOf'] ?? []) as { required?: string[] }[];
+  return branches.flatMap((b) => b.required ?? []);
+}
+
 /* eslint-disable-next-line complexity -- one case per ajv keyword reads best as a flat switch */
 function toProblem(e: ErrorObject, root: unknown): Problem {
   const path = segments(e.instancePath, root);
@@ -185,6 +193,8 @@ function toProblem(e: ErrorObject, root: unknown): Problem {
       return error(path, formatHint(String(params['format']), e.data));
     case 'anyOf':
       return error(path, `must be an integer or a string, not ${describe(e.data)}`);
+    case 'oneOf':
+      return error(path, `must set exactly one of ${oneOfFields(e.parentSchema).join(', ')}`);
     case 'x-kubernetes-list-type': {
       const keys: unknown = e.parentSchema?.['x-kubernetes-list-map-keys'];
       return error(
@@ -212,7 +222,7 @@ function formatHint(format: string, data: unknown): string {
 
 function run(validate: ValidateFunction, obj: unknown): Problem[] {
   if (validate(obj)) return [];
-  const errors = (validate.errors ?? []).filter((e) => !e.schemaPath.includes('/anyOf/'));
+  const errors = (validate.errors ?? []).filter((e) => !/\/(anyOf|oneOf)\//.test(e.schemaPath));
   const seen = new Set<string>();
   const out: Problem[] = [];
   for (const e of errors) {

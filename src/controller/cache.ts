@@ -51,6 +51,8 @@ export const HORIZONTAL_POD_AUTOSCALERS: WatchedResource = {
   plural: 'horizontalpodautoscalers',
 };
 export const SECRETS: WatchedResource = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets' };
+/** The Jobs of Job metrics (Sluice's only: selected by their label). */
+export const JOBS: WatchedResource = { apiVersion: 'batch/v1', kind: 'Job', plural: 'jobs' };
 /** KEDA's: optional (a cluster without KEDA has none, and the controller is ready without them). */
 export const SCALED_OBJECTS: WatchedResource = {
   apiVersion: 'keda.sh/v1alpha1',

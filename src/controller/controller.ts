@@ -22,7 +22,8 @@ import { Analyst } from './analysis.js';
 import type { ControllerMetrics } from './metrics.js';
 import { MemoryQueue, type WorkQueue } from '../queue/work-queue.js';
 import { MemoryLedger, type Ledger } from './ledger.js';
-import { secretCredentials, TemplateStore } from './templates.js';
+import { secretCredentials, secretReader, secretValue, TemplateStore } from './templates.js';
+import { JobMetrics } from './analysis-jobs.js';
 import { observe, specProblems, type Caches } from './observe.js';
 import { SpecMemo } from './spec-memo.js';
 import { StatusWriter } from './status-writer.js';
@@ -71,6 +72,7 @@ export class Controller {
     problems: string[];
   }>;
   private readonly analyst: Analyst;
+  private readonly jobMetrics: JobMetrics;
   private readonly caches: Caches;
   private readonly router: TrafficRouter;
   private readonly istio: IstioCaches;
@@ -98,11 +100,18 @@ export class Controller {
     const { templates, configs } = this.informers;
     this.templateStore = new TemplateStore((ns, name) => templates.get(ns, name));
     this.specMemo = new SpecMemo((ns, name) => templates.get(ns, name));
+    const secrets = secretReader(kube, (ns, name) => configs.Secret.get(ns, name));
+    this.jobMetrics = new JobMetrics(kube, {
+      get: (ns, name) => this.informers.jobs.get(ns, name),
+      list: (ns) => this.informers.jobs.list(ns),
+    });
     this.analyst = new Analyst({
       provider: opts.provider ?? new PrometheusProvider(opts.metrics?.request),
       onMeasurement: (metric, result) => opts.metrics?.measurement(metric, result),
       defaultAddress: opts.prometheusUrl,
-      credentials: secretCredentials(kube, (ns, name) => configs.Secret.get(ns, name)),
+      credentials: secretCredentials(secrets),
+      secretValue: secretValue(secrets),
+      jobs: this.jobMetrics,
     });
     this.caches = this.informers.caches();
     this.istio = this.informers.istio();
@@ -241,7 +250,7 @@ export class Controller {
       return;
     }
     await this.reporting.catchUp(rollout);
-    const { decided, caches, router } = decision;
+    const { decided, caches, router, metrics } = decision;
     const expect: Record<string, string> = {};
     for (const action of decided.actions) {
       log.info({ action }, 'acting');
@@ -256,6 +265,8 @@ export class Controller {
       this.enqueue(k);
       return;
     }
+    const stopped = await this.jobMetrics.sweep(rollout, metrics, decided.status);
+    if (stopped.length > 0) log.info({ jobs: stopped }, 'deleted Jobs of measurements no longer wanted');
     if (decided.requeueAfterMs !== undefined) this.enqueue(k, Math.max(50, decided.requeueAfterMs));
   }
 
@@ -265,7 +276,7 @@ export class Controller {
    */
   private async decide(
     rollout: Rollout,
-  ): Promise<{ decided: Plan; caches: Caches; router: TrafficRouter } | undefined> {
+  ): Promise<{ decided: Plan; caches: Caches; router: TrafficRouter; metrics: ResolvedMetric[] } | undefined> {
     const { analysis, problems } = this.specMemo.get(rollout, () => ({
       analysis: resolveAnalysis(rollout, this.templateStore, {
         scrapeIntervalMs: this.opts.scrapeIntervalMs ?? DEFAULT_SCRAPE_INTERVAL_MS,
@@ -286,13 +297,15 @@ export class Controller {
       withRelease(observe(rollout, this.caches, this.router, findings, problems)),
       new Date(),
     );
-    if (decided.actions.length === 0) return { decided, caches: this.caches, router: this.router };
+    const { metrics } = analysis;
+    if (decided.actions.length === 0) return { decided, caches: this.caches, router: this.router, metrics };
     const fresh = await freshView(this.opts.kube, rollout, this.caches, this.istio, this.convergeMemory);
     if (fresh.rollout === undefined || echoOf(fresh.rollout) !== echoOf(rollout)) return undefined;
     return {
       decided: plan(rollout, withRelease(observe(rollout, fresh.caches, fresh.router, findings, problems)), new Date()),
       caches: fresh.caches,
       router: fresh.router,
+      metrics,
     };
   }
 

@@ -3,7 +3,13 @@
  * change of each object concerns (those get a pass). One watch per resource, shared by all
  * Rollouts.
  */
-import type { KubernetesObject, V1Deployment, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import type {
+  KubernetesObject,
+  V1Deployment,
+  V1Job,
+  V1Service,
+  V2HorizontalPodAutoscaler,
+} from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Rollout } from '../api/schema/rollout.js';
 import type { AnalysisTemplate } from '../api/schema/analysis-template.js';
@@ -18,6 +24,7 @@ import {
   DEPLOYMENTS,
   DESTINATION_RULES,
   HORIZONTAL_POD_AUTOSCALERS,
+  JOBS,
   ResourceCache,
   SCALED_OBJECTS,
   SECRETS,
@@ -33,6 +40,7 @@ import type { ScaledObject } from './autoscaler-kinds.js';
 import { statusOf } from '../kube/client.js';
 import type { Caches } from './observe.js';
 import type { IstioCaches } from '../traffic/istio/router.js';
+import { ROLLOUT_LABEL } from './analysis-jobs.js';
 
 /** Tells the Rollouts in `namespace` (all when undefined) for which `concerns` holds that something changed. */
 export type DependentChanged = (namespace: string | undefined, concerns: (r: Rollout) => boolean) => void;
@@ -51,6 +59,8 @@ export class Informers {
   readonly autoscalers: ResourceCache<V2HorizontalPodAutoscaler>;
   /** KEDA ScaledObjects, when KEDA is installed (the user's, and Sluice's -primary copies). */
   readonly scaledObjects: ResourceCache<ScaledObject>;
+  /** The Jobs of Job metrics: a Job that finishes is a measurement. */
+  readonly jobs: ResourceCache<V1Job>;
 
   constructor(kube: Kube, namespace: string | undefined, log: Logger, changed: DependentChanged) {
     const cache = <T extends KubernetesObject>(
@@ -94,6 +104,11 @@ export class Informers {
     this.autoscalers = cache<V2HorizontalPodAutoscaler>(HORIZONTAL_POD_AUTOSCALERS, (h) =>
       changed(h.metadata?.namespace, (r) => concernsAutoscaler(r, h, 'HorizontalPodAutoscaler')),
     );
+    this.jobs = cache<V1Job>(
+      JOBS,
+      (j) => changed(j.metadata?.namespace, (r) => r.metadata.name === j.metadata?.labels?.[ROLLOUT_LABEL]),
+      { labelSelector: ROLLOUT_LABEL },
+    );
     let told = false;
     this.scaledObjects = cache<ScaledObject>(
       SCALED_OBJECTS,
@@ -124,6 +139,7 @@ export class Informers {
       this.templates,
       this.autoscalers,
       this.scaledObjects,
+      this.jobs,
     ] as ResourceCache<KubernetesObject>[];
   }
 

@@ -10,6 +10,7 @@ import { formatPath } from '../api/problem.js';
 import type { TemplateSource } from '../analysis/resolve.js';
 import { statusOf, type Kube } from '../kube/client.js';
 import type { Credentials } from './analysis.js';
+import type { SecretValue } from '../analysis/web.js';
 import type { ConfigDigest } from './configs.js';
 
 export class TemplateStore implements TemplateSource, TemplateCatalog {
@@ -49,37 +50,65 @@ const decode = (data: Record<string, string> | undefined, key: string): string |
   return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8');
 };
 
+/** A Secret's data (base64 values), or why it cannot be had. */
+export type SecretData = (
+  namespace: string,
+  name: string,
+) => Promise<{ ok: true; data: Record<string, string> } | { ok: false; error: string }>;
+
 /**
- * Credentials from a Secret (`token` for a bearer token, or `username` and `password`), read
- * with one GET whenever the cached content hash says the Secret changed.
+ * Secrets read with one GET whenever the cached content hash says one changed (the informer keeps
+ * only hashes, so that no Secret value sits in the controller's memory unless a check uses it).
  */
-export function secretCredentials(
+export function secretReader(
   kube: Pick<Kube, 'core'>,
   digest: (namespace: string, name: string) => ConfigDigest | undefined,
-): Credentials {
-  const read = new Map<string, { hash: string; auth: Awaited<ReturnType<Credentials>> }>();
+): SecretData {
+  const read = new Map<string, { hash: string; data: Record<string, string> }>();
   return async (namespace, name) => {
     const k = `${namespace}/${name}`;
     const hash = digest(namespace, name)?.hash;
-    if (hash === undefined) return `Secret ${name} (spec.prometheus.authSecretRef) not found in namespace ${namespace}`;
+    if (hash === undefined) return { ok: false, error: `Secret ${name} not found in namespace ${namespace}` };
     const known = read.get(k);
-    if (known?.hash === hash) return known.auth;
+    if (known?.hash === hash) return { ok: true, data: known.data };
     let secret: KubernetesObject & { data?: Record<string, string> };
     try {
       secret = await kube.core.readNamespacedSecret({ name, namespace });
     } catch (e) {
-      return `Secret ${name} in namespace ${namespace} could not be read (${String(statusOf(e) ?? (e as Error).message)})`;
+      return {
+        ok: false,
+        error: `Secret ${name} in namespace ${namespace} could not be read (${String(statusOf(e) ?? (e as Error).message)})`,
+      };
     }
-    const token = decode(secret.data, 'token');
-    const username = decode(secret.data, 'username');
-    const password = decode(secret.data, 'password');
-    const auth =
-      token !== undefined
-        ? { bearer: token.trim() }
-        : username !== undefined && password !== undefined
-          ? { username, password }
-          : `Secret ${name} has neither a token key nor username and password keys`;
-    read.set(k, { hash, auth });
-    return auth;
+    const data = secret.data ?? {};
+    read.set(k, { hash, data });
+    return { ok: true, data };
+  };
+}
+
+/** Prometheus credentials from a Secret: `token` for a bearer token, or `username` and `password`. */
+export function secretCredentials(secrets: SecretData): Credentials {
+  return async (namespace, name) => {
+    const secret = await secrets(namespace, name);
+    if (!secret.ok) return `${secret.error} (spec.prometheus.authSecretRef)`;
+    const { data } = secret;
+    const token = decode(data, 'token');
+    const username = decode(data, 'username');
+    const password = decode(data, 'password');
+    return token !== undefined
+      ? { bearer: token.trim() }
+      : username !== undefined && password !== undefined
+        ? { username, password }
+        : `Secret ${name} has neither a token key nor username and password keys`;
+  };
+}
+
+/** One key of a Secret, for web check headers. */
+export function secretValue(secrets: SecretData): SecretValue {
+  return async (namespace, name, key) => {
+    const secret = await secrets(namespace, name);
+    if (!secret.ok) return { error: secret.error };
+    const value = decode(secret.data, key);
+    return value === undefined ? { error: `Secret ${name} has no key ${key}` } : value;
   };
 }

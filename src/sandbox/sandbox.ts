@@ -15,6 +15,7 @@ import { startPrometheus, type PrometheusServer } from './processes/prometheus.j
 import { startRedis, type RedisServer } from './processes/redis.js';
 import { WorkloadSimulator } from './workloads/simulator.js';
 import { HpaController } from './workloads/hpa-controller.js';
+import { JobController } from './workloads/job-controller.js';
 
 export interface SandboxOptions {
   /** Where kubeconfig, sandbox.json and Prometheus data go; a temp folder by default. */
@@ -102,6 +103,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   autoscaler.start();
   const keda = new KedaOperator(server.api);
   keda.start();
+  const jobs = new JobController(server.api, { send: (host, namespace) => mesh.send({ host, namespace }) });
+  jobs.start();
   const meshUrl = await mesh.listen();
   let prometheus: PrometheusServer | undefined;
   let redis: RedisServer | undefined;
@@ -110,6 +113,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     workloads.stop();
     autoscaler.stop();
     keda.stop();
+    jobs.stop();
     await mesh.stop();
     await server.close();
   };

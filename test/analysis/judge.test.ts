@@ -14,11 +14,15 @@ const latency: ResolvedMetric = {
   thresholds: { max: 300 },
   failFast: { max: 1500 },
   sampleMin: 20,
-  queries: {
-    canary: { text: 'q', namespace: 'd', workload: 'w' },
-    sample: { text: 's', namespace: 'd', workload: 'w' },
+  source: {
+    kind: 'query',
+    queries: {
+      canary: { text: 'q', namespace: 'd', workload: 'w' },
+      sample: { text: 's', namespace: 'd', workload: 'w' },
+    },
   },
 };
+const CANARY = { text: 'q', namespace: 'd', workload: 'w' };
 
 describe('judging one measurement', () => {
   it('names metric, value and threshold', () => {
@@ -72,7 +76,10 @@ describe('judging one measurement', () => {
       failFast: {},
       sampleMin: undefined,
       compare: { maxRatio: 1.2 },
-      queries: { canary: latency.queries.canary, primary: { text: 'q', namespace: 'd', workload: 'w-primary' } },
+      source: {
+        kind: 'query',
+        queries: { canary: CANARY, primary: { text: 'q', namespace: 'd', workload: 'w-primary' } },
+      },
     };
     expect(judge(ratio, AT, { canary: v(130), primary: v(100) })).toMatchObject({
       phase: 'Failed',
@@ -94,7 +101,10 @@ describe('judging one measurement', () => {
     const ratio: ResolvedMetric = {
       ...latency,
       compare: { maxRatio: 1.2 },
-      queries: { canary: latency.queries.canary, primary: { text: 'q', namespace: 'd', workload: 'w-primary' } },
+      source: {
+        kind: 'query',
+        queries: { canary: CANARY, primary: { text: 'q', namespace: 'd', workload: 'w-primary' } },
+      },
       thresholds: {},
       failFast: {},
     };

@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusProvider } from '../../src/analysis/prometheus.js';
-import { secretCredentials } from '../../src/controller/templates.js';
+import { secretCredentials, secretReader } from '../../src/controller/templates.js';
 
 let server: Server;
 let url: string;
@@ -98,10 +98,12 @@ describe('credentials from a Secret', () => {
     readNamespacedSecret: ({ name }: { name: string }) => Promise.resolve((reads++, { data: secrets[name] })),
   } as any;
   const hashes: Record<string, string> = { bearer: 'h1', basic: 'h2', empty: 'h3' };
-  const credentials = secretCredentials({ core }, (_ns, name) =>
-    hashes[name] === undefined
-      ? undefined
-      : { apiVersion: 'v1', kind: 'Secret', metadata: { name }, hash: hashes[name] },
+  const credentials = secretCredentials(
+    secretReader({ core }, (_ns, name) =>
+      hashes[name] === undefined
+        ? undefined
+        : { apiVersion: 'v1', kind: 'Secret', metadata: { name }, hash: hashes[name] },
+    ),
   );
 
   it('reads token or username/password, once per content', async () => {
@@ -116,7 +118,7 @@ describe('credentials from a Secret', () => {
 
   it('says what is wrong otherwise', async () => {
     expect(await credentials('shop', 'missing')).toBe(
-      'Secret missing (spec.prometheus.authSecretRef) not found in namespace shop',
+      'Secret missing not found in namespace shop (spec.prometheus.authSecretRef)',
     );
     expect(await credentials('shop', 'empty')).toBe(
       'Secret empty has neither a token key nor username and password keys',

@@ -36,9 +36,10 @@ describe('the measurement window', () => {
     };
     const at15 = errorRate(rollout(), 15_000);
     expect(at15).toMatchObject({ intervalMs: 30_000, windowMs: 60_000 });
-    expect(at15.queries.canary.text).toContain('[60s]');
-    expect(at15.queries.canary.text).not.toContain('[30s]');
-    expect(at15.queries.sample?.text).toContain('[60s]');
+    const queries = at15.source.kind === 'query' ? at15.source.queries : undefined;
+    expect(queries?.canary.text).toContain('[60s]');
+    expect(queries?.canary.text).not.toContain('[30s]');
+    expect(queries?.sample?.text).toContain('[60s]');
     // a fast-scraping Prometheus keeps the interval as the window
     expect(errorRate(rollout(), 1_000)).toMatchObject({ windowMs: 30_000 });
     // the Rollout says its Prometheus scrapes every 30 s

@@ -17,6 +17,8 @@ function walk(node: SchemaNode, path: string, visit: (node: SchemaNode, path: st
 }
 
 const ALLOWED_KEYWORDS = new Set([
+  'oneOf',
+  'x-kubernetes-preserve-unknown-fields',
   'type',
   'description',
   'properties',
@@ -89,6 +91,17 @@ describe.each(KINDS)('CRD of $kind', (def) => {
         expect(node.description, `${path} has a description`).toMatch(/\S/);
       if (node.properties !== undefined)
         expect(node.additionalProperties, `${path}: properties and additionalProperties are exclusive`).toBeUndefined();
+      // free-form only where a Kubernetes object's spec is embedded whole (a job metric's JobSpec)
+      if (node['x-kubernetes-preserve-unknown-fields'] !== undefined) {
+        expect(path, 'preserve-unknown-fields').toBe('.spec.metrics[].job.spec');
+        expect(node.type, path).toBe('object');
+        expect(node.properties, path).toBeUndefined();
+      }
+      // structural schemas allow only value validations in oneOf: here, which declared fields are required
+      for (const branch of (node.oneOf ?? []) as Record<string, unknown>[]) {
+        expect(Object.keys(branch), `${path}: oneOf branch`).toEqual(['required']);
+        for (const field of branch['required'] as string[]) expect(Object.keys(node.properties ?? {})).toContain(field);
+      }
       if (node['x-kubernetes-list-type'] !== undefined) {
         expect(node.type, path).toBe('array');
         expect(['atomic', 'set', 'map']).toContain(node['x-kubernetes-list-type']);

@@ -462,10 +462,79 @@ const cases: Case[] = [
   },
   { name: 'no metrics', template: (t) => (t.spec.metrics = []), path: 'spec.metrics', message: /at least 1/ },
   {
-    name: 'metric without query',
+    name: 'metric without query, web or job',
     template: (t) => delete t.spec.metrics[0].query,
-    path: 'spec.metrics[0].query',
-    message: /is required/,
+    path: 'spec.metrics[0]',
+    message: /must set exactly one of query, web, job/,
+  },
+  {
+    name: 'metric with both query and web',
+    template: (t) => (t.spec.metrics[0].web = { url: 'http://qa.example.com/verdict', jsonPath: '$.ok' }),
+    path: 'spec.metrics[0]',
+    message: /must set exactly one of query, web, job/,
+  },
+  {
+    name: 'web metric with a comparison',
+    template: (t) => {
+      const m = t.spec.metrics[0];
+      delete m.query;
+      m.web = { url: 'http://{{ args.service }}-canary:8080/ready' };
+      m.compare = { maxRatio: '1.2' };
+    },
+    path: 'spec.metrics[0].compare',
+    message: /needs a PromQL query; a web metric has none/,
+  },
+  {
+    name: 'web header with both value and valueFrom',
+    template: (t) => {
+      const m = t.spec.metrics[0];
+      delete m.query;
+      m.web = {
+        url: 'https://qa.example.com/verdict',
+        headers: [{ name: 'Authorization', value: 'x', valueFrom: { secretKeyRef: { name: 's', key: 'token' } } }],
+      };
+    },
+    path: 'spec.metrics[0].web.headers[0]',
+    message: /exactly one of value and valueFrom/,
+  },
+  {
+    name: 'web body with GET',
+    template: (t) => {
+      const m = t.spec.metrics[0];
+      delete m.query;
+      m.web = { url: 'https://qa.example.com/verdict', body: '{}' };
+    },
+    path: 'spec.metrics[0].web.body',
+    message: /only with method POST or PUT/,
+  },
+  {
+    name: 'job metric whose pods would restart forever',
+    template: (t) => {
+      const m = t.spec.metrics[0];
+      delete m.query;
+      m.job = { spec: { template: { spec: { containers: [{ name: 'k6', image: 'grafana/k6' }] } } } };
+    },
+    path: 'spec.metrics[0].job.spec.template.spec.restartPolicy',
+    message: /must be Never or OnFailure/,
+  },
+  {
+    name: 'job metric with an undeclared arg',
+    template: (t) => {
+      const m = t.spec.metrics[0];
+      delete m.query;
+      m.job = {
+        spec: {
+          template: {
+            spec: {
+              restartPolicy: 'Never',
+              containers: [{ name: 'k6', image: 'grafana/k6', args: ['{{ args.vus }}'] }],
+            },
+          },
+        },
+      };
+    },
+    path: 'spec.metrics[0].job.spec',
+    message: /spec.args does not declare "vus"/,
   },
   {
     name: 'unknown onConsecutiveErrors',

@@ -23,7 +23,7 @@ export const exampleMetric = (scope: 'step' | 'background'): ResolvedMetric => (
   thresholds: { max: 0.01 },
   failFast: {},
   compare: {},
-  queries: { canary: { text: 'q', namespace: 'demo', workload: 'podinfo' } },
+  source: { kind: 'query', queries: { canary: { text: 'q', namespace: 'demo', workload: 'podinfo' } } },
 });
 
 /** The podinfo example Rollout with the finalizer (a pass's input), `status` and `spec` changes applied. */

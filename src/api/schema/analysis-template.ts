@@ -16,6 +16,67 @@ import {
 } from './kit.js';
 import { ObjectMeta } from './meta.js';
 
+/** The fields of a metric that say what is measured: exactly one is set. */
+export const METRIC_SOURCES = ['query', 'web', 'job'] as const;
+
+const SecretKeyRef = Obj(
+  {
+    name: Str({ description: 'Secret in the Rollout namespace.', pattern: DNS_SUBDOMAIN_PATTERN, maxLength: 253 }),
+    key: Str({ description: 'Key of the value in the Secret.', minLength: 1, maxLength: 253 }),
+  },
+  { description: 'A value read from a Secret; it never appears in logs, status or reports.' },
+);
+
+export const WebHeader = Obj(
+  {
+    name: Str({ description: 'Header name.', pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", maxLength: 256 }),
+    value: Optional(Str({ description: 'Header value; placeholders as in url.', maxLength: 4096 })),
+    valueFrom: Optional(Obj({ secretKeyRef: SecretKeyRef }, { description: 'Where the value comes from instead.' })),
+  },
+  { description: 'A request header: value or valueFrom.' },
+);
+
+export const WebCheck = Obj(
+  {
+    url: Str({
+      description:
+        'URL to call; {{ args.NAME }} placeholders are replaced by URL-escaped values (e.g. http://{{ args.service }}-canary.{{ args.namespace }}:8080/ready).',
+      minLength: 1,
+      maxLength: 2048,
+    }),
+    method: Optional(Enum(['GET', 'POST', 'PUT'] as const, { description: 'HTTP method.', default: 'GET' })),
+    headers: Optional(
+      List(WebHeader, { description: 'Request headers.', maxItems: 32, listType: 'map', mapKeys: ['name'] }),
+    ),
+    body: Optional(Str({ description: 'Request body (POST, PUT); placeholders as in url.', maxLength: 65536 })),
+    jsonPath: Optional(
+      Str({
+        description:
+          'JSONPath into the JSON answer giving the value, e.g. $.ok or $.data.errorRate: a number, or a boolean as 1/0. Without it the value is the HTTP status code.',
+        minLength: 1,
+        maxLength: 1024,
+      }),
+    ),
+    timeout: Optional(Duration({ description: 'Timeout of one call.', default: '10s' })),
+  },
+  { description: 'An HTTP call whose answer is the value (a smoke test, or asking an external system).' },
+);
+
+export const JobCheck = Obj(
+  {
+    spec: Type.Unsafe<Record<string, unknown>>({
+      type: 'object',
+      'x-kubernetes-preserve-unknown-fields': true,
+      description:
+        'A batch/v1 JobSpec; placeholders as in queries. A Job that succeeds is a Successful measurement (value 1), one that fails a Failed one (value 0).',
+    }),
+  },
+  {
+    description:
+      'A Job run once per measurement (owned by the Rollout, deleted by its TTL after it finishes, or at once when the run ends first): a load test or a smoke test.',
+  },
+);
+
 const Bounds = {
   min: Optional(NumberOrArg({ description: 'Lowest acceptable value (inclusive).' })),
   max: Optional(NumberOrArg({ description: 'Highest acceptable value (inclusive).' })),
@@ -28,18 +89,21 @@ export const Metric = Obj(
       pattern: DNS_LABEL_PATTERN,
       maxLength: 63,
     }),
-    query: Str({
-      description:
-        'PromQL returning one number for the canary. {{ args.NAME }} placeholders are replaced by escaped arg values; built-in args: namespace, workload, primary, service, interval.',
-      minLength: 1,
-      maxLength: 16384,
-    }),
+    query: Optional(
+      Str({
+        description:
+          'PromQL returning one number for the canary. {{ args.NAME }} placeholders are replaced by escaped arg values; built-in args: namespace, workload, primary, service, interval. A metric has exactly one of query, web and job.',
+        minLength: 1,
+        maxLength: 16384,
+      }),
+    ),
+    web: Optional(WebCheck),
+    job: Optional(JobCheck),
     unit: Optional(Str({ description: 'Unit shown after values in messages, e.g. ms or req/s.', maxLength: 16 })),
     interval: Optional(
       Duration({
         description:
-          'Time between measurements; also the value of {{ args.interval }}. The range a measurement covers is {{ args.window }}: this interval, widened to at least four scrapes of Prometheus.',
-        default: '1m',
+          'Time between measurements (default 1m; for a job metric 10s, how often its Job is looked at); also the value of {{ args.interval }}. The range a PromQL measurement covers is {{ args.window }}: this interval, widened to at least four scrapes of Prometheus. A web call or a Job is measured as soon as its step starts (after initialDelay), then once per interval.',
       }),
     ),
     initialDelay: Optional(
@@ -102,7 +166,11 @@ export const Metric = Obj(
       ),
     ),
     failureLimit: Optional(
-      Int({ description: 'Failed measurements tolerated in a run; one more rolls back.', minimum: 0, default: 1 }),
+      Int({
+        description:
+          'Failed measurements tolerated in a run; one more rolls back. Default 1, and 0 for a job metric (a Job that failed is a verdict, not noise).',
+        minimum: 0,
+      }),
     ),
     inconclusiveLimit: Optional(
       Int({
@@ -125,7 +193,11 @@ export const Metric = Obj(
       }),
     ),
   },
-  { description: 'A metric: a PromQL query, how often it is measured and what values pass.' },
+  {
+    description:
+      'A metric: a PromQL query, an HTTP call or a Job (exactly one), how often it is measured and what values pass.',
+    oneOf: METRIC_SOURCES.map((source) => ({ required: [source] })),
+  },
 );
 
 export const TemplateArg = Obj(
@@ -217,3 +289,5 @@ export const AnalysisTemplate = Obj(
 export type AnalysisTemplate = Static<typeof AnalysisTemplate>;
 export type AnalysisTemplateSpec = Static<typeof AnalysisTemplateSpec>;
 export type Metric = Static<typeof Metric>;
+export type WebCheck = Static<typeof WebCheck>;
+export type JobCheck = Static<typeof JobCheck>;

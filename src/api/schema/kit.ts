@@ -52,7 +52,7 @@ interface Doc {
 /** An object whose unknown fields are errors in `sluice lint` (and pruned by the API server). */
 export function Obj<P extends TProperties>(
   properties: P,
-  opts: Doc & { minProperties?: number; maxProperties?: number },
+  opts: Doc & { minProperties?: number; maxProperties?: number; oneOf?: { required: string[] }[] },
 ): TObject<P> {
   return Type.Object(properties, { ...opts, additionalProperties: false });
 }

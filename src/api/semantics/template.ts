@@ -1,6 +1,7 @@
 /** Semantic checks of a schema-valid AnalysisTemplate, shared by the controller and `sluice lint`. */
 import { parseDuration } from '../duration.js';
-import { BUILTIN_ARGS, isBuiltinArg, scanPlaceholders } from '../placeholders.js';
+import { isBuiltinArg, scanPlaceholders } from '../placeholders.js';
+import { checkPlaceholders, checkSource } from './metric-sources.js';
 import { checkTemplatedQuery } from '../promql.js';
 import { error, warning, type PathSegment, type Problem } from '../problem.js';
 import type { AnalysisTemplate, Metric } from '../schema/analysis-template.js';
@@ -51,23 +52,8 @@ function checkQuery(
   declared: Map<string, string | undefined>,
   used: Set<string>,
 ): Problem[] {
-  const problems: Problem[] = [];
+  const problems = checkPlaceholders(query, path, declared, used);
   const scan = scanPlaceholders(query);
-  for (const bad of scan.malformed) {
-    const inner = /\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}/.exec(bad.text)?.[1];
-    problems.push(error(path, `${bad.text} is not a placeholder; write {{ args.${inner ?? 'NAME'} }}`));
-  }
-  for (const p of scan.placeholders) {
-    used.add(p.name);
-    if (!isBuiltinArg(p.name) && !declared.has(p.name)) {
-      problems.push(
-        error(
-          path,
-          `uses {{ args.${p.name} }}, but spec.args does not declare "${p.name}" (built-in args: ${Object.keys(BUILTIN_ARGS).join(', ')})`,
-        ),
-      );
-    }
-  }
   const defaults: Record<string, string> = {};
   for (const [name, value] of declared) if (value !== undefined) defaults[name] = value;
   const syntax = scan.malformed.length > 0 ? undefined : checkTemplatedQuery(query, defaults);
@@ -116,6 +102,10 @@ function checkMetric(
   declared: Map<string, string | undefined>,
   used: Set<string>,
 ): Problem[] {
+  if (m.query === undefined) {
+    const problems = [...checkSource(m, path, declared, used), ...checkThresholdArgs(m, path, declared, used)];
+    return [...problems, ...checkBounds(m, path), ...checkInterval(m, path)];
+  }
   const problems = checkQuery(m.query, [...path, 'query'], declared, used);
   if (m.sample !== undefined)
     problems.push(...checkQuery(m.sample.query, [...path, 'sample', 'query'], declared, used));
@@ -133,9 +123,11 @@ function checkMetric(
       ),
     );
   }
-  if ((parseDuration(m.interval ?? '1m') ?? 0) <= 0)
-    problems.push(error([...path, 'interval'], 'must be longer than 0s'));
-  return problems;
+  return [...problems, ...checkInterval(m, path)];
+}
+
+function checkInterval(m: Metric, path: PathSegment[]): Problem[] {
+  return (parseDuration(m.interval ?? '1m') ?? 0) <= 0 ? [error([...path, 'interval'], 'must be longer than 0s')] : [];
 }
 
 export function checkTemplateSemantics(t: AnalysisTemplate): Problem[] {
@@ -161,7 +153,7 @@ export function checkTemplateSemantics(t: AnalysisTemplate): Problem[] {
   });
   const timeout = parseDuration(t.spec.prometheus?.timeout ?? '10s') ?? 0;
   t.spec.metrics.forEach((m, i) => {
-    if (timeout > (parseDuration(m.interval ?? '1m') ?? 0)) {
+    if (m.query !== undefined && timeout > (parseDuration(m.interval ?? '1m') ?? 0)) {
       problems.push(
         warning(
           ['spec', 'prometheus', 'timeout'],

@@ -3,6 +3,7 @@
  * rules, defaults, system metadata, generation, and the status-subresource split.
  */
 import { randomUUID } from 'node:crypto';
+import { generateJobSelector } from './job-rules.js';
 import { applyBuiltinDefaults, validateBuiltin, validateBuiltinUpdate, validateName } from './builtin-rules.js';
 import { apiVersionOf, type ResourceType } from './resource-type.js';
 import { errors, type StatusCause } from './status.js';
@@ -114,7 +115,11 @@ export function admitCreate(t: ResourceType, obj: KubeObject, fieldValidation: F
   if (admitted.causes.length > 0) throw errors.invalid(t, obj.metadata.name, admitted.causes);
   const { resourceVersion: _rv, deletionTimestamp: _d, ...rest } = admitted.object.metadata;
   const metadata = { ...rest, uid: randomUUID(), creationTimestamp: now(), ...(t.generation ? { generation: 1 } : {}) };
-  return { object: { ...admitted.object, metadata }, warnings: admitted.warnings };
+  const object = { ...admitted.object, metadata };
+  return {
+    object: t.group === 'batch' && t.kind === 'Job' ? generateJobSelector(object) : object,
+    warnings: admitted.warnings,
+  };
 }
 
 /**

@@ -4,6 +4,7 @@
  * schema instead (structural.ts).
  */
 import { fieldInvalid, fieldRequired, fieldUnsupported, type StatusCause } from './status.js';
+import { jobDefaults, validateJob, validateJobUpdate } from './job-rules.js';
 import type { KubeObject } from './store.js';
 
 type JsonObject = Record<string, any>;
@@ -197,6 +198,9 @@ export function applyBuiltinDefaults(obj: KubeObject): void {
     case 'HorizontalPodAutoscaler':
       hpaDefaults(o);
       break;
+    case 'Job':
+      jobDefaults(o, podDefaults);
+      break;
     case 'Namespace':
       o['spec'] ??= { finalizers: ['kubernetes'] };
       o['status'] ??= { phase: 'Active' };
@@ -218,6 +222,8 @@ export function validateBuiltin(obj: KubeObject): StatusCause[] {
       return validateService(o);
     case 'HorizontalPodAutoscaler':
       return validateHpa(o);
+    case 'Job':
+      return validateJob(o, validateContainers);
     case 'EndpointSlice':
       return ['IPv4', 'IPv6', 'FQDN'].includes(o['addressType'] as string)
         ? []
@@ -244,5 +250,6 @@ export function validateBuiltinUpdate(obj: KubeObject, old: KubeObject): StatusC
   ) {
     return [fieldInvalid('spec.clusterIP', o['spec']?.['clusterIP'], 'field is immutable')];
   }
+  if (obj.kind === 'Job') return validateJobUpdate(o, prev);
   return [];
 }

@@ -148,6 +148,15 @@ export const BUILTIN_TYPES: readonly ResourceType[] = [
     scale: true,
     generation: true,
   }),
+  builtin({
+    group: 'batch',
+    version: 'v1',
+    resource: 'jobs',
+    kind: 'Job',
+    categories: ['all'],
+    status: true,
+    fieldSelectors: ['status.successful'],
+  }),
   builtin({ group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', kind: 'EndpointSlice' }),
   builtin({
     group: 'autoscaling',

@@ -39,6 +39,8 @@ export interface Structural {
   default?: unknown;
   nullable?: boolean;
   anyOf?: Structural[];
+  /** Only value validations (e.g. `required`) in each branch, as structural schemas allow. */
+  oneOf?: Structural[];
   'x-kubernetes-int-or-string'?: boolean;
   'x-kubernetes-preserve-unknown-fields'?: boolean;
   'x-kubernetes-embedded-resource'?: boolean;

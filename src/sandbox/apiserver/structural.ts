@@ -222,6 +222,22 @@ class Walker {
       });
     if (s.minProperties !== undefined && count < s.minProperties)
       this.causes.push(fieldInvalid(path, count, `${path} in body should have at least ${s.minProperties} properties`));
+    this.checkOneOf(out, s, path);
+  }
+
+  /** `oneOf` branches of value validations (here: which fields are required), as kube-openapi words a failure. */
+  private checkOneOf(out: JsonObject, s: Structural, path: string): void {
+    if (s.oneOf === undefined) return;
+    const valid = s.oneOf.filter((b) => (b.required ?? []).every((k) => out[k] !== undefined)).length;
+    if (valid === 1) return;
+    const found = valid === 0 ? 'Found none valid' : `Found ${valid} valid alternatives`;
+    this.causes.push(
+      fieldInvalid(
+        path,
+        out,
+        `${path === '' ? '<root>' : path} in body must validate one and only one schema (oneOf). ${found}`,
+      ),
+    );
   }
 }
 
