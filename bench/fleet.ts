@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { nodeArgs, post, type RunningSandbox } from './sandbox.js';
+import { CRD_FILES } from '../src/api/crd.js';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -45,7 +46,7 @@ export async function createApps(
   pauseSeconds: number,
   intervalSeconds: number,
 ): Promise<void> {
-  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml'])
+  for (const f of CRD_FILES)
     await post(
       api,
       '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',

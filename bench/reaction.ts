@@ -15,6 +15,7 @@ import { parse } from 'yaml';
 import { freePort } from '../src/sandbox/processes/child.js';
 import { controllerProcess, json, ready, stopProcess, until, type Audit } from './fleet.js';
 import { down, post, up } from './sandbox.js';
+import { CRD_FILES } from '../src/api/crd.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const SCRAPE_SECONDS = 1;
@@ -44,7 +45,7 @@ const CASES: Case[] = [
 ];
 
 async function install(api: string, intervalSeconds: number): Promise<void> {
-  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml'])
+  for (const f of CRD_FILES)
     await post(
       api,
       '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',

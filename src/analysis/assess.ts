@@ -5,6 +5,7 @@
  */
 import type { Measurement, MetricStatus, RolloutStatus } from '../api/schema/rollout-status.js';
 import type { ResolvedMetric } from './resolve.js';
+import { JOB_POLL_MS } from './resolve-sources.js';
 
 export type Verdict = 'Running' | 'Successful' | 'Failed' | 'Inconclusive' | 'Blind' | 'Error';
 
@@ -101,8 +102,9 @@ export function nextDueMs(metrics: readonly ResolvedMetric[], s: RolloutStatus, 
     if (m.scope === 'step' && decided(e)) continue;
     if (m.source.kind !== 'query') {
       const since = nextCallAt(m, e, s);
-      // a running Job is looked at every interval (its end also wakes the Rollout through the Job's watch)
-      const at = since > now.getTime() ? since : now.getTime() + m.intervalMs;
+      // due now: a call comes again next interval, a running Job is looked at every JOB_POLL_MS
+      const poll = m.source.kind === 'job' ? Math.min(m.intervalMs, JOB_POLL_MS) : m.intervalMs;
+      const at = since > now.getTime() ? since : now.getTime() + poll;
       next = Math.min(next ?? Infinity, at - now.getTime());
       continue;
     }

@@ -31,6 +31,9 @@ export function renderText(
  * (scheme, host, maybe a path), given as is. It must come out as an absolute http(s) URL.
  */
 export function renderUrl(url: string, args: Readonly<Record<string, string>>): RenderedText {
+  const dots = scanPlaceholders(url).placeholders.find((p) => p.start > 0 && /^\.{1,2}$/.test(args[p.name] ?? ''));
+  if (dots !== undefined)
+    return { ok: false, error: `arg "${dots.name}" is "${args[dots.name] ?? ''}": it would change the path` };
   const r = renderText(url, args, (v, start) => (start === 0 ? v : encodeURIComponent(v)));
   if (!r.ok) return r;
   try {

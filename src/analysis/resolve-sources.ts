@@ -4,8 +4,8 @@ import type { JobCheck, WebCheck } from '../api/schema/analysis-template.js';
 import { renderJson, renderText, renderUrl } from './render-text.js';
 import type { MetricSource, ResolvedWeb } from './metric-source.js';
 
-/** How often a Job metric is looked at (and the next Job of a metric with count > 1 started) by default. */
-export const JOB_POLL = '10s';
+/** How often a running Job is looked at (its end also wakes the Rollout through the Job's watch). */
+export const JOB_POLL_MS = 10_000;
 
 type Resolved = { ok: true; source: MetricSource } | { ok: false; error: string };
 

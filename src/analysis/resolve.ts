@@ -4,14 +4,14 @@
  */
 import { parseDuration } from '../api/duration.js';
 import type { AnalysisTemplate, Metric } from '../api/schema/analysis-template.js';
-import type { AnalysisRef, Rollout } from '../api/schema/rollout.js';
+import type { AnalysisRef, Rollout, TemplateRef } from '../api/schema/rollout.js';
 import { thresholdArg } from '../api/semantics/template.js';
 import { groupingOf } from './group.js';
 import type { MetricSource, QuerySpec } from './metric-source.js';
 
 export type { MetricSource, QuerySpec, ResolvedWeb } from './metric-source.js';
 import { renderQuery } from './render.js';
-import { JOB_POLL, resolveJob, resolveWeb } from './resolve-sources.js';
+import { resolveJob, resolveWeb } from './resolve-sources.js';
 
 export type Scope = 'step' | 'background';
 
@@ -60,7 +60,8 @@ export interface ResolvedMetric {
 }
 
 export interface TemplateSource {
-  template(namespace: string, name: string): AnalysisTemplate | undefined;
+  /** The template a ref names: an AnalysisTemplate in `namespace`, or a ClusterAnalysisTemplate. */
+  template(namespace: string, ref: TemplateRef): AnalysisTemplate | undefined;
 }
 
 /** What the controller knows about its Prometheus when neither the template nor the Rollout says. */
@@ -256,7 +257,7 @@ function metricOf(
   ref: AnalysisRef,
   scope: Where,
 ): ResolvedMetric | undefined {
-  const interval = m.interval ?? (m.job === undefined ? '1m' : JOB_POLL);
+  const interval = m.interval ?? '1m';
   const intervalMs = parseDuration(interval) ?? 60_000;
   // a range over scrapes is what a PromQL measurement covers; a call or a Job measures the moment
   const window = m.query === undefined ? 0 : windowMs(intervalMs, scrapeIntervalOf(ctx, t));
@@ -283,9 +284,13 @@ function metricOf(
 function refMetrics(ctx: Context, source: TemplateSource, ref: AnalysisRef, scope: Where): ResolvedMetric[] {
   const out: ResolvedMetric[] = [];
   for (const tr of ref.templates) {
-    const t = source.template(ctx.namespace, tr.name);
+    const t = source.template(ctx.namespace, tr);
     if (t === undefined) {
-      ctx.errors.push(`${scope.path}: AnalysisTemplate "${tr.name}" not found in namespace ${ctx.namespace}`);
+      ctx.errors.push(
+        tr.kind === 'ClusterAnalysisTemplate'
+          ? `${scope.path}: ClusterAnalysisTemplate "${tr.name}" not found`
+          : `${scope.path}: AnalysisTemplate "${tr.name}" not found in namespace ${ctx.namespace}`,
+      );
       continue;
     }
     for (const m of t.spec.metrics) {

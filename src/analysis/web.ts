@@ -7,6 +7,9 @@ import { JSONPath } from 'jsonpath-plus';
 import type { QueryValue } from './judge.js';
 import type { ResolvedWeb } from './resolve.js';
 
+// eslint-disable-next-line no-control-regex -- control characters are what is refused
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+
 /** The value of a header that comes from a Secret key; a string with `error` when it cannot be read. */
 export type SecretValue = (namespace: string, name: string, key: string) => Promise<string | { error: string }>;
 
@@ -42,8 +45,11 @@ async function headersOf(
     }
     const v = await secret(h.secret.namespace, h.secret.name, h.secret.key);
     if (typeof v !== 'string') return { ok: false, error: `header ${h.name}: ${v.error}` };
-    headers[h.name] = v;
+    headers[h.name] = v.trim();
   }
+  // fetch would refuse such a value with an error that quotes it (a Secret's value)
+  const bad = Object.entries(headers).find(([, v]) => CONTROL.test(v));
+  if (bad !== undefined) return { ok: false, error: `header ${bad[0]}: its value has control characters` };
   return { ok: true, headers };
 }
 
@@ -58,14 +64,16 @@ export async function callWeb(web: ResolvedWeb, secret: SecretValue): Promise<Qu
       headers: headers.headers,
       ...(web.body === undefined ? {} : { body: web.body }),
       signal: AbortSignal.timeout(web.timeoutMs),
-      redirect: 'follow',
+      // a redirect elsewhere would take header values from Secrets along (fetch drops only a few)
+      redirect: web.headers.some((h) => h.secret !== undefined) ? 'manual' : 'follow',
     });
   } catch (e) {
+    // never err.message itself: it can quote a header value
     const err = e as Error & { cause?: { code?: string; message?: string } };
     const why =
       err.name === 'TimeoutError'
         ? `no answer within ${web.timeoutMs} ms`
-        : (err.cause?.code ?? err.cause?.message ?? err.message);
+        : (err.cause?.code ?? err.cause?.message ?? `the request could not be made (${err.name})`);
     return { kind: 'error', message: `${web.method} ${web.url} failed: ${why}` };
   }
   if (web.jsonPath === undefined) {

@@ -6,7 +6,7 @@
 import { stringify } from 'yaml';
 import type { TSchema } from '@sinclair/typebox';
 import { Rollout } from './schema/rollout.js';
-import { AnalysisTemplate } from './schema/analysis-template.js';
+import { AnalysisTemplate, ClusterAnalysisTemplate } from './schema/analysis-template.js';
 
 export const API_GROUP = 'sluice.dev';
 export const API_VERSION = 'v1alpha1';
@@ -49,6 +49,8 @@ export interface KindDefinition {
   shortNames: string[];
   schema: TSchema;
   printerColumns: PrinterColumn[];
+  /** Cluster-scoped (default: namespaced). */
+  cluster?: boolean;
 }
 
 export const KINDS: readonly KindDefinition[] = [
@@ -89,6 +91,18 @@ export const KINDS: readonly KindDefinition[] = [
     singular: 'analysistemplate',
     shortNames: ['sat'],
     schema: AnalysisTemplate,
+    printerColumns: [
+      { name: 'Metrics', type: 'string', jsonPath: '.spec.metrics[*].name', description: 'Names of the metrics.' },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation.' },
+    ],
+  },
+  {
+    kind: 'ClusterAnalysisTemplate',
+    plural: 'clusteranalysistemplates',
+    singular: 'clusteranalysistemplate',
+    shortNames: ['scat'],
+    schema: ClusterAnalysisTemplate,
+    cluster: true,
     printerColumns: [
       { name: 'Metrics', type: 'string', jsonPath: '.spec.metrics[*].name', description: 'Names of the metrics.' },
       { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation.' },
@@ -175,7 +189,7 @@ export function buildCrd(def: KindDefinition): JsonSchema {
         shortNames: def.shortNames,
         categories: ['sluice'],
       },
-      scope: 'Namespaced',
+      scope: def.cluster === true ? 'Cluster' : 'Namespaced',
       versions: [
         {
           name: API_VERSION,
@@ -193,6 +207,9 @@ export function buildCrd(def: KindDefinition): JsonSchema {
 export function crdFileName(def: KindDefinition): string {
   return `${def.plural}.${API_GROUP}.yaml`;
 }
+
+/** Every CRD file in crds/ (what an install applies). */
+export const CRD_FILES: readonly string[] = KINDS.map(crdFileName);
 
 /** The YAML written to crds/: deterministic, so that a test can compare it with the committed file. */
 export function renderCrd(def: KindDefinition): string {

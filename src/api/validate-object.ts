@@ -8,14 +8,14 @@ import { checkRolloutSemantics } from './semantics/rollout.js';
 import { checkTemplateSemantics } from './semantics/template.js';
 import { checkReferences, type TemplateCatalog } from './semantics/references.js';
 
-export type SluiceKind = 'Rollout' | 'AnalysisTemplate';
+export type SluiceKind = 'Rollout' | 'AnalysisTemplate' | 'ClusterAnalysisTemplate';
 
 export type Classified =
   | { type: 'sluice'; kind: SluiceKind }
   | { type: 'foreign'; apiVersion: string; kind: string }
   | { type: 'invalid'; problems: Problem[] };
 
-const KINDS: readonly SluiceKind[] = ['Rollout', 'AnalysisTemplate'];
+const KINDS: readonly SluiceKind[] = ['Rollout', 'AnalysisTemplate', 'ClusterAnalysisTemplate'];
 
 /** Is this one of ours, someone else's Kubernetes object, or not an object at all? */
 export function classify(obj: unknown): Classified {
@@ -79,6 +79,7 @@ export function validateSluiceObject(kind: SluiceKind, obj: unknown, catalog?: T
     case 'Rollout':
       return validateRollout(obj, catalog);
     case 'AnalysisTemplate':
+    case 'ClusterAnalysisTemplate':
       return validateAnalysisTemplate(obj);
   }
 }

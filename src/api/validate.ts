@@ -5,7 +5,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Rollout } from './schema/rollout.js';
-import { AnalysisTemplate } from './schema/analysis-template.js';
+import { AnalysisTemplate, ClusterAnalysisTemplate } from './schema/analysis-template.js';
 import { PATTERN_HINTS } from './schema/kit.js';
 import { error, type PathSegment, type Problem } from './problem.js';
 
@@ -66,12 +66,16 @@ function createAjv(): Ajv {
   return ajv;
 }
 
-let compiled: { rollout: ValidateFunction; template: ValidateFunction } | undefined;
+let compiled: ReturnType<typeof validators> | undefined;
 
-function validators(): { rollout: ValidateFunction; template: ValidateFunction } {
+function validators(): { rollout: ValidateFunction; template: ValidateFunction; clusterTemplate: ValidateFunction } {
   compiled ??= (() => {
     const ajv = createAjv();
-    return { rollout: ajv.compile(Rollout), template: ajv.compile(AnalysisTemplate) };
+    return {
+      rollout: ajv.compile(Rollout),
+      template: ajv.compile(AnalysisTemplate),
+      clusterTemplate: ajv.compile(ClusterAnalysisTemplate),
+    };
   })();
   return compiled;
 }
@@ -239,5 +243,6 @@ export function validateRolloutSchema(obj: unknown): Problem[] {
 }
 
 export function validateAnalysisTemplateSchema(obj: unknown): Problem[] {
-  return run(validators().template, obj);
+  const cluster = (obj as { kind?: unknown } | null)?.kind === 'ClusterAnalysisTemplate';
+  return run(cluster ? validators().clusterTemplate : validators().template, obj);
 }

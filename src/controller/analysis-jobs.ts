@@ -9,7 +9,6 @@ import { createHash } from 'node:crypto';
 import type { V1Job } from '@kubernetes/client-node';
 import type { Measurement, RolloutStatus } from '../api/schema/rollout-status.js';
 import type { Rollout } from '../api/schema/rollout.js';
-import { activeMetrics } from '../analysis/assess.js';
 import type { ResolvedMetric } from '../analysis/resolve.js';
 import { FIELD_MANAGER, statusOf, type Kube } from '../kube/client.js';
 import { ownerReference } from '../kube/ownership.js';
@@ -19,6 +18,11 @@ export const RUN_LABEL = 'sluice.dev/run';
 export const METRIC_ANNOTATION = 'sluice.dev/metric';
 /** Finished Jobs stay this long for people to read (unless the template sets ttlSecondsAfterFinished). */
 const DEFAULT_TTL_SECONDS = 3600;
+/**
+ * A finished Job must outlive the pass that reads it: one deleted before that would be created
+ * again under the same name (its measurement lost). A template's shorter TTL is raised to this.
+ */
+export const MIN_TTL_SECONDS = 600;
 
 const hash = (...parts: string[]): string => createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 10);
 
@@ -30,6 +34,11 @@ export function runLabel(s: RolloutStatus): string {
 /** The Job of measurement `n` of metric `key` in this run: at most 63 characters, as a Job's name must be. */
 export function jobName(rollout: Rollout, s: RolloutStatus, key: string, n: number): string {
   return `${rollout.metadata.name.slice(0, 40).replace(/-+$/, '')}-${hash(rollout.metadata.uid ?? '', runLabel(s), key, String(n))}`;
+}
+
+function ttlOf(spec: Record<string, unknown>): number {
+  const given = spec['ttlSecondsAfterFinished'];
+  return typeof given === 'number' ? Math.max(given, MIN_TTL_SECONDS) : DEFAULT_TTL_SECONDS;
 }
 
 function finished(job: V1Job): 'Complete' | 'Failed' | undefined {
@@ -51,6 +60,24 @@ function measurementOf(m: ResolvedMetric, job: V1Job, at: Date): Measurement {
     value: 0,
     message: `${m.name}: Job ${name} failed${why === '' ? '' : ` (${why})`}`,
   };
+}
+
+const RUN_PHASES = new Set(['Progressing', 'Paused']);
+const DECIDED = new Set(['Successful', 'Failed', 'Inconclusive']);
+
+/**
+ * The job metrics whose Jobs may run now: those of the current step not yet decided, and
+ * background ones from their starting step — also while the canary is at 0% (a background Job
+ * is not measured then, but one already running is kept rather than started over).
+ */
+export function wantedJobMetrics(metrics: readonly ResolvedMetric[], s: RolloutStatus): string[] {
+  if (!RUN_PHASES.has(s.phase ?? '')) return [];
+  const index = s.currentStepIndex ?? 0;
+  return metrics
+    .filter((m) => m.source.kind === 'job')
+    .filter((m) => (m.scope === 'step' ? m.step === index : index >= m.startingStep))
+    .filter((m) => !DECIDED.has(s.metrics?.find((e) => e.name === m.key)?.phase ?? ''))
+    .map((m) => m.key);
 }
 
 export interface JobSource {
@@ -105,9 +132,10 @@ export class JobMetrics {
         namespace: rollout.metadata.namespace ?? 'default',
         labels: { [ROLLOUT_LABEL]: rollout.metadata.name, [RUN_LABEL]: runLabel(s) },
         annotations: { [METRIC_ANNOTATION]: m.key },
-        ownerReferences: [{ ...ownerReference(rollout), blockOwnerDeletion: true }],
+        // no blockOwnerDeletion: it would need update on rollouts/finalizers where owner references are enforced
+        ownerReferences: [ownerReference(rollout)],
       },
-      spec: { ttlSecondsAfterFinished: DEFAULT_TTL_SECONDS, ...spec } as V1Job['spec'],
+      spec: { ...spec, ttlSecondsAfterFinished: ttlOf(spec) } as V1Job['spec'],
     };
   }
 
@@ -116,21 +144,14 @@ export class JobMetrics {
    * run that ended (promoted, rolled back, aborted), a step left, a metric already decided.
    */
   async sweep(rollout: Rollout, metrics: readonly ResolvedMetric[], s: RolloutStatus): Promise<string[]> {
+    if (!metrics.some((m) => m.source.kind === 'job')) return [];
     const ns = rollout.metadata.namespace ?? 'default';
     const mine = this.jobs
       .list(ns)
       .filter((j) => j.metadata?.labels?.[ROLLOUT_LABEL] === rollout.metadata.name && finished(j) === undefined);
     if (mine.length === 0) return [];
     const run = runLabel(s);
-    const wanted = new Set(
-      activeMetrics(metrics, s)
-        .filter((m) => m.source.kind === 'job')
-        .filter(
-          (m) =>
-            !['Successful', 'Failed', 'Inconclusive'].includes(s.metrics?.find((e) => e.name === m.key)?.phase ?? ''),
-        )
-        .map((m) => m.key),
-    );
+    const wanted = new Set(wantedJobMetrics(metrics, s));
     const stale = mine.filter(
       (j) => j.metadata?.labels?.[RUN_LABEL] !== run || !wanted.has(j.metadata.annotations?.[METRIC_ANNOTATION] ?? ''),
     );

@@ -45,6 +45,11 @@ export const ANALYSIS_TEMPLATES: WatchedResource = {
   kind: 'AnalysisTemplate',
   plural: 'analysistemplates',
 };
+export const CLUSTER_ANALYSIS_TEMPLATES: WatchedResource = {
+  apiVersion: 'sluice.dev/v1alpha1',
+  kind: 'ClusterAnalysisTemplate',
+  plural: 'clusteranalysistemplates',
+};
 export const HORIZONTAL_POD_AUTOSCALERS: WatchedResource = {
   apiVersion: 'autoscaling/v2',
   kind: 'HorizontalPodAutoscaler',

@@ -97,9 +97,10 @@ export class Controller {
       onError: cacheErrorLogger(opts.log, ROLLOUTS),
     });
     this.informers = new Informers(kube, namespace, opts.log, (ns, concerns) => this.dependentChanged(ns, concerns));
-    const { templates, configs } = this.informers;
-    this.templateStore = new TemplateStore((ns, name) => templates.get(ns, name));
-    this.specMemo = new SpecMemo((ns, name) => templates.get(ns, name));
+    const { configs } = this.informers;
+    const template = this.informers.template.bind(this.informers);
+    this.templateStore = new TemplateStore(template);
+    this.specMemo = new SpecMemo(template);
     const secrets = secretReader(kube, (ns, name) => configs.Secret.get(ns, name));
     this.jobMetrics = new JobMetrics(kube, {
       get: (ns, name) => this.informers.jobs.get(ns, name),

@@ -12,7 +12,9 @@ import type {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Rollout } from '../api/schema/rollout.js';
-import type { AnalysisTemplate } from '../api/schema/analysis-template.js';
+import type { AnalysisTemplate, TemplateKind } from '../api/schema/analysis-template.js';
+import type { TemplateRef } from '../api/schema/rollout.js';
+import { templateRefs } from './spec-memo.js';
 import type { Kube } from '../kube/client.js';
 import type { VirtualService } from '../traffic/istio/types.js';
 import { virtualServiceName } from '../traffic/istio/router.js';
@@ -20,6 +22,7 @@ import { hosts } from '../traffic/istio/virtual-service.js';
 import {
   ANALYSIS_TEMPLATES,
   cacheErrorLogger,
+  CLUSTER_ANALYSIS_TEMPLATES,
   CONFIG_MAPS,
   DEPLOYMENTS,
   DESTINATION_RULES,
@@ -55,6 +58,8 @@ export class Informers {
   /** ConfigMaps and Secrets, as content hashes only. */
   readonly configs: Record<ConfigKind, ResourceCache<ConfigDigest>>;
   readonly templates: ResourceCache<AnalysisTemplate>;
+  /** Cluster-scoped: watched cluster-wide even by a controller that watches one namespace. */
+  readonly clusterTemplates: ResourceCache<AnalysisTemplate>;
   /** HorizontalPodAutoscalers: the user's (found by their scaleTargetRef) and Sluice's -primary copies. */
   readonly autoscalers: ResourceCache<V2HorizontalPodAutoscaler>;
   /** KEDA ScaledObjects, when KEDA is installed (the user's, and Sluice's -primary copies). */
@@ -99,7 +104,14 @@ export class Informers {
       Secret: cache(SECRETS, configChanged('Secret'), { digest: configDigest }),
     };
     this.templates = cache<AnalysisTemplate>(ANALYSIS_TEMPLATES, (t) =>
-      changed(t.metadata.namespace, (r) => usesTemplate(r, t.metadata.name)),
+      changed(t.metadata.namespace, (r) => usesTemplate(r, t.metadata.name, 'AnalysisTemplate')),
+    );
+    this.clusterTemplates = new ResourceCache<AnalysisTemplate>(
+      kube,
+      CLUSTER_ANALYSIS_TEMPLATES,
+      undefined,
+      (t) => changed(undefined, (r) => usesTemplate(r, t.metadata.name, 'ClusterAnalysisTemplate')),
+      { onError: cacheErrorLogger(log, CLUSTER_ANALYSIS_TEMPLATES) },
     );
     this.autoscalers = cache<V2HorizontalPodAutoscaler>(HORIZONTAL_POD_AUTOSCALERS, (h) =>
       changed(h.metadata?.namespace, (r) => concernsAutoscaler(r, h, 'HorizontalPodAutoscaler')),
@@ -137,10 +149,18 @@ export class Informers {
       this.configs.ConfigMap,
       this.configs.Secret,
       this.templates,
+      this.clusterTemplates,
       this.autoscalers,
       this.scaledObjects,
       this.jobs,
     ] as ResourceCache<KubernetesObject>[];
+  }
+
+  /** The template a Rollout's ref names. */
+  template(namespace: string, ref: TemplateRef): AnalysisTemplate | undefined {
+    return ref.kind === 'ClusterAnalysisTemplate'
+      ? this.clusterTemplates.get(undefined, ref.name)
+      : this.templates.get(namespace, ref.name);
   }
 
   /** What the planner's observations read. */
@@ -175,9 +195,6 @@ export class Informers {
   }
 }
 
-function usesTemplate(r: Rollout, name: string): boolean {
-  const canary = r.spec.strategy.canary;
-  return [...canary.steps.map((s) => s.analysis), canary.analysis].some(
-    (a) => a?.templates.some((t) => t.name === name) === true,
-  );
+function usesTemplate(r: Rollout, name: string, kind: TemplateKind): boolean {
+  return templateRefs(r).some((t) => t.name === name && (t.kind ?? 'AnalysisTemplate') === kind);
 }

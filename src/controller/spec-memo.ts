@@ -5,14 +5,12 @@
  * change gives the informer cache a new object.
  */
 import type { AnalysisTemplate } from '../api/schema/analysis-template.js';
-import type { Rollout } from '../api/schema/rollout.js';
+import type { Rollout, TemplateRef } from '../api/schema/rollout.js';
 
-/** The names of the templates a Rollout's steps and background analysis use. */
-export function templateNames(r: Rollout): string[] {
+/** The templates a Rollout's steps and background analysis name. */
+export function templateRefs(r: Rollout): TemplateRef[] {
   const canary = r.spec.strategy.canary;
-  return [...canary.steps.map((s) => s.analysis), canary.analysis].flatMap(
-    (a) => a?.templates.map((t) => t.name) ?? [],
-  );
+  return [...canary.steps.map((s) => s.analysis), canary.analysis].flatMap((a) => a?.templates ?? []);
 }
 
 interface Entry<T> {
@@ -24,14 +22,14 @@ interface Entry<T> {
 export class SpecMemo<T> {
   private readonly entries = new Map<string, Entry<T>>();
 
-  constructor(private readonly template: (namespace: string, name: string) => AnalysisTemplate | undefined) {}
+  constructor(private readonly template: (namespace: string, ref: TemplateRef) => AnalysisTemplate | undefined) {}
 
   /** `compute()`, or what it gave for the same generation of this Rollout and the same templates. */
   get(r: Rollout, compute: () => T): T {
     const generation = r.metadata.generation;
     const uid = r.metadata.uid;
     if (generation === undefined || uid === undefined) return compute();
-    const templates = templateNames(r).map((n) => this.template(r.metadata.namespace ?? 'default', n));
+    const templates = templateRefs(r).map((ref) => this.template(r.metadata.namespace ?? 'default', ref));
     const e = this.entries.get(uid);
     if (
       e !== undefined &&

@@ -4,6 +4,7 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { AnalysisTemplate } from '../api/schema/analysis-template.js';
+import type { TemplateRef } from '../api/schema/rollout.js';
 import type { TemplateCatalog } from '../api/semantics/references.js';
 import { validateAnalysisTemplate } from '../api/validate-object.js';
 import { formatPath } from '../api/problem.js';
@@ -14,10 +15,11 @@ import type { SecretValue } from '../analysis/web.js';
 import type { ConfigDigest } from './configs.js';
 
 export class TemplateStore implements TemplateSource, TemplateCatalog {
-  readonly missingHint = 'create it in the Rollout namespace (see analysis-templates/ for ready ones)';
+  readonly missingHint =
+    'create it (an AnalysisTemplate in the Rollout namespace, or a ClusterAnalysisTemplate; see analysis-templates/ for ready ones)';
   private readonly validity = new Map<string, string>();
 
-  constructor(private readonly get: (namespace: string, name: string) => AnalysisTemplate | undefined) {}
+  constructor(private readonly get: (namespace: string, ref: TemplateRef) => AnalysisTemplate | undefined) {}
 
   /** The template's first error ('' when it has none). */
   private firstError(t: AnalysisTemplate): string {
@@ -32,15 +34,15 @@ export class TemplateStore implements TemplateSource, TemplateCatalog {
     return first;
   }
 
-  find(name: string, namespace: string | undefined): AnalysisTemplate | { invalid: string } | undefined {
-    const t = this.get(namespace ?? 'default', name);
+  find(ref: TemplateRef, namespace: string | undefined): AnalysisTemplate | { invalid: string } | undefined {
+    const t = this.get(namespace ?? 'default', ref);
     if (t === undefined) return undefined;
     const invalid = this.firstError(t);
     return invalid === '' ? t : { invalid };
   }
 
-  template(namespace: string, name: string): AnalysisTemplate | undefined {
-    const t = this.find(name, namespace);
+  template(namespace: string, ref: TemplateRef): AnalysisTemplate | undefined {
+    const t = this.find(ref, namespace);
     return t === undefined || 'invalid' in t ? undefined : t;
   }
 }

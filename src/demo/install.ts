@@ -12,6 +12,7 @@ import { which, redisPing } from '../sandbox/processes/child.js';
 import { ensurePrometheus } from '../sandbox/processes/prometheus.js';
 import { REDIS_MISSING } from '../sandbox/processes/redis.js';
 import { DEMO_INTERVAL, demoSteps } from './scenarios.js';
+import { CRD_FILES } from '../api/crd.js';
 
 /** The package's folder (this file is src/demo/ or dist/demo/). */
 export const PACKAGE_ROOT = new URL('../../', import.meta.url).pathname;
@@ -61,8 +62,7 @@ export function demoRollout(): KubernetesObject {
 
 /** Applies everything the demo runs on (what `kubectl apply -f` of these files would do). */
 export async function installExample(kube: Kube): Promise<void> {
-  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml'])
-    await createIfMissing(kube, manifest('crds', f));
+  for (const f of CRD_FILES) await createIfMissing(kube, manifest('crds', f));
   await createIfMissing(kube, manifest('examples/podinfo/namespace.yaml'));
   for (const f of ['istio-error-rate.yaml', 'istio-latency-p99.yaml', 'istio-request-rate.yaml'])
     await createIfMissing(kube, demoTemplate(f));

@@ -26,15 +26,21 @@ export interface LintReport {
   warnings: number;
 }
 
-/** Templates among the inputs; an object without a namespace matches any namespace. */
+/** Templates among the inputs; a namespaced one without a namespace matches any namespace. */
 export function inputCatalog(templates: readonly { value: unknown; valid: boolean }[]): TemplateCatalog {
   return {
-    find(name, namespace) {
+    find(ref, namespace) {
+      const kind = ref.kind ?? 'AnalysisTemplate';
       const found = templates.find(({ value }) => {
-        const meta = (value as { metadata?: { name?: unknown; namespace?: unknown } }).metadata;
+        const v = value as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
+        const meta = v.metadata;
         return (
-          meta?.name === name &&
-          (namespace === undefined || meta.namespace === undefined || meta.namespace === namespace)
+          v.kind === kind &&
+          meta?.name === ref.name &&
+          (kind === 'ClusterAnalysisTemplate' ||
+            namespace === undefined ||
+            meta.namespace === undefined ||
+            meta.namespace === namespace)
         );
       });
       if (found === undefined) return undefined;

@@ -14,7 +14,7 @@ function templates(patch: (t: AnalysisTemplate) => void = () => undefined) {
     patch(t);
     return t;
   });
-  return { template: (_ns: string, name: string) => all.find((t) => t.metadata.name === name) };
+  return { template: (_ns: string, ref: { name: string }) => all.find((t) => t.metadata.name === ref.name) };
 }
 
 const rollout = (): Rollout => load('examples/podinfo/rollout.yaml') as Rollout;

@@ -23,6 +23,7 @@ beforeAll(async () => {
       if (req.url === '/slow') return void setTimeout(() => res.end('{}'), 500);
       if (req.url === '/down') return void res.writeHead(503).end('{"ok":true}');
       if (req.url === '/text') return void res.end('hello');
+      if (req.url === '/moved') return void res.writeHead(302, { Location: '/' }).end();
       res
         .writeHead(201, { 'Content-Type': 'application/json' })
         .end(JSON.stringify({ ok: true, data: { rate: '0.25' } }));
@@ -89,7 +90,14 @@ describe('web checks', () => {
     expect(seen.at(-1)?.auth).toBe('Bearer hunter2');
     const down = await callWeb(web('/down', { headers, jsonPath: '$.ok' }), secret);
     expect(JSON.stringify(down)).not.toContain('hunter2');
+    // a value fetch would refuse (and quote in its error) is refused first, unnamed
+    const evil = (): Promise<string> => Promise.resolve('Bearer hunter2\u0000X: y');
+    const refused = await callWeb(web('/', { headers }), evil);
+    expect(refused).toEqual({ kind: 'error', message: 'header Authorization: its value has control characters' });
     const missing = [{ name: 'Authorization', secret: { namespace: 'demo', name: 's', key: 'other' } }];
+    // with header values from Secrets a redirect is not followed (it could lead elsewhere)
+    expect(await callWeb(web('/moved', { headers }), secret)).toEqual({ kind: 'value', value: 302 });
+    expect(await callWeb(web('/moved'), noSecrets)).toEqual({ kind: 'value', value: 201 });
     expect(await callWeb(web('/', { headers: missing }), secret)).toEqual({
       kind: 'error',
       message: 'header Authorization: Secret s has no key other',
@@ -109,6 +117,10 @@ describe('args in URLs and Job specs', () => {
       error: /not an absolute http\(s\) URL/,
     });
     expect(renderUrl('http://{{ args.host }}/x', {})).toMatchObject({ ok: false, error: /arg "host" has no value/ });
+    expect(renderUrl('http://h/api/{{ args.x }}/status', { x: '..' })).toMatchObject({
+      ok: false,
+      error: 'arg "x" is "..": it would change the path',
+    });
   });
 
   it('puts values into the strings of a Job spec only: a value never adds a field', () => {

@@ -4,6 +4,8 @@ import { parse } from 'yaml';
 import { Ajv } from 'ajv';
 import { KINDS, crdFileName, renderCrd, type SchemaNode } from '../../src/api/crd.js';
 import { renderApiDocs } from '../../src/api/docs.js';
+import { CLUSTER_TEMPLATES, clusterTemplateOf } from '../../src/api/cluster-templates.js';
+import { validateSluiceObject } from '../../src/api/validate-object.js';
 
 const root = new URL('../../', import.meta.url);
 const read = (path: string): string => readFileSync(new URL(path, root), 'utf8');
@@ -150,5 +152,21 @@ describe('docs/api.md', () => {
   it('documents every phase', () => {
     for (const phase of ['Initializing', 'Healthy', 'Progressing', 'Paused', 'Promoting', 'RolledBack', 'Invalid'])
       expect(read('docs/api.md')).toContain(`\`${phase}\``);
+  });
+});
+
+describe('the shipped Istio templates as ClusterAnalysisTemplates', () => {
+  it.each(
+    CLUSTER_TEMPLATES.flatMap((name) =>
+      [
+        'analysis-templates/cluster',
+        'deploy/cluster-analysis-templates',
+        'charts/sluice/files/cluster-analysis-templates',
+      ].map((dir) => [dir, name]),
+    ),
+  )('%s/%s.yaml is what `npm run gen:crds` generates', (dir, name) => {
+    const text = read(`${dir}/${name}.yaml`);
+    expect(text).toBe(clusterTemplateOf(name, read(`analysis-templates/${name}.yaml`)));
+    expect(validateSluiceObject('ClusterAnalysisTemplate', parse(text))).toEqual([]);
   });
 });

@@ -13,7 +13,7 @@ const templates = ['istio-error-rate', 'istio-latency-p99', 'istio-request-rate'
   (n) => load(`analysis-templates/${n}.yaml`) as AnalysisTemplate,
 );
 const catalog: TemplateCatalog = {
-  find: (name) => templates.find((t) => t.metadata.name === name),
+  find: (ref) => templates.find((t) => t.metadata.name === ref.name),
   missingHint: 'create it',
 };
 const show = (ps: Problem[]): string[] => ps.map((p) => `${p.severity} ${formatPath(p.path)}: ${p.message}`);

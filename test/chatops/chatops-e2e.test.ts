@@ -16,6 +16,7 @@ import { FakeGitHub } from '../support/fake-github.js';
 import { commentPayload, SECRET, signed } from './fixtures.js';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
+import { CRD_FILES } from '../../src/api/crd.js';
 
 const SHA = 'e'.repeat(40);
 const fake = new FakeGitHub();
@@ -49,7 +50,7 @@ beforeAll(async () => {
   await fake.start();
   sb = await startSandbox({ prometheus: false, readyDelayMs: 100 });
   const api = sb.server.api;
-  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml'])
+  for (const f of CRD_FILES)
     api.create(
       type('apiextensions.k8s.io', 'customresourcedefinitions'),
       undefined,

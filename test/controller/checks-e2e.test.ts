@@ -3,7 +3,8 @@
  * (`rps: 0`, a quiet service): the shipped load-test Job metric makes the canary measurable and it
  * is promoted; a smoke Job that exits 1 rolls the canary back naming the metric (and the load Job
  * still running is deleted); a web metric against a local HTTP server passes or fails by the
- * JSON it returns, its bearer token read from a Secret and never shown.
+ * JSON it returns, its bearer token read from a Secret and never shown; a ClusterAnalysisTemplate
+ * serves a Rollout that names it.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -183,7 +184,7 @@ describe('checks beyond PromQL', () => {
   it('rolls back when the smoke Job exits 1, naming the metric, and deletes the load Job still running', async () => {
     smokeExits(1);
     const before = new Set(jobs().map((j) => j.metadata.name));
-    const since = Date.now();
+    const since = sb.server.audit.last;
     await expectVerdict('RolledBack');
     expect(status().message).toMatch(/smoke-test\/smoke: Job \S+ failed \(BackoffLimitExceeded/);
     const ran = (): any[] => jobs().filter((j) => !before.has(j.metadata.name));
@@ -207,4 +208,26 @@ describe('checks beyond PromQL', () => {
     verdict = { ok: true };
     await expectVerdict('Healthy');
   }, 300_000);
+
+  it('measures with a ClusterAnalysisTemplate named by kind, the namespaced one gone', async () => {
+    const api = sb.server.api;
+    const cluster = template('cluster/istio-request-rate.yaml', (t) => {
+      delete t.metadata.namespace;
+      t.spec.metrics[0].interval = '5s';
+    });
+    expect(cluster.kind).toBe('ClusterAnalysisTemplate');
+    api.create(type('sluice.dev', 'clusteranalysistemplates'), undefined, cluster);
+    api.delete({ type: type('sluice.dev', 'analysistemplates'), namespace: 'demo', name: 'istio-request-rate' });
+    const r = structuredClone(api.store.get(type('sluice.dev', 'rollouts').storageKey, 'demo', 'podinfo')) as any;
+    r.spec.strategy.canary.steps[1].analysis.templates = [
+      { name: 'load-test' },
+      { name: 'istio-request-rate', kind: 'ClusterAnalysisTemplate' },
+    ];
+    r.spec.strategy.canary.steps[1].analysis.args = [{ name: 'minRequests', value: '40' }];
+    api.update({ type: type('sluice.dev', 'rollouts'), namespace: 'demo', name: 'podinfo' }, r);
+    await expectVerdict('Healthy');
+    expect(status().metrics.find((m: any) => m.name === 'step[1]:istio-request-rate/request-rate')).toMatchObject({
+      phase: 'Successful',
+    });
+  }, 150_000);
 });

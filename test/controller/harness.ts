@@ -10,6 +10,7 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandb
 import { root } from '../sandbox/helpers.js';
 import { FailedRequests } from '../support/failed-requests.js';
 import { ScaleDownGuard } from '../support/scale-down-guard.js';
+import { CRD_FILES } from '../../src/api/crd.js';
 
 export interface ControllerSandbox {
   sb: Sandbox;
@@ -62,8 +63,7 @@ export async function startControllerSandbox(
   const sb = await startSandbox({ prometheus: false, redisUrl: false, readyDelayMs: 100, ...options.sandbox });
   const api = sb.server.api;
   const crds = api.registry.find('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
-  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml'])
-    api.create(crds, undefined, parse(readFileSync(join(root, 'crds', f), 'utf8')));
+  for (const f of CRD_FILES) api.create(crds, undefined, parse(readFileSync(join(root, 'crds', f), 'utf8')));
   await setup(sb);
   const failedRequests = new FailedRequests(sb);
   const scaleDowns = new ScaleDownGuard(sb.server.api, sb.meshSimulator.proxies);

@@ -14,6 +14,7 @@ import { eventually, root } from '../sandbox/helpers.js';
 import { example, exampleApp } from './harness.js';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
+import { CRD_FILES } from '../../src/api/crd.js';
 
 const N = 30;
 const names = Array.from({ length: N }, (_, i) => `app-${String(i).padStart(2, '0')}`);
@@ -50,7 +51,7 @@ function startReplica(i: number): void {
 beforeAll(async () => {
   sb = await startSandbox({ prometheus: false, readyDelayMs: 100 });
   const api = sb.server.api;
-  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml'])
+  for (const f of CRD_FILES)
     api.create(
       type('apiextensions.k8s.io', 'customresourcedefinitions'),
       undefined,

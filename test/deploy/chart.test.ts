@@ -74,11 +74,19 @@ describe('charts/sluice', () => {
 
   it('declares the same kinds and names as deploy/ (the namespace aside: helm install --create-namespace makes it)', () => {
     const chart = render({}, true);
+    // the cluster templates are a second kustomization in deploy/ (its CRDs must exist first); the chart's crds/ come first
     expect(kindsAndNames(chart)).toEqual(
-      kindsAndNames(kustomize('deploy/')).filter((n) => n !== 'Namespace/sluice-system'),
+      [...kindsAndNames(kustomize('deploy/')), ...kindsAndNames(kustomize('deploy/cluster-analysis-templates/'))]
+        .filter((n) => n !== 'Namespace/sluice-system')
+        .sort(),
+    );
+    expect(kindsAndNames(render({ clusterAnalysisTemplates: { enabled: false } }))).not.toContain(
+      'ClusterAnalysisTemplate/istio-error-rate',
     );
     for (const m of chart)
-      if (!['CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding'].includes(m.kind))
+      if (
+        !['CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'ClusterAnalysisTemplate'].includes(m.kind)
+      )
         expect(m.metadata.namespace, `${m.kind}/${m.metadata.name}`).toBe('sluice-system');
   });
 
@@ -153,9 +161,11 @@ describe('charts/sluice', () => {
 
   it('applies to the API emulator with kubectl', async () => {
     const file = join(tmp, 'chart.yaml');
-    const r = helmTemplate(CHART, { includeCrds: true, release: 'sluice', namespace: 'sluice-system' });
+    // as helm install does: the CRDs of crds/ first (the templates hold ClusterAnalysisTemplates)
+    const r = helmTemplate(CHART, { includeCrds: false, release: 'sluice', namespace: 'sluice-system' });
     if (!r.ok) throw new Error(r.error);
     writeFileSync(file, r.manifests);
+    await sb.k('apply', '-f', join(CHART, 'crds'));
     // helm install --create-namespace
     writeFileSync(
       join(tmp, 'namespace.yaml'),

@@ -24,6 +24,7 @@ describe('deploy/ (kustomize)', () => {
       'ClusterRole/sluice',
       'ClusterRoleBinding/sluice',
       'CustomResourceDefinition/analysistemplates.sluice.dev',
+      'CustomResourceDefinition/clusteranalysistemplates.sluice.dev',
       'CustomResourceDefinition/rollouts.sluice.dev',
       'Deployment/sluice',
       'Deployment/sluice-redis',

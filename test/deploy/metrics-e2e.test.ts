@@ -18,6 +18,7 @@ import { installAnalysedPodinfo } from '../controller/harness.js';
 import { eventually, root } from '../sandbox/helpers.js';
 import { FakeGitHub } from '../support/fake-github.js';
 import { FakeSlack } from '../support/fake-slack.js';
+import { CRD_FILES } from '../../src/api/crd.js';
 
 const REPO = 'example-org/podinfo';
 const GOOD = 'a'.repeat(40);
@@ -48,7 +49,7 @@ beforeAll(async () => {
   await Promise.all([github.start(), slack.start()]);
   sb = await startSandbox({ rps: 100, readyDelayMs: 100 });
   const api = sb.server.api;
-  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml'])
+  for (const f of CRD_FILES)
     api.create(
       type('apiextensions.k8s.io', 'customresourcedefinitions'),
       undefined,

@@ -15,6 +15,7 @@ import { root } from '../sandbox/helpers.js';
 import { FakeGitHub } from '../support/fake-github.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { testRedis, type TestRedis } from '../support/redis.js';
+import { CRD_FILES } from '../../src/api/crd.js';
 
 export const REPO = 'example-org/podinfo'; // as examples/podinfo's annotations say
 export const CHANNEL = '#deploys';
@@ -202,7 +203,7 @@ export async function startWorld(n: number, rounds: number): Promise<World> {
   await Promise.all([github.start(), slack.start()]);
   const redis = await testRedis(true);
   const sb = await startSandbox({ rps: 20, readyDelayMs: 100, redisUrl: false });
-  for (const f of ['rollouts.sluice.dev.yaml', 'analysistemplates.sluice.dev.yaml'])
+  for (const f of CRD_FILES)
     sb.server.api.create(
       sb.server.api.registry.resource('apiextensions.k8s.io', 'customresourcedefinitions'),
       undefined,

@@ -103,7 +103,7 @@ export const Metric = Obj(
     interval: Optional(
       Duration({
         description:
-          'Time between measurements (default 1m; for a job metric 10s, how often its Job is looked at); also the value of {{ args.interval }}. The range a PromQL measurement covers is {{ args.window }}: this interval, widened to at least four scrapes of Prometheus. A web call or a Job is measured as soon as its step starts (after initialDelay), then once per interval.',
+          'Time between measurements (default 1m; a running Job is looked at every 10s or this, whichever is shorter); also the value of {{ args.interval }}. The range a PromQL measurement covers is {{ args.window }}: this interval, widened to at least four scrapes of Prometheus. A web call or a Job is measured as soon as its step starts (after initialDelay), then once per interval.',
       }),
     ),
     initialDelay: Optional(
@@ -286,7 +286,32 @@ export const AnalysisTemplate = Obj(
   { description: 'Reusable Prometheus checks that Rollouts reference from analysis steps and background analysis.' },
 );
 
-export type AnalysisTemplate = Static<typeof AnalysisTemplate>;
+/** The same checks, cluster-scoped: one definition for every namespace (Rollouts name it with kind ClusterAnalysisTemplate). */
+export const ClusterAnalysisTemplate = Obj(
+  {
+    apiVersion: Enum(['sluice.dev/v1alpha1'] as const, { description: 'APIVersion of the object.' }),
+    kind: Enum(['ClusterAnalysisTemplate'] as const, { description: 'Kind of the object.' }),
+    metadata: ObjectMeta,
+    spec: AnalysisTemplateSpec,
+    status: Optional(
+      Type.Object(
+        { observedGeneration: Optional(Int({ description: 'The .metadata.generation last validated.', minimum: 0 })) },
+        { description: 'Observed state of the template.', additionalProperties: false },
+      ),
+    ),
+  },
+  {
+    description:
+      'Reusable checks for Rollouts of every namespace (cluster-scoped AnalysisTemplate); a Secret it names is read from the Rollout namespace.',
+  },
+);
+
+/** The kinds a Rollout's analysis can name. */
+export const TEMPLATE_KINDS = ['AnalysisTemplate', 'ClusterAnalysisTemplate'] as const;
+export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
+
+/** A namespaced or a cluster template: the same spec. */
+export type AnalysisTemplate = Static<typeof AnalysisTemplate> | Static<typeof ClusterAnalysisTemplate>;
 export type AnalysisTemplateSpec = Static<typeof AnalysisTemplateSpec>;
 export type Metric = Static<typeof Metric>;
 export type WebCheck = Static<typeof WebCheck>;

@@ -17,17 +17,22 @@ import {
 import { ObjectMeta } from './meta.js';
 import { Service, VirtualServiceRef } from './service.js';
 import { RolloutStatus } from './rollout-status.js';
-import { PrometheusProvider } from './analysis-template.js';
+import { PrometheusProvider, TEMPLATE_KINDS } from './analysis-template.js';
 
 export const TemplateRef = Obj(
   {
     name: Str({
-      description: 'Name of an AnalysisTemplate in the Rollout namespace.',
+      description: 'Name of an AnalysisTemplate in the Rollout namespace, or of a ClusterAnalysisTemplate.',
       pattern: DNS_SUBDOMAIN_PATTERN,
       maxLength: 253,
     }),
+    kind: Optional(
+      Enum(TEMPLATE_KINDS, {
+        description: 'AnalysisTemplate (in the Rollout namespace; the default) or ClusterAnalysisTemplate.',
+      }),
+    ),
   },
-  { description: 'A reference to an AnalysisTemplate.' },
+  { description: 'A reference to an AnalysisTemplate or a ClusterAnalysisTemplate.' },
 );
 
 export const ArgValue = Obj(
@@ -334,5 +339,6 @@ export type RolloutSpec = Static<typeof RolloutSpec>;
 export type Rollout = Static<typeof Rollout>;
 export type Step = Static<typeof Step>;
 export type AnalysisRef = Static<typeof AnalysisRef>;
+export type TemplateRef = Static<typeof TemplateRef>;
 export type BackgroundAnalysis = Static<typeof BackgroundAnalysis>;
 export type Window = Static<typeof Window>;

@@ -2,13 +2,13 @@
 import { isBuiltinArg } from '../placeholders.js';
 import { error, type PathSegment, type Problem } from '../problem.js';
 import type { AnalysisTemplate } from '../schema/analysis-template.js';
-import type { Rollout, AnalysisRef } from '../schema/rollout.js';
+import type { Rollout, AnalysisRef, TemplateRef } from '../schema/rollout.js';
 import { isNumeric, numericArgs } from './template.js';
 
 /** Where templates are looked up: the lint inputs, or the controller's informer cache. */
 export interface TemplateCatalog {
   /** The template; `{ invalid }` (its first error) when it exists but fails validation itself. */
-  find(name: string, namespace: string | undefined): AnalysisTemplate | { invalid: string } | undefined;
+  find(ref: TemplateRef, namespace: string | undefined): AnalysisTemplate | { invalid: string } | undefined;
   /** How to make a missing template found, e.g. "add the file that defines it to the lint inputs". */
   readonly missingHint: string;
 }
@@ -23,14 +23,12 @@ function checkRef(
   const supplied = new Map((ref.args ?? []).map((a, i) => [a.name, { value: a.value, index: i }]));
   const declaredAnywhere = new Set<string>();
   ref.templates.forEach((t, i) => {
-    const template = catalog.find(t.name, namespace);
+    const template = catalog.find(t, namespace);
+    const kind = t.kind ?? 'AnalysisTemplate';
     if (template === undefined) {
-      const where = namespace === undefined ? '' : ` in namespace ${namespace}`;
+      const where = namespace === undefined || kind === 'ClusterAnalysisTemplate' ? '' : ` in namespace ${namespace}`;
       problems.push(
-        error(
-          [...path, 'templates', i, 'name'],
-          `AnalysisTemplate "${t.name}" not found${where}: ${catalog.missingHint}`,
-        ),
+        error([...path, 'templates', i, 'name'], `${kind} "${t.name}" not found${where}: ${catalog.missingHint}`),
       );
       return;
     }
@@ -38,7 +36,7 @@ function checkRef(
       problems.push(
         error(
           [...path, 'templates', i, 'name'],
-          `AnalysisTemplate "${t.name}" is invalid itself (${template.invalid}); fix it first`,
+          `${kind} "${t.name}" is invalid itself (${template.invalid}); fix it first`,
         ),
       );
       return;
@@ -65,7 +63,7 @@ function checkRef(
       }
     }
   });
-  const allFound = ref.templates.every((t) => typeof catalog.find(t.name, namespace) === 'object');
+  const allFound = ref.templates.every((t) => typeof catalog.find(t, namespace) === 'object');
   (ref.args ?? []).forEach((a, i) => {
     if (isBuiltinArg(a.name))
       problems.push(

@@ -14,12 +14,13 @@ export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 
 export function jobDefaults(obj: JsonObject, podDefaults: (spec: JsonObject) => void): void {
   const spec = (obj['spec'] ??= {}) as JsonObject;
+  // both unset: one pod to complete; parallelism alone: a work queue (completions stays unset)
+  if (spec['completions'] === undefined && spec['parallelism'] === undefined) spec['completions'] = 1;
   spec['parallelism'] ??= 1;
-  spec['completions'] ??= 1;
   spec['backoffLimit'] ??= 6;
   spec['completionMode'] ??= 'NonIndexed';
   spec['suspend'] ??= false;
-  spec['podReplacementPolicy'] ??= 'TerminatingOrFailed';
+  spec['podReplacementPolicy'] ??= spec['podFailurePolicy'] === undefined ? 'TerminatingOrFailed' : 'Failed';
   const template = (spec['template'] ??= {}) as JsonObject;
   podDefaults((template['spec'] ??= {}) as JsonObject);
 }

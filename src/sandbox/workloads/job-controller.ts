@@ -139,8 +139,11 @@ export class JobController {
     const spec = (job['spec'] ?? {}) as Json;
     if (spec['suspend'] === true) return;
     const pods = this.pods(job as KubeObject);
-    const succeeded = pods.filter((p) => p['status']?.['phase'] === 'Succeeded').length;
-    const failed = pods.filter((p) => p['status']?.['phase'] === 'Failed').length;
+    // counts only grow, as the Job controller tracks them (a failed pod deleted still counts)
+    const counted = (phase: string, field: string): number =>
+      Math.max((job['status']?.[field] ?? 0) as number, pods.filter((p) => p['status']?.['phase'] === phase).length);
+    const succeeded = counted('Succeeded', 'succeeded');
+    const failed = counted('Failed', 'failed');
     const active = pods.filter((p) => !podDone(p));
     const at = now();
     const status: Json = {
@@ -153,7 +156,7 @@ export class JobController {
       terminating: 0,
       uncountedTerminatedPods: {},
     };
-    const end = this.outcome(job, succeeded, failed, status['startTime'] as string);
+    const end = this.outcome(job, { succeeded, failed, active: active.length }, status['startTime'] as string);
     if (end !== undefined) {
       for (const p of active) this.api.delete({ type: this.t.pods, namespace: ns, name: p['metadata']['name'] });
       status['active'] = 0;
@@ -169,8 +172,7 @@ export class JobController {
   /** How the Job ends now, if it does. */
   private outcome(
     job: Json,
-    succeeded: number,
-    failed: number,
+    { succeeded, failed, active }: { succeeded: number; failed: number; active: number },
     startTime: string,
   ): { complete: boolean; conditions: (at: string) => Json[] } | undefined {
     const spec = job['spec'] as Json;
@@ -181,7 +183,9 @@ export class JobController {
         condition('Failed', reason, message, at),
       ],
     });
-    if (succeeded >= ((spec['completions'] ?? 1) as number)) {
+    const completions = spec['completions'] as number | undefined;
+    // a work queue (no completions) is done once a pod succeeded and none runs
+    if (completions === undefined ? succeeded > 0 && active === 0 : succeeded >= completions) {
       const message = 'Reached expected number of succeeded pods';
       return {
         complete: true,
@@ -207,8 +211,10 @@ export class JobController {
   /** Starts the pods the Job still needs, after the back-off that its failed pods call for. */
   private runPods(job: Json, active: number, succeeded: number, failed: number, pods: Json[]): void {
     const spec = job['spec'] as Json;
-    const want =
-      Math.min((spec['parallelism'] ?? 1) as number, ((spec['completions'] ?? 1) as number) - succeeded) - active;
+    const parallelism = (spec['parallelism'] ?? 1) as number;
+    const completions = spec['completions'] as number | undefined;
+    const left = completions === undefined ? (succeeded > 0 ? 0 : parallelism) : completions - succeeded;
+    const want = Math.min(parallelism, left) - active;
     if (want <= 0) return;
     if (failed > 0) {
       const lastFailure = Math.max(
