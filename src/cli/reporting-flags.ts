@@ -7,6 +7,7 @@ import { GitHubDelivery, githubChannel } from '../notify/github/deliver.js';
 import { octokitApi, type GitHubAuth } from '../notify/github/octokit.js';
 import { Notifier, type Channel } from '../notify/notifier.js';
 import { SlackChannel } from '../notify/slack/channel.js';
+import { EventsChannel } from '../notify/events/channel.js';
 import { slackWebApi } from '../notify/slack/web-api.js';
 import type { RequestObserver } from '../telemetry/requests.js';
 import { MemoryRunStore, RedisRunStore, type RunStore } from '../notify/run-store.js';
@@ -29,6 +30,8 @@ export interface ReportingFlags {
   slackToken?: string;
   slackApiUrl?: string;
   slackChannel?: string;
+  eventWebhook?: string;
+  eventWebhookSecret?: string;
 }
 
 const env = (name: string): string | undefined => process.env[name];
@@ -86,6 +89,16 @@ export function addReportingFlags(c: Command): Command {
       env('SLUICE_SLACK_CHANNEL'),
     )
     .option(
+      '--event-webhook <url>',
+      "POST every Rollout's run decisions there as CloudEvents (env SLUICE_EVENT_WEBHOOK); a Rollout's own spec.notifications.webhook works without it",
+      env('SLUICE_EVENT_WEBHOOK'),
+    )
+    .option(
+      '--event-webhook-secret <secret>',
+      'sign the events sent to --event-webhook with HMAC-SHA256 (header X-Sluice-Signature-256; env SLUICE_EVENT_WEBHOOK_SECRET; prefer the env var)',
+      env('SLUICE_EVENT_WEBHOOK_SECRET'),
+    )
+    .option(
       '--cluster-name <name>',
       'names GitHub deployment environments <cluster>/<namespace> (env SLUICE_CLUSTER_NAME)',
       env('SLUICE_CLUSTER_NAME') ?? 'kubernetes',
@@ -136,6 +149,7 @@ function checkUrls(f: ReportingFlags): void {
   for (const [flag, value] of [
     ['--github-api-url', f.githubApiUrl],
     ['--slack-api-url', f.slackApiUrl],
+    ['--event-webhook', f.eventWebhook],
   ] as const)
     if (value !== undefined && !/^https?:\/\//.test(value))
       throw new Error(`${flag} ${value}: expected an http(s) URL`);
@@ -157,7 +171,8 @@ export function reporting(
   const auth = githubAuth(f);
   checkWebhookFlags(f, auth);
   const slackToken = f.slackToken === '' ? undefined : f.slackToken;
-  if (auth === undefined && slackToken === undefined) return { github: undefined };
+  if (f.eventWebhookSecret !== undefined && f.eventWebhook === undefined)
+    throw new Error('--event-webhook-secret signs the events of --event-webhook: give that URL too');
   const observing = chat.observer === undefined ? {} : { observer: chat.observer };
   const github =
     auth === undefined
@@ -165,7 +180,15 @@ export function reporting(
       : octokitApi({ auth, log, ...observing, ...(f.githubApiUrl === undefined ? {} : { baseUrl: f.githubApiUrl }) });
   const store = redisUrl === undefined ? new MemoryRunStore() : new RedisRunStore(redisUrl, log);
   const outbox = redisUrl === undefined ? new MemoryOutbox({ log }) : new RedisOutbox({ url: redisUrl, log });
-  const channels: Channel[] = [];
+  // always: a Rollout's spec.notifications.webhook needs no flag (runs of Rollouts no channel wants are not recorded)
+  const channels: Channel[] = [
+    new EventsChannel({
+      kube: chat.kube,
+      log,
+      ...(f.eventWebhook === undefined || f.eventWebhook === '' ? {} : { url: f.eventWebhook }),
+      ...(f.eventWebhookSecret === undefined || f.eventWebhookSecret === '' ? {} : { secret: f.eventWebhookSecret }),
+    }),
+  ];
   if (github !== undefined)
     channels.push(
       githubChannel(new GitHubDelivery(github, store, log, { cluster: f.clusterName })),

@@ -19,6 +19,8 @@ export interface Channel {
   /** The messages for the change from `prev` (undefined: first seen) to `snap`. */
   messages(prev: RunSnapshot | undefined, snap: RunSnapshot): { id: string; stream: string; payload: unknown }[];
   deliver(m: OutboxMessage): Promise<void>;
+  /** Whether this channel has anything to say about the Rollout at all (default: yes). */
+  wants?(rollout: Rollout): boolean;
 }
 
 /** The snapshot's optional parts, present only when known. */
@@ -26,7 +28,9 @@ function optional(rollout: Rollout, images: RunSnapshot['images']): Partial<RunS
   const s = rollout.status;
   const environment = rollout.spec.notifications?.github?.environment;
   const slack = rollout.spec.notifications?.slack;
+  const webhook = rollout.spec.notifications?.webhook;
   return {
+    ...(webhook === undefined ? {} : { webhook }),
     ...(s?.release === undefined ? {} : { release: s.release }),
     ...(environment === undefined ? {} : { environment }),
     ...(slack === undefined ? {} : { slack }),
@@ -69,7 +73,7 @@ export class Notifier {
    */
   async observe(rollout: Rollout, extra: { images?: RunSnapshot['images'] } = {}, now = Date.now()): Promise<void> {
     const s = rollout.status;
-    if (s?.runStartedAt === undefined || this.channels.length === 0) return;
+    if (s?.runStartedAt === undefined || !this.concerns(rollout)) return;
     const namespace = rollout.metadata.namespace ?? 'default';
     const name = rollout.metadata.name;
     const key = runKey(namespace, name, s.runStartedAt);
@@ -94,6 +98,11 @@ export class Notifier {
     await this.store.saveState(UNQUEUED, key, {});
   }
 
+  /** Whether any channel has something to say about this Rollout (else its runs are not recorded). */
+  private concerns(rollout: Rollout): boolean {
+    return this.channels.some((c) => c.wants?.(rollout) ?? true);
+  }
+
   private async queue(prev: RunSnapshot | undefined, snap: RunSnapshot): Promise<void> {
     for (const c of this.channels)
       for (const m of c.messages(prev, snap)) await this.outbox.send({ ...m, channel: c.name });
@@ -105,7 +114,7 @@ export class Notifier {
    */
   async catchUp(rollout: Rollout, extra: { images?: RunSnapshot['images'] } = {}): Promise<void> {
     const s = rollout.status;
-    if (s?.runStartedAt === undefined || this.channels.length === 0) return;
+    if (s?.runStartedAt === undefined || !this.concerns(rollout)) return;
     const key = runKey(rollout.metadata.namespace ?? 'default', rollout.metadata.name, s.runStartedAt);
     const [snap, unqueued] = await Promise.all([
       this.store.snapshot(key),

@@ -20,6 +20,8 @@ export interface RunSnapshot {
   environment?: string;
   /** spec.notifications.slack, when set. */
   slack?: { channel: string; severity?: 'info' | 'warning' | 'error'; dashboardUrl?: string };
+  /** spec.notifications.webhook, when set. */
+  webhook?: { url: string; secretRef?: { name: string; key?: string } };
   /** The images of the primary (stable) and the canary, for people to read. */
   images?: { stable?: string; canary?: string };
   timeline: Timeline;

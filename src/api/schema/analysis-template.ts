@@ -270,40 +270,37 @@ export const AnalysisTemplateSpec = Obj(
   { description: 'The metrics of the template and the args they take.' },
 );
 
-export const AnalysisTemplate = Obj(
-  {
-    apiVersion: Enum(['sluice.dev/v1alpha1'] as const, { description: 'APIVersion of the object.' }),
-    kind: Enum(['AnalysisTemplate'] as const, { description: 'Kind of the object.' }),
-    metadata: ObjectMeta,
-    spec: AnalysisTemplateSpec,
-    status: Optional(
-      Type.Object(
-        { observedGeneration: Optional(Int({ description: 'The .metadata.generation last validated.', minimum: 0 })) },
-        { description: 'Observed state of the template.', additionalProperties: false },
+/** A template kind: the same spec, namespaced or cluster-scoped. */
+// eslint-disable-next-line @typescript-eslint/explicit-function-return-type -- the TypeBox type is the schema itself; spelled out it would repeat it
+function templateKind<const K extends string>(kind: K, description: string) {
+  return Obj(
+    {
+      apiVersion: Enum(['sluice.dev/v1alpha1'] as const, { description: 'APIVersion of the object.' }),
+      kind: Enum([kind] as const, { description: 'Kind of the object.' }),
+      metadata: ObjectMeta,
+      spec: AnalysisTemplateSpec,
+      status: Optional(
+        Type.Object(
+          {
+            observedGeneration: Optional(Int({ description: 'The .metadata.generation last validated.', minimum: 0 })),
+          },
+          { description: 'Observed state of the template.', additionalProperties: false },
+        ),
       ),
-    ),
-  },
-  { description: 'Reusable Prometheus checks that Rollouts reference from analysis steps and background analysis.' },
+    },
+    { description },
+  );
+}
+
+export const AnalysisTemplate = templateKind(
+  'AnalysisTemplate',
+  'Reusable checks that Rollouts reference from analysis steps and background analysis.',
 );
 
 /** The same checks, cluster-scoped: one definition for every namespace (Rollouts name it with kind ClusterAnalysisTemplate). */
-export const ClusterAnalysisTemplate = Obj(
-  {
-    apiVersion: Enum(['sluice.dev/v1alpha1'] as const, { description: 'APIVersion of the object.' }),
-    kind: Enum(['ClusterAnalysisTemplate'] as const, { description: 'Kind of the object.' }),
-    metadata: ObjectMeta,
-    spec: AnalysisTemplateSpec,
-    status: Optional(
-      Type.Object(
-        { observedGeneration: Optional(Int({ description: 'The .metadata.generation last validated.', minimum: 0 })) },
-        { description: 'Observed state of the template.', additionalProperties: false },
-      ),
-    ),
-  },
-  {
-    description:
-      'Reusable checks for Rollouts of every namespace (cluster-scoped AnalysisTemplate); a Secret it names is read from the Rollout namespace.',
-  },
+export const ClusterAnalysisTemplate = templateKind(
+  'ClusterAnalysisTemplate',
+  'Reusable checks for Rollouts of every namespace (cluster-scoped AnalysisTemplate); a Secret it names is read from the Rollout namespace.',
 );
 
 /** The kinds a Rollout's analysis can name. */

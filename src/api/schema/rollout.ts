@@ -232,6 +232,37 @@ export const Notifications = Obj(
         { description: 'Report runs on GitHub: commit status, deployment and one pull-request comment.' },
       ),
     ),
+    webhook: Optional(
+      Obj(
+        {
+          url: Str({
+            description: 'Where every run decision is POSTed as a CloudEvent (structured JSON mode).',
+            format: 'uri',
+            maxLength: 2048,
+          }),
+          secretRef: Optional(
+            Obj(
+              {
+                name: Str({
+                  description: 'Secret in the Rollout namespace.',
+                  pattern: DNS_SUBDOMAIN_PATTERN,
+                  maxLength: 253,
+                }),
+                key: Optional(Str({ description: 'Key of the signing secret.', default: 'secret', maxLength: 253 })),
+              },
+              {
+                description:
+                  'Signs each event: header X-Sluice-Signature-256: sha256=<HMAC-SHA256 of the body with the secret, hex>.',
+              },
+            ),
+          ),
+        },
+        {
+          description:
+            'Run decisions (started, weight.set, paused, analysis.failed, promoted, rolledback, command.received) as CloudEvents 1.0 of type dev.sluice.rollout.<decision>, delivered at least once with a stable id per decision.',
+        },
+      ),
+    ),
     slack: Optional(
       Obj(
         {

@@ -1,0 +1,112 @@
+/**
+ * Run decisions as CloudEvents 1.0 (structured JSON mode): one event per decision of a run —
+ * started, weight set, paused, analysis failed, promoted, rolled back, command received — with
+ * an id stable per decision (the same event found again after a restart has the same id), the
+ * Rollout as `source` and the revision as `subject`. Pure: what changed from one snapshot of a
+ * run to the next.
+ */
+import { createHash } from 'node:crypto';
+import type { RunSnapshot } from '../run-report.js';
+
+export const EVENT_TYPES = [
+  'started',
+  'weight.set',
+  'paused',
+  'analysis.failed',
+  'promoted',
+  'rolledback',
+  'command.received',
+] as const;
+export type EventDecision = (typeof EVENT_TYPES)[number];
+
+export interface CloudEvent {
+  specversion: '1.0';
+  id: string;
+  source: string;
+  type: `dev.sluice.rollout.${EventDecision}`;
+  subject: string;
+  time: string;
+  datacontenttype: 'application/json';
+  data: Record<string, unknown>;
+}
+
+/** The decision a status reason is, when it is one that is announced. */
+const BY_REASON: Readonly<Record<string, EventDecision>> = {
+  NewRevision: 'started',
+  RestartedForNewRevision: 'started',
+  PauseStep: 'paused',
+  WaitingForPromotion: 'paused',
+  ManualPause: 'paused',
+  OutsideWindow: 'paused',
+  AnalysisInconclusive: 'paused',
+  MetricsUnavailable: 'paused',
+  Promoted: 'promoted',
+  AnalysisFailed: 'rolledback',
+  Aborted: 'rolledback',
+  ProgressDeadlineExceeded: 'rolledback',
+  RolledBack: 'rolledback',
+};
+
+export function sourceOf(namespace: string, name: string): string {
+  return `/apis/sluice.dev/v1alpha1/namespaces/${namespace}/rollouts/${name}`;
+}
+
+function eventId(run: string, what: string): string {
+  return createHash('sha256').update(`${run}\n${what}`).digest('hex').slice(0, 32);
+}
+
+/** The events for the change from `prev` (undefined: the run's first snapshot) to `snap`. */
+export function runEvents(prev: RunSnapshot | undefined, snap: RunSnapshot): CloudEvent[] {
+  const s = snap.status;
+  const base = {
+    specversion: '1.0' as const,
+    source: sourceOf(snap.namespace, snap.name),
+    subject: s.canaryRevision ?? '',
+    datacontenttype: 'application/json' as const,
+  };
+  const rollout = { namespace: snap.namespace, name: snap.name, run: s.runStartedAt };
+  const out: CloudEvent[] = [];
+  const add = (decision: EventDecision, what: string, t: number, data: Record<string, unknown>): void =>
+    void out.push({
+      ...base,
+      id: eventId(snap.key, what),
+      type: `dev.sluice.rollout.${decision}`,
+      time: new Date(t).toISOString(),
+      data: { ...rollout, ...data },
+    });
+  const { timeline } = snap;
+  timeline.decisions.forEach((d, i) => {
+    const decision = BY_REASON[d.reason];
+    if (decision !== undefined && i >= (prev?.timeline.decisions.length ?? 0))
+      add(decision, `decision|${i}|${d.reason}`, d.t, { reason: d.reason, message: d.message, phase: s.phase });
+  });
+  timeline.weights.forEach((w, i) => {
+    // the first point is the run's start at 0%: "started" says it
+    if (i > 0 && i >= (prev?.timeline.weights.length ?? 0))
+      add('weight.set', `weight|${i}|${w.weight}`, w.t, { weight: w.weight, step: s.currentStepIndex });
+  });
+  for (const m of s.metrics ?? []) {
+    const before = prev?.status.metrics?.find((p) => p.name === m.name)?.failed ?? 0;
+    for (let n = before + 1; n <= m.failed; n++) {
+      const failed = [...m.measurements].reverse().find((x) => x.phase === 'Failed');
+      add('analysis.failed', `failed|${m.name}|${n}`, Date.parse(failed?.startedAt ?? '') || timeline.endedAt, {
+        metric: m.name,
+        failed: n,
+        message: failed?.message,
+        value: failed?.value,
+      });
+    }
+  }
+  const handled = new Set((prev?.status.commands ?? []).filter((c) => c.handledAt !== undefined).map((c) => c.id));
+  for (const c of s.commands ?? [])
+    if (c.handledAt !== undefined && !handled.has(c.id))
+      add('command.received', `command|${c.id}`, Date.parse(c.handledAt), {
+        command: c.id,
+        action: c.action,
+        user: c.user,
+        source: c.source,
+        accepted: c.accepted,
+        outcome: c.outcome,
+      });
+  return out;
+}
