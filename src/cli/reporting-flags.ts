@@ -171,8 +171,6 @@ export function reporting(
   const auth = githubAuth(f);
   checkWebhookFlags(f, auth);
   const slackToken = f.slackToken === '' ? undefined : f.slackToken;
-  if (f.eventWebhookSecret !== undefined && f.eventWebhook === undefined)
-    throw new Error('--event-webhook-secret signs the events of --event-webhook: give that URL too');
   const observing = chat.observer === undefined ? {} : { observer: chat.observer };
   const github =
     auth === undefined
@@ -181,14 +179,7 @@ export function reporting(
   const store = redisUrl === undefined ? new MemoryRunStore() : new RedisRunStore(redisUrl, log);
   const outbox = redisUrl === undefined ? new MemoryOutbox({ log }) : new RedisOutbox({ url: redisUrl, log });
   // always: a Rollout's spec.notifications.webhook needs no flag (runs of Rollouts no channel wants are not recorded)
-  const channels: Channel[] = [
-    new EventsChannel({
-      kube: chat.kube,
-      log,
-      ...(f.eventWebhook === undefined || f.eventWebhook === '' ? {} : { url: f.eventWebhook }),
-      ...(f.eventWebhookSecret === undefined || f.eventWebhookSecret === '' ? {} : { secret: f.eventWebhookSecret }),
-    }),
-  ];
+  const channels: Channel[] = [eventsChannel(f, chat.kube, log)];
   if (github !== undefined)
     channels.push(
       githubChannel(new GitHubDelivery(github, store, log, { cluster: f.clusterName })),
@@ -202,6 +193,20 @@ export function reporting(
       ? undefined
       : { ...(f.slackChannel === undefined ? {} : { defaultChannel: f.slackChannel }) };
   return { github, notifier, ...webhookOf(f, notifier, log), ...(slack === undefined ? {} : { slack }) };
+}
+
+/** Run decisions as CloudEvents: the Rollouts' own webhooks, and --event-webhook for all. */
+function eventsChannel(f: ReportingFlags, kube: Kube, log: Logger): EventsChannel {
+  const url = f.eventWebhook === '' ? undefined : f.eventWebhook;
+  const secret = f.eventWebhookSecret === '' ? undefined : f.eventWebhookSecret;
+  if (secret !== undefined && url === undefined)
+    throw new Error('--event-webhook-secret signs the events of --event-webhook: give that URL too');
+  return new EventsChannel({
+    kube,
+    log,
+    ...(url === undefined ? {} : { url }),
+    ...(secret === undefined ? {} : { secret }),
+  });
 }
 
 function slackChannel(

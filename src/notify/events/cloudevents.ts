@@ -55,6 +55,60 @@ function eventId(run: string, what: string): string {
   return createHash('sha256').update(`${run}\n${what}`).digest('hex').slice(0, 32);
 }
 
+type Add = (decision: EventDecision, what: string, t: number, data: Record<string, unknown>) => void;
+
+/** Decisions (status reasons) that are announced, new since `prev`. */
+function decisionEvents(prev: RunSnapshot | undefined, snap: RunSnapshot, add: Add): void {
+  snap.timeline.decisions.forEach((d, i) => {
+    const decision = BY_REASON[d.reason];
+    if (decision !== undefined && i >= (prev?.timeline.decisions.length ?? 0))
+      add(decision, `decision|${i}|${d.reason}`, d.t, {
+        reason: d.reason,
+        message: d.message,
+        phase: snap.status.phase,
+      });
+  });
+}
+
+/** Weight changes since `prev` (the first point is the run's start at 0%: "started" says it). */
+function weightEvents(prev: RunSnapshot | undefined, snap: RunSnapshot, add: Add): void {
+  snap.timeline.weights.forEach((w, i) => {
+    if (i > 0 && i >= (prev?.timeline.weights.length ?? 0))
+      add('weight.set', `weight|${i}|${w.weight}`, w.t, { weight: w.weight, step: snap.status.currentStepIndex });
+  });
+}
+
+/** One event per failed measurement counted since `prev`. */
+function failureEvents(prev: RunSnapshot | undefined, snap: RunSnapshot, add: Add): void {
+  for (const m of snap.status.metrics ?? []) {
+    const before = prev?.status.metrics?.find((p) => p.name === m.name)?.failed ?? 0;
+    const failed = [...m.measurements].reverse().find((x) => x.phase === 'Failed');
+    const t = Date.parse(failed?.startedAt ?? '') || snap.timeline.endedAt;
+    for (let n = before + 1; n <= m.failed; n++)
+      add('analysis.failed', `failed|${m.name}|${n}`, t, {
+        metric: m.name,
+        failed: n,
+        message: failed?.message,
+        value: failed?.value,
+      });
+  }
+}
+
+/** Commands handled since `prev`. */
+function commandEvents(prev: RunSnapshot | undefined, snap: RunSnapshot, add: Add): void {
+  const handled = new Set((prev?.status.commands ?? []).filter((c) => c.handledAt !== undefined).map((c) => c.id));
+  for (const c of snap.status.commands ?? [])
+    if (c.handledAt !== undefined && !handled.has(c.id))
+      add('command.received', `command|${c.id}`, Date.parse(c.handledAt), {
+        command: c.id,
+        action: c.action,
+        user: c.user,
+        source: c.source,
+        accepted: c.accepted,
+        outcome: c.outcome,
+      });
+}
+
 /** The events for the change from `prev` (undefined: the run's first snapshot) to `snap`. */
 export function runEvents(prev: RunSnapshot | undefined, snap: RunSnapshot): CloudEvent[] {
   const s = snap.status;
@@ -66,7 +120,7 @@ export function runEvents(prev: RunSnapshot | undefined, snap: RunSnapshot): Clo
   };
   const rollout = { namespace: snap.namespace, name: snap.name, run: s.runStartedAt };
   const out: CloudEvent[] = [];
-  const add = (decision: EventDecision, what: string, t: number, data: Record<string, unknown>): void =>
+  const add: Add = (decision, what, t, data) =>
     void out.push({
       ...base,
       id: eventId(snap.key, what),
@@ -74,39 +128,9 @@ export function runEvents(prev: RunSnapshot | undefined, snap: RunSnapshot): Clo
       time: new Date(t).toISOString(),
       data: { ...rollout, ...data },
     });
-  const { timeline } = snap;
-  timeline.decisions.forEach((d, i) => {
-    const decision = BY_REASON[d.reason];
-    if (decision !== undefined && i >= (prev?.timeline.decisions.length ?? 0))
-      add(decision, `decision|${i}|${d.reason}`, d.t, { reason: d.reason, message: d.message, phase: s.phase });
-  });
-  timeline.weights.forEach((w, i) => {
-    // the first point is the run's start at 0%: "started" says it
-    if (i > 0 && i >= (prev?.timeline.weights.length ?? 0))
-      add('weight.set', `weight|${i}|${w.weight}`, w.t, { weight: w.weight, step: s.currentStepIndex });
-  });
-  for (const m of s.metrics ?? []) {
-    const before = prev?.status.metrics?.find((p) => p.name === m.name)?.failed ?? 0;
-    for (let n = before + 1; n <= m.failed; n++) {
-      const failed = [...m.measurements].reverse().find((x) => x.phase === 'Failed');
-      add('analysis.failed', `failed|${m.name}|${n}`, Date.parse(failed?.startedAt ?? '') || timeline.endedAt, {
-        metric: m.name,
-        failed: n,
-        message: failed?.message,
-        value: failed?.value,
-      });
-    }
-  }
-  const handled = new Set((prev?.status.commands ?? []).filter((c) => c.handledAt !== undefined).map((c) => c.id));
-  for (const c of s.commands ?? [])
-    if (c.handledAt !== undefined && !handled.has(c.id))
-      add('command.received', `command|${c.id}`, Date.parse(c.handledAt), {
-        command: c.id,
-        action: c.action,
-        user: c.user,
-        source: c.source,
-        accepted: c.accepted,
-        outcome: c.outcome,
-      });
+  decisionEvents(prev, snap, add);
+  weightEvents(prev, snap, add);
+  failureEvents(prev, snap, add);
+  commandEvents(prev, snap, add);
   return out;
 }
