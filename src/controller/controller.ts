@@ -28,6 +28,7 @@ import { observe, specProblems, type Caches } from './observe.js';
 import { SpecMemo } from './spec-memo.js';
 import { StatusWriter } from './status-writer.js';
 import { echoOf, Settle } from './settle.js';
+import { canonicalJson } from '../rollout/revision.js';
 import type { Observations } from '../rollout/model.js';
 import { Reporting, type ReportingOptions } from './reporting.js';
 import type { ScheduleSpec } from '../schedule/windows.js';
@@ -244,6 +245,7 @@ export class Controller {
     const rollout = this.rollouts.get(ns === '' ? undefined : ns, name);
     if (rollout === undefined) return;
     const log = this.opts.log.child({ rollout: k });
+    if (await this.completeUnwritten(k, rollout, log)) return;
     const decision = (await this.settle.caughtUp(k, rollout)) ? await this.decide(rollout) : undefined;
     if (decision === undefined) {
       log.debug('the caches are behind the last write; planning again shortly');
@@ -251,12 +253,8 @@ export class Controller {
       return;
     }
     await this.reporting.catchUp(rollout);
-    const { decided, caches, router, metrics } = decision;
-    const expect: Record<string, string> = {};
-    for (const action of decided.actions) {
-      log.info({ action }, 'acting');
-      for (const w of await act(this.opts.kube, caches, router, rollout, action)) expect[w.object] ??= w.before ?? '';
-    }
+    const { decided, metrics } = decision;
+    const expect = await this.act(k, rollout, decision, log);
     for (const e of decided.events)
       await this.recordEvent(rollout, e).catch((err: unknown) =>
         log.warn({ err: (err as Error).message }, 'event not recorded'),
@@ -269,6 +267,44 @@ export class Controller {
     const stopped = await this.jobMetrics.sweep(rollout, metrics, decided.status);
     if (stopped.length > 0) log.info({ jobs: stopped }, 'deleted Jobs of measurements no longer wanted');
     if (decided.requeueAfterMs !== undefined) this.enqueue(k, Math.max(50, decided.requeueAfterMs));
+  }
+
+  /**
+   * The actions of the plan, the status they lead to recorded first (the ledger's `pending`): a
+   * pass that stops between its actions and its status write is completed by the next one.
+   */
+  private async act(
+    k: string,
+    rollout: Rollout,
+    { decided, caches, router }: { decided: Plan; caches: Caches; router: TrafficRouter },
+    log: Logger,
+  ): Promise<Record<string, string>> {
+    const expect: Record<string, string> = {};
+    if (decided.actions.length === 0) return expect;
+    if (canonicalJson(decided.status) !== canonicalJson(rollout.status))
+      await this.settle.intend(k, rollout, { ...decided.status, sequence: (rollout.status?.sequence ?? 0) + 1 });
+    try {
+      for (const action of decided.actions) {
+        log.info({ action }, 'acting');
+        for (const w of await act(this.opts.kube, caches, router, rollout, action)) expect[w.object] ??= w.before ?? '';
+      }
+    } catch (e) {
+      await this.settle.abandon(k);
+      throw e;
+    }
+    return expect;
+  }
+
+  /** Writes the status a pass that acted on this Rollout did not write (it stopped); true when it did. */
+  private async completeUnwritten(k: string, rollout: Rollout, log: Logger): Promise<boolean> {
+    const status = await this.settle.unwritten(k, rollout);
+    if (status === undefined) return false;
+    log.info({ sequence: status.sequence }, 'writing the status of a pass that acted and stopped before writing it');
+    const { sequence: _next, ...planned } = status;
+    const done: Plan = { actions: [], status: planned, events: [], requeueAfterMs: undefined };
+    await this.statusWriter.write(k, rollout, done, {});
+    this.enqueue(k);
+    return true;
   }
 
   /**

@@ -4,6 +4,7 @@
  * its actions changed (with the versions they had before). A pass on a replica whose caches have not caught up with that
  * write waits for them instead of acting on a stale view — which would repeat or undo a step.
  */
+import type { RolloutStatus } from '../api/schema/rollout-status.js';
 
 export interface LedgerEntry {
   /** `status.sequence` of the last status write. */
@@ -14,6 +15,13 @@ export interface LedgerEntry {
   until: number;
   /** `Kind/namespace/name` -> the resourceVersion before the last actions wrote it ('' when they created it). */
   expect: Record<string, string>;
+  /**
+   * Written before a pass acts: the status it will write, and the Rollout resourceVersion it
+   * planned on. A pass that acted and stopped before its status write (a crash, a failed write)
+   * leaves it; the next pass on the same Rollout writes that status instead of planning on the
+   * old one, which would undo what was done (a weight set back, a step taken twice).
+   */
+  pending?: { basedOn: string; status: RolloutStatus };
 }
 
 export interface Ledger {

@@ -7,6 +7,7 @@
  * never shows up). The fresh reads that confirm an acting plan are in fresh.ts.
  */
 import type { Rollout } from '../api/schema/rollout.js';
+import type { RolloutStatus } from '../api/schema/rollout-status.js';
 import { canonicalJson } from '../rollout/revision.js';
 import type { Ledger } from './ledger.js';
 
@@ -61,7 +62,33 @@ export class Settle {
       echo: echoOf(written),
       until: acted || !open ? now + settleMs : previous.until,
       expect: { ...(open ? previous.expect : {}), ...expect },
+      ...(previous?.pending === undefined ? {} : { pending: previous.pending }),
     });
     if (acted) this.opts.enqueue(k, settleMs);
+  }
+
+  /** Before a pass acts: the status it will write (with its sequence), planned on `rollout`. */
+  async intend(k: string, rollout: Rollout, status: RolloutStatus): Promise<void> {
+    const previous = await this.opts.ledger.get(k);
+    const base = previous ?? { sequence: rollout.status?.sequence ?? 0, echo: echoOf(rollout), until: 0, expect: {} };
+    await this.opts.ledger.set(k, { ...base, pending: { basedOn: rollout.metadata.resourceVersion ?? '', status } });
+  }
+
+  /** The pass's actions failed: what it intended is not to be completed by another pass. */
+  async abandon(k: string): Promise<void> {
+    const entry = await this.opts.ledger.get(k);
+    if (entry?.pending === undefined) return;
+    const { pending: _dropped, ...rest } = entry;
+    await this.opts.ledger.set(k, rest);
+  }
+
+  /**
+   * The status a pass that acted on this very Rollout (same resourceVersion) meant to write and
+   * did not: to be written before anything is planned on the old status.
+   */
+  async unwritten(k: string, rollout: Rollout): Promise<RolloutStatus | undefined> {
+    const p = (await this.opts.ledger.get(k))?.pending;
+    if (p === undefined || p.basedOn !== (rollout.metadata.resourceVersion ?? '')) return undefined;
+    return (p.status.sequence ?? 0) > (rollout.status?.sequence ?? 0) ? p.status : undefined;
   }
 }

@@ -88,6 +88,14 @@ function release(image: string): void {
     });
 }
 
+/** Whether replica `i`'s current process logged that it started. */
+function started(i: number): boolean {
+  const pid = replicas[i]?.pid;
+  return readFileSync(join(sb.dir, `controller-${i}.log`), 'utf8')
+    .split('\n')
+    .some((l) => l.includes(`"pid":${pid}`) && l.includes('controller started'));
+}
+
 /** What the replicas' logs say they did to `name`, for a failure's message. */
 function actions(name: string): string {
   return replicas
@@ -146,6 +154,9 @@ describe('three replicas on Redis', () => {
       60_000,
     );
     const stopping = replicas[0]!;
+    // the chaos of the test before may have just restarted it: a process still loading its modules
+    // has no SIGTERM handler yet (Node's default ends it at once, as Kubernetes would then too)
+    await eventually('replica 0 running', () => started(0), 60_000);
     const t0 = Date.now();
     const exit = new Promise<number | null>((resolve) => stopping.once('exit', (code) => resolve(code)));
     stopping.kill('SIGTERM');
