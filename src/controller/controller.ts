@@ -245,8 +245,9 @@ export class Controller {
     const rollout = this.rollouts.get(ns === '' ? undefined : ns, name);
     if (rollout === undefined) return;
     const log = this.opts.log.child({ rollout: k });
-    if (await this.completeUnwritten(k, rollout, log)) return;
-    const decision = (await this.settle.caughtUp(k, rollout)) ? await this.decide(rollout) : undefined;
+    const caughtUp = await this.settle.caughtUp(k, rollout);
+    if (caughtUp && (await this.completeUnwritten(k, rollout, log))) return;
+    const decision = caughtUp ? await this.decide(rollout) : undefined;
     if (decision === undefined) {
       log.debug('the caches are behind the last write; planning again shortly');
       this.enqueue(k, CATCH_UP_MS);
@@ -260,10 +261,14 @@ export class Controller {
         log.warn({ err: (err as Error).message }, 'event not recorded'),
       );
     if (decided.actions.some((a) => a.type === 'removeFinalizer')) return; // the Rollout is gone now
-    if ((await this.statusWriter.write(k, rollout, decided, expect)) === 'conflict') {
+    const written = await this.statusWriter.write(k, rollout, decided, expect);
+    if (written === 'conflict') {
+      // the status the actions led to stays pending: the next pass completes it (with the command recorded meanwhile)
       this.enqueue(k);
       return;
     }
+    if (written === 'written' && decided.actions.every((a) => a.type === 'setWeight') && decided.actions.length > 0)
+      await this.settle.settled(k);
     const stopped = await this.jobMetrics.sweep(rollout, metrics, decided.status);
     if (stopped.length > 0) log.info({ jobs: stopped }, 'deleted Jobs of measurements no longer wanted');
     if (decided.requeueAfterMs !== undefined) this.enqueue(k, Math.max(50, decided.requeueAfterMs));
@@ -281,7 +286,10 @@ export class Controller {
   ): Promise<Record<string, string>> {
     const expect: Record<string, string> = {};
     if (decided.actions.length === 0) return expect;
-    if (canonicalJson(decided.status) !== canonicalJson(rollout.status))
+    // Only a routing step is completed this way: the planner sees the weight it set and converges
+    // it (were the write lost with the pass, the next pass sets it); other actions it re-plans.
+    const routing = decided.actions.every((a) => a.type === 'setWeight');
+    if (routing && canonicalJson(decided.status) !== canonicalJson(rollout.status))
       await this.settle.intend(k, rollout, { ...decided.status, sequence: (rollout.status?.sequence ?? 0) + 1 });
     try {
       for (const action of decided.actions) {
@@ -289,7 +297,7 @@ export class Controller {
         for (const w of await act(this.opts.kube, caches, router, rollout, action)) expect[w.object] ??= w.before ?? '';
       }
     } catch (e) {
-      await this.settle.abandon(k);
+      await this.settle.settled(k);
       throw e;
     }
     return expect;
@@ -302,8 +310,9 @@ export class Controller {
     log.info({ sequence: status.sequence }, 'writing the status of a pass that acted and stopped before writing it');
     const { sequence: _next, ...planned } = status;
     const done: Plan = { actions: [], status: planned, events: [], requeueAfterMs: undefined };
-    await this.statusWriter.write(k, rollout, done, {});
-    this.enqueue(k);
+    const result = await this.statusWriter.write(k, rollout, done, {});
+    if (result === 'written') await this.settle.settled(k);
+    this.enqueue(k, result === 'conflict' ? CATCH_UP_MS : 0);
     return true;
   }
 

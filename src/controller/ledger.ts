@@ -19,9 +19,10 @@ export interface LedgerEntry {
    * Written before a pass acts: the status it will write, and the Rollout resourceVersion it
    * planned on. A pass that acted and stopped before its status write (a crash, a failed write)
    * leaves it; the next pass on the same Rollout writes that status instead of planning on the
-   * old one, which would undo what was done (a weight set back, a step taken twice).
+   * old one, which would undo what was done (a weight set back, a step taken twice). `basis`:
+   * the generation and status (commands aside: one recorded meanwhile is kept) planned on.
    */
-  pending?: { basedOn: string; status: RolloutStatus };
+  pending?: { basis: string; status: RolloutStatus };
 }
 
 export interface Ledger {

@@ -14,6 +14,12 @@ import type { Ledger } from './ledger.js';
 /** What identifies a Rollout's own status echo: its generation (spec) and status, whatever the key order the API server keeps. */
 export const echoOf = (r: Rollout): string => canonicalJson([r.metadata.generation, r.status]);
 
+/** What a plan was made on: the spec generation and the status, its commands aside. */
+function basisOf(r: Rollout): string {
+  const { commands: _commands, ...status } = r.status ?? {};
+  return canonicalJson([r.metadata.generation, status]);
+}
+
 export interface SettleOptions {
   ledger: Ledger;
   /** How long the caches are waited for after a pass that acted. */
@@ -71,24 +77,27 @@ export class Settle {
   async intend(k: string, rollout: Rollout, status: RolloutStatus): Promise<void> {
     const previous = await this.opts.ledger.get(k);
     const base = previous ?? { sequence: rollout.status?.sequence ?? 0, echo: echoOf(rollout), until: 0, expect: {} };
-    await this.opts.ledger.set(k, { ...base, pending: { basedOn: rollout.metadata.resourceVersion ?? '', status } });
+    await this.opts.ledger.set(k, { ...base, pending: { basis: basisOf(rollout), status } });
   }
 
-  /** The pass's actions failed: what it intended is not to be completed by another pass. */
-  async abandon(k: string): Promise<void> {
+  /** The pass's status is written (or its actions failed): nothing is left for another pass to complete. */
+  async settled(k: string): Promise<void> {
     const entry = await this.opts.ledger.get(k);
     if (entry?.pending === undefined) return;
-    const { pending: _dropped, ...rest } = entry;
+    const { pending: _done, ...rest } = entry;
     await this.opts.ledger.set(k, rest);
   }
 
   /**
-   * The status a pass that acted on this very Rollout (same resourceVersion) meant to write and
-   * did not: to be written before anything is planned on the old status.
+   * The status a pass that acted on this Rollout (same generation and status, commands aside)
+   * meant to write and did not: to be written before anything is planned on the old status. A
+   * command recorded meanwhile is kept in it (unhandled: the next pass handles it).
    */
   async unwritten(k: string, rollout: Rollout): Promise<RolloutStatus | undefined> {
     const p = (await this.opts.ledger.get(k))?.pending;
-    if (p === undefined || p.basedOn !== (rollout.metadata.resourceVersion ?? '')) return undefined;
-    return (p.status.sequence ?? 0) > (rollout.status?.sequence ?? 0) ? p.status : undefined;
+    if (p === undefined || p.basis !== basisOf(rollout)) return undefined;
+    const known = new Set((p.status.commands ?? []).map((c) => c.id));
+    const added = (rollout.status?.commands ?? []).filter((c) => !known.has(c.id));
+    return added.length === 0 ? p.status : { ...p.status, commands: [...(p.status.commands ?? []), ...added] };
   }
 }

@@ -44,6 +44,18 @@ export interface Timeline {
   weights: WeightPoint[];
   metrics: MetricSeries[];
   decisions: Decision[];
+  /** How many of the oldest weights and decisions the caps dropped (absolute positions stay known). */
+  dropped?: { weights: number; decisions: number };
+}
+
+/** How many decisions the run has had (those kept and those the cap dropped). */
+export function decisionCount(run: Timeline): number {
+  return (run.dropped?.decisions ?? 0) + run.decisions.length;
+}
+
+/** How many weight changes the run has had (those kept and those the cap dropped). */
+export function weightCount(run: Timeline): number {
+  return (run.dropped?.weights ?? 0) + run.weights.length;
 }
 
 /** Bounds, so that a long run cannot grow a timeline without limit. */
@@ -79,6 +91,18 @@ function measured(run: Timeline, m: MetricStatus): void {
   capped(series.points);
 }
 
+/** Keeps the latest weights and decisions, counting what is dropped (their positions in the run stay known). */
+function capRun(run: Timeline): void {
+  const over = (list: unknown[]): number => Math.max(0, list.length - MAX_POINTS);
+  const dropped = {
+    weights: (run.dropped?.weights ?? 0) + over(run.weights),
+    decisions: (run.dropped?.decisions ?? 0) + over(run.decisions),
+  };
+  if (dropped.weights + dropped.decisions > 0) run.dropped = dropped;
+  capped(run.weights);
+  capped(run.decisions);
+}
+
 /** Adds what the Rollout shows at `now` to the timeline (in place). */
 export function observeRun(run: Timeline, r: Rollout, now: number): void {
   const s = r.status ?? {};
@@ -89,7 +113,6 @@ export function observeRun(run: Timeline, r: Rollout, now: number): void {
   if (s.reason !== undefined && (last?.reason !== s.reason || last.message !== message))
     run.decisions.push({ t: now, reason: s.reason, message });
   for (const m of s.metrics ?? []) measured(run, m);
-  capped(run.weights);
-  capped(run.decisions);
+  capRun(run);
   run.endedAt = Math.max(run.endedAt, now);
 }

@@ -14,6 +14,8 @@ import { installPodinfo, startControllerSandbox, type ControllerSandbox } from '
 let h: ControllerSandbox;
 let sb: Sandbox;
 let failed = 0;
+/** How the status write after the 50% step fails: the process stops before it, or the Rollout changed meanwhile (409). */
+let mode: 'stop' | 'conflict' = 'stop';
 const type = (group: string, resource: string): any => sb.server.api.registry.resource(group, resource);
 const status = (): any =>
   sb.server.api.store.get(type('sluice.dev', 'rollouts').storageKey, 'demo', 'podinfo')?.status ?? {};
@@ -37,7 +39,11 @@ beforeAll(async () => {
         kube.custom.patchNamespacedCustomObjectStatus = ((param: any, options?: any) => {
           if (param.body?.status?.canaryWeight === 50 && failed === 0) {
             failed++;
-            return Promise.reject(new Error('connection reset (injected: the pass stops here)'));
+            if (mode === 'stop') return Promise.reject(new Error('connection reset (injected: the pass stops here)'));
+            // someone annotates the Rollout meanwhile: the write carries the old resourceVersion
+            s.server.api.patch({ type: type('sluice.dev', 'rollouts'), namespace: 'demo', name: 'podinfo' }, 'merge', {
+              metadata: { annotations: { 'example.com/touched': String(Date.now()) } },
+            });
           }
           return patch(param, options);
         }) as typeof kube.custom.patchNamespacedCustomObjectStatus;
@@ -49,17 +55,28 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => h.stop());
 
+async function releaseAndCountWeights(image: string): Promise<number> {
+  failed = 0;
+  const since = sb.server.audit.last;
+  sb.server.api.patch({ type: type('apps', 'deployments'), namespace: 'demo', name: 'podinfo' }, 'strategic', {
+    spec: { template: { spec: { containers: [{ name: 'podinfo', image }] } } },
+  });
+  await eventually('a new run', () => status().reason !== 'Promoted', 20_000);
+  await eventually('promoted', () => status().reason === 'Promoted', 60_000);
+  expect(failed).toBe(1);
+  return sb.server.audit
+    .since(since)
+    .filter((e) => e.resource === 'virtualservices' && e.verb === 'patch' && e.code < 300).length;
+}
+
 describe('a pass stopped between its actions and its status write', () => {
   it('is completed by the next pass: every step written once', async () => {
-    const since = sb.server.audit.last;
-    sb.server.api.patch({ type: type('apps', 'deployments'), namespace: 'demo', name: 'podinfo' }, 'strategic', {
-      spec: { template: { spec: { containers: [{ name: 'podinfo', image: 'ghcr.io/stefanprodan/podinfo:6.9.1' }] } } },
-    });
-    await eventually('promoted', () => status().reason === 'Promoted', 60_000);
-    expect(failed).toBe(1);
-    const weights = sb.server.audit
-      .since(since)
-      .filter((e) => e.resource === 'virtualservices' && e.verb === 'patch' && e.code < 300);
-    expect(weights, 'VirtualService writes: 20%, 50%, back to the primary').toHaveLength(3);
+    mode = 'stop';
+    expect(await releaseAndCountWeights('ghcr.io/stefanprodan/podinfo:6.9.1'), '20%, 50%, back').toBe(3);
+  }, 90_000);
+
+  it('is completed too when its status write met a newer Rollout (409: an annotation, a command)', async () => {
+    mode = 'conflict';
+    expect(await releaseAndCountWeights('ghcr.io/stefanprodan/podinfo:6.9.2'), '20%, 50%, back').toBe(3);
   }, 90_000);
 });

@@ -100,4 +100,29 @@ describe('run events', () => {
       'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17',
     );
   });
+
+  it('announces a decision once, however its message changes, and still after the timeline dropped its oldest', () => {
+    const paused = snap({}, [['MetricsUnavailable', '5 errors in a row']], [0]);
+    const more = snap(
+      {},
+      [
+        ['MetricsUnavailable', '5 errors in a row'],
+        ['MetricsUnavailable', '6 errors in a row'],
+      ],
+      [0],
+    );
+    expect(runEvents(paused, more)).toEqual([]);
+    // 500 decisions kept, 700 seen: the next one is new by its position in the run
+    const long = (n: number, last: string): RunSnapshot => {
+      const s = snap(
+        {},
+        Array.from({ length: 500 }, (_, i) => [i === 499 ? last : `WeightSet`, `#${n - 500 + i}`]),
+        [0],
+      );
+      s.timeline.dropped = { decisions: n - 500, weights: 0 };
+      return s;
+    };
+    const events = runEvents(long(700, 'WeightSet'), long(701, 'Promoted'));
+    expect(events.map((e) => e.type)).toEqual(['dev.sluice.rollout.promoted']);
+  });
 });

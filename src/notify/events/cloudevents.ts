@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RunSnapshot } from '../run-report.js';
+import { decisionCount, weightCount } from '../timeline.js';
 
 export const EVENT_TYPES = [
   'started',
@@ -57,24 +58,31 @@ function eventId(run: string, what: string): string {
 
 type Add = (decision: EventDecision, what: string, t: number, data: Record<string, unknown>) => void;
 
-/** Decisions (status reasons) that are announced, new since `prev`. */
+/**
+ * Decisions that are announced, new since `prev`, by their position in the whole run (the
+ * timeline keeps the latest 500). A new message under the same reason (a pause whose count of
+ * errors grows) is no new decision.
+ */
 function decisionEvents(prev: RunSnapshot | undefined, snap: RunSnapshot, add: Add): void {
-  snap.timeline.decisions.forEach((d, i) => {
+  const { timeline } = snap;
+  const dropped = timeline.dropped?.decisions ?? 0;
+  const seen = prev === undefined ? 0 : decisionCount(prev.timeline);
+  timeline.decisions.forEach((d, i) => {
+    const n = dropped + i;
     const decision = BY_REASON[d.reason];
-    if (decision !== undefined && i >= (prev?.timeline.decisions.length ?? 0))
-      add(decision, `decision|${i}|${d.reason}`, d.t, {
-        reason: d.reason,
-        message: d.message,
-        phase: snap.status.phase,
-      });
+    if (decision === undefined || n < seen || timeline.decisions[i - 1]?.reason === d.reason) return;
+    add(decision, `decision|${n}|${d.reason}`, d.t, { reason: d.reason, message: d.message, phase: snap.status.phase });
   });
 }
 
-/** Weight changes since `prev` (the first point is the run's start at 0%: "started" says it). */
+/** Weight changes since `prev` (the run's first point, at 0%, is its start: "started" says it). */
 function weightEvents(prev: RunSnapshot | undefined, snap: RunSnapshot, add: Add): void {
+  const dropped = snap.timeline.dropped?.weights ?? 0;
+  const seen = prev === undefined ? 0 : weightCount(prev.timeline);
   snap.timeline.weights.forEach((w, i) => {
-    if (i > 0 && i >= (prev?.timeline.weights.length ?? 0))
-      add('weight.set', `weight|${i}|${w.weight}`, w.t, { weight: w.weight, step: snap.status.currentStepIndex });
+    const n = dropped + i;
+    if (n > 0 && n >= seen)
+      add('weight.set', `weight|${n}|${w.weight}`, w.t, { weight: w.weight, step: snap.status.currentStepIndex });
   });
 }
 

@@ -12,6 +12,7 @@ import type { OutboxMessage } from '../../queue/outbox.js';
 import type { Channel } from '../notifier.js';
 import type { RunSnapshot } from '../run-report.js';
 import type { RunStore } from '../run-store.js';
+import { decisionCount } from '../timeline.js';
 import {
   commandReplies,
   decisionReply,
@@ -115,9 +116,12 @@ export class SlackChannel implements Channel {
     // again) must be sent again, and the outbox drops ids it has seen.
     if (prev === undefined || this.view(prev) !== view)
       add(`update|${snap.status.sequence ?? 0}|${view}`, { kind: 'update', run });
+    // by position in the whole run: the timeline keeps only the latest 500 decisions
+    const dropped = snap.timeline.dropped?.decisions ?? 0;
+    const seen = prev === undefined ? 0 : decisionCount(prev.timeline);
     snap.timeline.decisions.forEach((d, i) => {
-      if (i >= (prev?.timeline.decisions.length ?? 0) && shown(d.reason, snap.slack?.severity))
-        add(`reply|decision|${i}|${d.reason}`, { kind: 'reply', run, text: decisionReply(d) });
+      if (dropped + i >= seen && shown(d.reason, snap.slack?.severity))
+        add(`reply|decision|${dropped + i}|${d.reason}`, { kind: 'reply', run, text: decisionReply(d) });
     });
     for (const m of newlyFailing(prev?.status, snap.status))
       if (shown('AnalysisInconclusive', snap.slack?.severity))
