@@ -4,14 +4,13 @@ import type { Rollout } from '../../src/api/schema/rollout.js';
 import { MemoryLedger } from '../../src/controller/ledger.js';
 import { Settle } from '../../src/controller/settle.js';
 
-const rollout = (status: Rollout['status'], generation = 1): Rollout =>
-  ({
-    apiVersion: 'sluice.dev/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name: 'p', namespace: 'demo', generation, resourceVersion: '7' },
-    spec: {} as Rollout['spec'],
-    status,
-  });
+const rollout = (status: Rollout['status'], generation = 1): Rollout => ({
+  apiVersion: 'sluice.dev/v1alpha1',
+  kind: 'Rollout',
+  metadata: { name: 'p', namespace: 'demo', generation, resourceVersion: '7' },
+  spec: {} as Rollout['spec'],
+  status,
+});
 
 const settle = (): Settle =>
   new Settle({ ledger: new MemoryLedger(), settleMs: 5000, cachedVersion: () => undefined, enqueue: () => undefined });
