@@ -96,8 +96,10 @@ export class Settle {
   async unwritten(k: string, rollout: Rollout): Promise<RolloutStatus | undefined> {
     const p = (await this.opts.ledger.get(k))?.pending;
     if (p === undefined || p.basis !== basisOf(rollout)) return undefined;
-    const known = new Set((p.status.commands ?? []).map((c) => c.id));
-    const added = (rollout.status?.commands ?? []).filter((c) => !known.has(c.id));
-    return added.length === 0 ? p.status : { ...p.status, commands: [...(p.status.commands ?? []), ...added] };
+    // the Rollout's list is the one kept (bounded: the writer of a command drops the oldest);
+    // the pass's outcome of each command it handled goes over it
+    const planned = new Map((p.status.commands ?? []).map((c) => [c.id, c]));
+    const now = rollout.status?.commands;
+    return now === undefined ? p.status : { ...p.status, commands: now.map((c) => planned.get(c.id) ?? c) };
   }
 }

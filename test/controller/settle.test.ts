@@ -52,4 +52,25 @@ describe('the pending status of a pass', () => {
     await s.record('demo/p', rollout(planned), { 'VirtualService/demo/p': '3' }, true);
     expect(await s.unwritten('demo/p', rollout(before))).toEqual(planned);
   });
+
+  it("keeps the Rollout's bounded list of commands, with the outcomes the pass gave", async () => {
+    const s = settle();
+    const cmd = (id: string, handled = false) => ({
+      id,
+      action: 'pause' as const,
+      user: 'u',
+      source: 'cli' as const,
+      at: '2026-12-07T10:00:00Z',
+      ...(handled ? { handledAt: '2026-12-07T10:00:01Z', outcome: 'paused' } : {}),
+    });
+    const old = Array.from({ length: 20 }, (_, i) => cmd(`c${i}`, true));
+    const planned2 = { ...planned, commands: [...old.slice(0, 19), cmd('c19', true)] };
+    await s.intend('demo/p', rollout({ ...before, commands: [...old.slice(0, 19), cmd('c19')] }), planned2);
+    // meanwhile a new command: the writer dropped the oldest (c0) to keep 20
+    const now = [...old.slice(1, 19), cmd('c19'), cmd('c20')];
+    const done = await s.unwritten('demo/p', rollout({ ...before, commands: now }));
+    expect(done?.commands?.map((c) => c.id)).toEqual(now.map((c) => c.id));
+    expect(done?.commands?.find((c) => c.id === 'c19')?.handledAt).toBeDefined();
+    expect(done?.commands?.find((c) => c.id === 'c20')?.handledAt).toBeUndefined();
+  });
 });
